@@ -1,0 +1,42 @@
+"""The exception hierarchy: one root, subclasses that say what the user should fix.
+
+Every error a user can cause derives from :class:`SimError`. The CLI prints such an error as one
+line and exits with status 2; anything else is a bug in summit-sim and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class SimError(Exception):
+    """Root of every error summit-sim raises on bad input."""
+
+
+class ScenarioError(SimError):
+    """A scenario (or sweep) file is wrong at a given dotted key.
+
+    Reads ``bad.toml: allies.DEU.policy.adjustment: must be between 0 and 1, got 1.4``.
+    """
+
+    def __init__(self, file: object, key: str | None, problem: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.problem = problem
+        where = f"{self.file}: {key}" if key else self.file
+        super().__init__(f"{where}: {problem}")
+
+
+class DataError(SimError):
+    """A calibration data file is missing or malformed."""
+
+
+class OptionError(SimError):
+    """A command-line option or a library argument is out of its domain."""
+
+
+class FieldError(ValueError):
+    """Raised by attrs validators: names the field so loaders can prefix its dotted key."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")

@@ -1,0 +1,198 @@
+"""Results of a run: probabilities with confidence intervals and quantiles, labelled by ally/year.
+
+:class:`Results` wraps the run's :class:`~sim.tally.Tally` with the scenario and the seed, and
+answers the planner's questions: P(an ally meets the core goal), P(the alliance meets the goal),
+quantile bands of the shares, the median year the core goal is first reached, USD shortfalls.
+Every probability is a :class:`Probability` with a 95% Wilson interval.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+import numpy as np
+from scipy.stats import binomtest
+
+from .data import ALLIES, NOT_ASSESSED
+from .inputs import ModelInputs
+from .scenario import Scenario
+from .tally import Tally, gap_bounds, share_bounds
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Share = Literal["core", "total"]
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+@attrs.frozen
+class Probability:
+    """An estimated probability: ``successes`` of ``trials`` draws, with a 95% Wilson interval."""
+
+    p: float
+    ci95: tuple[float, float]
+    successes: int
+    trials: int
+
+    @classmethod
+    def from_counts(cls, successes: int, trials: int) -> Probability:
+        successes, trials = int(successes), int(trials)
+        interval = binomtest(successes, trials).proportion_ci(0.95, method="wilson")
+        return cls(successes / trials, (float(interval.low), float(interval.high)),
+                   successes, trials)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"p": self.p, "ci95": list(self.ci95)}
+
+
+def histogram_quantiles(counts: np.ndarray, bounds: tuple[np.ndarray, np.ndarray],
+                        q: float) -> np.ndarray:
+    """The ``q`` quantile of binned data, interpolating linearly inside the bin (any leading dims).
+
+    ``bounds`` holds each bin's lower and upper value; a zero-width bin (the "no shortfall"
+    point mass) yields its value exactly.
+    """
+    cumulative = counts.cumsum(axis=-1)
+    total = cumulative[..., -1:]
+    target = q * total
+    index = (cumulative < target).sum(axis=-1, keepdims=True)
+    index = np.minimum(index, counts.shape[-1] - 1)
+    below = np.where(index > 0, np.take_along_axis(cumulative, np.maximum(index - 1, 0), -1), 0)
+    inside = np.take_along_axis(counts, index, -1)
+    fraction = np.divide(target - below, inside, out=np.zeros(target.shape), where=inside > 0)
+    low, high = bounds[0][index], bounds[1][index]
+    return (low + np.clip(fraction, 0.0, 1.0) * (high - low))[..., 0]
+
+
+@attrs.frozen(eq=False)
+class Results:
+    """The outcome of :func:`sim.run`: the tally plus what produced it."""
+
+    scenario: Scenario
+    inputs: ModelInputs
+    tally: Tally = attrs.field(repr=False)
+    seed: int
+    block_size: int
+
+    @property
+    def draws(self) -> int:
+        return self.tally.draws
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Assessed allies, in the order of every per-ally array."""
+        return self.inputs.codes
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Base year to horizon, in the order of every per-year array."""
+        return self.inputs.years
+
+    @property
+    def goal_year(self) -> int:
+        return self.scenario.goal.year
+
+    def _index(self, code: str) -> int:
+        try:
+            return self.codes.index(code)
+        except ValueError:
+            raise KeyError(f"{code} is not an assessed ally of this run") from None
+
+    # --- probabilities ------------------------------------------------------------------------
+
+    def p_meet_core(self, code: str) -> Probability:
+        """P(the ally's core share in the goal year is at least goal.core)."""
+        return Probability.from_counts(self.tally.meet_core[self._index(code)], self.draws)
+
+    def p_meet_goal(self, code: str) -> Probability:
+        """P(core share >= goal.core and core + related >= goal.total in the goal year)."""
+        return Probability.from_counts(self.tally.meet_goal[self._index(code)], self.draws)
+
+    def p_credible(self, code: str) -> Probability:
+        """P(core share in the review year at or above the base-to-goal line less tolerance)."""
+        return Probability.from_counts(self.tally.credible[self._index(code)], self.draws)
+
+    def headline(self) -> dict[str, Probability]:
+        """The alliance-wide probabilities."""
+        t, n = self.tally, self.draws
+        return {
+            "all_allies_meet_goal": Probability.from_counts(t.all_meet_goal, n),
+            "all_allies_meet_core": Probability.from_counts(t.all_meet_core, n),
+            "alliance_meets_goal": Probability.from_counts(t.alliance_meets_goal, n),
+            "alliance_meets_core": Probability.from_counts(t.alliance_meets_core, n),
+            "alliance_credible_path": Probability.from_counts(t.alliance_credible, n),
+        }
+
+    # --- distributions ------------------------------------------------------------------------
+
+    def share_quantiles(self, share: Share, q: float) -> np.ndarray:
+        """Quantile ``q`` of each ally's share (% of GDP). Shape (allies, years)."""
+        hist = self.tally.core_hist if share == "core" else self.tally.total_hist
+        return histogram_quantiles(hist, share_bounds(), q).T
+
+    def alliance_quantiles(self, share: Share, q: float) -> np.ndarray:
+        """Quantile ``q`` of the alliance's USD-weighted share (% of GDP). Shape (years,)."""
+        hist = self.tally.alliance_core_hist if share == "core" else self.tally.alliance_total_hist
+        return histogram_quantiles(hist, share_bounds(), q)
+
+    def shortfall_quantiles(self, share: Share, q: float) -> np.ndarray:
+        """Quantile ``q`` of each ally's USD shortfall to the goal in the goal year. (allies,)"""
+        hist = self.tally.core_gap_hist if share == "core" else self.tally.total_gap_hist
+        return histogram_quantiles(hist, gap_bounds(), q)
+
+    def alliance_shortfall_quantile(self, share: Share, q: float) -> float:
+        """Quantile ``q`` of the alliance's USD shortfall to the goal in the goal year."""
+        hist = (self.tally.alliance_core_gap_hist if share == "core"
+                else self.tally.alliance_total_gap_hist)
+        return float(histogram_quantiles(hist, gap_bounds(), q))
+
+    def median_year_core_reached(self, code: str | None = None) -> int | None:
+        """Median first year the core share reaches goal.core; ``None`` if not by the horizon.
+
+        ``code`` ``None`` asks the question of the alliance aggregate.
+        """
+        counts = (self.tally.alliance_first_core if code is None
+                  else self.tally.first_core[self._index(code)])
+        index = int(np.searchsorted(counts.cumsum(), 0.5 * self.draws))
+        return self.years[index] if index < len(self.years) else None
+
+    # --- labelled views -----------------------------------------------------------------------
+
+    def quantile_frame(self, share: Share, q: float = 0.5) -> pd.DataFrame:
+        """Quantile ``q`` of each ally's share as a DataFrame (rows: allies, columns: years)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.share_quantiles(share, q), index=pd.Index(self.codes, name="ally"),
+                            columns=pd.Index(self.years, name="year"))
+
+    def ally_rows(self) -> list[dict[str, Any]]:
+        """One flat record per listed ally (Iceland marked not assessed): the CSV's rows."""
+        y, review = self.goal_year, self.scenario.goal.review_year
+        bands = {(s, q): self.share_quantiles(s, q)[:, self.inputs.goal_index]
+                 for s in ("core", "total") for q in QUANTILES}
+        gaps = {(s, q): self.shortfall_quantiles(s, q) for s in ("core", "total") for q in QUANTILES}
+        rows = []
+        for code in self.scenario.members:
+            row: dict[str, Any] = {"iso3": code, "name": ALLIES[code]}
+            if code in NOT_ASSESSED:
+                row["assessed"] = False
+                rows.append(row)
+                continue
+            i = self._index(code)
+            ally = self.scenario.ally(code)
+            row.update(assessed=True, core_base=ally.core_base, related_base=ally.related_base,
+                       gdp_base_usd=ally.gdp_base)
+            for s in ("core", "total"):
+                for q in QUANTILES:
+                    row[f"{s}_{y}_p{round(q * 100):02d}"] = float(bands[s, q][i])
+            for name, prob in (("p_meet_core", self.p_meet_core(code)),
+                               ("p_meet_goal", self.p_meet_goal(code)),
+                               (f"p_credible_{review}", self.p_credible(code))):
+                row[name], row[f"{name}_lo"], row[f"{name}_hi"] = prob.p, *prob.ci95
+            row["median_year_core_reached"] = self.median_year_core_reached(code)
+            for s in ("core", "total"):
+                for q in QUANTILES:
+                    row[f"{s}_shortfall_usd_{y}_p{round(q * 100):02d}"] = float(gaps[s, q][i])
+            rows.append(row)
+        return rows
