@@ -163,7 +163,8 @@ class Results:
         """Quantile ``q`` of each ally's share as a DataFrame (rows: allies, columns: years)."""
         import pandas as pd
 
-        return pd.DataFrame(self.share_quantiles(share, q), index=pd.Index(self.codes, name="ally"),
+        return pd.DataFrame(self.share_quantiles(share, q),
+                            index=pd.Index(self.codes, name="ally"),
                             columns=pd.Index(self.years, name="year"))
 
     def ally_rows(self) -> list[dict[str, Any]]:
@@ -171,7 +172,8 @@ class Results:
         y, review = self.goal_year, self.scenario.goal.review_year
         bands = {(s, q): self.share_quantiles(s, q)[:, self.inputs.goal_index]
                  for s in ("core", "total") for q in QUANTILES}
-        gaps = {(s, q): self.shortfall_quantiles(s, q) for s in ("core", "total") for q in QUANTILES}
+        gaps = {(s, q): self.shortfall_quantiles(s, q)
+                for s in ("core", "total") for q in QUANTILES}
         rows = []
         for code in self.scenario.members:
             row: dict[str, Any] = {"iso3": code, "name": ALLIES[code]}

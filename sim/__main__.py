@@ -1,0 +1,5 @@
+"""``python -m sim``: the ``summit`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,94 @@
+"""The ``summit`` command: a thin click shell over the library.
+
+Bad input of any kind (a scenario file, a data file, an option) ends in one line on stderr and
+exit status 2, never a traceback; ``summit --debug ...`` shows the traceback for bug reports.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from .data import load_base
+from .errors import SimError
+from .montecarlo import run as run_scenario
+from .report import format_allies, format_table, write_outputs
+from .scenario import load_scenario
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="summit-sim")
+@click.option("--debug", is_flag=True, help="Show tracebacks (for bug reports).")
+def cli(debug: bool) -> None:
+    """Monte Carlo scenarios for NATO's 5% goal (3.5% core + 1.5% related by 2035)."""
+
+
+@cli.command()
+@click.argument("scenario", required=False, default="baseline")
+@click.option("--draws", type=click.IntRange(min=1), default=20_000, show_default=True,
+              help="Monte Carlo draws.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the run's SeedSequence.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes; results do not depend on it.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for summary.json and allies.csv.")
+def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None) -> None:
+    """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
+    loaded = load_scenario(scenario)
+    results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True)
+    if out_dir is not None:
+        for path in write_outputs(results, out_dir):
+            click.echo(f"wrote {path}", err=True)
+    click.echo(format_table(results))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario FILES; exit 2 if any is invalid, naming the file and key."""
+    failed = False
+    for file in files:
+        try:
+            scenario = load_scenario(file)
+        except SimError as err:
+            click.echo(str(err), err=True)
+            failed = True
+        else:
+            click.echo(f"{file}: ok ({scenario.name}, {len(scenario.allies)} assessed allies, "
+                       f"{scenario.base_year}-{scenario.horizon})")
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+@click.option("--year", type=click.IntRange(2014, 2026), default=2026, show_default=True,
+              help="Base year of the figures.")
+def allies(year: int) -> None:
+    """List the 32 allies with their base-year figures and sources."""
+    click.echo(format_allies(load_base(year)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command, turning user errors into one line and exit status 2."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="summit", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        click.echo("summit: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        if debug:
+            raise
+        click.echo(f"summit: {err.format_message()}", err=True)
+        sys.exit(2)
+    except SimError as err:
+        if debug:
+            raise
+        click.echo(str(err), err=True)
+        sys.exit(2)

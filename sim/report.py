@@ -1,0 +1,239 @@
+"""Reports of a run: the printed table, ``summary.json`` and ``allies.csv``.
+
+Files are written whole or not at all: each goes to a temporary file beside its target and is
+renamed over it, so an interrupted run never leaves a half-written file or destroys an old one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .data import ALLIES, NOT_ASSESSED, AllyBase
+from .errors import OptionError
+from .results import QUANTILES, Probability, Results
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _bands(values: dict[float, float]) -> dict[str, float]:
+    return {f"p{round(q * 100):02d}": float(values[q]) for q in QUANTILES}
+
+
+def summary(results: Results) -> dict[str, Any]:
+    """The run's machine-readable summary (the ``summary.json`` contract of SPEC 4)."""
+    scenario, inputs = results.scenario, results.inputs
+    y, goal_index = scenario.goal.year, inputs.goal_index
+    review = scenario.goal.review_year
+    core_q = {q: results.share_quantiles("core", q)[:, goal_index] for q in QUANTILES}
+    total_q = {q: results.share_quantiles("total", q)[:, goal_index] for q in QUANTILES}
+    core_gap = {q: results.shortfall_quantiles("core", q) for q in QUANTILES}
+    total_gap = {q: results.shortfall_quantiles("total", q) for q in QUANTILES}
+    allies: dict[str, Any] = {}
+    for code in scenario.members:
+        if code in NOT_ASSESSED:
+            allies[code] = {"name": ALLIES[code], "assessed": False,
+                            "note": "not assessed: no armed forces and no NATO spending figures"}
+            continue
+        i = results.codes.index(code)
+        ally = scenario.ally(code)
+        allies[code] = {
+            "name": ALLIES[code],
+            "assessed": True,
+            "core_base": ally.core_base,
+            "related_base": ally.related_base,
+            "gdp_usd_base": ally.gdp_base,
+            "p_meet_core": results.p_meet_core(code).as_dict(),
+            "p_meet_goal": results.p_meet_goal(code).as_dict(),
+            f"p_credible_path_{review}": results.p_credible(code).as_dict(),
+            f"core_{y}": _bands({q: v[i] for q, v in core_q.items()}),
+            f"total_{y}": _bands({q: v[i] for q, v in total_q.items()}),
+            "median_year_core_reached": results.median_year_core_reached(code),
+            f"core_shortfall_usd_{y}": _bands({q: v[i] for q, v in core_gap.items()}),
+            f"total_shortfall_usd_{y}": _bands({q: v[i] for q, v in total_gap.items()}),
+        }
+    gdp_base = float(inputs.gdp_base.sum())
+    core_usd_base = float((inputs.core_base / 100.0 * inputs.gdp_base).sum())
+    headline = results.headline()
+    return {
+        "scenario": scenario.name,
+        "scenario_file": scenario.source,
+        "scenario_sha256": scenario.sha256,
+        "seed": results.seed,
+        "draws": results.draws,
+        "block_size": results.block_size,
+        "version": __version__,
+        "base_year": scenario.base_year,
+        "horizon": scenario.horizon,
+        "goal": {"core": scenario.goal.core, "total": scenario.goal.total, "year": y,
+                 "review_year": review, "review_tolerance": scenario.goal.review_tolerance},
+        "probabilities": {name: p.as_dict() for name, p in headline.items()},
+        "alliance": {
+            "allies_assessed": len(results.codes),
+            "core_usd_base": core_usd_base,
+            "gdp_usd_base": gdp_base,
+            "core_share_base": 100.0 * core_usd_base / gdp_base,
+            f"core_{y}": _bands({q: results.alliance_quantiles("core", q)[goal_index]
+                                 for q in QUANTILES}),
+            f"total_{y}": _bands({q: results.alliance_quantiles("total", q)[goal_index]
+                                  for q in QUANTILES}),
+            "median_year_core_reached": results.median_year_core_reached(None),
+            f"core_shortfall_usd_{y}": _bands({q: results.alliance_shortfall_quantile("core", q)
+                                               for q in QUANTILES}),
+            f"total_shortfall_usd_{y}": _bands({q: results.alliance_shortfall_quantile("total", q)
+                                                for q in QUANTILES}),
+        },
+        "allies": allies,
+    }
+
+
+def allies_csv(results: Results) -> str:
+    """``allies.csv``: one row per listed ally, the table's figures with their intervals."""
+    rows = results.ally_rows()
+    columns = list(next(row for row in rows if row["assessed"]))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
+    """Write ``summary.json`` and ``allies.csv`` into ``out_dir``; return their paths."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OptionError(f"--out: {out} exists and is not a folder")
+    summary_path, csv_path = out / "summary.json", out / "allies.csv"
+    text = json.dumps(summary(results), indent=2, allow_nan=False) + "\n"
+    table = allies_csv(results)
+    atomic_write_text(summary_path, text)
+    atomic_write_text(csv_path, table)
+    return [summary_path, csv_path]
+
+
+# --- the printed table -------------------------------------------------------------------------
+
+
+def _p(prob: Probability) -> str:
+    return f"{prob.p:5.3f} [{prob.ci95[0]:.3f}-{prob.ci95[1]:.3f}]"
+
+
+def _band(p05: float, p50: float, p95: float) -> str:
+    return f"{p50:5.2f} [{p05:5.2f}-{p95:5.2f}]"
+
+
+def _usd_bn(value: float) -> str:
+    return f"{value / 1e9:8.1f}"
+
+
+def format_table(results: Results) -> str:
+    """The run as a fixed-width table: per ally, then the alliance lines."""
+    scenario, inputs = results.scenario, results.inputs
+    goal = scenario.goal
+    y, gi = goal.year, inputs.goal_index
+    core = {q: results.share_quantiles("core", q)[:, gi] for q in QUANTILES}
+    total = {q: results.share_quantiles("total", q)[:, gi] for q in QUANTILES}
+    gap = results.shortfall_quantiles("total", 0.5)
+    lines = [
+        f"summit-sim {__version__} | scenario {scenario.name} | {results.draws:,} draws | "
+        f"seed {results.seed} | goal {goal.core:g}% core, {goal.total:g}% total by {y}",
+        "",
+        f"{'ally':<20} {'core':>5}  {'core % GDP ' + str(y):<19} {'total % GDP ' + str(y):<19} "
+        f"{'P(core >= ' + format(goal.core, 'g') + ')':<21} "
+        f"{'P(goal ' + format(goal.total, 'g') + '%)':<21} "
+        f"{'P(on path ' + str(goal.review_year) + ')':<21} {'core':>6} {'short':>8}",
+        f"{'':<20} {scenario.base_year:>5}  {'p50 [p05-p95]':<19} {'p50 [p05-p95]':<19} "
+        f"{'p [95% CI]':<21} {'p [95% CI]':<21} {'p [95% CI]':<21} {'year':>6} {'$bn':>8}",
+    ]
+    for code in scenario.members:
+        label = f"{code} {ALLIES[code]}"[:20]
+        if code in NOT_ASSESSED:
+            lines.append(f"{label:<20}   not assessed: no armed forces, no NATO spending figures")
+            continue
+        i = results.codes.index(code)
+        reached = results.median_year_core_reached(code)
+        lines.append(
+            f"{label:<20} {scenario.ally(code).core_base:5.2f}  "
+            f"{_band(core[0.05][i], core[0.5][i], core[0.95][i]):<19} "
+            f"{_band(total[0.05][i], total[0.5][i], total[0.95][i]):<19} "
+            f"{_p(results.p_meet_core(code)):<21} {_p(results.p_meet_goal(code)):<21} "
+            f"{_p(results.p_credible(code)):<21} {reached or '>' + str(scenario.horizon):>6} "
+            f"{_usd_bn(gap[i])}"
+        )
+    head = results.headline()
+    a_core = [results.alliance_quantiles("core", q)[gi] for q in QUANTILES]
+    a_total = [results.alliance_quantiles("total", q)[gi] for q in QUANTILES]
+    core_usd_base = float((inputs.core_base / 100.0 * inputs.gdp_base).sum())
+    base_share = 100.0 * core_usd_base / float(inputs.gdp_base.sum())
+    reached = results.median_year_core_reached(None)
+    lines += [
+        "",
+        f"Alliance ({len(results.codes)} assessed allies, USD-weighted): core {base_share:.2f}% "
+        f"in {scenario.base_year} (${core_usd_base / 1e9:,.1f}bn); in {y} core "
+        f"{_band(*a_core).strip()}, total {_band(*a_total).strip()}; core goal reached (median) "
+        f"{reached or 'not by ' + str(scenario.horizon)}",
+        f"  P(alliance meets {goal.core:g}% core)      {_p(head['alliance_meets_core'])}",
+        f"  P(alliance meets the {goal.total:g}% goal)  {_p(head['alliance_meets_goal'])}",
+        f"  P(alliance on path in {goal.review_year})     {_p(head['alliance_credible_path'])}",
+        f"  P(every ally meets {goal.core:g}% core)    {_p(head['all_allies_meet_core'])}",
+        f"  P(every ally meets the goal)      {_p(head['all_allies_meet_goal'])}",
+        f"  median shortfall to {goal.total:g}% in {y}: "
+        f"${results.alliance_shortfall_quantile('total', 0.5) / 1e9:,.1f}bn "
+        f"(to {goal.core:g}% core: "
+        f"${results.alliance_shortfall_quantile('core', 0.5) / 1e9:,.1f}bn)",
+    ]
+    return "\n".join(lines)
+
+
+def format_allies(base: dict[str, AllyBase]) -> str:
+    """``summit allies``: each ally's base-year figures, with numbered sources."""
+    sources: dict[str, int] = {}
+
+    def cite(figure: Any) -> str:
+        if figure is None:
+            return "-"
+        key = f"{figure.source} [{figure.file}; read via {figure.via}]"
+        return str(sources.setdefault(key, len(sources) + 1))
+
+    year = next(iter(base.values())).year
+    lines = [
+        f"{'ally':<22} {'core % GDP':>10} {'GDP $bn':>9} {'core $bn':>9} {'growth %':>8}  "
+        f"sources",
+        f"{'':<22} {year:>10} {year:>9} {year:>9} {'IMF':>8}  share/GDP/core/growth",
+    ]
+    for code, ally in base.items():
+        label = f"{code} {ally.name}"
+        if not ally.assessed:
+            lines.append(f"{label:<22} {'not assessed':>10}  (no armed forces, no NATO figures)")
+            continue
+        core_usd = f"{ally.core_usd.value / 1e9:9.1f}" if ally.core_usd else f"{'-':>9}"
+        growth = f"{ally.growth_mean.value * 100:8.2f}" if ally.growth_mean else f"{'-':>8}"
+        lines.append(
+            f"{label:<22} {ally.core_share.value:10.2f} {ally.gdp_usd.value / 1e9:9.1f} "
+            f"{core_usd} {growth}  "
+            + "/".join(cite(f) for f in (ally.core_share, ally.gdp_usd, ally.core_usd,
+                                          ally.growth_mean))
+        )
+    lines += ["", "Sources:"]
+    lines += [f"  [{number}] {text}" for text, number in sources.items()]
+    lines += ["", "Defence- and security-related spending (the 1.5%): NATO publishes no per-ally "
+              "series; each scenario states its own assumption (defaults.related_base)."]
+    return "\n".join(lines)

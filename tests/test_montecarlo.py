@@ -1,0 +1,79 @@
+"""Reproducibility and streaming: the same seed and draws give the same bits, however run."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sim
+from sim.montecarlo import block_generator, block_sizes
+from sim.tally import Tally
+
+
+def _assert_same_tally(a: Tally, b: Tally) -> None:
+    for field in attrs.fields(Tally):
+        left, right = getattr(a, field.name), getattr(b, field.name)
+        assert np.array_equal(left, right), field.name
+
+
+@pytest.fixture(scope="module")
+def analytic():
+    return sim.load_scenario("analytic")
+
+
+def test_block_generator_is_the_spawned_child():
+    children = np.random.SeedSequence(5).spawn(4)
+    for index, child in enumerate(children):
+        ours = block_generator(5, index).standard_normal(3)
+        assert np.array_equal(ours, np.random.default_rng(child).standard_normal(3))
+
+
+@given(draws=st.integers(1, 10_000), block=st.integers(1, 5000))
+def test_block_sizes_cover_the_draws(draws, block):
+    sizes = block_sizes(draws, block)
+    assert sum(sizes) == draws
+    assert all(0 < s <= block for s in sizes)
+    assert all(s == block for s in sizes[:-1])
+
+
+@given(blocks_per_task=st.integers(1, 9), seed=st.integers(0, 2**63))
+def test_batching_of_blocks_never_changes_results(analytic, blocks_per_task, seed):
+    reference = sim.run(analytic, draws=2_345, seed=seed, block_size=256, blocks_per_task=1)
+    batched = sim.run(analytic, draws=2_345, seed=seed, block_size=256,
+                      blocks_per_task=blocks_per_task)
+    _assert_same_tally(reference.tally, batched.tally)
+
+
+def test_two_workers_give_bit_identical_results():
+    baseline = sim.load_scenario("baseline")
+    one = sim.run(baseline, draws=9_000, seed=7, block_size=1024, workers=1)
+    two = sim.run(baseline, draws=9_000, seed=7, block_size=1024, workers=2, blocks_per_task=2)
+    _assert_same_tally(one.tally, two.tally)
+    assert one.draws == two.draws == 9_000
+
+
+def test_different_seeds_differ(analytic):
+    a = sim.run(analytic, draws=2_000, seed=1)
+    b = sim.run(analytic, draws=2_000, seed=2)
+    assert not np.array_equal(a.tally.core_hist, b.tally.core_hist)
+
+
+def test_tally_size_does_not_grow_with_draws(analytic):
+    small = sim.run(analytic, draws=100, seed=1, block_size=50)
+    large = sim.run(analytic, draws=20_000, seed=1, block_size=50)
+    for field in attrs.fields(Tally):
+        if field.name != "draws":
+            small_array, large_array = getattr(small.tally, field.name), getattr(large.tally,
+                                                                                 field.name)
+            assert small_array.nbytes == large_array.nbytes
+    assert int(large.tally.core_hist[-1].sum()) == 20_000 * len(large.codes)
+
+
+@pytest.mark.parametrize(("option", "value"), [("draws", 0), ("workers", 0), ("seed", -1),
+                                               ("block_size", 0), ("draws", 2.5)])
+def test_bad_run_options_raise_option_errors(analytic, option, value):
+    with pytest.raises(sim.OptionError, match=option):
+        sim.run(analytic, **{option: value})
