@@ -14,6 +14,7 @@ import copy
 import difflib
 import hashlib
 import json
+import math
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -213,9 +214,9 @@ class Scenario:
     def from_mapping(cls, document: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
         """Validate and resolve one scenario document (no ``extends``) given as a mapping."""
         doc = copy.deepcopy(dict(document))
-        if doc.get("scenario", {}).get("extends"):
-            raise ScenarioError(file, "scenario.extends", "only files can extend; load the file")
         origins = _check_document(doc, file)
+        if doc["scenario"].get("extends"):
+            raise ScenarioError(file, "scenario.extends", "only files can extend; load the file")
         return _resolve(doc, origins, source=file)
 
     @classmethod
@@ -315,11 +316,16 @@ def _find_parent(path: Path, ref: str) -> Path:
     )
 
 
+#: Tables that are one value (a path's year -> share points), replaced whole, never merged.
+_WHOLE_TABLES = frozenset({"custom"})
+
+
 def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     """Tables merge key by key; any other value in ``top`` replaces the one in ``base``."""
     out = dict(base)
     for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        if (key not in _WHOLE_TABLES and isinstance(value, Mapping)
+                and isinstance(out.get(key), Mapping)):
             out[key] = _merge(dict(out[key]), value)
         else:
             out[key] = copy.deepcopy(value)
@@ -380,7 +386,7 @@ def _leaf_keys(table: Mapping[str, Any], prefix: str = "") -> list[str]:
 
 
 def _check_code(code: Any, key: str, file: str) -> None:
-    if code not in ALLIES:
+    if not isinstance(code, str) or code not in ALLIES:
         raise ScenarioError(
             file, key, f"unknown ally code {code!r} (ISO 3166 alpha-3, e.g. DEU)"
             + _did_you_mean(str(code).upper(), ALLIES),
@@ -418,6 +424,8 @@ def _convert(field: attrs.Attribute, value: Any, key: str, file: str) -> Any:
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(file, key, f"must be a number, got {_type_name(value)}")
+        if not math.isfinite(value):
+            raise ScenarioError(file, key, f"must be a finite number, got {value}")
         return float(value)
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
@@ -470,7 +478,9 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
     base_year = meta.base_year
     horizon = meta.horizon if meta.horizon is not None else goal.year
     if not base_year < horizon <= base_year + MAX_HORIZON_YEARS:
-        raise fail("scenario.horizon", f"must be between {base_year + 1} and "
+        # Without scenario.horizon the goal year is the horizon: name the key that was written.
+        key = "scenario.horizon" if meta.horizon is not None else "goal.year"
+        raise fail(key, f"must be between {base_year + 1} and "
                    f"{base_year + MAX_HORIZON_YEARS} (after the base year), got {horizon}")
     if not base_year < goal.year <= horizon:
         raise fail("goal.year", f"must be within the horizon {base_year + 1}-{horizon}, "
@@ -511,9 +521,9 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
                 raise fail(f"allies.{code}.growth.mean", "no IMF projection for this ally: set it")
             mean = figures.growth_mean.value
         policy = _resolve_policy(settings.policy, goal.core, base_year, horizon,
-                                 lambda problem: fail(key_of("policy.custom"), problem))
+                                 lambda name, problem: fail(key_of(f"policy.{name}"), problem))
         related = _resolve_policy(settings.related, goal.total - goal.core, base_year, horizon,
-                                  lambda problem: fail(key_of("related.custom"), problem))
+                                  lambda name, problem: fail(key_of(f"related.{name}"), problem))
         configs.append(AllyConfig(
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
@@ -529,12 +539,13 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
 
 
 def _resolve_policy(policy: Policy, goal_share: float, base_year: int, horizon: int,
-                    fail: Callable[[str], ScenarioError]) -> Policy:
+                    fail: Callable[[str, str], ScenarioError]) -> Policy:
+    # ``fail(field, problem)``: field is the Policy field the problem is reported at.
     if policy.path == "custom":
         if not policy.custom:
-            raise fail("required by path = 'custom': a table of year = share")
+            raise fail("path", "'custom' requires a custom table of year = share")
         for year, _ in policy.custom:
             if not base_year < year <= horizon:
-                raise fail(f"year {year} must lie within {base_year + 1}-{horizon}")
+                raise fail("custom", f"year {year} must lie within {base_year + 1}-{horizon}")
     target = policy.target if policy.target is not None else goal_share
     return attrs.evolve(policy, target=target)
