@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import attrs
 
@@ -89,7 +90,7 @@ def _number(path: str, row: dict[str, str], column: str) -> float:
 
 
 @functools.lru_cache(maxsize=8)
-def load_base(year: int = 2026, data_dir: Path | None = None) -> dict[str, AllyBase]:
+def load_base(year: int = 2026, data_dir: Path | None = None) -> Mapping[str, AllyBase]:
     """Base-year figures for all 32 allies, keyed by ISO3 code.
 
     ``year`` is the scenario's base year (2014–2026 are covered by the July 2026 edition).
@@ -136,7 +137,8 @@ def load_base(year: int = 2026, data_dir: Path | None = None) -> dict[str, AllyB
             f"{data_dir}: no {CORE_EDITION} core share or GDP for base year {year} for "
             f"{', '.join(missing)} (the edition covers 2014-2026)"
         )
-    return {
+    # Read-only: the result is cached and shared by every caller.
+    return MappingProxyType({
         code: AllyBase(
             code=code,
             name=name,
@@ -148,7 +150,7 @@ def load_base(year: int = 2026, data_dir: Path | None = None) -> dict[str, AllyB
             growth_mean=growth.get(code),
         )
         for code, name in ALLIES.items()
-    }
+    })
 
 
 def _growth_means(data_dir: Path, base_year: int) -> dict[str, Figure]:

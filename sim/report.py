@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,7 @@ def format_table(results: Results) -> str:
     return "\n".join(lines)
 
 
-def format_allies(base: dict[str, AllyBase]) -> str:
+def format_allies(base: Mapping[str, AllyBase]) -> str:
     """``summit allies``: each ally's base-year figures, with numbered sources."""
     sources: dict[str, int] = {}
 

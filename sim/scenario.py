@@ -34,19 +34,24 @@ MAX_HORIZON_YEARS = 50
 # --- field helpers: each field declares its TOML kind so the loader can check types ----------
 
 
-def _range(lo: float | None, hi: float | None, *, hi_open: bool = False) -> Callable[..., None]:
+def _range(lo: float | None, hi: float | None, *, lo_open: bool = False,
+           hi_open: bool = False) -> Callable[..., None]:
+    if lo is not None and hi is not None and not (lo_open or hi_open):
+        bound = f"between {lo} and {hi}"
+    else:
+        parts = []
+        if lo is not None:
+            parts.append(f"{'above' if lo_open else 'at least'} {lo}")
+        if hi is not None:
+            parts.append(f"{'below' if hi_open else 'at most'} {hi}")
+        bound = " and ".join(parts)
+
     def check(_instance: object, attribute: attrs.Attribute, value: Any) -> None:
         if value is None:
             return
-        below = lo is not None and value < lo
+        below = lo is not None and (value <= lo if lo_open else value < lo)
         above = hi is not None and (value >= hi if hi_open else value > hi)
         if below or above:
-            if lo is not None and hi is not None:
-                bound = f"between {lo} and {hi}" + (" (exclusive)" if hi_open else "")
-            elif lo is not None:
-                bound = f"at least {lo}"
-            else:
-                bound = f"{'below' if hi_open else 'at most'} {hi}"
             raise FieldError(attribute.name, f"must be {bound}, got {value}")
 
     return check
@@ -65,8 +70,9 @@ def _choice(options: tuple[str, ...]) -> Callable[..., None]:
 
 
 def _number(default: float | None, lo: float | None = None, hi: float | None = None, *,
-            hi_open: bool = False) -> Any:
-    return attrs.field(default=default, validator=_range(lo, hi, hi_open=hi_open),
+            lo_open: bool = False, hi_open: bool = False) -> Any:
+    return attrs.field(default=default,
+                       validator=_range(lo, hi, lo_open=lo_open, hi_open=hi_open),
                        metadata={"kind": "number"})
 
 
@@ -113,7 +119,7 @@ class Growth:
 
     mean: float | None = _number(None, -0.2, 0.2)
     sd: float = _number(0.01, 0.0, 0.2)
-    persistence: float = _number(0.4, -1.0, 1.0, hi_open=True)
+    persistence: float = _number(0.4, -1.0, 1.0, lo_open=True, hi_open=True)
     common: float = _number(0.5, 0.0, 1.0)
     #: Deterministic inflation of USD GDP; 0 reports money in constant base-year USD.
     inflation: float = _number(0.0, -0.5, 1.0)
@@ -199,8 +205,11 @@ class Scenario:
 
     @property
     def sha256(self) -> str:
-        """Digest of the merged scenario document: equal documents, equal digests."""
-        text = json.dumps(self.document, sort_keys=True, separators=(",", ":"), default=str)
+        """Digest of the merged scenario: equal contents, equal digests, whatever they extend."""
+        document = dict(self.document)
+        document["scenario"] = {k: v for k, v in document.get("scenario", {}).items()
+                                if k != "extends"}
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def ally(self, code: str) -> AllyConfig:
@@ -226,7 +235,7 @@ class Scenario:
         return _resolve(doc, origins, source=str(path))
 
     def with_values(self, values: Mapping[str, Any]) -> Scenario:
-        """A variant with dotted keys set (``{"defaults.policy.adjustment": 0.5}``), re-validated."""
+        """A re-validated variant with dotted keys set: ``{"defaults.policy.adjustment": 0.5}``."""
         doc = copy.deepcopy(dict(self.document))
         for key, value in values.items():
             _set_dotted(doc, key, value)
@@ -277,7 +286,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(path, None, f"not valid TOML: {err}") from None
     if not doc:
-        raise ScenarioError(path, None, 'is empty: a scenario needs at least [scenario] name = "..."')
+        raise ScenarioError(path, None,
+                            'is empty: a scenario needs at least [scenario] name = "..."')
     return doc
 
 
@@ -489,6 +499,9 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
         raise fail("goal.review_year", f"must be after the base year {base_year} and no later "
                    f"than the goal year {goal.year}, got {goal.review_year}")
     if goal.total < goal.core:
+        # Blame the one the scenario itself wrote, not a parent file the user cannot edit.
+        if origins.get("goal.core") == source and origins.get("goal.total") != source:
+            raise fail("goal.core", f"must be at most goal.total ({goal.total}), got {goal.core}")
         raise fail("goal.total", f"must be at least goal.core ({goal.core}), got {goal.total}")
 
     members = meta.allies or tuple(ALLIES)
@@ -509,7 +522,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
 
         settings = _build(AllySettings, table, f"allies.{code}", source)
         figures = base[code]
-        core_base = settings.core_base if settings.core_base is not None else figures.core_share.value
+        core_base = (settings.core_base if settings.core_base is not None
+                     else figures.core_share.value)
         gdp_base = settings.gdp_base if settings.gdp_base is not None else figures.gdp_usd.value
         if settings.related_base is None:
             raise fail(f"allies.{code}.related_base", "required: NATO publishes no per-ally "

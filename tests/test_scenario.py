@@ -280,20 +280,20 @@ def test_the_out_of_range_message_is_exactly_one_line(write_toml):
     (HEAD + "[defaults.related]\nnoise = 5.5\n", "defaults.related.noise",
      "must be between 0.0 and 5.0, got 5.5"),
     (HEAD + "[defaults.growth]\npersistence = 1.0\n", "defaults.growth.persistence",
-     "must be between -1.0 and 1.0 (exclusive), got 1.0"),
+     "must be above -1.0 and below 1.0, got 1.0"),
     (HEAD + "[defaults.growth]\npersistence = -1.5\n", "defaults.growth.persistence",
-     "must be between -1.0 and 1.0 (exclusive), got -1.5"),
+     "must be above -1.0 and below 1.0, got -1.5"),
     (HEAD + "[allies.FRA.growth]\ncommon = 1.01\n", "allies.FRA.growth.common",
      "must be between 0.0 and 1.0, got 1.01"),
     (HEAD + "[defaults.growth]\nmean = 0.5\n", "defaults.growth.mean",
      "must be between -0.2 and 0.2, got 0.5"),
     (HEAD + "[defaults.policy]\nfloor = -0.5\n", "defaults.policy.floor",
-     "must be between 0.0 and 100.0 (exclusive), got -0.5"),
+     "must be at least 0.0 and below 100.0, got -0.5"),
     (HEAD + "[defaults]\ncore_base = 100\n", "defaults.core_base",
-     "must be between 0.0 and 100.0 (exclusive), got 100.0"),
+     "must be at least 0.0 and below 100.0, got 100.0"),
     (HEAD + "[allies.DEU]\ngdp_base = -1.0\n", "allies.DEU.gdp_base",
      "must be at least 0.0, got -1.0"),
-    (HEAD + "[goal]\ncore = -3.5\n", "goal.core", "must be between 0.0 and 100.0 (exclusive)"),
+    (HEAD + "[goal]\ncore = -3.5\n", "goal.core", "must be at least 0.0 and below 100.0"),
     (HEAD + "[goal]\ntotal = 3.0\n", "goal.total", "must be at least goal.core (3.5), got 3.0"),
     (HEAD + "[goal]\ncore = 6.0\ntotal = 5.5\n", "goal.total",
      "must be at least goal.core (6.0), got 5.5"),
@@ -304,6 +304,25 @@ def test_out_of_range_values_name_key_bound_and_value(write_toml, text, key, pro
     err = _file_error(write_toml, text)
     assert err.key == key
     assert err.problem.startswith(problem)
+
+
+def test_persistence_of_minus_one_is_refused(write_toml):
+    err = _file_error(write_toml, HEAD + "[defaults.growth]\npersistence = -1.0\n")
+    assert err.key == "defaults.growth.persistence"
+
+
+def test_cross_field_error_names_the_key_this_file_wrote(write_toml):
+    # goal.total = 5 comes from the shipped baseline; the user's file raised goal.core above it.
+    path = write_toml('[scenario]\nname = "x"\nextends = "baseline"\n[goal]\ncore = 6.0\n')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.file, info.value.key) == (str(path), "goal.core")
+    assert info.value.problem == "must be at most goal.total (5.0), got 6.0"
+
+
+def test_digest_ignores_what_a_scenario_extends():
+    scenario = load_scenario("slow-growth")
+    assert scenario.with_values({}).sha256 == scenario.sha256
 
 
 @pytest.mark.parametrize("text", [
