@@ -114,11 +114,12 @@ def deadline(env: simpy.Environment, state: State, j: int) -> Generator[Any, Any
     cond = pledge.condition
     yield env.timeout(cond.deadline)
     verdict = "holds: the pledge fires" if state.chosen.fired[0, j] else "fails: no pledge"
-    what = {"others_total_at_least": f"others' pledges to {cond.program} at least "
-                                     f"{cond.threshold:g} {cond.unit}",
-            "pool_at_least": f"pool {state.model.pools[cond.pool or 0].name} at least "
-                             f"{_usd(cond.threshold)}",
-            "matching": f"matching others' pledges to {cond.program} x{cond.ratio:g}"}[cond.kind]
+    if cond.kind == "pool_at_least":
+        what = f"pool {state.model.pools[cond.pool].name} holds at least {_usd(cond.threshold)}"
+    elif cond.kind == "matching":
+        what = f"others pledge to {cond.program} (matched x{cond.ratio:g})"
+    else:
+        what = f"others' pledges to {cond.program} reach {cond.threshold:g} {cond.unit}"
     state.log(env, f"deadline {pledge.id}: {pledge.donor} pledged {_describe(state.model, pledge)}"
                    f" if {what}; condition {verdict} ({state.model.resolution} fixed point)")
 

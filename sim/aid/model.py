@@ -24,7 +24,7 @@ import attrs
 from ..data import ALLIES
 from ..errors import DataError, ScenarioError
 from ..resources import calibration_dir
-from ..scenario import _build, _did_you_mean, _integer, _number, _string, _type_name
+from ..scenario import _build, _choice, _did_you_mean, _integer, _number, _string, _type_name
 
 CHANNELS = ("bilateral", "UDCG", "PURL", "EU")
 CONDITION_KINDS = ("others_total_at_least", "pool_at_least", "matching")
@@ -50,6 +50,17 @@ def usd_per_unit() -> dict[str, float]:
 
 
 # --- tables as written (``None``: not set) ------------------------------------------------------
+
+
+def _optional_choice(options: tuple[str, ...]) -> Any:
+    """A string field that may be left out (``None``) but, when set, is one of ``options``."""
+    check = _choice(options)
+
+    def optional(instance: object, attribute: attrs.Attribute, value: str | None) -> None:
+        if value is not None:
+            check(instance, attribute, value)
+
+    return attrs.field(default=None, validator=optional, metadata={"kind": "string"})
 
 
 @attrs.frozen
@@ -83,11 +94,11 @@ class PoolTable:
 
 @attrs.frozen
 class ConditionTable:
-    kind: str | None = _string(None, CONDITION_KINDS)
+    kind: str | None = _optional_choice(CONDITION_KINDS)
     program: str | None = _string(None)
     pool: str | None = _string(None)
     threshold: float | None = _number(None, 0.0, None)
-    unit: str | None = _string(None, UNITS)
+    unit: str | None = _optional_choice(UNITS)
     ratio: float | None = _number(None, 0.0, None)
     deadline: str | None = _string(None)
 
