@@ -95,7 +95,8 @@ def donor(env: simpy.Environment, state: State, j: int) -> Generator[Any, Any, N
     elif pledge.item is not None:
         units = int(state.chosen.units[0, j])
         state.queues[pledge.item].append(Order(int(env.now), j, units, j, pledge.id, units))
-        state.log(env, f"pledge {pledge.id}: {units} {model.items[pledge.item].name} ordered")
+        state.log(env, f"pledge {pledge.id}: {units} units of {model.items[pledge.item].name} "
+                       "ordered")
     else:
         part = usd / pledge.spread
         for k in range(pledge.spread):
@@ -160,7 +161,8 @@ def package(env: simpy.Environment, state: State, i: int, month: int,
         tie = len(model.pledges) + i * model.months + month
         state.queues[spec.item].append(
             Order(ready, tie, units, None, f"{spec.name} package", units))
-        state.log(env, f"pool {spec.name}: {units} {model.items[spec.item].name} ordered")
+        state.log(env, f"pool {spec.name}: {units} units of {model.items[spec.item].name} "
+                       "ordered")
 
 
 def production_line(env: simpy.Environment, state: State, i: int) -> Generator[Any, Any, None]:
@@ -190,7 +192,7 @@ def production_line(env: simpy.Environment, state: State, i: int) -> Generator[A
 
 def _describe(model: AidModel, pledge: Pledge) -> str:
     if pledge.item is not None and pledge.amount is None:
-        return f"{pledge.quantity} {model.items[pledge.item].name}"
+        return f"{pledge.quantity} units of {model.items[pledge.item].name}"
     written = f"{pledge.currency} {pledge.amount:,.0f}" if pledge.currency != "USD" else ""
     return _usd(pledge.usd) + (f" ({written})" if written else "")
 
