@@ -40,28 +40,43 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
     start = np.array([p.start for p in model.pledges], dtype=np.int64)  # (pledges,)
     paid = start + draws.lag_months  # (draws, pledges)
 
-    cash = np.zeros((n_draws, months))  # (draws, months) USD
     pledge_delivered = np.zeros((n_draws, n_pledges))  # (draws, pledges) USD
-    pool_in = np.zeros((n_draws, n_pools, months))  # (draws, pools, months) USD
+
+    # Money into pools: summed by one bincount over (draw, pool, month); a payment after the
+    # last month goes to an overflow month that is dropped.
+    into_pool = [j for j, p in enumerate(model.pledges) if p.pool is not None]
+    pool_of = np.array([model.pledges[j].pool for j in into_pool], dtype=np.int64)
+    where = (rows[:, None] * n_pools + pool_of) * (months + 1) + np.minimum(
+        paid[:, into_pool], months)  # (draws, pool pledges)
+    pool_in = np.bincount(
+        where.ravel(), weights=np.where(active[:, into_pool], chosen.pledged_usd[:, into_pool],
+                                        0.0).ravel(),
+        minlength=n_draws * n_pools * (months + 1),
+    ).reshape(n_draws, n_pools, months + 1)[:, :, :months]  # (draws, pools, months) USD
+
+    # Money delivered as money: ``spread`` equal parts from the payment month. Each pledge adds
+    # its part at its first month and takes it off after its last, and a running sum over the
+    # months gives the schedule; the overflow column collects what falls after the last month.
+    as_money = [j for j, p in enumerate(model.pledges) if p.pool is None and p.item is None]
+    spread = np.array([model.pledges[j].spread for j in as_money], dtype=np.int64)
+    part = np.where(active[:, as_money], chosen.pledged_usd[:, as_money] / spread,
+                    0.0)  # (draws, money pledges)
+    first = paid[:, as_money]  # (draws, money pledges)
+    pledge_delivered[:, as_money] = part * np.clip(months - first, 0, spread)
+    row_start = rows[:, None] * (months + 1)
+    cash_change = [(row_start + np.minimum(first, months), part),
+                   (row_start + np.minimum(first + spread, months), -part)]
+
     # Orders for each item's production line: (ready month, units) columns, in queue-tie order.
     orders: list[list[tuple[np.ndarray, np.ndarray, int]]] = [[] for _ in model.items]
     for j, p in enumerate(model.pledges):
-        if p.pool is not None:
-            on_time = active[:, j] & (paid[:, j] < months)
-            pool_in[rows[on_time], p.pool, paid[on_time, j]] += chosen.pledged_usd[on_time, j]
-        elif p.item is not None:
+        if p.item is not None:
             orders[p.item].append((np.where(active[:, j], paid[:, j], months),
                                    np.where(active[:, j], chosen.units[:, j], 0), j))
-        else:
-            part = chosen.pledged_usd[:, j] / p.spread  # (draws,)
-            for k in range(p.spread):
-                month = paid[:, j] + k  # (draws,)
-                on_time = active[:, j] & (month < months)
-                cash[rows[on_time], month[on_time]] += part[on_time]
-                pledge_delivered[on_time, j] += part[on_time]
 
     packages = np.zeros((n_draws, n_pools, months), dtype=np.int64)  # (draws, pools, months)
     spent = np.zeros((n_draws, n_pools))  # (draws, pools) USD
+    pool_cash = np.zeros((n_draws, months))  # (draws, months) USD of packages without an item
     for i, pool in enumerate(model.pools):
         balance = np.zeros(n_draws)  # (draws,) USD
         lag = draws.pool_lag_months[:, i]  # (draws,)
@@ -73,13 +88,19 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
             balance -= bought * pool.package_usd
             spent[:, i] += bought * pool.package_usd
             packages[:, i, m] = bought
-            if pool.item is None:
-                on_time = (bought > 0) & (m + lag < months)
-                cash[rows[on_time], (m + lag)[on_time]] += bought[on_time] * pool.package_usd
-        if pool.item is not None:
+        if pool.item is None:
+            # Packages bought in month m - lag arrive in month m.
+            source = np.arange(months) - lag[:, None]  # (draws, months)
+            arriving = np.take_along_axis(packages[:, i], np.maximum(source, 0), axis=1)
+            pool_cash += np.where(source >= 0, arriving * pool.package_usd, 0.0)
+        else:
             for m in range(months):
                 orders[pool.item].append((m + lag, packages[:, i, m] * per_package, -1))
 
+    changes = np.bincount(np.concatenate([w.ravel() for w, _ in cash_change]),
+                          weights=np.concatenate([u.ravel() for _, u in cash_change]),
+                          minlength=n_draws * (months + 1)).reshape(n_draws, months + 1)
+    cash = np.cumsum(changes[:, :months], axis=1) + pool_cash  # (draws, months) USD
     units = np.zeros((n_draws, n_items, months), dtype=np.int64)  # (draws, items, months)
     for i, item in enumerate(model.items):
         if not orders[i]:
@@ -91,10 +112,15 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
                            kind="stable")  # (draws, orders)
         ordered_in_queue = np.take_along_axis(ordered, queue, axis=1)  # (draws, orders)
         ahead = np.cumsum(ordered_in_queue, axis=1) - ordered_in_queue  # (draws, orders)
+        # A[m], units ordered by the end of month m: a running sum of what arrives each month.
+        arriving = np.bincount(
+            (rows[:, None] * (months + 1) + np.minimum(ready, months)).ravel(),
+            weights=ordered.ravel(), minlength=n_draws * (months + 1),
+        ).reshape(n_draws, months + 1)[:, :months]  # (draws, months)
+        arrived = np.cumsum(arriving, axis=1).astype(np.int64)  # (draws, months)
         produced = np.zeros(n_draws, dtype=np.int64)  # (draws,) P[m]
         for m in range(months):
-            arrived = (ordered * (ready <= m)).sum(axis=1)  # (draws,) A[m]
-            now = np.minimum(produced + item.capacity_in(m), arrived)
+            now = np.minimum(produced + item.capacity_in(m), arrived[:, m])
             units[:, i, m] = now - produced
             produced = now
         received = np.clip(produced[:, None] - ahead, 0, ordered_in_queue)  # (draws, orders)
@@ -118,3 +144,4 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
         pool_packages=packages,
         coordination_gap_usd=greatest.pledged_usd.sum(axis=1) - least.pledged_usd.sum(axis=1),
     )
+
