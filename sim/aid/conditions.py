@@ -48,78 +48,117 @@ def resolve(model: AidModel, draws: AidDraws, resolution: str) -> Resolution:
     """The ``greatest`` or ``least`` fixed point of the conditions, per draw."""
     if resolution not in ("greatest", "least"):
         raise ValueError(f"resolution must be 'greatest' or 'least', got {resolution!r}")
-    pledges = model.pledges
-    n_draws, n_pledges = draws.honoured.shape
-    unconditional = np.array([p.condition is None for p in pledges])  # (pledges,)
-    base_usd = np.array([p.usd for p in pledges])  # (pledges,)
-    base_units = np.array([p.quantity for p in pledges], dtype=np.int64)  # (pledges,)
-    start = np.array([p.start for p in pledges])  # (pledges,)
-    arrival = start + draws.lag_months  # (draws, pledges) month the money is paid
-    matching = [i for i, p in enumerate(pledges)
-                if p.condition is not None and p.condition.kind == "matching"]
-    not_matching = np.ones(n_pledges, dtype=bool)
-    not_matching[matching] = False
+    return _Conditions(model, draws).resolve(resolution)
 
-    # Which pledges each condition counts, apart from whether they fire: (pledges,) masks, and
-    # for pools a (draws, pledges) mask since arrival depends on the sampled lag.
-    counted: dict[int, np.ndarray] = {}
-    for c, p in enumerate(pledges):
-        cond = p.condition
-        if cond is None:
-            continue
-        if cond.kind == "pool_at_least":
-            counted[c] = (np.array([q.pool == cond.pool for q in pledges])
-                          & (arrival <= cond.deadline))
-        else:
-            counted[c] = np.array([q.donor != p.donor and q.program == cond.program
-                                   and q.month <= cond.deadline for q in pledges])
-            if cond.kind == "matching":
-                counted[c] &= not_matching
 
-    def worth(fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """USD and units of every fired pledge, matching amounts computed from the others."""
-        usd = np.where(fired, base_usd, 0.0)  # (draws, pledges)
-        units = np.where(fired, base_units, 0)  # (draws, pledges)
-        given_usd = np.where(draws.honoured, usd, 0.0)  # (draws, pledges) what others count
-        given_units = np.where(draws.honoured, units, 0)  # (draws, pledges)
-        for m in matching:
-            p, cond = pledges[m], pledges[m].condition
-            if cond.unit == "units":
-                matched = np.minimum(
-                    np.floor(cond.ratio * (given_units @ counted[m])).astype(np.int64),
-                    p.quantity)  # (draws,)
-                units[:, m] = np.where(fired[:, m], matched, 0)
-                usd[:, m] = units[:, m] * model.items[p.item].unit_cost_usd
+def resolve_both(model: AidModel, draws: AidDraws) -> tuple[Resolution, Resolution]:
+    """The greatest and the least fixed points, sharing the work that does not depend on them."""
+    conditions = _Conditions(model, draws)
+    return conditions.resolve("greatest"), conditions.resolve("least")
+
+
+class _Conditions:
+    """The conditional pledges of one block, with everything the fixed point iterates on.
+
+    Unconditional pledges always fire, so what they add to each condition's total is computed
+    once; the iteration only revisits the C conditional pledges.
+    """
+
+    def __init__(self, model: AidModel, draws: AidDraws) -> None:
+        pledges = model.pledges
+        self.model, self.draws = model, draws
+        self.base_usd = np.array([p.usd for p in pledges])  # (pledges,)
+        self.base_units = np.array([p.quantity for p in pledges], dtype=np.int64)  # (pledges,)
+        self.conditional = [j for j, p in enumerate(pledges) if p.condition is not None]
+        cond = self.conditional
+        start = np.array([p.start for p in pledges])  # (pledges,)
+        arrival = start + draws.lag_months  # (draws, pledges) month the money is paid
+        matching = {j for j in cond if pledges[j].condition.kind == "matching"}
+        honoured = draws.honoured  # (draws, pledges)
+        unconditional = np.array([p.condition is None for p in pledges])  # (pledges,)
+        fixed_usd = np.where(honoured & unconditional, self.base_usd, 0.0)  # (draws, pledges)
+        fixed_units = np.where(honoured & unconditional, self.base_units, 0)  # (draws, pledges)
+        # For each conditional pledge c: which pledges its condition counts — (pledges,) or, for
+        # pools, (draws, pledges) since arrival depends on the lag — the part of its total the
+        # unconditional pledges give, (draws,), and the mask over the conditional ones.
+        self.counted_conditional: list[np.ndarray] = []
+        self.fixed_total: list[np.ndarray] = []
+        for c in cond:
+            p, condition = pledges[c], pledges[c].condition
+            if condition.kind == "pool_at_least":
+                counted = (np.array([q.pool == condition.pool for q in pledges])
+                           & (arrival <= condition.deadline))  # (draws, pledges)
+                self.fixed_total.append((fixed_usd * counted).sum(axis=1))
+                self.counted_conditional.append(counted[:, cond])  # (draws, C)
+                continue
+            counted = np.array([q.donor != p.donor and q.program == condition.program
+                                and q.month <= condition.deadline
+                                and not (condition.kind == "matching" and j in matching)
+                                for j, q in enumerate(pledges)])  # (pledges,)
+            fixed = fixed_units if condition.unit == "units" else fixed_usd
+            self.fixed_total.append(fixed @ counted)
+            self.counted_conditional.append(counted[cond])  # (C,)
+        self.honoured = honoured[:, cond]  # (draws, C)
+
+    def worth(self, fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """USD and units of the fired conditional pledges (draws, C); matching as matched."""
+        model, cond = self.model, self.conditional
+        usd = np.where(fired, self.base_usd[cond], 0.0)  # (draws, C)
+        units = np.where(fired, self.base_units[cond], 0)  # (draws, C)
+        for k, c in enumerate(cond):
+            p = model.pledges[c]
+            if p.condition.kind != "matching":
+                continue
+            # Matching counts non-matching pledges only, whose worth does not depend on it.
+            given = self._total(k, usd, units)  # (draws,)
+            if p.condition.unit == "units":
+                matched = np.minimum(np.floor(p.condition.ratio * given).astype(np.int64),
+                                     p.quantity)  # (draws,)
+                units[:, k] = np.where(fired[:, k], matched, 0)
+                usd[:, k] = units[:, k] * model.items[p.item].unit_cost_usd
             else:
-                matched_usd = np.minimum(cond.ratio * (given_usd @ counted[m]), p.usd)
-                usd[:, m] = np.where(fired[:, m], matched_usd, 0.0)
+                usd[:, k] = np.where(fired[:, k], np.minimum(p.condition.ratio * given, p.usd),
+                                     0.0)
                 if p.item is not None:
-                    units[:, m] = (usd[:, m] // model.items[p.item].unit_cost_usd).astype(
+                    units[:, k] = (usd[:, k] // model.items[p.item].unit_cost_usd).astype(
                         np.int64)
         return usd, units
 
-    def step(fired: np.ndarray) -> np.ndarray:
-        usd, units = worth(fired)
-        given_usd = np.where(draws.honoured, usd, 0.0)  # (draws, pledges)
-        given_units = np.where(draws.honoured, units, 0)  # (draws, pledges)
-        holds = np.broadcast_to(unconditional, fired.shape).copy()  # (draws, pledges)
-        for c, mask in counted.items():
-            cond = pledges[c].condition
-            if cond.kind == "pool_at_least":
-                holds[:, c] = (given_usd * mask).sum(axis=1) >= cond.threshold
-            elif cond.kind == "matching":
-                amount = given_units if cond.unit == "units" else given_usd
-                holds[:, c] = (amount @ mask) > 0
-            else:
-                amount = given_units if cond.unit == "units" else given_usd
-                holds[:, c] = (amount @ mask) >= cond.threshold
+    def _total(self, k: int, usd: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """What conditional pledge k's condition counts, given the conditional pledges' worth."""
+        condition = self.model.pledges[self.conditional[k]].condition
+        amount = units if condition.unit == "units" else usd
+        given = np.where(self.honoured, amount, 0)  # (draws, C)
+        counted = self.counted_conditional[k]
+        if counted.ndim == 2:
+            return self.fixed_total[k] + (given * counted).sum(axis=1)
+        return self.fixed_total[k] + given @ counted
+
+    def step(self, fired: np.ndarray) -> np.ndarray:
+        usd, units = self.worth(fired)
+        holds = np.empty_like(fired)  # (draws, C)
+        for k, c in enumerate(self.conditional):
+            condition = self.model.pledges[c].condition
+            total = self._total(k, usd, units)
+            holds[:, k] = total > 0 if condition.kind == "matching" else \
+                total >= condition.threshold
         return holds
 
-    fired = np.full((n_draws, n_pledges), resolution == "greatest")  # (draws, pledges)
-    for _ in range(len(counted) + 2):
-        following = step(fired)
-        if np.array_equal(following, fired):
-            break
-        fired = following
-    usd, units = worth(fired)
-    return Resolution(fired=fired, pledged_usd=usd, units=units)
+    def resolve(self, resolution: str) -> Resolution:
+        n_draws, n_pledges = self.draws.honoured.shape
+        cond = self.conditional
+        fired = np.full((n_draws, len(cond)), resolution == "greatest")  # (draws, C)
+        # Monotone: each step before the fixed point changes at least one pledge in some draw.
+        for _ in range(len(cond) + 1):
+            following = self.step(fired)
+            if np.array_equal(following, fired):
+                break
+            fired = following
+        usd, units = self.worth(fired)
+        all_fired = np.ones((n_draws, n_pledges), dtype=bool)  # (draws, pledges)
+        all_fired[:, cond] = fired
+        pledged_usd = np.broadcast_to(self.base_usd, (n_draws, n_pledges)).copy()
+        pledged_usd[:, cond] = usd
+        all_units = np.broadcast_to(self.base_units, (n_draws, n_pledges)).copy()
+        all_units[:, cond] = units
+        return Resolution(fired=all_fired, pledged_usd=pledged_usd, units=all_units)

@@ -128,15 +128,17 @@ def deadline(env: simpy.Environment, state: State, j: int) -> Generator[Any, Any
 def pool(env: simpy.Environment, state: State, i: int) -> Generator[Any, Any, None]:
     """A money pool: each month, buy as many packages as the balance allows."""
     model, spec = state.model, state.model.pools[i]
-    balance = 0.0
+    received, bought_before = 0.0, 0
     yield env.timeout(POOL_PHASE)
     for m in range(model.months):
-        balance += state.pool_in[i, m]
-        bought = int(np.floor(balance / spec.package_usd))
-        balance -= bought * spec.package_usd
+        received += state.pool_in[i, m]
+        # Packages bought so far, floor(received / package): the balance never reaches one more.
+        bought = int(np.floor(received / spec.package_usd)) - bought_before
+        bought_before += bought
         if bought:
             state.spent[i] += bought * spec.package_usd
             state.packages[i, m] = bought
+            balance = received - bought_before * spec.package_usd
             state.log(env, f"pool {spec.name} buys {bought} package(s) of "
                            f"{_usd(spec.package_usd)}; balance {_usd(balance)}")
             env.process(package(env, state, i, m, bought))

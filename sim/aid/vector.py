@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conditions import resolve
+from .conditions import resolve_both
 from .model import AidModel
 from .outcome import AidOutcome
 from .sampling import AidDraws
@@ -33,8 +33,7 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
     n_draws, n_pledges = draws.honoured.shape
     months, n_pools, n_items = model.months, len(model.pools), len(model.items)
     rows = np.arange(n_draws)
-    greatest = resolve(model, draws, "greatest")
-    least = resolve(model, draws, "least")
+    greatest, least = resolve_both(model, draws)
     chosen = greatest if model.resolution == "greatest" else least
     active = chosen.fired & draws.honoured  # (draws, pledges)
     start = np.array([p.start for p in model.pledges], dtype=np.int64)  # (pledges,)
@@ -76,23 +75,27 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
 
     packages = np.zeros((n_draws, n_pools, months), dtype=np.int64)  # (draws, pools, months)
     spent = np.zeros((n_draws, n_pools))  # (draws, pools) USD
-    pool_cash = np.zeros((n_draws, months))  # (draws, months) USD of packages without an item
     for i, pool in enumerate(model.pools):
-        balance = np.zeros(n_draws)  # (draws,) USD
         lag = draws.pool_lag_months[:, i]  # (draws,)
         per_package = (0 if pool.item is None
                        else int(pool.package_usd // model.items[pool.item].unit_cost_usd))
-        for m in range(months):
-            balance += pool_in[:, i, m]
-            bought = np.floor(balance / pool.package_usd).astype(np.int64)  # (draws,)
-            balance -= bought * pool.package_usd
-            spent[:, i] += bought * pool.package_usd
-            packages[:, i, m] = bought
+        # Buying whenever the balance allows, a pool has bought floor(received / package)
+        # packages by the end of each month: no month-by-month balance is needed.
+        # In place throughout: at this size, fresh arrays cost more than the arithmetic.
+        bought_by = np.cumsum(pool_in[:, i], axis=1, dtype=float)  # (draws, months) USD so far
+        bought_by /= pool.package_usd
+        np.floor(bought_by, out=bought_by)  # packages bought so far, whole numbers
+        packages[:, i, 0] = bought_by[:, 0]
+        np.subtract(bought_by[:, 1:], bought_by[:, :-1], out=packages[:, i, 1:],
+                    casting="unsafe")
+        spent[:, i] = bought_by[:, -1] * pool.package_usd
         if pool.item is None:
-            # Packages bought in month m - lag arrive in month m.
-            source = np.arange(months) - lag[:, None]  # (draws, months)
-            arriving = np.take_along_axis(packages[:, i], np.maximum(source, 0), axis=1)
-            pool_cash += np.where(source >= 0, arriving * pool.package_usd, 0.0)
+            # Purchases are few: each is money for one month, ``lag`` months after buying.
+            draw, month = np.nonzero(packages[:, i])
+            usd = packages[draw, i, month] * pool.package_usd
+            arrives = np.minimum(month + lag[draw], months)
+            cash_change.append((draw * (months + 1) + arrives, usd))
+            cash_change.append((draw * (months + 1) + np.minimum(arrives + 1, months), -usd))
         else:
             for m in range(months):
                 orders[pool.item].append((m + lag, packages[:, i, m] * per_package, -1))
@@ -100,7 +103,7 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
     changes = np.bincount(np.concatenate([w.ravel() for w, _ in cash_change]),
                           weights=np.concatenate([u.ravel() for _, u in cash_change]),
                           minlength=n_draws * (months + 1)).reshape(n_draws, months + 1)
-    cash = np.cumsum(changes[:, :months], axis=1) + pool_cash  # (draws, months) USD
+    cash = np.cumsum(changes[:, :months], axis=1, dtype=float)  # (draws, months) USD
     units = np.zeros((n_draws, n_items, months), dtype=np.int64)  # (draws, items, months)
     for i, item in enumerate(model.items):
         if not orders[i]:
@@ -117,13 +120,19 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
             (rows[:, None] * (months + 1) + np.minimum(ready, months)).ravel(),
             weights=ordered.ravel(), minlength=n_draws * (months + 1),
         ).reshape(n_draws, months + 1)[:, :months]  # (draws, months)
-        arrived = np.cumsum(arriving, axis=1).astype(np.int64)  # (draws, months)
-        produced = np.zeros(n_draws, dtype=np.int64)  # (draws,) P[m]
-        for m in range(months):
-            now = np.minimum(produced + item.capacity_in(m), arrived[:, m])
-            units[:, i, m] = now - produced
-            produced = now
-        received = np.clip(produced[:, None] - ahead, 0, ordered_in_queue)  # (draws, orders)
+        # P[m] = min(P[m-1] + capacity[m], A[m]) unrolls to
+        # P[m] = C[m] + min(0, min over j <= m of (A[j] - C[j])), C the cumulative capacity.
+        # Whole numbers are exact in float64; in place for speed, as for the pools.
+        built = np.cumsum([item.capacity_in(m) for m in range(months)])  # (months,) C[m]
+        produced = np.cumsum(arriving, axis=1, dtype=float)  # (draws, months) A[m]
+        produced -= built
+        np.minimum.accumulate(produced, axis=1, out=produced)
+        np.minimum(produced, 0.0, out=produced)
+        produced += built  # (draws, months) P[m]
+        units[:, i, 0] = produced[:, 0]
+        np.subtract(produced[:, 1:], produced[:, :-1], out=units[:, i, 1:], casting="unsafe")
+        made = produced[:, -1:].astype(np.int64)  # (draws, 1)
+        received = np.clip(made - ahead, 0, ordered_in_queue)  # (draws, orders)
         by_order = np.empty_like(received)
         np.put_along_axis(by_order, queue, received, axis=1)
         for column, (_, _, j) in enumerate(orders[i]):
