@@ -76,8 +76,6 @@ class _Conditions:
         matching = {j for j in cond if pledges[j].condition.kind == "matching"}
         honoured = draws.honoured  # (draws, pledges)
         unconditional = np.array([p.condition is None for p in pledges])  # (pledges,)
-        fixed_usd = np.where(honoured & unconditional, self.base_usd, 0.0)  # (draws, pledges)
-        fixed_units = np.where(honoured & unconditional, self.base_units, 0)  # (draws, pledges)
         # For each conditional pledge c: which pledges its condition counts — (pledges,) or, for
         # pools, (draws, pledges) since arrival depends on the lag — the part of its total the
         # unconditional pledges give, (draws,), and the mask over the conditional ones.
@@ -86,17 +84,21 @@ class _Conditions:
         for c in cond:
             p, condition = pledges[c], pledges[c].condition
             if condition.kind == "pool_at_least":
-                counted = (np.array([q.pool == condition.pool for q in pledges])
-                           & (arrival <= condition.deadline))  # (draws, pledges)
-                self.fixed_total.append((fixed_usd * counted).sum(axis=1))
+                into = np.array([q.pool == condition.pool for q in pledges])  # (pledges,)
+                counted = into & (arrival <= condition.deadline)  # (draws, pledges)
+                fixed = into & unconditional  # (pledges,)
+                self.fixed_total.append(
+                    (honoured[:, fixed] & counted[:, fixed]) @ self.base_usd[fixed])
                 self.counted_conditional.append(counted[:, cond])  # (draws, C)
                 continue
             counted = np.array([q.donor != p.donor and q.program == condition.program
                                 and q.month <= condition.deadline
                                 and not (condition.kind == "matching" and j in matching)
                                 for j, q in enumerate(pledges)])  # (pledges,)
-            fixed = fixed_units if condition.unit == "units" else fixed_usd
-            self.fixed_total.append(fixed @ counted)
+            fixed = counted & unconditional  # (pledges,)
+            # Whole units are exact in float64, so one (BLAS) product serves units and USD.
+            base = self.base_units if condition.unit == "units" else self.base_usd
+            self.fixed_total.append(honoured[:, fixed] @ base[fixed].astype(float))
             self.counted_conditional.append(counted[cond])  # (C,)
         self.honoured = honoured[:, cond]  # (draws, C)
 

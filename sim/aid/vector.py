@@ -111,8 +111,9 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
         ready = np.stack([o[0] for o in orders[i]], axis=1)  # (draws, orders)
         ordered = np.stack([o[1] for o in orders[i]], axis=1).astype(np.int64)  # (draws, orders)
         # Queue position: by ready month, ties in the order the orders were listed.
-        queue = np.argsort(ready * len(orders[i]) + np.arange(len(orders[i])), axis=1,
-                           kind="stable")  # (draws, orders)
+        queue = (np.zeros((n_draws, 1), dtype=np.intp) if len(orders[i]) == 1 else
+                 np.argsort(ready * len(orders[i]) + np.arange(len(orders[i])), axis=1,
+                            kind="stable"))  # (draws, orders)
         ordered_in_queue = np.take_along_axis(ordered, queue, axis=1)  # (draws, orders)
         ahead = np.cumsum(ordered_in_queue, axis=1) - ordered_in_queue  # (draws, orders)
         # A[m], units ordered by the end of month m: a running sum of what arrives each month.
