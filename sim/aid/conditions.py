@@ -54,7 +54,12 @@ def resolve(model: AidModel, draws: AidDraws, resolution: str) -> Resolution:
 def resolve_both(model: AidModel, draws: AidDraws) -> tuple[Resolution, Resolution]:
     """The greatest and the least fixed points, sharing the work that does not depend on them."""
     conditions = _Conditions(model, draws)
-    return conditions.resolve("greatest"), conditions.resolve("least")
+    greatest = conditions.resolve("greatest")
+    # When no condition counts a conditional pledge, one step from any start is the fixed
+    # point: the greatest and the least are the same.
+    if not any(mask.any() for mask in conditions.counted_conditional):
+        return greatest, greatest
+    return greatest, conditions.resolve("least")
 
 
 class _Conditions:
