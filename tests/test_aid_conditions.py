@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from aid_strategies import scenario_with
+from aid_strategies import aid_tables, scenario_with
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sim.aid.conditions import resolve
+from sim.aid.conditions import _Conditions, resolve, resolve_both
 from sim.aid.sampling import sample_aid
 
 SURE = {code: {"reliability": 1.0, "lag": 0} for code in ("DEU", "FRA", "GBR", "POL")}
@@ -116,3 +118,19 @@ def test_pool_at_least_counts_money_received_by_the_deadline():
     short = {**contribution, "amount": 9e6}
     assert _fired([conditional, short], "greatest", pools=pools)[0]["deu"]
     assert not _fired([conditional, short], "least", pools=pools)[0]["deu"]
+
+
+@given(table=aid_tables(), seed=st.integers(0, 2**32))
+def test_least_fixed_point_lies_inside_the_greatest_and_both_are_fixed(table, seed):
+    model = scenario_with(table).aid
+    sampled = sample_aid(model, np.random.default_rng(seed), 5)
+    greatest, least = resolve(model, sampled, "greatest"), resolve(model, sampled, "least")
+    assert np.all(greatest.fired | ~least.fired)  # least implies greatest
+    conditions = _Conditions(model, sampled)
+    for result in (greatest, least):
+        fired = result.fired[:, conditions.conditional]
+        assert np.array_equal(conditions.step(fired), fired)
+    both = resolve_both(model, sampled)
+    assert np.array_equal(both[0].fired, greatest.fired)
+    assert np.array_equal(both[1].fired, least.fired)
+    assert np.array_equal(both[1].pledged_usd, least.pledged_usd)

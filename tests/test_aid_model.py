@@ -120,6 +120,11 @@ CASES = [
     ("pledges.2.condition.deadline", "2030-01", "aid.pledges[2].condition.deadline",
      "within the months"),
     ("pledges.2.condition.pool", "purl", "aid.pledges[2].condition.pool", "does not apply"),
+    ("pledges.0.program", 12, "aid.pledges[0].program", "must be a string"),
+    ("pledges.2.condition", "if others", "aid.pledges[2].condition", "must be a table"),
+    ("donors", ["UDCG"], "aid.donors", "must be a table"),
+    ("donors.UDCG.lag", {"min": 1, "max": 0}, "aid.donors.UDCG.lag", "min <= mode <= max"),
+    ("needs.2026", {"mean": 60e9, "sd": -1.0}, "aid.needs.2026.sd", "at least 0"),
     ("pledges.2.condition.treshold", 1, "aid.pledges[2].condition.treshold",
      "did you mean 'threshold'"),
 ]
@@ -144,6 +149,13 @@ def test_pool_condition_and_matching_need_their_keys():
     with pytest.raises(sim.ScenarioError) as raised:
         scenario_with(table)
     assert raised.value.key == "aid.pledges[2].condition.ratio"
+
+
+def test_aid_must_be_a_table():
+    with pytest.raises(sim.ScenarioError) as raised:
+        sim.Scenario.from_mapping({"scenario": {"name": "x"}, "defaults": {"related_base": 0.0},
+                                   "aid": [1]})
+    assert raised.value.key == "aid" and "must be a table" in raised.value.problem
 
 
 def test_errors_name_the_file(write_toml):

@@ -7,7 +7,8 @@ process per money pool (buys packages when it holds enough), a **package** proce
 (waits the pool's lag) and a **production line** process per item (delivers up to its monthly
 capacity, first come first served). Within a month, payments come first (time ``m``), pool
 purchases next (``m + 0.5``), production last (``m + 0.9``), which is the order the vectorized
-engine assumes.
+engine assumes. No process draws a random number: the draw's randomness is sampled beforehand
+(:mod:`~sim.aid.sampling`), which is what lets both engines see exactly the same inputs.
 
 Conditions are resolved by :mod:`~sim.aid.conditions` — the fixed point is a property of all
 pledges together, not of one moment — and the deadline processes report the outcome. Fed the
