@@ -17,13 +17,16 @@ import json
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .data import ALLIES, NOT_ASSESSED, load_base
 from .errors import FieldError, ScenarioError
 from .resources import scenarios_dir
+
+if TYPE_CHECKING:
+    from .aid.model import AidModel
 
 PATHS = ("linear", "flat", "custom")
 FIRST_BASE_YEAR, LAST_BASE_YEAR = 2014, 2026  # years the July 2026 NATO edition covers
@@ -185,8 +188,8 @@ class Scenario:
     allies: tuple[AllyConfig, ...]  # the assessed ones, in code order
     document: Mapping[str, Any] = attrs.field(repr=False, eq=False)  # merged TOML
     source: str = ""
-    #: The ``[aid]`` model (:class:`sim.aid.model.AidModel`), ``None`` when the file has none.
-    aid: Any = attrs.field(default=None, repr=False, eq=False)
+    #: The ``[aid]`` model, ``None`` when the scenario has none.
+    aid: AidModel | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def codes(self) -> tuple[str, ...]:
