@@ -130,6 +130,7 @@ def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
         }
     pledges = {}
     differ = []
+    delivered = {q: tally.pledge_delivered_quantile(q) for q in QUANTILES}
     for j, pledge in enumerate(model.pledges):
         greatest, least = tally.p_triggered(j, "greatest"), tally.p_triggered(j, "least")
         if greatest.successes != least.successes:
@@ -143,6 +144,7 @@ def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
             "p_triggered_least": least.as_dict(),
             "p_delivered_any": Probability.from_counts(tally.delivered_pledges[j],
                                                        tally.draws).as_dict(),
+            "delivered_usd": _bands({q: float(delivered[q][j]) for q in QUANTILES}),
         }
     aid = {
         "resolution": model.resolution,

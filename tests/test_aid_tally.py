@@ -119,3 +119,20 @@ def test_coordination_gap_is_reported_for_a_cycle():
     least = scenario.with_values({"aid.resolution": "least"})
     assert summary(sim.run(least, draws=100, seed=0))["probabilities"][
         "ukraine_needs_met"]["2026"]["p"] == 0.0
+
+
+def test_iceland_can_give_and_is_left_out_of_core_shares():
+    scenario = sim.Scenario.from_mapping({
+        "scenario": {"name": "isl", "allies": ["DEU", "ISL"]},
+        "defaults": {"related_base": 0.0},
+        "aid": {"needs": {"2026": 1e9}, "counts_in_core": True, "defaults": SURE,
+                "pledges": [{"id": "isl", "donor": "ISL", "amount": 4e8, "month": "2026-01"},
+                            {"id": "deu", "donor": "DEU", "amount": 6e8, "month": "2026-01"}]},
+    })
+    results = sim.run(scenario, draws=200, seed=0)
+    assert results.aid_allies == ("DEU",)
+    s = summary(results)
+    assert s["probabilities"]["ukraine_needs_met"]["2026"]["p"] == 1.0
+    assert s["aid"]["pledges"]["isl"]["delivered_usd"]["p50"] == pytest.approx(4e8, rel=0.03)
+    assert "aid_in_core_pct" in s["allies"]["DEU"]
+    assert "aid_in_core_pct" not in s["allies"]["ISL"]

@@ -4,7 +4,7 @@ Like :class:`sim.tally.Tally`, an :class:`AidTally` holds only integer counts, s
 exactly in any order and results are bit-identical across workers and batchings. Delivered value
 over needs is binned at 0.001 on [0, 3) (higher values in the last bin); USD amounts use the
 spending tally's log bins (100 a decade from 1 million to 10 trillion USD, bin 0 for zero); an
-ally's aid as a share of its core defence spending is binned at 0.1 percentage point on [0, 100].
+ally's aid as a share of its core defence spending is binned at 0.01 percentage point on [0, 100].
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from .sampling import AidDraws
 
 RATIO_BIN = 0.001
 RATIO_BINS = 3000  # delivered / needs on [0, 3)
-CORE_BIN = 0.1  # percentage points of core spending
-CORE_BINS = 1001  # [0, 100.1): the last bin holds 100%
+CORE_BIN = 0.01  # percentage points of core spending
+CORE_BINS = 10001  # [0, 100.01): the last bin holds 100%
 
 
 def ratio_bounds() -> tuple[np.ndarray, np.ndarray]:
@@ -56,6 +56,7 @@ class AidTally:
     fired_greatest: np.ndarray  # (P,)
     fired_least: np.ndarray  # (P,)
     delivered_pledges: np.ndarray  # (P,) draws where anything of the pledge was delivered
+    pledge_delivered_hist: np.ndarray  # (P, GAP_BINS) USD of the pledge delivered in the months
     gap_draws: np.ndarray  # () draws where greatest and least fire different pledges
     gap_hist: np.ndarray  # (GAP_BINS,) USD pledged under greatest beyond least
     aid_core_hist: np.ndarray  # (A, Y, CORE_BINS) an ally's aid paid, % of its core spending
@@ -71,7 +72,9 @@ class AidTally:
         return cls(draws=0, needs_met=zeros(years), ratio_hist=zeros(years, RATIO_BINS),
                    delivered_hist=zeros(years, GAP_BINS), needs_hist=zeros(years, GAP_BINS),
                    fired=zeros(pledges), fired_greatest=zeros(pledges), fired_least=zeros(pledges),
-                   delivered_pledges=zeros(pledges), gap_draws=zeros(), gap_hist=zeros(GAP_BINS),
+                   delivered_pledges=zeros(pledges),
+                   pledge_delivered_hist=zeros(pledges, GAP_BINS), gap_draws=zeros(),
+                   gap_hist=zeros(GAP_BINS),
                    aid_core_hist=zeros(len(allies), years, CORE_BINS))
 
     def merge(self, other: AidTally) -> None:
@@ -99,6 +102,8 @@ class AidTally:
         self.fired_greatest += outcome.fired_greatest.sum(axis=0)
         self.fired_least += outcome.fired_least.sum(axis=0)
         self.delivered_pledges += (outcome.pledge_delivered_usd > 0).sum(axis=0)
+        self.pledge_delivered_hist += _bincount_rows(gap_bin(outcome.pledge_delivered_usd).T,
+                                                     GAP_BINS)
         self.gap_draws += int((outcome.fired_greatest != outcome.fired_least).any(axis=1).sum())
         self.gap_hist += np.bincount(gap_bin(outcome.coordination_gap_usd), minlength=GAP_BINS)
         if allies:
@@ -147,6 +152,13 @@ class AidTally:
     def ratio_quantile(self, q: float) -> np.ndarray:
         """Quantile of delivered / needs in each needs year. Shape (years,)."""
         return histogram_quantiles(self.ratio_hist, ratio_bounds(), q)
+
+    def pledge_delivered_quantile(self, q: float) -> np.ndarray:
+        """Quantile of the USD each pledge delivers within the months simulated. Shape (P,).
+
+        Money paid into a pool is delivered by the pool's packages, not counted here.
+        """
+        return histogram_quantiles(self.pledge_delivered_hist, gap_bounds(), q)
 
     def gap_quantile(self, q: float) -> float:
         """Quantile of the coordination gap, USD pledged under greatest beyond least."""
