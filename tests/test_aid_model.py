@@ -70,6 +70,7 @@ CASES = [
     ("resolution", "best", "aid.resolution", "must be one of"),
     ("counts_in_core", "yes", "aid.counts_in_core", "true or false"),
     ("colour", 1, "aid.colour", "unknown key"),
+    ("pledge", [], "aid.pledge", "did you mean 'pledges'"),
     ("needs", _DELETE, "aid.needs", "required"),
     ("needs", 60e9, "aid.needs", "must be a table"),
     ("needs.2026", "lots", "aid.needs.2026", "must be a number"),

@@ -260,7 +260,7 @@ class AidModel:
 
 def check_aid(table: Any, file: str) -> None:
     """Check one file's ``[aid]`` table on its own (types, ranges, unknown keys)."""
-    _parse(table, lambda _key: file, resolve=False)
+    _Tables.read(table, lambda _key: file)
 
 
 def parse_aid(table: Any, file_of: Callable[[str], str]) -> AidModel:
@@ -268,7 +268,58 @@ def parse_aid(table: Any, file_of: Callable[[str], str]) -> AidModel:
 
     ``file_of(dotted_key)`` names the file that wrote a key, for error messages.
     """
-    return _parse(table, file_of, resolve=True)
+    return _resolve(_Tables.read(table, file_of), file_of)
+
+
+@attrs.frozen
+class _Tables:
+    """The ``[aid]`` table as written, each part checked on its own."""
+
+    settings: AidTable
+    needs: tuple[Need, ...]
+    defaults: DonorTable
+    donors: Mapping[str, DonorTable]
+    items: Mapping[str, ItemTable]
+    pools: Mapping[str, PoolTable]
+    pledges: tuple[PledgeTable, ...]
+
+    SECTIONS = ("needs", "defaults", "donors", "items", "pools", "pledges")
+
+    @classmethod
+    def read(cls, table: Any, file_of: Callable[[str], str]) -> _Tables:
+        if not isinstance(table, dict):
+            raise ScenarioError(file_of("aid"), "aid",
+                                f"must be a table, got {_type_name(table)}")
+        allowed = (*(f.name for f in attrs.fields(AidTable)), *cls.SECTIONS)
+        for key in table:
+            if key not in allowed:
+                raise ScenarioError(file_of(f"aid.{key}"), f"aid.{key}", "unknown key"
+                                    + _did_you_mean(key, allowed)
+                                    + f"; aid takes {', '.join(allowed)}")
+        raw_pledges = table.get("pledges", [])
+        if not isinstance(raw_pledges, list):
+            raise ScenarioError(file_of("aid.pledges"), "aid.pledges",
+                                "must be an array of tables ([[aid.pledges]])")
+
+        def named(section: str, kind: type) -> dict[str, Any]:
+            tables = _named(table.get(section, {}), f"aid.{section}", file_of)
+            return {name: _build_table(kind, t, f"aid.{section}.{name}",
+                                       file_of(f"aid.{section}.{name}"))
+                    for name, t in tables.items()}
+
+        return cls(
+            settings=_build_table(AidTable, {k: v for k, v in table.items()
+                                             if k not in cls.SECTIONS}, "aid", file_of("aid")),
+            needs=_needs(table.get("needs"), file_of),
+            defaults=_build_table(DonorTable, table.get("defaults", {}), "aid.defaults",
+                                  file_of("aid.defaults")),
+            donors=named("donors", DonorTable),
+            items=named("items", ItemTable),
+            pools=named("pools", PoolTable),
+            pledges=tuple(_build_table(PledgeTable, t, f"aid.pledges[{i}]",
+                                       file_of(f"aid.pledges[{i}]"))
+                          for i, t in enumerate(raw_pledges)),
+        )
 
 
 def _build_table(cls: type, table: Any, key: str, file: str) -> Any:
@@ -313,35 +364,11 @@ def _month(text: str, key: str, file: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _parse(table: Any, file_of: Callable[[str], str], *, resolve: bool) -> Any:
-    if not isinstance(table, dict):
-        raise ScenarioError(file_of("aid"), "aid", f"must be a table, got {_type_name(table)}")
-    sections = ("needs", "defaults", "donors", "items", "pools", "pledges")
-    top = {k: v for k, v in table.items() if k not in sections}
-    settings = _build_table(AidTable, top, "aid", file_of("aid"))
-
-    needs = _needs(table.get("needs"), file_of)
-    defaults = _build_table(DonorTable, table.get("defaults", {}), "aid.defaults",
-                            file_of("aid.defaults"))
-    donor_tables = _named(table.get("donors", {}), "aid.donors", file_of)
-    donor_tables = {name: _build_table(DonorTable, t, f"aid.donors.{name}",
-                                       file_of(f"aid.donors.{name}"))
-                    for name, t in donor_tables.items()}
-    item_tables = {name: _build_table(ItemTable, t, f"aid.items.{name}",
-                                      file_of(f"aid.items.{name}"))
-                   for name, t in _named(table.get("items", {}), "aid.items", file_of).items()}
-    pool_tables = {name: _build_table(PoolTable, t, f"aid.pools.{name}",
-                                      file_of(f"aid.pools.{name}"))
-                   for name, t in _named(table.get("pools", {}), "aid.pools", file_of).items()}
-    raw_pledges = table.get("pledges", [])
-    if not isinstance(raw_pledges, list):
-        raise ScenarioError(file_of("aid.pledges"), "aid.pledges",
-                            "must be an array of tables ([[aid.pledges]])")
-    pledge_tables = [_build_table(PledgeTable, t, f"aid.pledges[{i}]",
-                                  file_of(f"aid.pledges[{i}]"))
-                     for i, t in enumerate(raw_pledges)]
-    if not resolve:
-        return None
+def _resolve(tables: _Tables, file_of: Callable[[str], str]) -> AidModel:
+    """Defaults, cross-references and conversions: the checked tables as one model."""
+    needs, defaults, settings = tables.needs, tables.defaults, tables.settings
+    donor_tables, item_tables, pool_tables = tables.donors, tables.items, tables.pools
+    pledge_tables = tables.pledges
 
     def fail(key: str, problem: str) -> ScenarioError:
         return ScenarioError(file_of(key), key, problem)
