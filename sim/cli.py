@@ -11,8 +11,11 @@ import sys
 import click
 
 from . import __version__
+from .aid import event as aid_event
+from .aid.sampling import sample_aid
 from .data import load_base
-from .errors import SimError
+from .errors import OptionError, SimError
+from .montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
 from .montecarlo import run as run_scenario
 from .report import format_allies, format_table, write_outputs
 from .scenario import load_scenario
@@ -35,14 +38,48 @@ def cli(debug: bool) -> None:
               help="Processes; results do not depend on it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for summary.json and allies.csv.")
-def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None) -> None:
+@click.option("--engine", type=click.Choice(["vector", "event"]), default="vector",
+              show_default=True, help="Aid engine; both give the same results.")
+def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
+        engine: str) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
     loaded = load_scenario(scenario)
-    results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True)
+    results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True,
+                           engine=engine)
     if out_dir is not None:
         for path in write_outputs(results, out_dir):
             click.echo(f"wrote {path}", err=True)
     click.echo(format_table(results))
+
+
+@cli.command()
+@click.argument("scenario")
+@click.option("--draw", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Which draw of the run to trace (0-based).")
+@click.option("--draws", type=click.IntRange(min=1), default=20_000, show_default=True,
+              help="Draws of the run the draw belongs to (fixes its block).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the run.")
+def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
+    """Print the aid event log of one draw of SCENARIO, as `summit run` would simulate it."""
+    loaded = load_scenario(scenario)
+    model = loaded.aid
+    if model is None:
+        raise OptionError(f"{scenario}: has no [aid] table to trace")
+    if draw >= draws:
+        raise OptionError(f"--draw: must be below --draws ({draws}), got {draw}")
+    block, k = divmod(draw, DEFAULT_BLOCK_SIZE)
+    size = block_sizes(draws, DEFAULT_BLOCK_SIZE)[block]
+    sampled = sample_aid(model, aid_generator(seed, block), size).draw(k)
+    lines: list[str] = []
+    outcome = aid_event.simulate(model, sampled, trace=lines)
+    click.echo(f"aid trace | scenario {loaded.name} | draw {draw} of {draws} | seed {seed}")
+    click.echo("\n".join(lines))
+    delivered = outcome.delivered_by_year(model)[0]
+    for y, year in enumerate(model.years):
+        need = sampled.needs_usd[0, y]
+        click.echo(f"{year}: delivered ${delivered[y] / 1e9:,.2f}bn of ${need / 1e9:,.2f}bn "
+                   f"needed: {'met' if delivered[y] >= need else 'not met'}")
 
 
 @cli.command()

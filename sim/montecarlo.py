@@ -5,6 +5,9 @@ The unit of seeding is a block of ``block_size`` draws: block ``b`` draws from
 ``SeedSequence(seed).spawn`` would give. A block's draws depend only on the seed, its index and
 its size, and tallies merge exactly, so a run's results are bit-identical for any number of
 workers and any grouping of blocks into tasks.
+
+A scenario with an ``[aid]`` table also runs the aid model on every block, from a stream of its
+own: ``SeedSequence(seed, spawn_key=(b, 1))``, so adding aid never changes the spending draws.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import numpy as np
 from tqdm import tqdm
 
+from .aid import event as aid_event
+from .aid import vector as aid_vector
+from .aid.model import AidModel
+from .aid.sampling import sample_aid
+from .aid.tally import AidTally
 from .engine import simulate
 from .errors import OptionError
 from .inputs import ModelInputs, sample_shocks
@@ -26,11 +34,18 @@ from .tally import Tally
 
 #: Draws per seeding block. Part of the reproducibility contract: changing it changes results.
 DEFAULT_BLOCK_SIZE = 4096
+#: Aid engines by ``--engine`` name; both take the same sampled inputs (SPEC 3.3).
+AID_ENGINES = {"vector": aid_vector.simulate, "event": aid_event.simulate}
 
 
 def block_generator(seed: int, block: int) -> np.random.Generator:
     """The generator of block ``block``: the block-th child of ``SeedSequence(seed)``."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+
+
+def aid_generator(seed: int, block: int) -> np.random.Generator:
+    """The aid model's generator for block ``block``, apart from the spending model's."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 1)))
 
 
 def block_sizes(draws: int, block_size: int) -> list[int]:
@@ -40,14 +55,21 @@ def block_sizes(draws: int, block_size: int) -> list[int]:
 
 
 def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
-                    blocks: range) -> Tally:
-    """Simulate and tally the given blocks of a run of ``draws`` draws."""
+                    blocks: range, aid: AidModel | None = None, engine: str = "vector",
+                    aid_allies: tuple[str, ...] = ()) -> tuple[Tally, AidTally | None]:
+    """Simulate and tally the given blocks of a run of ``draws`` draws (and their aid)."""
     sizes = block_sizes(draws, block_size)
     tally = Tally.empty(inputs)
+    aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
     for block in blocks:
         shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block])
-        tally.add(inputs, simulate(inputs, shocks))
-    return tally
+        paths = simulate(inputs, shocks)
+        tally.add(inputs, paths)
+        if aid is not None:
+            aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
+            outcome = AID_ENGINES[engine](aid, aid_draws)
+            aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
+    return tally, aid_tally
 
 
 def _check_positive(name: str, value: object) -> int:
@@ -58,19 +80,26 @@ def _check_positive(name: str, value: object) -> int:
 
 def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int = 1,
         block_size: int = DEFAULT_BLOCK_SIZE, blocks_per_task: int | None = None,
-        progress: bool = False) -> Results:
+        progress: bool = False, engine: str = "vector") -> Results:
     """Simulate ``draws`` draws of ``scenario`` and return aggregated :class:`Results`.
 
     ``workers`` > 1 uses a process pool. ``blocks_per_task`` groups blocks into pool tasks
     (default: a few tasks per worker); it never changes the results. ``progress`` shows a bar
-    on a terminal.
+    on a terminal. ``engine`` picks the aid engine, ``"vector"`` or ``"event"`` (same results,
+    the event engine is the slow readable reference).
     """
     draws = _check_positive("draws", draws)
     workers = _check_positive("workers", workers)
     block_size = _check_positive("block_size", block_size)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise OptionError(f"seed: must be a whole number >= 0, got {seed!r}")
+    if engine not in AID_ENGINES:
+        raise OptionError(f"engine: must be one of {', '.join(AID_ENGINES)}, got {engine!r}")
     inputs = ModelInputs.from_scenario(scenario)
+    aid = scenario.aid
+    # Allies whose aid counts inside their core spending (SPEC 3.2), when the scenario says so.
+    aid_allies = () if aid is None or not aid.counts_in_core else tuple(
+        sorted({p.donor for p in aid.pledges} & set(inputs.codes)))
     n_blocks = len(block_sizes(draws, block_size))
     if blocks_per_task is None:
         blocks_per_task = 1 if workers == 1 else max(1, math.ceil(n_blocks / (4 * workers)))
@@ -79,20 +108,26 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
              for start in range(0, n_blocks, blocks_per_task)]
 
     tally = Tally.empty(inputs)
+    aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
     with tqdm(total=draws, unit="draw", disable=None if progress else True, leave=False,
               desc=scenario.name) as bar:
-        for part in _tallies(inputs, int(seed), draws, block_size, tasks, workers):
+        for part, aid_part in _tallies(inputs, int(seed), draws, block_size, tasks, workers,
+                                       (aid, engine, aid_allies)):
             tally.merge(part)
+            if aid_tally is not None:
+                aid_tally.merge(aid_part)
             bar.update(part.draws)
     return Results(scenario=scenario, inputs=inputs, tally=tally, seed=int(seed),
-                   block_size=block_size)
+                   block_size=block_size, aid_tally=aid_tally, aid_allies=aid_allies)
 
 
 def _tallies(inputs: ModelInputs, seed: int, draws: int, block_size: int,
-             tasks: list[range], workers: int) -> Iterator[Tally]:
+             tasks: list[range], workers: int,
+             aid: tuple[AidModel | None, str, tuple[str, ...]]
+             ) -> Iterator[tuple[Tally, AidTally | None]]:
     if workers == 1:
         for blocks in tasks:
-            yield simulate_blocks(inputs, seed, draws, block_size, blocks)
+            yield simulate_blocks(inputs, seed, draws, block_size, blocks, *aid)
         return
     # forkserver: workers start from a clean process with the engine imported, not a fork of
     # whatever threads the caller runs.
@@ -100,9 +135,10 @@ def _tallies(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     context.set_forkserver_preload(["sim.montecarlo"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two tasks per worker in flight: memory stays flat however many tasks there are.
-        pending: list[Future[Tally]] = []
+        pending: list[Future[tuple[Tally, AidTally | None]]] = []
         for blocks in tasks:
-            pending.append(pool.submit(simulate_blocks, inputs, seed, draws, block_size, blocks))
+            pending.append(pool.submit(simulate_blocks, inputs, seed, draws, block_size, blocks,
+                                       *aid))
             if len(pending) >= 2 * workers:
                 yield pending.pop(0).result()
         for future in pending:

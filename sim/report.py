@@ -73,6 +73,16 @@ def summary(results: Results) -> dict[str, Any]:
     gdp_base = float(inputs.gdp_base.sum())
     core_usd_base = float((inputs.core_base / 100.0 * inputs.gdp_base).sum())
     headline = results.headline()
+    probabilities = {name: p.as_dict() for name, p in headline.items()}
+    extra = {}
+    if results.aid_tally is not None:
+        probabilities["ukraine_needs_met"], extra["aid"] = _aid_summary(results)
+        aid = scenario.aid
+        for a, code in enumerate(results.aid_allies):
+            allies[code]["aid_in_core_pct"] = {
+                str(year): _bands({q: results.aid_tally.aid_core_quantile(q)[a, y]
+                                   for q in QUANTILES})
+                for y, year in enumerate(aid.years)}
     return {
         "scenario": scenario.name,
         "scenario_file": scenario.source,
@@ -85,7 +95,7 @@ def summary(results: Results) -> dict[str, Any]:
         "horizon": scenario.horizon,
         "goal": {"core": scenario.goal.core, "total": scenario.goal.total, "year": y,
                  "review_year": review, "review_tolerance": scenario.goal.review_tolerance},
-        "probabilities": {name: p.as_dict() for name, p in headline.items()},
+        "probabilities": probabilities,
         "alliance": {
             "allies_assessed": len(results.codes),
             "core_usd_base": core_usd_base,
@@ -102,7 +112,53 @@ def summary(results: Results) -> dict[str, Any]:
                                                 for q in QUANTILES}),
         },
         "allies": allies,
+        **extra,
     }
+
+
+def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``probabilities.ukraine_needs_met`` and the ``aid`` block of ``summary.json``."""
+    tally, model = results.aid_tally, results.scenario.aid
+    needs_met = {str(year): tally.p_needs_met(y).as_dict() for y, year in enumerate(model.years)}
+    years = {}
+    for y, year in enumerate(model.years):
+        years[str(year)] = {
+            "needs_usd": _bands({q: float(tally.needs_quantile(q)[y]) for q in QUANTILES}),
+            "delivered_usd": _bands({q: float(tally.delivered_quantile(q)[y])
+                                     for q in QUANTILES}),
+            "delivered_over_needs": _bands({q: float(tally.ratio_quantile(q)[y])
+                                            for q in QUANTILES}),
+        }
+    pledges = {}
+    differ = []
+    delivered = {q: tally.pledge_delivered_quantile(q) for q in QUANTILES}
+    for j, pledge in enumerate(model.pledges):
+        greatest, least = tally.p_triggered(j, "greatest"), tally.p_triggered(j, "least")
+        if greatest.successes != least.successes:
+            differ.append(pledge.id)
+        pledges[pledge.id] = {
+            "donor": pledge.donor, "channel": pledge.channel, "program": pledge.program,
+            "month": model.month_label(pledge.month), "pledged_usd": pledge.usd,
+            "conditional": pledge.condition is not None,
+            "p_triggered": tally.p_triggered(j).as_dict(),
+            "p_triggered_greatest": greatest.as_dict(),
+            "p_triggered_least": least.as_dict(),
+            "p_delivered_any": Probability.from_counts(tally.delivered_pledges[j],
+                                                       tally.draws).as_dict(),
+            "delivered_usd": _bands({q: float(delivered[q][j]) for q in QUANTILES}),
+        }
+    aid = {
+        "resolution": model.resolution,
+        "counts_in_core": model.counts_in_core,
+        "years": years,
+        "pledges": pledges,
+        "coordination_gap": {
+            "p_differs": tally.p_coordination_gap().as_dict(),
+            "pledged_usd": _bands({q: tally.gap_quantile(q) for q in QUANTILES}),
+            "pledges": differ,
+        },
+    }
+    return needs_met, aid
 
 
 def allies_csv(results: Results) -> str:
@@ -201,7 +257,47 @@ def format_table(results: Results) -> str:
         f"(to {goal.core:g}% core: "
         f"${results.alliance_shortfall_quantile('core', 0.5) / 1e9:,.1f}bn)",
     ]
+    if results.aid_tally is not None:
+        lines += ["", *_aid_lines(results)]
     return "\n".join(lines)
+
+
+def _aid_lines(results: Results) -> list[str]:
+    """The aid section of the printed table."""
+    tally, model = results.aid_tally, results.scenario.aid
+    lines = [
+        f"Aid to Ukraine (delivered, not pledged; conditions resolved by the {model.resolution} "
+        "fixed point)",
+        f"  {'year':<6} {'need $bn':>9} {'delivered $bn p50 [p05-p95]':<30} "
+        f"{'delivered/need':>14}  {'P(need met) [95% CI]':<21}",
+    ]
+    delivered = {q: tally.delivered_quantile(q) for q in QUANTILES}
+    # A need without uncertainty is printed as written, not read back from its histogram bin.
+    need = [n.mean_usd if n.sd_usd == 0 else tally.needs_quantile(0.5)[y]
+            for y, n in enumerate(model.needs)]
+    for y, year in enumerate(model.years):
+        lines.append(
+            f"  {year:<6} {need[y] / 1e9:9.1f} "
+            f"{delivered[0.5][y] / 1e9:7.1f} [{delivered[0.05][y] / 1e9:6.1f}-"
+            f"{delivered[0.95][y] / 1e9:6.1f}]{'':<9} {tally.ratio_quantile(0.5)[y]:14.2f}  "
+            f"{_p(tally.p_needs_met(y))}")
+    lines.append(f"  {'pledge':<28} {'donor':<5} {'channel':<9} {'pledged $bn':>11}  "
+                 f"{'P(triggered) [95% CI]':<21} {'greatest/least':>14}")
+    for j, pledge in enumerate(model.pledges):
+        greatest, least = tally.p_triggered(j, "greatest"), tally.p_triggered(j, "least")
+        lines.append(f"  {pledge.id[:28]:<28} {pledge.donor[:5]:<5} {pledge.channel:<9} "
+                     f"{pledge.usd / 1e9:11.3f}  {_p(tally.p_triggered(j)):<21} "
+                     f"{greatest.p:6.3f}/{least.p:.3f}"
+                     + ("  (conditional)" if pledge.condition else ""))
+    gap = tally.p_coordination_gap()
+    lines.append(f"  coordination gap (greatest vs least fire different pledges): {_p(gap)}; "
+                 f"median ${tally.gap_quantile(0.5) / 1e9:,.3f}bn more pledged when "
+                 "donors coordinate")
+    for a, code in enumerate(results.aid_allies):
+        shares = ", ".join(f"{year} {tally.aid_core_quantile(0.5)[a, y]:.1f}%"
+                           for y, year in enumerate(model.years))
+        lines.append(f"  {code} aid paid, % of its core defence spending (p50): {shares}")
+    return lines
 
 
 def format_allies(base: Mapping[str, AllyBase]) -> str:

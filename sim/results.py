@@ -22,6 +22,8 @@ from .tally import Tally, gap_bounds, share_bounds
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .aid.tally import AidTally
+
 Share = Literal["core", "total"]
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -74,6 +76,10 @@ class Results:
     tally: Tally = attrs.field(repr=False)
     seed: int
     block_size: int
+    #: Aid counts when the scenario has an ``[aid]`` table (:class:`sim.aid.tally.AidTally`).
+    aid_tally: AidTally | None = attrs.field(default=None, repr=False)
+    #: Allies whose aid is counted inside their core spending, in ``aid_core_quantile`` order.
+    aid_allies: tuple[str, ...] = ()
 
     @property
     def draws(self) -> int:

@@ -18,13 +18,16 @@ import math
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .data import ALLIES, NOT_ASSESSED, load_base
 from .errors import FieldError, ScenarioError
 from .resources import scenarios_dir
+
+if TYPE_CHECKING:
+    from .aid.model import AidModel
 
 PATHS = ("linear", "flat", "custom")
 FIRST_BASE_YEAR, LAST_BASE_YEAR = 2014, 2026  # years the July 2026 NATO edition covers
@@ -192,6 +195,8 @@ class Scenario:
     allies: tuple[AllyConfig, ...]  # the assessed ones, in code order
     document: Mapping[str, Any] = attrs.field(repr=False, eq=False)  # merged TOML
     source: str = ""
+    #: The ``[aid]`` model, ``None`` when the scenario has none.
+    aid: AidModel | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -354,7 +359,7 @@ def _set_dotted(doc: dict[str, Any], key: str, value: Any) -> None:
 
 # --- checking one document ---------------------------------------------------------------------
 
-_SECTIONS = ("scenario", "goal", "defaults", "allies")
+_SECTIONS = ("scenario", "goal", "defaults", "allies", "aid")
 
 
 def _check_document(doc: dict[str, Any], file: str) -> dict[str, str]:
@@ -382,6 +387,10 @@ def _check_document(doc: dict[str, Any], file: str) -> dict[str, str]:
         if not isinstance(table, dict):
             raise ScenarioError(file, key, f"must be a table, got {_type_name(table)}")
         _build(AllySettings, table, key, file)
+    if "aid" in doc:
+        from .aid.model import check_aid  # the aid model builds on this module's helpers
+
+        check_aid(doc["aid"], file)
     return {key: file for key in _leaf_keys(doc)}
 
 
@@ -545,10 +554,19 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
         ))
     if not configs:
         raise fail("scenario.allies", "lists no assessed ally (Iceland is not assessed)")
+    aid = None
+    if "aid" in doc:
+        from .aid.model import parse_aid
+
+        def file_of(key: str) -> str:
+            # Keys inside an array of tables (aid.pledges[2].x) were written with the array.
+            return origins.get(key) or origins.get(key.split("[")[0]) or source
+
+        aid = parse_aid(doc["aid"], file_of)
     return Scenario(
         name=meta.name or "", description=meta.description, base_year=base_year,
         horizon=horizon, goal=goal, members=tuple(sorted(members)), allies=tuple(configs),
-        document=doc, source=source,
+        document=doc, source=source, aid=aid,
     )
 
 

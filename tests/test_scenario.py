@@ -378,7 +378,7 @@ def test_any_noise_out_of_range_is_refused(one_ally_file, noise):
 def test_persistence_must_be_below_one(persistence):
     doc = {"scenario": {"name": "h", "allies": ["DEU"]},
            "defaults": {"related_base": 0.0, "growth": {"persistence": persistence}}}
-    if -1.0 <= persistence < 1.0:
+    if -1.0 < persistence < 1.0:
         assert Scenario.from_mapping(doc).ally("DEU").growth.persistence == persistence
     else:
         assert _error(Scenario.from_mapping, doc).key == "defaults.growth.persistence"

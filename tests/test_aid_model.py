@@ -1,0 +1,176 @@
+"""The [aid] table: what it resolves to, and a file-and-key error for every mistake."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from aid_strategies import scenario_with
+
+import sim
+from sim.aid.model import usd_per_unit
+
+BASE = {
+    "needs": {"2026": 60e9},
+    "defaults": {"reliability": 0.9, "lag": {"min": 1, "mode": 2, "max": 4}},
+    "donors": {"UDCG": {"reliability": 0.7}},
+    "items": {"interceptor": {"unit_cost": 4e6, "capacity": 20}},
+    "pools": {"purl": {"package": 500e6, "lag": 2}},
+    "pledges": [
+        {"id": "gbr", "donor": "GBR", "channel": "PURL", "program": "ad", "amount": 150e6,
+         "currency": "GBP", "item": "interceptor", "month": "2026-02"},
+        {"id": "can", "donor": "CAN", "channel": "PURL", "program": "purl", "amount": 171e6,
+         "currency": "EUR", "pool": "purl", "month": "2025-12"},
+        {"id": "deu", "donor": "DEU", "program": "ad", "quantity": 5, "item": "interceptor",
+         "month": "2026-02", "condition": {"kind": "others_total_at_least", "program": "ad",
+                                           "threshold": 30, "deadline": "2026-06"}},
+    ],
+}
+
+
+def test_a_valid_table_resolves():
+    model = scenario_with(BASE).aid
+    assert model.first_year == 2025 and model.months == 24
+    gbr, can, deu = model.pledges
+    assert gbr.usd == pytest.approx(150e6 * usd_per_unit()["GBP"])
+    assert gbr.quantity == int(gbr.usd // 4e6)
+    assert can.month == 11 and can.pool == 0
+    assert deu.start == 17  # June 2026: a conditional pledge takes effect at its deadline
+    assert model.donors["GBR"].reliability == 0.9  # the defaults
+    assert model.donors["UDCG"].lag.high == 4  # defaults fill what a donor leaves out
+    assert model.pools[0].lag.low == model.pools[0].lag.high == 2
+
+
+def test_seeded_rate_for_the_uk_package():
+    # Healey's package: GBP 500m = USD 680m (seed 000).
+    assert 500e6 * usd_per_unit()["GBP"] == pytest.approx(680e6)
+
+
+def test_scenarios_without_aid_have_none():
+    assert sim.load_scenario("baseline").aid is None
+
+
+def _with(path, value):
+    table = copy.deepcopy(BASE)
+    parts = path.split(".")
+    target = table
+    for part in parts[:-1]:
+        target = target[int(part)] if part.isdigit() else target[part]
+    last = parts[-1]
+    if value is _DELETE:
+        del target[int(last) if last.isdigit() else last]
+    else:
+        target[int(last) if last.isdigit() else last] = value
+    return table
+
+
+_DELETE = object()
+
+CASES = [
+    ("resolution", "best", "aid.resolution", "must be one of"),
+    ("counts_in_core", "yes", "aid.counts_in_core", "true or false"),
+    ("colour", 1, "aid.colour", "unknown key"),
+    ("pledge", [], "aid.pledge", "did you mean 'pledges'"),
+    ("needs", _DELETE, "aid.needs", "required"),
+    ("needs", 60e9, "aid.needs", "must be a table"),
+    ("needs.2026", "lots", "aid.needs.2026", "must be a number"),
+    ("needs.2026", -1.0, "aid.needs.2026", "at least 0"),
+    ("needs.2026", {"mean": 60e9, "sdd": 1.0}, "aid.needs.2026.sdd", "did you mean 'sd'"),
+    ("needs.twenty", 1.0, "aid.needs.twenty", "must be a year"),
+    ("needs.2028", 1.0, "aid.needs", "follow one another"),
+    ("defaults.reliability", 1.5, "aid.defaults.reliability", "between 0.0 and 1.0"),
+    ("defaults.lag", {"min": 3, "mode": 1}, "aid.defaults.lag", "min <= mode <= max"),
+    ("defaults.lag", {"mim": 3}, "aid.defaults.lag.mim", "did you mean 'min'"),
+    ("defaults.lag", "soon", "aid.defaults.lag", "must be a table"),
+    ("donors.UDCG.reliabilty", 0.5, "aid.donors.UDCG.reliabilty", "did you mean 'reliability'"),
+    ("items.interceptor.unit_cost", _DELETE, "aid.items.interceptor.unit_cost", "required"),
+    ("items.interceptor.unit_cost", 0.0, "aid.items.interceptor.unit_cost", "above 0"),
+    ("items.interceptor.capacity", 2.5, "aid.items.interceptor.capacity", "an integer"),
+    ("items.interceptor.capacity_growth", -2.0, "aid.items.interceptor.capacity_growth",
+     "between"),
+    ("pools.purl.package", _DELETE, "aid.pools.purl.package", "required"),
+    ("pools.purl.item", "interceptr", "aid.pools.purl.item", "did you mean 'interceptor'"),
+    ("pools.purl.lag", -1, "aid.pools.purl.lag.min", "between 0 and 120"),
+    ("pledges", {"id": "x"}, "aid.pledges", "array of tables"),
+    ("pledges.0.id", _DELETE, "aid.pledges[0].id", "required"),
+    ("pledges.1.id", "gbr", "aid.pledges[1].id", "used by another pledge"),
+    ("pledges.0.donor", "GBRR", "aid.pledges[0].donor", "did you mean 'GBR'"),
+    ("pledges.0.channel", "PURLL", "aid.pledges[0].channel", "did you mean 'PURL'"),
+    ("pledges.0.amount", -5.0, "aid.pledges[0].amount", "at least 0"),
+    ("pledges.0.quantity", 5, "aid.pledges[0]", "exactly one of amount"),
+    ("pledges.0.currency", "GPB", "aid.pledges[0].currency", "did you mean 'GBP'"),
+    ("pledges.0.item", "missile", "aid.pledges[0].item", "no item 'missile'"),
+    ("pledges.1.pool", "purll", "aid.pledges[1].pool", "did you mean 'purl'"),
+    ("pledges.1.item", "interceptor", "aid.pledges[1].pool", "a pool takes money"),
+    ("pledges.2.item", _DELETE, "aid.pledges[2].item", "required by quantity"),
+    ("pledges.0.month", "Feb 2026", "aid.pledges[0].month", "YYYY-MM"),
+    ("pledges.0.month", "2026-13", "aid.pledges[0].month", "YYYY-MM"),
+    ("pledges.0.month", "2027-01", "aid.pledges[0].month", "after the last needs year"),
+    ("pledges.0.spread", 0, "aid.pledges[0].spread", "between 1 and 120"),
+    ("pledges.2.condition.kind", "others_at_least", "aid.pledges[2].condition.kind",
+     "did you mean 'others_total_at_least'"),
+    ("pledges.2.condition.kind", _DELETE, "aid.pledges[2].condition.kind", "required"),
+    ("pledges.2.condition.threshold", _DELETE, "aid.pledges[2].condition.threshold",
+     "required by kind"),
+    ("pledges.2.condition.threshold", -1, "aid.pledges[2].condition.threshold", "at least 0"),
+    ("pledges.2.condition.unit", "euros", "aid.pledges[2].condition.unit", "must be one of"),
+    ("pledges.2.condition.ratio", 1.0, "aid.pledges[2].condition.ratio", "does not apply"),
+    ("pledges.2.condition.program", "air", "aid.pledges[2].condition.program",
+     "no pledge is to program"),
+    ("pledges.2.condition.deadline", _DELETE, "aid.pledges[2].condition.deadline", "required"),
+    ("pledges.2.condition.deadline", "2030-01", "aid.pledges[2].condition.deadline",
+     "within the months"),
+    ("pledges.2.condition.pool", "purl", "aid.pledges[2].condition.pool", "does not apply"),
+    ("pledges.0.program", 12, "aid.pledges[0].program", "must be a string"),
+    ("pledges.2.condition", "if others", "aid.pledges[2].condition", "must be a table"),
+    ("donors", ["UDCG"], "aid.donors", "must be a table"),
+    ("donors.UDCG.lag", {"min": 1, "max": 0}, "aid.donors.UDCG.lag", "min <= mode <= max"),
+    ("needs.2026", {"mean": 60e9, "sd": -1.0}, "aid.needs.2026.sd", "at least 0"),
+    ("pledges.2.condition.treshold", 1, "aid.pledges[2].condition.treshold",
+     "did you mean 'threshold'"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "key", "problem"), CASES,
+                         ids=[f"{c[0]}={c[1]!r}" for c in CASES])
+def test_every_key_is_validated(path, value, key, problem):
+    with pytest.raises(sim.ScenarioError) as raised:
+        scenario_with(_with(path, value))
+    assert raised.value.key == key
+    assert problem in raised.value.problem
+
+
+def test_pool_condition_and_matching_need_their_keys():
+    table = _with("pledges.2.condition", {"kind": "pool_at_least", "pool": "fund",
+                                          "threshold": 1e9, "deadline": "2026-06"})
+    with pytest.raises(sim.ScenarioError, match="no pool 'fund'"):
+        scenario_with(table)
+    table = _with("pledges.2.condition", {"kind": "matching", "program": "ad",
+                                          "deadline": "2026-06"})
+    with pytest.raises(sim.ScenarioError) as raised:
+        scenario_with(table)
+    assert raised.value.key == "aid.pledges[2].condition.ratio"
+
+
+def test_aid_must_be_a_table():
+    with pytest.raises(sim.ScenarioError) as raised:
+        sim.Scenario.from_mapping({"scenario": {"name": "x"}, "defaults": {"related_base": 0.0},
+                                   "aid": [1]})
+    assert raised.value.key == "aid" and "must be a table" in raised.value.problem
+
+
+def test_errors_name_the_file(write_toml):
+    path = write_toml('[scenario]\nname = "x"\n[defaults]\nrelated_base = 0.0\n'
+                      '[aid.needs]\n2026 = 1e9\n[[aid.pledges]]\nid = "a"\ndonor = "DEU"\n'
+                      'amount = 1e9\nmonth = "2026-02"\nprogramme = "x"\n')
+    with pytest.raises(sim.ScenarioError) as raised:
+        sim.load_scenario(path)
+    assert str(raised.value).startswith(f"{path}: aid.pledges[0].programme: unknown key "
+                                        "(did you mean 'program'?)")
+
+
+def test_the_shipped_udcg_scenario_is_valid():
+    model = sim.load_scenario("udcg-2026").aid
+    assert model.needs[0].year == 2026 and model.needs[0].mean_usd == 60e9
+    ids = {p.id for p in model.pledges}
+    assert {"gbr-purl-interceptors", "gbr-lmm", "deu-interceptors"} <= ids
