@@ -14,12 +14,13 @@ import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
+import attrs
 import numpy as np
 from tqdm import tqdm
 
 from .engine import simulate
 from .errors import OptionError
-from .inputs import ModelInputs, sample_shocks
+from .inputs import ModelInputs, sample_shocks, sample_threat
 from .results import Results
 from .scenario import Scenario
 from .tally import Tally
@@ -31,6 +32,11 @@ DEFAULT_BLOCK_SIZE = 4096
 def block_generator(seed: int, block: int) -> np.random.Generator:
     """The generator of block ``block``: the block-th child of ``SeedSequence(seed)``."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+
+
+def threat_generator(seed: int, block: int) -> np.random.Generator:
+    """Block ``block``'s generator of threat events: a stream apart from its other shocks."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 2)))
 
 
 def block_sizes(draws: int, block_size: int) -> list[int]:
@@ -46,6 +52,9 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     tally = Tally.empty(inputs)
     for block in blocks:
         shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block])
+        if inputs.threat_enabled:
+            threat = sample_threat(inputs, threat_generator(seed, block), sizes[block])
+            shocks = attrs.evolve(shocks, threat=threat)
         tally.add(inputs, simulate(inputs, shocks))
     return tally
 
