@@ -60,6 +60,7 @@ def summary(results: Results) -> dict[str, Any]:
             "core_base": ally.core_base,
             "related_base": ally.related_base,
             "gdp_usd_base": ally.gdp_base,
+            "calibrated": list(ally.calibrated),  # keys filled from calibration/parameters.toml
             "p_meet_core": results.p_meet_core(code).as_dict(),
             "p_meet_goal": results.p_meet_goal(code).as_dict(),
             f"p_credible_path_{review}": results.p_credible(code).as_dict(),
