@@ -82,7 +82,7 @@ class Backtest:
                 for t, year in enumerate(self.years)
             ],
             "fitted": {"adjustment": self.fit.adjustment.value, "rate": self.fit.rate.value,
-                       "size": self.fit.size.value},
+                       "size": self.fit.size.value, "spread": self.fit.spread.value},
             "allies": rows,
         }
 
@@ -110,14 +110,17 @@ def backtest(history: History, fit_until: int, *, draws: int = 4000,
     # Events found before the cut-off, drawn from the filter's distribution, then new events.
     known = rng.choice(len(fit.events_now), size=draws, p=np.asarray(fit.events_now))
     new = rng.random((steps, draws)) < fit.rate.value  # (years, draws)
-    before = known + np.cumsum(new, axis=0) - new  # (years, draws) events before each year
-    z = rng.standard_normal((steps, draws, allies))
     size = fit.size.value
+    jumps = new[:, :, None] * (size + fit.spread.value
+                               * rng.standard_normal((steps, draws, allies)))
+    raised = size * (known + np.cumsum(new, axis=0))  # (years, draws) intent added by events
+    z = rng.standard_normal((steps, draws, allies))
     share = np.empty((steps, draws, allies))  # (years, draws, allies)
     previous = np.broadcast_to(history.core_share[cut], (draws, allies))
     for t in range(steps):
-        intent = wales[t] + size * before[t][:, None]
-        step = adjustment * (intent - previous) + size * new[t][:, None] + noise * z[t]
+        intent = wales[t] + raised[t][:, None]
+        step = (adjustment * (intent - previous) + jumps[t] - adjustment * size * new[t][:, None]
+                + noise * z[t])
         previous = np.maximum(previous + step, 0.0)
         share[t] = previous
     count = (share >= THRESHOLD).sum(axis=-1)  # (years, draws)

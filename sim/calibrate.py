@@ -6,17 +6,20 @@ from that file (:func:`calibrated_table`). Calibration never imports the engines
 
 Spending (SPEC 3.2). From 2014 every ally intended the Wales pledge: 2% of GDP by 2024, a straight
 line from its 2014 share (an ally already above 2% intends to hold its share). On top of that,
-**threat events** hit the whole alliance at once: in an event year every ally's intended share
-rises by ``size`` percentage points for good and spending rises by the whole ``size`` that same
-year (the supplementary budgets of 2024-2025), and an event happens in any year with probability
-``rate``. The 2014 Wales pledge is itself the response to one such event (Crimea), so 2014 counts
-as an observed event with size the mean rise in intent the pledge asked for; later events
-(2022) are latent and found by a hidden-Markov filter over the number of events so far:
+**threat events** hit the whole alliance at once, in any year with probability ``rate``: in an
+event year every ally's intended share rises for good by ``size`` pp of GDP, and its spending
+rises at once by its own ``jump``, normal with mean ``size`` and sd ``spread`` across allies
+(supplementary budgets, as in 2024-2025); the part of a jump above or below ``size`` is not in
+intent and fades at the ally's adjustment speed. The 2014 Wales pledge is itself the response to
+one such event (Crimea), so 2014 counts as an observed event whose jumps are the rises in intent
+the pledge asked of each ally (2% less its 2014 share, or nothing); later events are latent and
+found by a hidden-Markov filter over the number of events so far (the likelihood is exact):
 
     c[i,t] = c[i,t-1] + adjustment[i] * (wales[i,t] + size * events[t-1] - c[i,t-1])
-             + size * new_event[t] + noise[i] * z[i,t]
+             + jump[i,t] * new_event[t] + noise[i] * z[i,t]
 
-Step one fits a pooled adjustment, ``rate``, ``size`` and each ally's noise by maximum likelihood
+Step one fits a pooled adjustment,
+``rate``, ``size``, ``spread`` and each ally's noise by maximum likelihood
 (``scipy.optimize.minimize``); step two regresses each ally's changes on its gap to intent (the
 smoothed event count filled in) and shrinks the per-ally adjustment and log noise toward the
 alliance mean by empirical Bayes (a normal hierarchy whose mean and spread maximise the marginal
@@ -71,7 +74,8 @@ class SpendingFit:
     codes: tuple[str, ...]
     adjustment: Estimate  # pooled, fraction of the gap closed a year
     rate: Estimate  # threat events a year
-    size: Estimate  # pp of GDP added to intent by one event
+    size: Estimate  # pp of GDP added to intent by one event, mean over allies
+    spread: Estimate  # pp of GDP, sd of that rise across allies
     ally_adjustment: tuple[Estimate, ...]
     ally_noise: tuple[Estimate, ...]  # pp of GDP
     adjustment_spread: float  # sd of adjustment across allies (empirical Bayes)
@@ -109,16 +113,17 @@ def wales_intent(core_share: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 
 def _event_loglik(change: np.ndarray, gap: np.ndarray, adjustment: np.ndarray | float,
-                  size: float, noise: np.ndarray) -> np.ndarray:
+                  size: float, spread: float, noise: np.ndarray) -> np.ndarray:
     """log P(year t's changes | k events before it, and none or one in it), (2, steps, k).
 
     With ``k`` earlier events spending moves ``adjustment`` of the way to intent raised by
-    ``size * k``; in an event year it also rises by the whole ``size`` at once.
+    ``size * k``; in an event year it also rises at once by a jump ~ N(size, spread^2).
     """
     k = np.arange(change.shape[0] + 1)[None, :, None]
     mean = adjustment * (gap[:, None, :] + size * k)  # (steps, events, allies)
     quiet = stats.norm.logpdf(change[:, None, :], mean, noise).sum(axis=-1)
-    event = stats.norm.logpdf(change[:, None, :], mean + size, noise).sum(axis=-1)
+    event = stats.norm.logpdf(change[:, None, :], mean + size, np.hypot(noise, spread)
+                              ).sum(axis=-1)
     return np.stack([quiet, event])
 
 
@@ -146,19 +151,19 @@ def _forward_backward(loglik: np.ndarray, rate: float) -> tuple[float, np.ndarra
     return float(total), smoothed, filtered
 
 
-def _wales_event(core_share: np.ndarray) -> tuple[float, float]:
-    """The 2014 event's size as observed: mean rise in intent the pledge asked, and its se."""
-    rise = np.maximum(WALES_TARGET - core_share[0], 0.0)
-    return float(rise.mean()), float(rise.std(ddof=1) / np.sqrt(rise.size))
+def wales_jumps(core_share: np.ndarray) -> np.ndarray:
+    """The 2014 event's jumps, (allies,): the rise in intent the Wales pledge asked of each ally."""
+    return np.maximum(WALES_TARGET - core_share[0], 0.0)
 
 
 def _spending_nll(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
-                  wales: tuple[float, float]) -> float:
+                  wales: np.ndarray) -> float:
     adjustment, rate = special.expit(theta[0]), special.expit(theta[1])
-    size, noise = theta[2], np.exp(theta[3:])
-    total, _, _ = _forward_backward(_event_loglik(change, gap, adjustment, size, noise), rate)
-    # 2014 is an observed event: its occurrence and its size enter the likelihood.
-    total += np.log(rate) + stats.norm.logpdf(wales[0], size, wales[1])
+    size, spread, noise = theta[2], np.exp(theta[3]), np.exp(theta[4:])
+    loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
+    total, _, _ = _forward_backward(loglik, rate)
+    # 2014 is an observed event: its occurrence and its jumps enter the likelihood.
+    total += np.log(rate) + stats.norm.logpdf(wales, size, spread).sum()
     return -total
 
 
@@ -201,17 +206,20 @@ def fit_spending(history: History) -> SpendingFit:
     wales = wales_intent(share, years)
     change = np.diff(share, axis=0)  # (steps, allies)
     gap = wales[1:] - share[:-1]  # (steps, allies) distance to intent with no event since 2014
-    observed = _wales_event(share)
+    observed = wales_jumps(share)
     noise0 = np.log(np.maximum(change.std(axis=0), 0.02))
-    start = np.concatenate([[special.logit(0.3), special.logit(0.1), observed[0]], noise0])
+    start = np.concatenate([[special.logit(0.3), special.logit(0.1), observed.mean(),
+                             np.log(observed.std())], noise0])
     nll = functools.partial(_spending_nll, change=change, gap=gap, wales=observed)
     fit = optimize.minimize(nll, start, method="L-BFGS-B",
-                            bounds=[(-8, 8), (-8, 3), (0.0, 5.0)] + [(-6, 2)] * len(noise0))
+                            bounds=[(-8, 8), (-8, 3), (0.0, 5.0), (-6, 2)]
+                            + [(-6, 2)] * len(noise0))
     theta = fit.x
     adjustment, rate, size = special.expit(theta[0]), special.expit(theta[1]), theta[2]
-    se = _standard_errors(nll, theta, 3)
-    noise = np.exp(theta[3:])
-    loglik = _event_loglik(change, gap, adjustment, size, noise)
+    spread = np.exp(theta[3])
+    se = _standard_errors(nll, theta, 4)
+    noise = np.exp(theta[4:])
+    loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
     _, smoothed, filtered = _forward_backward(loglik, rate)
     events = smoothed @ np.arange(smoothed.shape[1])  # (steps,) E[events so far]
     before = np.concatenate([[0.0], events[:-1]])  # (steps,) E[events before the year]
@@ -224,19 +232,21 @@ def fit_spending(history: History) -> SpendingFit:
     residual = y - own * x
     dof = change.shape[0] - 1
     own_noise = np.sqrt((residual**2).sum(axis=0) / dof)
-    post_a, sd_a, _, spread = _shrink(own, own_noise**2 / sxx)
-    post_log_s, sd_log_s, _, _ = _shrink(np.log(own_noise), np.full(own.size, 1 / (2 * dof)))
+    post_a, sd_a, _, adjustment_spread = _shrink(own, own_noise**2 / sxx)
+    # Noise from step one, whose likelihood tells event-year jumps from execution noise.
+    post_log_s, sd_log_s, _, _ = _shrink(np.log(noise), np.full(own.size, 1 / (2 * dof)))
     ally_noise = np.exp(post_log_s)
     return SpendingFit(
         codes=history.codes,
         adjustment=Estimate(float(adjustment), float(se[0] * adjustment * (1 - adjustment))),
         rate=Estimate(float(rate), float(se[1] * rate * (1 - rate))),
         size=Estimate(float(size), float(se[2])),
+        spread=Estimate(float(spread), float(se[3] * spread)),
         ally_adjustment=tuple(Estimate(float(np.clip(a, 0.0, 1.0)), float(s))
                               for a, s in zip(post_a, sd_a, strict=True)),
         ally_noise=tuple(Estimate(float(s), float(s * d))
                          for s, d in zip(ally_noise, sd_log_s, strict=True)),
-        adjustment_spread=spread,
+        adjustment_spread=adjustment_spread,
         events=(0.0, *(float(e) for e in events)),
         events_now=tuple(float(p) for p in filtered),
     )
@@ -299,7 +309,8 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         "alliance.policy": {"adjustment": s.adjustment.value, "adjustment_se": s.adjustment.se,
                             "adjustment_spread": s.adjustment_spread},
         "alliance.shocks": {"rate": s.rate.value, "rate_se": s.rate.se, "size": s.size.value,
-                            "size_se": s.size.se},
+                            "size_se": s.size.se, "spread": s.spread.value,
+                            "spread_se": s.spread.se},
         "alliance.growth": {"persistence": g.persistence.value,
                             "persistence_se": g.persistence.se,
                             "common": g.common.value, "common_se": g.common.se},
@@ -317,9 +328,9 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         "# Code and data (sha256):",
         *(f"#   sim/{p.name} {_sha256(p)}" for p in _CODE_FILES),
         *(f"#   {p.name} {_sha256(p)}" for p in sorted(data_files)),
-        "# Units: adjustment is the fraction of the gap to intent closed a year; noise and size",
-        "# are pp of GDP; rate is threat events a year; growth sd is a fraction a year. Each",
-        "# value has its standard error beside it (*_se).",
+        "# Units: adjustment is the fraction of the gap to intent closed a year; noise, size and",
+        "# spread are pp of GDP; rate is threat events a year; growth sd is a fraction a year.",
+        "# Each value has its standard error beside it (*_se).",
     ]
     for name in sorted(tables):
         lines += ["", f"[{name}]"]
@@ -366,7 +377,8 @@ def calibrated_table(code: str, path: Path | None = None) -> dict[str, Any]:
             "growth": {"sd": ally["growth"]["sd"],
                        "persistence": alliance["growth"]["persistence"],
                        "common": alliance["growth"]["common"]},
-            "shocks": {"rate": alliance["shocks"]["rate"], "size": alliance["shocks"]["size"]},
+            "shocks": {"rate": alliance["shocks"]["rate"], "size": alliance["shocks"]["size"],
+                       "spread": alliance["shocks"]["spread"]},
         }
     except (KeyError, TypeError) as err:
         raise DataError(f"{where}: allies.{code} or alliance: missing {err}; "

@@ -50,6 +50,7 @@ class ModelInputs:
     threat_enabled: bool = False
     threat_rate: np.ndarray | None = None  # (allies,)
     threat_size: np.ndarray | None = None  # (allies,)
+    threat_spread: np.ndarray | None = None  # (allies,)
 
     @property
     def n_allies(self) -> int:
@@ -106,6 +107,7 @@ class ModelInputs:
             threat_enabled=any(a.shocks.enabled for a in allies),
             threat_rate=column(lambda a: a.shocks.rate if a.shocks.enabled else 0.0),
             threat_size=column(lambda a: a.shocks.size),
+            threat_spread=column(lambda a: a.shocks.spread),
         )
 
 
@@ -140,8 +142,10 @@ class Shocks:
     growth: np.ndarray  # (steps, draws, allies) idiosyncratic growth e[i,t]
     core: np.ndarray  # (steps, draws, allies) execution noise z[i,t] of core spending
     related: np.ndarray  # (steps, draws, allies) execution noise of related spending
-    #: (steps, draws) uniform numbers of threat events, from their own stream; None when off.
+    #: Threat events, from their own stream; None when off. Uniform numbers that decide the
+    #: events (steps, draws), and standard normals of each ally's jump (steps, draws, allies).
     threat: np.ndarray | None = None
+    threat_jump: np.ndarray | None = None
 
     @property
     def draws(self) -> int:
@@ -159,10 +163,12 @@ def sample_shocks(inputs: ModelInputs, rng: np.random.Generator, draws: int) -> 
     )
 
 
-def sample_threat(inputs: ModelInputs, rng: np.random.Generator, draws: int) -> np.ndarray:
-    """One block's threat-event numbers, (steps, draws) uniform on [0, 1).
+def sample_threat(inputs: ModelInputs, rng: np.random.Generator,
+                  draws: int) -> tuple[np.ndarray, np.ndarray]:
+    """One block's threat-event numbers: ``(threat, threat_jump)`` for :class:`Shocks`.
 
     Drawn from a generator of their own so that turning threat events on leaves every other
-    shock of the block unchanged.
+    shock of the block unchanged; the order of the two calls is fixed for reproducibility.
     """
-    return rng.random((inputs.n_steps, draws))
+    steps = inputs.n_steps
+    return rng.random((steps, draws)), rng.standard_normal((steps, draws, inputs.n_allies))

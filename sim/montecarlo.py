@@ -53,8 +53,8 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     for block in blocks:
         shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block])
         if inputs.threat_enabled:
-            threat = sample_threat(inputs, threat_generator(seed, block), sizes[block])
-            shocks = attrs.evolve(shocks, threat=threat)
+            threat, jump = sample_threat(inputs, threat_generator(seed, block), sizes[block])
+            shocks = attrs.evolve(shocks, threat=threat, threat_jump=jump)
         tally.add(inputs, simulate(inputs, shocks))
     return tally
 

@@ -128,16 +128,17 @@ class Growth:
 class Threat:
     """Threat events: rare alliance-wide jumps in intended core spending (``[defaults.shocks]``).
 
-    Off unless ``enabled``. In a year with an event, the ally's intended core share rises by
-    ``size`` pp of GDP for good, and its actual core share rises by the whole ``size`` that
-    year. One uniform number per year and draw is shared by all allies: an ally reacts when it
-    falls below its ``rate``, so with equal rates every ally sees the same events. Calibrated
-    from 2014-2026 history (see :mod:`sim.calibrate`).
+    Off unless ``enabled``. In a year with an event, the ally's intended core share rises for
+    good by ``size`` pp of GDP, and its actual core share rises that year by a jump, normal with
+    mean ``size`` and sd ``spread`` (the jump's own part fades at the adjustment speed). One uniform number per year and draw is shared by
+    all allies: an ally reacts when it falls below its ``rate``, so with equal rates every ally
+    sees the same events. Calibrated from 2014-2026 history (see :mod:`sim.calibrate`).
     """
 
     enabled: bool = _boolean(False)
     rate: float = _number(0.0, 0.0, 1.0)  # events a year
-    size: float = _number(0.0, 0.0, 10.0)  # pp of GDP added to intent per event
+    size: float = _number(0.0, 0.0, 10.0)  # pp of GDP added to intent per event, mean
+    spread: float = _number(0.0, 0.0, 10.0)  # pp of GDP, sd of that rise across allies
 
 
 @attrs.frozen

@@ -39,17 +39,19 @@ def _history(core_share: np.ndarray, const_usd: np.ndarray | None = None) -> His
                    gdp_usd=ones, rows=())
 
 
-def _simulate_spending(rng, adjustment, noise, size, event_years, allies=31):
+def _simulate_spending(rng, adjustment, noise, size, spread, event_years, allies=31):
     """Core shares from the calibrated model with events in the given years."""
-    start = 2.0 - size + rng.normal(0.0, 0.3, allies)  # mean Wales gap ~ size, as modelled
+    # 2014's jumps are the rises the Wales pledge asked: 2% less the 2014 share.
+    start = 2.0 - (size + spread * rng.standard_normal(allies))
     share = np.empty((len(YEARS), allies))  # (years, allies)
     share[0] = start
     wales = wales_intent(share[:1].repeat(len(YEARS), axis=0), YEARS)
     events = 0
     for t in range(1, len(YEARS)):
         new = YEARS[t] in event_years
+        jump = (size + spread * rng.standard_normal(allies)) * new
         intent = wales[t] + size * events
-        share[t] = (share[t - 1] + adjustment * (intent - share[t - 1]) + size * new
+        share[t] = (share[t - 1] + adjustment * (intent - share[t - 1]) + jump
                     + noise * rng.standard_normal(allies))
         events += new
     return share
@@ -57,11 +59,12 @@ def _simulate_spending(rng, adjustment, noise, size, event_years, allies=31):
 
 def test_spending_fit_recovers_known_parameters():
     rng = np.random.default_rng(20140905)
-    adjustment, noise, size = 0.3, 0.08, 0.6
-    share = _simulate_spending(rng, adjustment, noise, size, event_years=(2022, 2025))
+    adjustment, noise, size, spread = 0.3, 0.08, 0.6, 0.25
+    share = _simulate_spending(rng, adjustment, noise, size, spread, event_years=(2022, 2025))
     fit = fit_spending(_history(share))
     assert abs(fit.adjustment.value - adjustment) < 3 * fit.adjustment.se
     assert abs(fit.size.value - size) < 3 * fit.size.se
+    assert abs(fit.spread.value - spread) < 3 * fit.spread.se
     # Three events (2014 observed, two found) in thirteen years.
     assert abs(fit.rate.value - 3 / 13) < 3 * fit.rate.se
     assert fit.events[-1] == pytest.approx(2.0, abs=0.05)
@@ -74,7 +77,7 @@ def test_spending_fit_recovers_known_parameters():
 
 def test_spending_fit_finds_no_event_in_quiet_data():
     rng = np.random.default_rng(5)
-    share = _simulate_spending(rng, 0.3, 0.08, 0.6, event_years=())
+    share = _simulate_spending(rng, 0.3, 0.08, 0.6, 0.25, event_years=())
     fit = fit_spending(_history(share))
     assert max(fit.events) < 0.05
     assert fit.rate.value == pytest.approx(1 / 13, abs=0.02)  # only the 2014 event
@@ -101,14 +104,15 @@ def test_growth_fit_recovers_known_parameters():
 
 
 @given(seed=st.integers(0, 2**32 - 1), rate=st.floats(0.01, 0.99),
-       size=st.floats(0.0, 1.5), adjustment=st.floats(0.0, 1.0))
-def test_event_filter_matches_enumeration_of_every_event_history(seed, rate, size, adjustment):
+       size=st.floats(0.0, 1.5), spread=st.floats(0.0, 1.0), adjustment=st.floats(0.0, 1.0))
+def test_event_filter_matches_enumeration_of_every_event_history(seed, rate, size, spread,
+                                                                 adjustment):
     rng = np.random.default_rng(seed)
     steps, allies = 4, 3
     change = rng.normal(0.2, 0.4, (steps, allies))
     gap = rng.normal(0.3, 0.3, (steps, allies))
     noise = rng.uniform(0.1, 0.5, allies)
-    loglik = _event_loglik(change, gap, adjustment, size, noise)
+    loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
     total, smoothed, filtered = _forward_backward(loglik, rate)
     paths, weights = [], []
     for jumps in itertools.product((0, 1), repeat=steps):

@@ -28,9 +28,9 @@ def test_events_that_never_fire_change_nothing(seed):
     on = _inputs(**{"defaults.shocks.enabled": True, "defaults.shocks.rate": 0.0,
                     "defaults.shocks.size": 0.7})
     shocks = sample_shocks(off, np.random.default_rng(seed), 5)
-    threat = sample_threat(on, np.random.default_rng(seed + 1), 5)
+    threat, jump = sample_threat(on, np.random.default_rng(seed + 1), 5)
     plain = simulate(off, shocks)
-    with_events = simulate(on, attrs.evolve(shocks, threat=threat))
+    with_events = simulate(on, attrs.evolve(shocks, threat=threat, threat_jump=jump))
     assert np.array_equal(plain.core_share, with_events.core_share)
 
 
@@ -51,12 +51,14 @@ def test_an_event_every_year_raises_a_flat_path_by_size_each_year(adjustment, si
     # Flat intent, no noise, an event every year: c[1] = c0 + size, and then intent and share
     # move together, so c[t] = c0 + size * t whatever the adjustment speed.
     inputs = _inputs(**{"defaults.shocks.enabled": True, "defaults.shocks.rate": 1.0,
-                        "defaults.shocks.size": size, "defaults.policy.path": "flat",
+                        "defaults.shocks.size": size, "defaults.shocks.spread": 0.0,
+                        "defaults.policy.path": "flat",
                         "defaults.policy.adjustment": adjustment,
                         "defaults.policy.noise": 0.0, "allies.POL.policy.noise": 0.0,
                         "allies.POL.policy.adjustment": adjustment})
     shocks = sample_shocks(inputs, np.random.default_rng(0), 2)
-    shocks = attrs.evolve(shocks, threat=sample_threat(inputs, np.random.default_rng(1), 2))
+    threat, jump = sample_threat(inputs, np.random.default_rng(1), 2)
+    shocks = attrs.evolve(shocks, threat=threat, threat_jump=jump)
     paths = simulate(inputs, shocks)
     steps = np.arange(len(inputs.years))[:, None, None]
     expected = np.broadcast_to(inputs.core_base + size * steps, paths.core_share.shape)
