@@ -130,9 +130,10 @@ class Threat:
 
     Off unless ``enabled``. In a year with an event, the ally's intended core share rises for
     good by ``size`` pp of GDP, and its actual core share rises that year by a jump, normal with
-    mean ``size`` and sd ``spread`` (the jump's own part fades at the adjustment speed). One uniform number per year and draw is shared by
-    all allies: an ally reacts when it falls below its ``rate``, so with equal rates every ally
-    sees the same events. Calibrated from 2014-2026 history (see :mod:`sim.calibrate`).
+    mean ``size`` and sd ``spread`` (the jump's own part fades at the adjustment speed). One
+    uniform number per year and draw is shared by all allies: an ally reacts when it falls below
+    its ``rate``, so with equal rates every ally sees the same events. Calibrated from 2014-2026
+    history (see :mod:`sim.calibrate`).
     """
 
     enabled: bool = _boolean(False)
