@@ -535,6 +535,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
             return own if own in origins else f"defaults.{dotted}"
 
         settings = _build(AllySettings, table, f"allies.{code}", source)
+        if not settings.shocks.enabled:  # fitted but unused: not reported as calibrated
+            calibrated = tuple(k for k in calibrated if not k.startswith("shocks."))
         figures = base[code]
         core_base = settings.core_base if settings.core_base is not None else figures.core_share.value
         gdp_base = settings.gdp_base if settings.gdp_base is not None else figures.gdp_usd.value

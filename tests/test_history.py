@@ -15,6 +15,7 @@ from sim.cli import main
 from sim.data import CORE_EDITION, CORE_SHARE_FILE, CORE_USD_FILE, GDP_FILE, NOT_ASSESSED
 from sim.errors import DataError
 from sim.history import HISTORY_FILES, PLANS_FILE, announced_plans, load_history
+from sim.report import summary
 from sim.resources import calibration_dir
 
 DATA = calibration_dir() / "data"
@@ -188,3 +189,15 @@ def test_summit_data_and_allies_sources(capsys):
     assert code == 0
     assert "Calibrated values" in out and "SWE Sweden" in out and "2030: 3.5%" in out
     assert all(code not in out.split("Calibrated values")[1] for code in NOT_ASSESSED)
+
+
+def test_summary_reports_calibrated_keys_and_nato_consistent_totals():
+    document = summary(sim.run(sim.load_scenario("baseline"), draws=200, seed=1))
+    history = load_history()
+    nato = history.core_usd[-1]
+    europe_canada = np.array([c != "USA" for c in history.codes])
+    alliance = document["alliance"]
+    assert alliance["core_usd_base"] == pytest.approx(nato.sum(), rel=0.005)
+    assert alliance["core_usd_base_europe_canada"] == pytest.approx(
+        nato[europe_canada].sum(), rel=0.01)
+    assert "shocks.rate" in document["allies"]["POL"]["calibrated"]
