@@ -6,7 +6,9 @@ exit status 2, never a traceback; ``summit --debug ...`` shows the traceback for
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -103,9 +105,82 @@ def validate(files: tuple[str, ...]) -> None:
 @cli.command()
 @click.option("--year", type=click.IntRange(2014, 2026), default=2026, show_default=True,
               help="Base year of the figures.")
-def allies(year: int) -> None:
+@click.option("--sources", is_flag=True,
+              help="Also show the calibrated values and announced plans, with their sources.")
+def allies(year: int, sources: bool) -> None:
     """List the 32 allies with their base-year figures and sources."""
     click.echo(format_allies(load_base(year)))
+    if sources:
+        from .provenance import format_sources
+
+        click.echo("")
+        click.echo(format_sources())
+
+
+# --- calibration: thin shells over sim.history, sim.calibrate, sim.backtest --------------------
+
+
+@cli.command()
+@click.argument("iso3")
+def data(iso3: str) -> None:
+    """Show every sourced figure for ally ISO3, by edition, with sources and vintages."""
+    from .provenance import format_ally_data
+
+    click.echo(format_ally_data(iso3))
+
+
+@cli.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder of data files (default: calibration/data).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Parameter file to write (default: calibration/parameters.toml).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if the file differs from a fresh fit.")
+def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
+    """Fit the spending and growth parameters to history and write the parameter file."""
+    from .calibrate import PARAMETERS_FILE, run_calibration
+    from .report import atomic_write_text
+    from .resources import calibration_dir
+
+    result, text = run_calibration(data_dir)
+    out = out or calibration_dir() / PARAMETERS_FILE
+    s, g = result.spending, result.growth
+    click.echo(f"adjustment {s.adjustment.value:.3f} (se {s.adjustment.se:.3f}), threat events "
+               f"{s.rate.value:.3f}/yr (se {s.rate.se:.3f}) of {s.size.value:.2f} pp "
+               f"(se {s.size.se:.2f}); growth persistence {g.persistence.value:.3f} "
+               f"(se {g.persistence.se:.3f}), common {g.common.value:.3f} "
+               f"(se {g.common.se:.3f})", err=True)
+    if check:
+        current = out.read_text(encoding="utf-8") if out.is_file() else ""
+        if current != text:
+            click.echo(f"{out}: differs from a fresh fit of the data; run `summit calibrate`",
+                       err=True)
+            sys.exit(1)
+        click.echo(f"{out}: reproduced exactly", err=True)
+        return
+    atomic_write_text(out, text)
+    click.echo(f"wrote {out}", err=True)
+
+
+@cli.command()
+@click.option("--fit-until", "fit_until", type=int, multiple=True, default=(2018, 2021),
+              show_default=True, help="Last year of data the fit sees (repeatable).")
+@click.option("--draws", type=click.IntRange(min=100), default=4000, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def backtest(fit_until: tuple[int, ...], draws: int, seed: int, output: str) -> None:
+    """Fit on data up to YEAR only, project to 2026, and compare with what happened."""
+    from .backtest import backtest as run_backtest
+    from .backtest import format_backtests
+    from .history import load_history
+
+    history = load_history()
+    results = [run_backtest(history, year, draws=draws, seed=seed) for year in fit_until]
+    if output == "json":
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        click.echo(format_backtests(results))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,6 +7,12 @@ It implements SPEC 3.1 and 3.2 exactly, with every further mechanism off:
 - core share ``c[t] = c[t-1] + adjustment*(p[t] - c[t-1]) + noise*z[t]``, then ``max(c, floor)``;
   the related share follows the same equation toward its own path.
 
+Threat events, when a scenario enables them, raise the intended core share ``p`` for good by
+``size`` per event, and in an event year the core share rises at once by a jump
+``size + spread*v[i,t]`` rather than by ``adjustment`` of the rise in intent, then is floored (an
+event in year ``t`` for an ally when ``u[t] < rate``); off, the code paths that apply them are
+skipped and the equation above holds exactly.
+
 The engine is pure: shocks in, paths out, no randomness of its own.
 """
 
@@ -44,6 +50,8 @@ def simulate(inputs: ModelInputs, shocks: Shocks) -> Paths:
     nominal = 1.0 + inputs.inflation
     growth = np.broadcast_to(mu, (draws, allies)).copy()  # (draws, allies) g[t-1]
     scratch = np.empty((draws, allies))
+    if shocks.threat is not None:
+        events = np.zeros((draws, allies))  # (draws, allies) threat events so far
     for t in range(1, steps + 1):
         # Growth: in place on the previous year's growth to keep the block in cache.
         growth -= mu
@@ -56,8 +64,20 @@ def simulate(inputs: ModelInputs, shocks: Shocks) -> Paths:
         scratch *= nominal
         np.multiply(gdp[t - 1], scratch, out=gdp[t])
 
-        _adjust(core[t - 1], inputs.core_path[t], inputs.core_adjustment, inputs.core_noise,
+        intent = inputs.core_path[t]
+        if shocks.threat is not None:
+            new = shocks.threat[t - 1][:, None] < inputs.threat_rate  # (draws, allies)
+            events += new
+            intent = intent + inputs.threat_size * events
+        _adjust(core[t - 1], intent, inputs.core_adjustment, inputs.core_noise,
                 inputs.core_floor, shocks.core[t - 1], out=core[t], scratch=scratch)
+        if shocks.threat is not None:
+            # The year's jump arrives at once, as a supplementary budget would, in place of the
+            # adjustment's share of the rise in intent already added.
+            jump = inputs.threat_size * (1.0 - inputs.core_adjustment)
+            jump = new * (jump + inputs.threat_spread * shocks.threat_jump[t - 1])
+            core[t] += jump
+            np.maximum(core[t], inputs.core_floor, out=core[t])
         _adjust(related[t - 1], inputs.related_path[t], inputs.related_adjustment,
                 inputs.related_noise, inputs.related_floor, shocks.related[t - 1],
                 out=related[t], scratch=scratch)

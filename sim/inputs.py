@@ -46,6 +46,11 @@ class ModelInputs:
     inflation: np.ndarray  # (allies,)
     review_line: np.ndarray  # (allies,) core share on the straight base-to-goal line, review year
     review_tolerance: float
+    #: Threat events (off unless a scenario enables them): rate a year and pp added to intent.
+    threat_enabled: bool = False
+    threat_rate: np.ndarray | None = None  # (allies,)
+    threat_size: np.ndarray | None = None  # (allies,)
+    threat_spread: np.ndarray | None = None  # (allies,)
 
     @property
     def n_allies(self) -> int:
@@ -99,6 +104,10 @@ class ModelInputs:
             inflation=column(lambda a: a.growth.inflation),
             review_line=core_base + (goal.core - core_base) * fraction,
             review_tolerance=goal.review_tolerance,
+            threat_enabled=any(a.shocks.enabled for a in allies),
+            threat_rate=column(lambda a: a.shocks.rate if a.shocks.enabled else 0.0),
+            threat_size=column(lambda a: a.shocks.size),
+            threat_spread=column(lambda a: a.shocks.spread),
         )
 
 
@@ -108,16 +117,17 @@ def policy_path(policy: Policy, base: float, years: np.ndarray, goal_year: int) 
     ``linear`` runs straight from the base share to the target in the goal year and holds it
     after; an ally already above its target holds its base share (no planner intends to cut
     down to the goal). ``flat`` holds the base share. ``custom`` interpolates the scenario's
-    ``(year, share)`` points from the base share and holds the last one.
+    ``(year, share)`` points from the base share and holds the last one. ``announced`` is
+    ``custom`` with the ally's published plan as points, or ``linear`` where it has none.
     """
     base_year = int(years[0])
     if policy.path == "flat":
         return np.full(len(years), base, dtype=float)
-    if policy.path == "linear":
+    if policy.path == "linear" or (policy.path == "announced" and not policy.custom):
         target = max(float(policy.target), base)
         fraction = np.clip((years - base_year) / (goal_year - base_year), 0.0, 1.0)
         return base + (target - base) * fraction
-    if policy.path == "custom":
+    if policy.path in ("custom", "announced"):
         points_x = [base_year, *(year for year, _ in policy.custom)]
         points_y = [base, *(share for _, share in policy.custom)]
         return np.interp(years, points_x, points_y)
@@ -132,6 +142,10 @@ class Shocks:
     growth: np.ndarray  # (steps, draws, allies) idiosyncratic growth e[i,t]
     core: np.ndarray  # (steps, draws, allies) execution noise z[i,t] of core spending
     related: np.ndarray  # (steps, draws, allies) execution noise of related spending
+    #: Threat events, from their own stream; None when off. Uniform numbers that decide the
+    #: events (steps, draws), and standard normals of each ally's jump (steps, draws, allies).
+    threat: np.ndarray | None = None
+    threat_jump: np.ndarray | None = None
 
     @property
     def draws(self) -> int:
@@ -147,3 +161,14 @@ def sample_shocks(inputs: ModelInputs, rng: np.random.Generator, draws: int) -> 
         core=rng.standard_normal((steps, draws, allies)),
         related=rng.standard_normal((steps, draws, allies)),
     )
+
+
+def sample_threat(inputs: ModelInputs, rng: np.random.Generator,
+                  draws: int) -> tuple[np.ndarray, np.ndarray]:
+    """One block's threat-event numbers: ``(threat, threat_jump)`` for :class:`Shocks`.
+
+    Drawn from a generator of their own so that turning threat events on leaves every other
+    shock of the block unchanged; the order of the two calls is fixed for reproducibility.
+    """
+    steps = inputs.n_steps
+    return rng.random((steps, draws)), rng.standard_normal((steps, draws, inputs.n_allies))

@@ -17,6 +17,7 @@ import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
+import attrs
 import numpy as np
 from tqdm import tqdm
 
@@ -27,7 +28,7 @@ from .aid.sampling import sample_aid
 from .aid.tally import AidTally
 from .engine import simulate
 from .errors import OptionError
-from .inputs import ModelInputs, sample_shocks
+from .inputs import ModelInputs, sample_shocks, sample_threat
 from .results import Results
 from .scenario import Scenario
 from .tally import Tally
@@ -48,6 +49,11 @@ def aid_generator(seed: int, block: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 1)))
 
 
+def threat_generator(seed: int, block: int) -> np.random.Generator:
+    """Block ``block``'s generator of threat events: a stream apart from its other shocks."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 2)))
+
+
 def block_sizes(draws: int, block_size: int) -> list[int]:
     """Draws in each block: full blocks, then the remainder."""
     full, rest = divmod(draws, block_size)
@@ -63,6 +69,9 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
     for block in blocks:
         shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block])
+        if inputs.threat_enabled:
+            threat, jump = sample_threat(inputs, threat_generator(seed, block), sizes[block])
+            shocks = attrs.evolve(shocks, threat=threat, threat_jump=jump)
         paths = simulate(inputs, shocks)
         tally.add(inputs, paths)
         if aid is not None:

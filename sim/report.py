@@ -61,6 +61,7 @@ def summary(results: Results) -> dict[str, Any]:
             "core_base": ally.core_base,
             "related_base": ally.related_base,
             "gdp_usd_base": ally.gdp_base,
+            "calibrated": list(ally.calibrated),  # keys filled from calibration/parameters.toml
             "p_meet_core": results.p_meet_core(code).as_dict(),
             "p_meet_goal": results.p_meet_goal(code).as_dict(),
             f"p_credible_path_{review}": results.p_credible(code).as_dict(),
@@ -99,6 +100,11 @@ def summary(results: Results) -> dict[str, Any]:
         "alliance": {
             "allies_assessed": len(results.codes),
             "core_usd_base": core_usd_base,
+            # Compared with NATO's published Europe-and-Canada total (README).
+            "core_usd_base_europe_canada": float(sum(
+                share / 100.0 * gdp for code, share, gdp in
+                zip(results.codes, inputs.core_base, inputs.gdp_base, strict=True)
+                if code != "USA")),
             "gdp_usd_base": gdp_base,
             "core_share_base": 100.0 * core_usd_base / gdp_base,
             f"core_{y}": _bands({q: results.alliance_quantiles("core", q)[goal_index]

@@ -22,14 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .calibrate import calibrated_table
 from .data import ALLIES, NOT_ASSESSED, load_base
 from .errors import FieldError, ScenarioError
+from .history import announced_points
 from .resources import scenarios_dir
 
 if TYPE_CHECKING:
     from .aid.model import AidModel
 
-PATHS = ("linear", "flat", "custom")
+PATHS = ("linear", "flat", "custom", "announced")
 FIRST_BASE_YEAR, LAST_BASE_YEAR = 2014, 2026  # years the July 2026 NATO edition covers
 MAX_HORIZON_YEARS = 50
 
@@ -83,6 +85,10 @@ def _integer(default: int | None, lo: int | None = None, hi: int | None = None) 
     return attrs.field(default=default, validator=_range(lo, hi), metadata={"kind": "integer"})
 
 
+def _boolean(default: bool) -> Any:
+    return attrs.field(default=default, metadata={"kind": "boolean"})
+
+
 def _string(default: str | None, choices: tuple[str, ...] | None = None) -> Any:
     validator = _choice(choices) if choices else None
     return attrs.field(default=default, validator=validator, metadata={"kind": "string"})
@@ -129,6 +135,24 @@ class Growth:
 
 
 @attrs.frozen
+class Threat:
+    """Threat events: rare alliance-wide jumps in intended core spending (``[defaults.shocks]``).
+
+    Off unless ``enabled``. In a year with an event, the ally's intended core share rises for
+    good by ``size`` pp of GDP, and its actual core share rises that year by a jump, normal with
+    mean ``size`` and sd ``spread`` (the jump's own part fades at the adjustment speed). One
+    uniform number per year and draw is shared by all allies: an ally reacts when it falls below
+    its ``rate``, so with equal rates every ally sees the same events. Calibrated from 2014-2026
+    history (see :mod:`sim.calibrate`).
+    """
+
+    enabled: bool = _boolean(False)
+    rate: float = _number(0.0, 0.0, 1.0)  # events a year
+    size: float = _number(0.0, 0.0, 10.0)  # pp of GDP added to intent per event, mean
+    spread: float = _number(0.0, 0.0, 10.0)  # pp of GDP, sd of that rise across allies
+
+
+@attrs.frozen
 class AllySettings:
     """One ``[defaults]`` or ``[allies.ISO3]`` table as written: ``None`` means not set here."""
 
@@ -138,6 +162,7 @@ class AllySettings:
     policy: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     related: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     growth: Growth = attrs.field(factory=Growth, metadata={"kind": "table"})
+    shocks: Threat = attrs.field(factory=Threat, metadata={"kind": "table"})
 
 
 @attrs.frozen
@@ -176,6 +201,9 @@ class AllyConfig:
     policy: Policy
     related: Policy
     growth: Growth
+    shocks: Threat = Threat()
+    #: Dotted keys whose values come from calibration/parameters.toml, not the scenario.
+    calibrated: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -450,6 +478,10 @@ def _convert(field: attrs.Attribute, value: Any, key: str, file: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ScenarioError(file, key, f"must be an integer, got {_type_name(value)}")
         return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ScenarioError(file, key, f"must be true or false, got {_type_name(value)}")
+        return value
     if kind == "string":
         if not isinstance(value, str):
             raise ScenarioError(file, key, f"must be a string, got {_type_name(value)}")
@@ -522,7 +554,12 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
             raise fail(f"allies.{code}", f"{code} is not in scenario.allies")
     configs = []
     for code in sorted(c for c in members if c not in NOT_ASSESSED):
-        table = _merge(defaults, overrides.get(code, {}))
+        written = _merge(defaults, overrides.get(code, {}))
+        # Values the scenario leaves unset come from the fitted parameter file.
+        fitted = calibrated_table(code)
+        table = _merge(fitted, written)
+        calibrated = tuple(k for k in _leaf_keys(fitted)
+                           if k not in _leaf_keys(written) and "." in k)
 
         def key_of(dotted: str, code: str = code) -> str:
             # The dotted key as written: the ally's own table if it sets it, else the defaults.
@@ -530,6 +567,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
             return own if own in origins else f"defaults.{dotted}"
 
         settings = _build(AllySettings, table, f"allies.{code}", source)
+        if not settings.shocks.enabled:  # fitted but unused: not reported as calibrated
+            calibrated = tuple(k for k in calibrated if not k.startswith("shocks."))
         figures = base[code]
         core_base = (settings.core_base if settings.core_base is not None
                      else figures.core_share.value)
@@ -543,14 +582,23 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
             if figures.growth_mean is None:
                 raise fail(f"allies.{code}.growth.mean", "no IMF projection for this ally: set it")
             mean = figures.growth_mean.value
-        policy = _resolve_policy(settings.policy, goal.core, base_year, horizon,
+        policy = settings.policy
+        if policy.path == "announced":
+            # The ally's published plan; an ally without one intends the straight line.
+            points = tuple(p for p in announced_points(code, base_year) if p[0] <= horizon)
+            policy = attrs.evolve(policy, custom=points)
+        policy = _resolve_policy(policy, goal.core, base_year, horizon,
                                  lambda name, problem: fail(key_of(f"policy.{name}"), problem))
+        if settings.related.path == "announced":
+            raise fail(key_of("related.path"), "national plans are core shares; 'announced' "
+                       "applies to policy.path only")
         related = _resolve_policy(settings.related, goal.total - goal.core, base_year, horizon,
                                   lambda name, problem: fail(key_of(f"related.{name}"), problem))
         configs.append(AllyConfig(
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
             growth=attrs.evolve(settings.growth, mean=mean),
+            shocks=settings.shocks, calibrated=calibrated,
         ))
     if not configs:
         raise fail("scenario.allies", "lists no assessed ally (Iceland is not assessed)")
@@ -573,8 +621,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
 def _resolve_policy(policy: Policy, goal_share: float, base_year: int, horizon: int,
                     fail: Callable[[str, str], ScenarioError]) -> Policy:
     # ``fail(field, problem)``: field is the Policy field the problem is reported at.
-    if policy.path == "custom":
-        if not policy.custom:
+    if policy.path in ("custom", "announced"):
+        if policy.path == "custom" and not policy.custom:
             raise fail("path", "'custom' requires a custom table of year = share")
         for year, _ in policy.custom:
             if not base_year < year <= horizon:

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import bare_keys, inside, outside
 
+from sim.calibrate import calibrated_table
 from sim.data import ALLIES
 from sim.errors import ScenarioError, SimError
 from sim.inputs import policy_path
@@ -129,13 +130,18 @@ def test_baseline_core_base_is_the_nato_july_2026_figure():
 
 def test_baseline_resolves_every_default():
     deu = load_scenario("baseline").ally("DEU")
+    fitted = calibrated_table("DEU")
     assert deu.related_base == 0.0
-    assert deu.policy == Policy(path="linear", adjustment=0.35, noise=0.10, floor=0.0, target=3.5)
+    # Unset behavioural values come from the committed parameter file.
+    assert deu.policy == Policy(path="linear", adjustment=fitted["policy"]["adjustment"],
+                                noise=fitted["policy"]["noise"], floor=0.0, target=3.5)
     assert deu.related == Policy(path="linear", adjustment=0.35, noise=0.10, floor=0.0,
                                  target=1.5)
     # The growth mean is the mean of the IMF WEO Oct 2025 projections for 2027-2030.
     assert deu.growth.mean == pytest.approx((1.473 + 1.203 + 0.98 + 0.679) / 4 / 100)
-    assert (deu.growth.sd, deu.growth.persistence, deu.growth.common) == (0.01, 0.4, 0.5)
+    assert (deu.growth.sd, deu.growth.persistence, deu.growth.common) == (
+        fitted["growth"]["sd"], fitted["growth"]["persistence"], fitted["growth"]["common"])
+    assert "policy.adjustment" in deu.calibrated
 
 
 def test_analytic_overrides_baseline_key_by_key():
@@ -241,7 +247,8 @@ def test_any_unknown_policy_key_is_refused(key):
     (HEAD + "allies = 'DEU'\n", "scenario.allies", "must be a non-empty array of ISO3 codes"),
     (HEAD + "allies = []\n", "scenario.allies", "must be a non-empty array of ISO3 codes"),
     (HEAD + "[defaults.policy]\npath = 'linaer'\n", "defaults.policy.path",
-     "must be one of 'linear', 'flat', 'custom', got 'linaer' (did you mean 'linear'?)"),
+     "must be one of 'linear', 'flat', 'custom', 'announced', got 'linaer' "
+     "(did you mean 'linear'?)"),
     (HEAD + "[defaults.policy]\nadjustment = nan\n", "defaults.policy.adjustment",
      "must be a finite number, got nan"),
     (HEAD + "[defaults]\ngdp_base = inf\n", "defaults.gdp_base",
@@ -552,7 +559,7 @@ def test_extending_a_shipped_name(write_toml):
     assert scenario.goal == baseline.goal
     assert scenario.codes == baseline.codes
     assert scenario.ally("DEU").policy.noise == 0.2
-    assert scenario.ally("DEU").policy.adjustment == 0.35
+    assert scenario.ally("DEU").policy.adjustment == baseline.ally("DEU").policy.adjustment
     assert scenario.ally("DEU").core_base == baseline.ally("DEU").core_base
 
 
@@ -789,9 +796,10 @@ def test_with_values_returns_a_revalidated_variant():
 
 
 def test_with_values_can_add_an_ally_table():
-    variant = load_scenario("baseline").with_values({"allies.DEU.policy.adjustment": 0.5})
+    baseline = load_scenario("baseline")
+    variant = baseline.with_values({"allies.DEU.policy.adjustment": 0.5})
     assert variant.ally("DEU").policy.adjustment == 0.5
-    assert variant.ally("FRA").policy.adjustment == 0.35
+    assert variant.ally("FRA").policy.adjustment == baseline.ally("FRA").policy.adjustment
 
 
 @pytest.mark.parametrize(("values", "key", "problem"), _by_key(
@@ -829,7 +837,8 @@ def test_sha256_is_stable_for_equal_documents(write_toml):
     assert load_scenario(one).sha256 == load_scenario(two).sha256
     baseline = load_scenario("baseline")
     assert baseline.sha256 == load_scenario("baseline").sha256
-    assert baseline.with_values({"defaults.policy.adjustment": 0.35}).sha256 == baseline.sha256
+    # Setting a value to what the file already says leaves the document, and digest, unchanged.
+    assert baseline.with_values({"goal.review_tolerance": 0.1}).sha256 == baseline.sha256
 
 
 def test_sha256_changes_when_a_value_changes(write_toml):

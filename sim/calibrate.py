@@ -1,0 +1,385 @@
+"""Fitting the spending and growth models to 2014–2026 history, and the parameter file.
+
+`summit calibrate` runs :func:`calibrate` on :func:`sim.history.load_history` and writes
+``calibration/parameters.toml``; the scenario loader fills every value a scenario leaves unset
+from that file (:func:`calibrated_table`). Calibration never imports the engines.
+
+Spending (SPEC 3.2). From 2014 every ally intended the Wales pledge: 2% of GDP by 2024, a straight
+line from its 2014 share (an ally already above 2% intends to hold its share). On top of that,
+**threat events** hit the whole alliance at once, in any year with probability ``rate``: in an
+event year every ally's intended share rises for good by ``size`` pp of GDP, and its spending
+rises at once by its own ``jump``, normal with mean ``size`` and sd ``spread`` across allies
+(supplementary budgets, as in 2024-2025); the part of a jump above or below ``size`` is not in
+intent and fades at the ally's adjustment speed. The 2014 Wales pledge is itself the response to
+one such event (Crimea), so 2014 counts as an observed event whose jumps are the rises in intent
+the pledge asked of each ally (2% less its 2014 share, or nothing); later events are latent and
+found by a hidden-Markov filter over the number of events so far (the likelihood is exact):
+
+    c[i,t] = c[i,t-1] + adjustment[i] * (wales[i,t] + size * events[t-1] - c[i,t-1])
+             + jump[i,t] * new_event[t] + noise[i] * z[i,t]
+
+Step one fits a pooled adjustment,
+``rate``, ``size``, ``spread`` and each ally's noise by maximum likelihood
+(``scipy.optimize.minimize``); step two regresses each ally's changes on its gap to intent (the
+smoothed event count filled in) and shrinks the per-ally adjustment and log noise toward the
+alliance mean by empirical Bayes (a normal hierarchy whose mean and spread maximise the marginal
+likelihood), so allies with short or noisy series borrow strength from the others.
+
+Growth (SPEC 3.1). An AR(1) per ally around its historical mean with a pooled persistence and a
+pooled loading on one common factor, fitted by Gaussian maximum likelihood on the derived real
+growth series; each ally's volatility is shrunk the same way. The medium-term mean used in
+projections stays the IMF WEO projection (:mod:`sim.data`).
+
+Standard errors of pooled values come from the inverse Hessian of the negative log-likelihood
+(``scipy.differentiate.hessian``) in the optimiser's coordinates, mapped back by the delta
+method, holding each ally's noise at its estimate; per-ally values report the empirical-Bayes
+posterior standard deviation.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+from scipy import optimize, special, stats
+from scipy.differentiate import hessian
+
+from .errors import DataError
+from .history import HISTORY_FILES, History, load_history
+from .resources import calibration_dir
+
+PARAMETERS_FILE = "parameters.toml"
+#: The code whose digest the parameter file records beside the data's.
+_CODE_FILES = tuple(Path(__file__).parent / name for name in ("calibrate.py", "history.py"))
+WALES_YEAR, WALES_TARGET = 2024, 2.0  # "2% within a decade" of the 2014 Wales Summit
+
+
+@attrs.frozen
+class Estimate:
+    """A fitted value and its standard error, in the unit of the quantity."""
+
+    value: float
+    se: float
+
+
+@attrs.frozen
+class SpendingFit:
+    """Fitted spending parameters: pooled values, then per ally in ``codes`` order."""
+
+    codes: tuple[str, ...]
+    adjustment: Estimate  # pooled, fraction of the gap closed a year
+    rate: Estimate  # threat events a year
+    size: Estimate  # pp of GDP added to intent by one event, mean over allies
+    spread: Estimate  # pp of GDP, sd of that rise across allies
+    ally_adjustment: tuple[Estimate, ...]
+    ally_noise: tuple[Estimate, ...]  # pp of GDP
+    adjustment_spread: float  # sd of adjustment across allies (empirical Bayes)
+    events: tuple[float, ...]  # (years,) smoothed expected number of events since 2014
+    events_now: tuple[float, ...]  # P(k events since 2014 | data), last fitted year, k = 0, 1...
+
+
+@attrs.frozen
+class GrowthFit:
+    """Fitted growth parameters (fractions per year)."""
+
+    codes: tuple[str, ...]
+    persistence: Estimate
+    common: Estimate
+    ally_sd: tuple[Estimate, ...]
+    ally_mean: tuple[float, ...]  # historical mean, for reference only
+
+
+@attrs.frozen
+class Calibration:
+    spending: SpendingFit
+    growth: GrowthFit
+    years: tuple[int, int]
+
+
+# --- spending ---------------------------------------------------------------------------------
+
+
+def wales_intent(core_share: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """The Wales pledge as a path, (years, allies): 2014 share straight to 2% in 2024, then held."""
+    start = core_share[0]
+    target = np.maximum(WALES_TARGET, start)
+    fraction = np.clip((years - years[0]) / (WALES_YEAR - years[0]), 0.0, 1.0)[:, None]
+    return start + (target - start) * fraction
+
+
+def _event_loglik(change: np.ndarray, gap: np.ndarray, adjustment: np.ndarray | float,
+                  size: float, spread: float, noise: np.ndarray) -> np.ndarray:
+    """log P(year t's changes | k events before it, and none or one in it), (2, steps, k).
+
+    With ``k`` earlier events spending moves ``adjustment`` of the way to intent raised by
+    ``size * k``; in an event year it also rises at once by a jump ~ N(size, spread^2).
+    """
+    k = np.arange(change.shape[0] + 1)[None, :, None]
+    mean = adjustment * (gap[:, None, :] + size * k)  # (steps, events, allies)
+    quiet = stats.norm.logpdf(change[:, None, :], mean, noise).sum(axis=-1)
+    event = stats.norm.logpdf(change[:, None, :], mean + size, np.hypot(noise, spread)
+                              ).sum(axis=-1)
+    return np.stack([quiet, event])
+
+
+def _forward_backward(loglik: np.ndarray, rate: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Log-likelihood, smoothed and last filtered P(k events so far), (steps, k), of the chain."""
+    quiet, event = loglik[0], loglik[1]  # (steps, k before the year) each
+    steps, states = quiet.shape
+    stay, move = np.log1p(-rate), np.log(rate)
+    none = np.array([-np.inf])
+    forward = np.full((steps, states), -np.inf)  # log P(data to t, k events to t)
+    previous = np.full(states, -np.inf)
+    previous[0] = 0.0  # no event after 2014 yet when the series starts
+    for t in range(steps):
+        arrive = np.concatenate([none, (previous + move + event[t])[:-1]])
+        previous = np.logaddexp(previous + stay + quiet[t], arrive)
+        forward[t] = previous
+    backward = np.zeros((steps, states))  # log P(data after t | k events to t)
+    for t in range(steps - 2, -1, -1):
+        later = backward[t + 1]
+        backward[t] = np.logaddexp(stay + quiet[t + 1] + later,
+                                   np.concatenate([(move + event[t + 1])[:-1] + later[1:], none]))
+    total = special.logsumexp(forward[-1])
+    smoothed = np.exp(forward + backward - total)
+    filtered = np.exp(forward[-1] - total)
+    return float(total), smoothed, filtered
+
+
+def wales_jumps(core_share: np.ndarray) -> np.ndarray:
+    """The 2014 event's jumps, (allies,): the rise in intent the Wales pledge asked of each ally."""
+    return np.maximum(WALES_TARGET - core_share[0], 0.0)
+
+
+def _spending_nll(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
+                  wales: np.ndarray) -> float:
+    adjustment, rate = special.expit(theta[0]), special.expit(theta[1])
+    size, spread, noise = theta[2], np.exp(theta[3]), np.exp(theta[4:])
+    loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
+    total, _, _ = _forward_backward(loglik, rate)
+    # 2014 is an observed event: its occurrence and its jumps enter the likelihood.
+    total += np.log(rate) + stats.norm.logpdf(wales, size, spread).sum()
+    return -total
+
+
+def _shrink(estimates: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray, float,
+                                                                       float]:
+    """Empirical Bayes in a normal hierarchy: posterior means and sds, the mean and the spread."""
+
+    def nll(theta: np.ndarray) -> float:
+        return -stats.norm.logpdf(estimates, theta[0], np.sqrt(np.exp(2 * theta[1]) + variances)
+                                  ).sum()
+
+    start = np.array([estimates.mean(), np.log(estimates.std() + 1e-3)])
+    fit = optimize.minimize(nll, start, method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
+    mean, spread2 = fit.x[0], np.exp(2 * fit.x[1])
+    weight = spread2 / (spread2 + variances)
+    return (weight * estimates + (1 - weight) * mean, np.sqrt(weight * variances),
+            float(mean), float(np.sqrt(spread2)))
+
+
+def _standard_errors(nll: Any, theta: np.ndarray, free: int) -> np.ndarray:
+    """Standard errors of the first ``free`` coordinates, the rest held at ``theta``."""
+
+    def f(x: np.ndarray) -> np.ndarray:
+        flat = x.reshape(free, -1)
+        values = [nll(np.concatenate([flat[:, j], theta[free:]])) for j in range(flat.shape[1])]
+        return np.asarray(values).reshape(x.shape[1:])
+
+    result = hessian(f, theta[:free], initial_step=1e-2)
+    covariance = np.linalg.pinv(result.ddf)
+    return np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+
+
+def fit_spending(history: History) -> SpendingFit:
+    """Fit adjustment, noise and the threat-event mechanism to the core share history."""
+    share = history.core_share
+    years = np.asarray(history.years)
+    if len(years) < 4:
+        raise DataError(f"calibration needs at least 4 years of core shares, got {len(years)}")
+    wales = wales_intent(share, years)
+    change = np.diff(share, axis=0)  # (steps, allies)
+    gap = wales[1:] - share[:-1]  # (steps, allies) distance to intent with no event since 2014
+    observed = wales_jumps(share)
+    noise0 = np.log(np.maximum(change.std(axis=0), 0.02))
+    start = np.concatenate([[special.logit(0.3), special.logit(0.1), observed.mean(),
+                             np.log(observed.std())], noise0])
+    nll = functools.partial(_spending_nll, change=change, gap=gap, wales=observed)
+    fit = optimize.minimize(nll, start, method="L-BFGS-B",
+                            bounds=[(-8, 8), (-8, 3), (0.0, 5.0), (-6, 2)]
+                            + [(-6, 2)] * len(noise0))
+    theta = fit.x
+    adjustment, rate, size = special.expit(theta[0]), special.expit(theta[1]), theta[2]
+    spread = np.exp(theta[3])
+    se = _standard_errors(nll, theta, 4)
+    noise = np.exp(theta[4:])
+    loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
+    _, smoothed, filtered = _forward_backward(loglik, rate)
+    events = smoothed @ np.arange(smoothed.shape[1])  # (steps,) E[events so far]
+    before = np.concatenate([[0.0], events[:-1]])  # (steps,) E[events before the year]
+
+    # Step two: each ally's own adjustment, then partial pooling; event jumps are taken out.
+    x = gap + size * before[:, None]  # (steps, allies) gap to the smoothed intent
+    y = change - size * (events - before)[:, None]
+    sxx = (x**2).sum(axis=0)
+    own = (x * y).sum(axis=0) / sxx
+    residual = y - own * x
+    dof = change.shape[0] - 1
+    own_noise = np.sqrt((residual**2).sum(axis=0) / dof)
+    post_a, sd_a, _, adjustment_spread = _shrink(own, own_noise**2 / sxx)
+    # Noise from step one, whose likelihood tells event-year jumps from execution noise.
+    post_log_s, sd_log_s, _, _ = _shrink(np.log(noise), np.full(own.size, 1 / (2 * dof)))
+    ally_noise = np.exp(post_log_s)
+    return SpendingFit(
+        codes=history.codes,
+        adjustment=Estimate(float(adjustment), float(se[0] * adjustment * (1 - adjustment))),
+        rate=Estimate(float(rate), float(se[1] * rate * (1 - rate))),
+        size=Estimate(float(size), float(se[2])),
+        spread=Estimate(float(spread), float(se[3] * spread)),
+        ally_adjustment=tuple(Estimate(float(np.clip(a, 0.0, 1.0)), float(s))
+                              for a, s in zip(post_a, sd_a, strict=True)),
+        ally_noise=tuple(Estimate(float(s), float(s * d))
+                         for s, d in zip(ally_noise, sd_log_s, strict=True)),
+        adjustment_spread=adjustment_spread,
+        events=(0.0, *(float(e) for e in events)),
+        events_now=tuple(float(p) for p in filtered),
+    )
+
+
+# --- growth -----------------------------------------------------------------------------------
+
+
+def _growth_nll(theta: np.ndarray, growth: np.ndarray) -> float:
+    rho, common, sd = np.tanh(theta[0]), special.expit(theta[1]), np.exp(theta[2:])
+    centred = growth - growth.mean(axis=0)
+    residual = centred[1:] - rho * centred[:-1]  # (steps - 1, allies)
+    loading = sd * common
+    covariance = np.outer(loading, loading) + np.diag(sd**2 * (1 - common**2))
+    return -stats.multivariate_normal.logpdf(residual, cov=covariance).sum()
+
+
+def fit_growth(history: History) -> GrowthFit:
+    """Fit persistence, common-factor loading and volatility to the derived real growth."""
+    growth = history.real_growth  # (steps, allies)
+    start = np.concatenate([[np.arctanh(0.3), 0.0], np.log(growth.std(axis=0))])
+    nll = functools.partial(_growth_nll, growth=growth)
+    fit = optimize.minimize(nll, start, method="L-BFGS-B",
+                            bounds=[(-3, 3), (-6, 6)] + [(-9, 0)] * growth.shape[1])
+    theta = fit.x
+    rho, common = np.tanh(theta[0]), special.expit(theta[1])
+    se = _standard_errors(nll, theta, 2)
+    n = growth.shape[0] - 1
+    log_sd, sd_log_sd, _, _ = _shrink(theta[2:], np.full(theta.size - 2, 1 / (2 * n)))
+    sd = np.exp(log_sd)
+    return GrowthFit(
+        codes=history.codes,
+        persistence=Estimate(float(rho), float(se[0] * (1 - rho**2))),
+        common=Estimate(float(common), float(se[1] * common * (1 - common))),
+        ally_sd=tuple(Estimate(float(s), float(s * d)) for s, d in zip(sd, sd_log_sd,
+                                                                         strict=True)),
+        ally_mean=tuple(float(m) for m in growth.mean(axis=0)),
+    )
+
+
+def calibrate(history: History) -> Calibration:
+    """Fit every calibrated parameter on ``history``."""
+    return Calibration(spending=fit_spending(history), growth=fit_growth(history),
+                       years=(history.years[0], history.years[-1]))
+
+
+# --- the parameter file -----------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
+    """The parameter file's text: fixed float format, sorted keys, a header naming its inputs."""
+    from . import __version__  # here: the package imports the scenario loader, which imports us
+
+    s, g = result.spending, result.growth
+    tables: dict[str, dict[str, float]] = {
+        "alliance.policy": {"adjustment": s.adjustment.value, "adjustment_se": s.adjustment.se,
+                            "adjustment_spread": s.adjustment_spread},
+        "alliance.shocks": {"rate": s.rate.value, "rate_se": s.rate.se, "size": s.size.value,
+                            "size_se": s.size.se, "spread": s.spread.value,
+                            "spread_se": s.spread.se},
+        "alliance.growth": {"persistence": g.persistence.value,
+                            "persistence_se": g.persistence.se,
+                            "common": g.common.value, "common_se": g.common.se},
+    }
+    for i, code in enumerate(s.codes):
+        tables[f"allies.{code}.policy"] = {
+            "adjustment": s.ally_adjustment[i].value, "adjustment_se": s.ally_adjustment[i].se,
+            "noise": s.ally_noise[i].value, "noise_se": s.ally_noise[i].se}
+        tables[f"allies.{code}.growth"] = {"sd": g.ally_sd[i].value, "sd_se": g.ally_sd[i].se}
+    lines = [
+        "# Calibrated parameters of summit-sim, written by `summit calibrate`. Do not edit by",
+        "# hand: change the data or the code, re-run, and review the diff.",
+        f"# Code: sim.calibrate, summit-sim {__version__}. Fitted on {result.years[0]}-"
+        f"{result.years[1]} (NATO July 2026 edition, core definition).",
+        "# Code and data (sha256):",
+        *(f"#   sim/{p.name} {_sha256(p)}" for p in _CODE_FILES),
+        *(f"#   {p.name} {_sha256(p)}" for p in sorted(data_files)),
+        "# Units: adjustment is the fraction of the gap to intent closed a year; noise, size and",
+        "# spread are pp of GDP; rate is threat events a year; growth sd is a fraction a year.",
+        "# Each value has its standard error beside it (*_se).",
+    ]
+    for name in sorted(tables):
+        lines += ["", f"[{name}]"]
+        lines += [f"{key} = {value:.6f}" for key, value in sorted(tables[name].items())]
+    return "\n".join(lines) + "\n"
+
+
+def run_calibration(data_dir: Path | None = None) -> tuple[Calibration, str]:
+    """Fit on the data in ``data_dir`` (default: shipped); the fit and the parameter file text."""
+    data_dir = data_dir or calibration_dir() / "data"
+    result = calibrate(load_history(data_dir))
+    files = [data_dir / name for name in HISTORY_FILES]
+    return result, parameters_toml(result, files)
+
+
+@functools.lru_cache(maxsize=4)
+def load_parameters(path: Path | None = None) -> dict[str, Any]:
+    """The parameter file as a mapping; a clear :class:`DataError` if missing or malformed."""
+    path = path or calibration_dir() / PARAMETERS_FILE
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: parameter file is missing; run `summit calibrate`") from None
+    except tomllib.TOMLDecodeError as err:
+        raise DataError(f"{path}: not valid TOML: {err}") from None
+    for key in ("alliance", "allies"):
+        if not isinstance(document.get(key), dict):
+            raise DataError(f"{path}: {key}: missing table; run `summit calibrate`")
+    return document
+
+
+def calibrated_table(code: str, path: Path | None = None) -> dict[str, Any]:
+    """The values the parameter file gives one ally, shaped as a scenario's ``[allies.X]`` table.
+
+    The loader merges a scenario over this table, so a scenario overrides any value it sets.
+    """
+    parameters = load_parameters(path)
+    alliance, ally = parameters["alliance"], parameters["allies"].get(code)
+    where = path or calibration_dir() / PARAMETERS_FILE
+    try:
+        return {
+            "policy": {"adjustment": ally["policy"]["adjustment"],
+                       "noise": ally["policy"]["noise"]},
+            "growth": {"sd": ally["growth"]["sd"],
+                       "persistence": alliance["growth"]["persistence"],
+                       "common": alliance["growth"]["common"]},
+            "shocks": {"rate": alliance["shocks"]["rate"], "size": alliance["shocks"]["size"],
+                       "spread": alliance["shocks"]["spread"]},
+        }
+    except (KeyError, TypeError) as err:
+        raise DataError(f"{where}: allies.{code} or alliance: missing {err}; "
+                        "run `summit calibrate`") from None

@@ -1,0 +1,86 @@
+"""Backtests: coverage counted right on a hand-made case; a run on the committed data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sim.backtest import LEVELS, Backtest, backtest, format_backtests, inside
+from sim.cli import main
+from sim.errors import OptionError
+from sim.history import load_history
+
+
+def _hand_made() -> Backtest:
+    # Two years, two allies. Intervals: 50% [1, 2], 90% [0, 3] everywhere.
+    actual = np.array([[1.0, 2.5], [3.0, 3.5]])  # (years, allies)
+    bounds = np.array([0.0, 1.0, 1.5, 2.0, 3.0])[:, None, None] * np.ones((1, 2, 2))
+    return Backtest(fit_until=2020, codes=("AAA", "BBB"), years=(2021, 2022), actual=actual,
+                    quantiles=bounds, count_actual=np.array([1, 2]),
+                    count_quantiles=np.zeros((5, 2)), fit=None)
+
+
+def test_coverage_on_a_hand_made_case():
+    result = _hand_made()
+    # 1.0 is on the 50% interval's edge (inside); 2.5 is only in the 90%; 3.0 is on the 90%
+    # edge; 3.5 is outside both.
+    assert result.inside50.tolist() == [[True, False], [False, False]]
+    assert result.inside90.tolist() == [[True, True], [True, False]]
+    assert result.coverage50 == 0.25 and result.coverage90 == 0.75
+
+
+@given(values=arrays(float, 20, elements=st.floats(-5, 5)),
+       lower=arrays(float, 20, elements=st.floats(-5, 5)),
+       width=arrays(float, 20, elements=st.floats(0, 5)))
+def test_inside_counts_exactly_the_closed_intervals(values, lower, width):
+    upper = lower + width
+    expected = [lo <= v <= hi for v, lo, hi in zip(values, lower, upper, strict=True)]
+    assert inside(values, lower, upper).tolist() == expected
+
+
+@pytest.fixture(scope="module")
+def result_2021() -> Backtest:
+    return backtest(load_history(), 2021, draws=600, seed=3)
+
+
+def test_backtest_on_the_committed_data(result_2021):
+    r = result_2021
+    assert r.years == (2022, 2023, 2024, 2025, 2026)
+    assert r.quantiles.shape == (len(LEVELS), 5, 31)
+    assert np.all(np.diff(r.quantiles, axis=0) >= 0)  # quantiles ordered by level
+    history = load_history()
+    np.testing.assert_array_equal(r.actual, history.core_share[-5:])
+    assert r.count_actual.tolist() == (history.core_share[-5:] >= 2.0).sum(axis=1).tolist()
+    assert 0.0 <= r.coverage50 <= r.coverage90 <= 1.0
+    # The fit saw nothing after 2021: refitting on the truncated history gives the same fit.
+    assert r.fit.adjustment.value == pytest.approx(
+        backtest(history.until(2023), 2021, draws=600, seed=3).fit.adjustment.value)
+    table = format_backtests([r])
+    assert "  2021  2022" in table and "target 0.50 and 0.90" in table
+
+
+def test_backtest_is_reproducible_and_checks_its_cut_off(result_2021):
+    again = backtest(load_history(), 2021, draws=600, seed=3)
+    np.testing.assert_array_equal(again.quantiles, result_2021.quantiles)
+    for year in (2016, 2026):
+        with pytest.raises(OptionError, match="--fit-until: must be between 2017 and 2025"):
+            backtest(load_history(), year)
+
+
+def test_summit_backtest_json(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["backtest", "--fit-until", "2023", "--draws", "300", "--format", "json"])
+        raise SystemExit(0)
+    assert (done.value.code or 0) == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    assert record["fit_until"] == 2023 and len(record["by_year"]) == 3
+    assert len(record["allies"]) == 3 * 31
+    row = record["allies"][0]
+    assert row["interval90"][0] <= row["interval50"][0] <= row["p50"] <= row["interval50"][1]
+    inside90 = np.mean([r["inside90"] for r in record["allies"]])
+    assert record["coverage90"] == pytest.approx(inside90)
