@@ -12,7 +12,7 @@ own: ``SeedSequence(seed, spawn_key=(b, 1))``, so adding aid never changes the s
 
 from __future__ import annotations
 
-import math
+import itertools
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -81,6 +81,20 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     return tally, aid_tally
 
 
+def _tasks(n_blocks: int, workers: int, blocks_per_task: int | None) -> list[range]:
+    """Consecutive blocks grouped into pool tasks.
+
+    By default one block a task on one worker (a fine progress bar), and on a pool four tasks a
+    worker whose sizes differ by at most one block, so that no worker is left with a long tail.
+    """
+    if blocks_per_task is not None:
+        size = _check_positive("blocks_per_task", blocks_per_task)
+        return [range(start, min(start + size, n_blocks)) for start in range(0, n_blocks, size)]
+    n_tasks = n_blocks if workers == 1 else min(n_blocks, 4 * workers)
+    bounds = [n_blocks * k // n_tasks for k in range(n_tasks + 1)]
+    return [range(low, high) for low, high in itertools.pairwise(bounds)]
+
+
 def _check_positive(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise OptionError(f"{name}: must be a positive whole number, got {value!r}")
@@ -109,12 +123,7 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
     # Allies whose aid counts inside their core spending (SPEC 3.2), when the scenario says so.
     aid_allies = () if aid is None or not aid.counts_in_core else tuple(
         sorted({p.donor for p in aid.pledges} & set(inputs.codes)))
-    n_blocks = len(block_sizes(draws, block_size))
-    if blocks_per_task is None:
-        blocks_per_task = 1 if workers == 1 else max(1, math.ceil(n_blocks / (4 * workers)))
-    blocks_per_task = _check_positive("blocks_per_task", blocks_per_task)
-    tasks = [range(start, min(start + blocks_per_task, n_blocks))
-             for start in range(0, n_blocks, blocks_per_task)]
+    tasks = _tasks(len(block_sizes(draws, block_size)), workers, blocks_per_task)
 
     tally = Tally.empty(inputs)
     aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
