@@ -15,7 +15,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .engine import Paths
+from .engine import Paths, row_draws, scratch_array
 from .inputs import ModelInputs
 
 SHARE_BIN = 0.01  # percentage points
@@ -23,6 +23,8 @@ SHARE_BINS = 2000  # covers [0, 20) % of GDP
 GAP_DECADES = (6, 13)  # log10 USD range of shortfall bins
 GAP_PER_DECADE = 100
 GAP_BINS = 1 + (GAP_DECADES[1] - GAP_DECADES[0]) * GAP_PER_DECADE  # bin 0: no shortfall
+_BINS_PER_POINT = 1.0 / SHARE_BIN
+_SMALLEST_POSITIVE = np.nextafter(0.0, 1.0)
 
 
 def share_bounds() -> tuple[np.ndarray, np.ndarray]:
@@ -39,32 +41,54 @@ def gap_bounds() -> tuple[np.ndarray, np.ndarray]:
 
 def share_bin(values: np.ndarray) -> np.ndarray:
     """Bin index of shares (% of GDP)."""
-    index = (values * (1.0 / SHARE_BIN)).astype(np.intp)
-    return np.clip(index, 0, SHARE_BINS - 1, out=index)
+    values = np.asarray(values, dtype=float)
+    index = np.empty(values.shape, dtype=np.intp)
+    _share_bins(values, np.empty(values.shape), out=index)
+    return index
+
+
+def _share_bins(values: np.ndarray, scaled: np.ndarray, *, out: np.ndarray) -> None:
+    """:func:`share_bin` into ``out`` (any integer dtype), with ``scaled`` as scratch."""
+    np.multiply(values, _BINS_PER_POINT, out=scaled)
+    _scaled_share_bins(scaled, out=out)
+
+
+def _scaled_share_bins(scaled: np.ndarray, *, out: np.ndarray) -> None:
+    """Bin index into ``out`` of shares already multiplied by ``_BINS_PER_POINT`` (clobbered).
+
+    Clipped in floating point, then truncated by the cast: for every finite share the same
+    bin as truncating first and clipping the integer, and the cast cannot overflow.
+    """
+    np.clip(scaled, 0, SHARE_BINS - 1, out=scaled)
+    np.copyto(out, scaled, casting="unsafe")
 
 
 def gap_bin(usd: np.ndarray) -> np.ndarray:
     """Bin index of USD shortfalls; zero or negative shortfalls go to bin 0."""
-    positive = usd > 0
-    logs = np.log10(np.where(positive, usd, 1.0))
-    index = 1 + np.floor((logs - GAP_DECADES[0]) * GAP_PER_DECADE).astype(np.intp)
-    np.clip(index, 1, GAP_BINS - 1, out=index)
-    return np.where(positive, index, 0)
+    logs = np.array(usd, dtype=float)
+    index = np.empty(logs.shape, dtype=np.intp)
+    _gap_bins(logs, np.empty(logs.shape, dtype=bool), out=index)
+    return index
 
 
-def _grouped_counts(bins: np.ndarray, n_bins: int) -> np.ndarray:
-    """Histogram of ``bins`` (groups..., draws, allies?) per group, summed over the draws axis.
+def _gap_bins(logs: np.ndarray, positive: np.ndarray, *, out: np.ndarray) -> None:
+    """:func:`gap_bin` into ``out`` of the USD shortfalls in ``logs`` (overwritten).
 
-    ``bins`` has shape (years, draws, allies) or (years, draws); the result drops the draws axis
-    and appends a bins axis.
+    ``positive`` is scratch. The logarithm is taken of every number, so that NumPy uses its
+    vectorized loop rather than a masked one, after raising the others (zero, negative, NaN)
+    to the smallest positive number; they are sent to bin 0 at the end. As for shares, the
+    bins are clipped in floating point before the cast.
     """
-    if bins.ndim == 2:
-        bins = bins[:, :, None]
-    years, _, allies = bins.shape
-    group = (np.arange(years)[:, None, None] * allies + np.arange(allies)[None, None, :]) * n_bins
-    flat = (bins + group).ravel()
-    counts = np.bincount(flat, minlength=years * allies * n_bins)
-    return counts.reshape(years, allies, n_bins)
+    np.greater(logs, 0, out=positive)
+    np.fmax(logs, _SMALLEST_POSITIVE, out=logs)
+    np.log10(logs, out=logs)
+    logs -= GAP_DECADES[0]
+    logs *= GAP_PER_DECADE
+    np.floor(logs, out=logs)
+    np.clip(logs, 0, GAP_BINS - 2, out=logs)
+    logs += 1
+    logs *= positive
+    np.copyto(out, logs, casting="unsafe")
 
 
 @attrs.define(eq=False)
@@ -126,59 +150,198 @@ class Tally:
 
     def add(self, inputs: ModelInputs, paths: Paths) -> None:
         """Count one block of simulated paths."""
-        core, gdp = paths.core_share, paths.gdp_usd  # (years, draws, allies)
-        total = core + paths.related_share  # (years, draws, allies)
-        self.draws += core.shape[1]
-        self.core_hist += _grouped_counts(share_bin(core), SHARE_BINS)
-        self.total_hist += _grouped_counts(share_bin(total), SHARE_BINS)
+        core, related, gdp = paths.core_share, paths.related_share, paths.gdp_usd
+        years, draws, allies = core.shape  # (years, draws, allies) each
+        self.draws += draws
+        counter = _Counter(inputs, draws, allies, scratch=True)
+        alliance = scratch_array("alliance", (3, years, draws))  # GDP USD, core and total %
+        # Year by year, so that each year's (draws, allies) slices are counted while in cache.
+        for t in range(years):
+            if t == 0 and counter.base_year_is_data(inputs, core[0], related[0], gdp[0]):
+                # The same in every draw, as simulate makes it: count one draw, draws times.
+                self._add_year(inputs, 0, _Counter(inputs, 1, allies), core[0, :1],
+                               related[0, :1], gdp[0, :1], alliance[:, 0, :1], weight=draws)
+                alliance[:, 0, 1:] = alliance[:, 0, :1]
+            else:
+                self._add_year(inputs, t, counter, core[t], related[t], gdp[t], alliance[:, t])
+            counter.track_reached(t, core[t], inputs.goal_core)
+        self.first_core += counter.first_reached(years)
+        self._add_alliance(inputs, alliance)
 
-        gdp_sum = gdp.sum(axis=2)  # (years, draws)
-        alliance_core = np.einsum("yda,yda->yd", core, gdp) / gdp_sum  # (years, draws) % of GDP
-        alliance_total = np.einsum("yda,yda->yd", total, gdp) / gdp_sum  # (years, draws)
-        self.alliance_core_hist += _grouped_counts(share_bin(alliance_core), SHARE_BINS)[:, 0]
-        self.alliance_total_hist += _grouped_counts(share_bin(alliance_total), SHARE_BINS)[:, 0]
+    def _add_year(self, inputs: ModelInputs, t: int, counter: _Counter, core: np.ndarray,
+                  related: np.ndarray, gdp: np.ndarray, alliance: np.ndarray,
+                  weight: int = 1) -> None:
+        """Count year ``t`` of (draws, allies) slices; fill ``alliance`` (3, draws) of year t."""
+        gdp_sum, alliance_core, alliance_total = alliance
+        total = counter.shares[1]  # core + related, % of GDP
+        np.add(core, related, out=total)
+        # The same sums, in the same order, as over whole (years, draws, allies) arrays.
+        np.add.reduce(gdp, axis=1, out=gdp_sum)
+        np.einsum("da,da->d", core, gdp, out=alliance_core)
+        alliance_core /= gdp_sum
+        np.einsum("da,da->d", total, gdp, out=alliance_total)
+        alliance_total /= gdp_sum
+        if t == inputs.review_index:
+            line = counter.tiled(inputs.review_line - inputs.review_tolerance)
+            np.greater_equal(counter.rows(core), line, out=counter.rows(counter.mask))
+            self.credible += counter.per_ally(counter.mask)
+        if t == inputs.goal_index:
+            self._add_goal_year(inputs, counter, core, total, gdp)
+        core_counts, total_counts = counter.share_counts(core)  # (allies, SHARE_BINS) each
+        if weight != 1:
+            core_counts *= weight
+            total_counts *= weight
+        self.core_hist[t] += core_counts
+        self.total_hist[t] += total_counts
 
-        goal = inputs.goal_index
-        meets_core = core[goal] >= inputs.goal_core  # (draws, allies)
-        meets_goal = meets_core & (total[goal] >= inputs.goal_total)  # (draws, allies)
-        self.meet_core += meets_core.sum(axis=0)
-        self.meet_goal += meets_goal.sum(axis=0)
-        self.all_meet_core += int(meets_core.all(axis=1).sum())
-        self.all_meet_goal += int(meets_goal.all(axis=1).sum())
-        self.alliance_meets_core += int((alliance_core[goal] >= inputs.goal_core).sum())
+    def _add_goal_year(self, inputs: ModelInputs, counter: _Counter, core: np.ndarray,
+                       total: np.ndarray, gdp: np.ndarray) -> None:
+        """Count the allies' goal-year events: goals met, and USD shortfalls."""
+        meets_core = np.greater_equal(core, inputs.goal_core)  # (draws, allies)
+        meets_goal = np.greater_equal(total, inputs.goal_total)  # (draws, allies)
+        meets_goal &= meets_core
+        self.meet_core += counter.per_ally(meets_core)
+        self.meet_goal += counter.per_ally(meets_goal)
+        self.all_meet_core += int(np.count_nonzero(meets_core.all(axis=1)))
+        self.all_meet_goal += int(np.count_nonzero(meets_goal.all(axis=1)))
+
+        gaps = counter.array("gaps", (2, *core.shape))  # (2, draws, allies) USD short of goals
+        for gap, goal, share in ((gaps[0], inputs.goal_core, core),
+                                 (gaps[1], inputs.goal_total, total)):
+            np.subtract(goal, share, out=gap)
+            gap /= 100.0
+            gap *= gdp
+        core_counts, total_counts = counter.gap_counts(gaps)  # (allies, GAP_BINS) each
+        self.core_gap_hist += core_counts
+        self.total_gap_hist += total_counts
+
+    def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray) -> None:
+        """Count the alliance-wide events, from (3, years, draws) GDP and GDP-weighted shares."""
+        gdp_sum, alliance_core, alliance_total = alliance
+        years = len(alliance_core)
+        shares = alliance[1:]  # (2, years, draws) core and total
+        index = scratch_array("alliance_index", shares.shape, np.intp)
+        _share_bins(shares, scratch_array("alliance_scaled", shares.shape), out=index)
+        index += (np.arange(2 * years) * SHARE_BINS).reshape(2, years, 1)
+        counts = np.bincount(index.ravel(), minlength=2 * years * SHARE_BINS)
+        counts = counts.reshape(2, years, SHARE_BINS)
+        self.alliance_core_hist += counts[0]
+        self.alliance_total_hist += counts[1]
+
+        goal, review = inputs.goal_index, inputs.review_index
+        meets_core = alliance_core[goal] >= inputs.goal_core
+        self.alliance_meets_core += int(np.count_nonzero(meets_core))
         self.alliance_meets_goal += int(
-            ((alliance_core[goal] >= inputs.goal_core)
-             & (alliance_total[goal] >= inputs.goal_total)).sum()
+            np.count_nonzero(meets_core & (alliance_total[goal] >= inputs.goal_total))
         )
-
-        review = inputs.review_index
-        line = inputs.review_line - inputs.review_tolerance  # (allies,)
-        self.credible += (core[review] >= line).sum(axis=0)
         alliance_base = alliance_core[0, 0]
         fraction = review / goal
         alliance_line = alliance_base + (inputs.goal_core - alliance_base) * fraction
         self.alliance_credible += int(
-            (alliance_core[review] >= alliance_line - inputs.review_tolerance).sum()
+            np.count_nonzero(alliance_core[review] >= alliance_line - inputs.review_tolerance)
         )
-
-        reached = core >= inputs.goal_core  # (years, draws, allies)
-        first = np.where(reached.any(axis=0), reached.argmax(axis=0), len(inputs.years))
-        self.first_core += _grouped_counts(first.T[:, :, None], len(inputs.years) + 1)[:, 0]
         alliance_reached = alliance_core >= inputs.goal_core  # (years, draws)
         alliance_first = np.where(alliance_reached.any(axis=0), alliance_reached.argmax(axis=0),
-                                  len(inputs.years))
-        self.alliance_first_core += np.bincount(alliance_first, minlength=len(inputs.years) + 1)
+                                  years)
+        self.alliance_first_core += np.bincount(alliance_first, minlength=years + 1)
+        gaps = np.stack([(inputs.goal_core - alliance_core[goal]) / 100.0 * gdp_sum[goal],
+                         (inputs.goal_total - alliance_total[goal]) / 100.0 * gdp_sum[goal]])
+        index = np.empty(gaps.shape, dtype=np.intp)  # (2, draws)
+        _gap_bins(gaps, np.empty(gaps.shape, dtype=bool), out=index)
+        index += np.array([[0], [GAP_BINS]])
+        counts = np.bincount(index.ravel(), minlength=2 * GAP_BINS).reshape(2, GAP_BINS)
+        self.alliance_core_gap_hist += counts[0]
+        self.alliance_total_gap_hist += counts[1]
 
-        gdp_goal = gdp[goal]  # (draws, allies)
-        core_gap = (inputs.goal_core - core[goal]) / 100.0 * gdp_goal  # (draws, allies) USD
-        total_gap = (inputs.goal_total - total[goal]) / 100.0 * gdp_goal  # (draws, allies) USD
-        self.core_gap_hist += _grouped_counts(gap_bin(core_gap).T[:, :, None], GAP_BINS)[:, 0]
-        self.total_gap_hist += _grouped_counts(gap_bin(total_gap).T[:, :, None], GAP_BINS)[:, 0]
-        self.alliance_core_gap_hist += np.bincount(
-            gap_bin((inputs.goal_core - alliance_core[goal]) / 100.0 * gdp_sum[goal]),
-            minlength=GAP_BINS,
-        )
-        self.alliance_total_gap_hist += np.bincount(
-            gap_bin((inputs.goal_total - alliance_total[goal]) / 100.0 * gdp_sum[goal]),
-            minlength=GAP_BINS,
-        )
+
+class _Counter:
+    """Scratch buffers and tiled constants for counting the (draws, allies) slices of a block.
+
+    Per-ally vectors are tiled to rows of several draws, and slices viewed as such rows, so that
+    NumPy's inner loops run over whole rows (see :data:`sim.engine.ROW_DRAWS`).
+    """
+
+    def __init__(self, inputs: ModelInputs, draws: int, allies: int, *,
+                 scratch: bool = False) -> None:
+        """Buffers for ``draws`` draws: this thread's scratch arrays if ``scratch``, else new."""
+        self.per_row, self.allies, self.scratch = row_draws(draws), allies, scratch
+        self.view = (draws // self.per_row, self.per_row * allies)
+        self.shares = self.array("shares", (2, draws, allies))  # core, total; then scaled
+        self.bins = self.array("bins", (2, draws, allies), np.int32)  # of either histograms
+        self.mask = self.array("mask", (draws, allies), bool)
+        self.ever = self.array("ever", (draws, allies), bool)  # core share reached goal.core
+        self.years_reached = self.array("years_reached", (draws, allies),
+                                        np.min_scalar_type(len(inputs.years)).type)
+        # Where each ally's histogram starts in one bincount over all allies.
+        self.share_offsets = self.tiled(np.arange(allies) * SHARE_BINS).astype(np.int32)
+        self.gap_offsets = self.tiled(np.arange(allies) * GAP_BINS).astype(np.int32)
+
+    def array(self, name: str, shape: tuple[int, ...], dtype: type = float) -> np.ndarray:
+        """An uninitialised array: scratch ``name`` of this thread, or a new one."""
+        return scratch_array(name, shape, dtype) if self.scratch else np.empty(shape, dtype)
+
+    def tiled(self, vector: np.ndarray) -> np.ndarray:
+        """A per-ally array (..., allies) repeated along its last axis for one row of draws."""
+        return np.tile(vector, self.per_row)
+
+    def rows(self, array: np.ndarray) -> np.ndarray:
+        """A (..., draws, allies) array as rows of several draws: (..., rows, row)."""
+        return array.reshape(*array.shape[:-2], *self.view)
+
+    def base_year_is_data(self, inputs: ModelInputs, *arrays: np.ndarray) -> bool:
+        """Whether every draw of each (draws, allies) array equals the first, in a base year
+        that is neither the goal year nor the review year."""
+        if 0 in (inputs.goal_index, inputs.review_index):
+            return False
+        same = self.rows(self.mask)
+        for array in arrays:
+            np.equal(self.rows(array), self.tiled(array[0]), out=same)
+            if not same.all():
+                return False
+        return True
+
+    def per_ally(self, mask: np.ndarray) -> np.ndarray:
+        """Draws where ``mask`` (draws, allies) holds, for each ally."""
+        by_row = self.rows(mask).view(np.uint8).sum(axis=0, dtype=np.intp)  # (row,)
+        return by_row.reshape(self.per_row, self.allies).sum(axis=0)
+
+    def _counts(self, offsets: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each ally's histogram of ``bins[0]`` and of ``bins[1]``, (allies, n_bins) each.
+
+        ``offsets`` (row,) puts each ally's bins apart. One bincount per half keeps its own
+        arrays (an intp copy of the input, the counts) small.
+        """
+        rows = self.rows(self.bins)
+        np.add(rows, offsets, out=rows)
+        first, second = (np.bincount(bins.ravel(), minlength=self.allies * n_bins)
+                         for bins in self.bins)
+        return first.reshape(self.allies, n_bins), second.reshape(self.allies, n_bins)
+
+    def share_counts(self, core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Histograms of ``core`` and of the total in ``shares[1]``, (allies, SHARE_BINS) each."""
+        np.multiply(core, _BINS_PER_POINT, out=self.shares[0])
+        self.shares[1] *= _BINS_PER_POINT
+        _scaled_share_bins(self.shares, out=self.bins)
+        return self._counts(self.share_offsets, SHARE_BINS)
+
+    def gap_counts(self, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Histograms of (2, draws, allies) USD shortfalls, overwritten: (allies, GAP_BINS) each."""
+        _gap_bins(gaps, self.array("positive", gaps.shape, bool), out=self.bins)
+        return self._counts(self.gap_offsets, GAP_BINS)
+
+    def track_reached(self, t: int, core: np.ndarray, goal: float) -> None:
+        """Note where the core share of year ``t`` (draws, allies) reaches ``goal``."""
+        if t == 0:
+            np.greater_equal(core, goal, out=self.ever)
+            np.copyto(self.years_reached, self.ever)
+        else:
+            np.greater_equal(core, goal, out=self.mask)
+            self.ever |= self.mask
+            self.years_reached += self.ever
+
+    def first_reached(self, years: int) -> np.ndarray:
+        """Counts of the first year the goal was reached, (allies, years + 1); last: never."""
+        # Once reached, a draw counts in every later year: years reached = years - first year.
+        index = np.add(self.years_reached, np.arange(self.allies) * (years + 1), dtype=np.intp)
+        counts = np.bincount(index.ravel(), minlength=self.allies * (years + 1))
+        return counts.reshape(self.allies, years + 1)[:, ::-1]
