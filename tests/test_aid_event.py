@@ -5,18 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from aid_strategies import scenario_with
+from invoke import summit as _summit
 
 from sim.aid import event
 from sim.aid.sampling import sample_aid
-from sim.cli import main
-
-
-def _summit(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    return done.value.code or 0, captured.out, captured.err
 
 
 def test_trace_tells_the_story_of_a_draw_in_order():

@@ -8,16 +8,7 @@ import subprocess
 import sys
 
 import pytest
-
-from sim.cli import main
-
-
-def _summit(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    return done.value.code or 0, captured.out, captured.err
+from invoke import summit as _summit
 
 
 def test_run_prints_the_table_and_writes_the_files(capsys, tmp_path):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from invoke import summit as _summit
 
 import sim
 from sim.calibrate import load_parameters
-from sim.cli import main
 from sim.data import CORE_EDITION, CORE_SHARE_FILE, CORE_USD_FILE, GDP_FILE, NOT_ASSESSED
 from sim.errors import DataError
 from sim.history import HISTORY_FILES, PLANS_FILE, announced_plans, load_history
@@ -168,14 +168,6 @@ def test_a_bad_plan_row_is_named(tmp_path):
     _rewrite(data / PLANS_FILE, spoil)
     with pytest.raises(DataError, match=r"announced_paths.csv: line 2: column 'iso3'"):
         announced_plans(data)
-
-
-def _summit(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    return done.value.code or 0, captured.out, captured.err
 
 
 def test_summit_data_and_allies_sources(capsys):
