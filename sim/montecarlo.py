@@ -84,13 +84,16 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
 def _tasks(n_blocks: int, workers: int, blocks_per_task: int | None) -> list[range]:
     """Consecutive blocks grouped into pool tasks.
 
-    By default one block a task on one worker (a fine progress bar), and on a pool four tasks a
-    worker whose sizes differ by at most one block, so that no worker is left with a long tail.
+    By default one block a task on one worker (a fine progress bar). On a pool, the same number
+    of tasks for every worker, whose sizes differ by at most one block so that no worker is left
+    with a long tail: one task each unless every task can still hold 16 blocks, up to four each
+    (each task ships a tally of several MB back, and the bar moves once a task).
     """
     if blocks_per_task is not None:
         size = _check_positive("blocks_per_task", blocks_per_task)
         return [range(start, min(start + size, n_blocks)) for start in range(0, n_blocks, size)]
-    n_tasks = n_blocks if workers == 1 else min(n_blocks, 4 * workers)
+    per_worker = max(1, min(4, n_blocks // (16 * workers)))
+    n_tasks = n_blocks if workers == 1 else min(n_blocks, per_worker * workers)
     bounds = [n_blocks * k // n_tasks for k in range(n_tasks + 1)]
     return [range(low, high) for low, high in itertools.pairwise(bounds)]
 
