@@ -4,28 +4,41 @@ The data flow is one module per stage: a scenario file (:mod:`sim.scenario`) bec
 (:mod:`sim.inputs`), the engine simulates blocks of draws (:mod:`sim.engine`), counts stream into a
 tally (:mod:`sim.tally`), :mod:`sim.montecarlo` runs the blocks, :mod:`sim.results` answers
 questions, :mod:`sim.report` writes tables and files, and :mod:`sim.cli` is the ``summit`` command.
+Aid to Ukraine lives in :mod:`sim.aid`; the sourced history, the fit and the backtest in
+:mod:`sim.history`, :mod:`sim.calibrate` and :mod:`sim.backtest`.
 """
 
+from .aid.model import AidModel, Pledge
+from .backtest import Backtest
+from .calibrate import Calibration
 from .errors import DataError, OptionError, ScenarioError, SimError
+from .history import History, load_history
 from .montecarlo import run
 from .results import Probability, Results
-from .scenario import AllyConfig, Goal, Growth, Policy, Scenario, load_scenario
+from .scenario import AllyConfig, Goal, Growth, Policy, Scenario, Threat, load_scenario
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AidModel",
     "AllyConfig",
+    "Backtest",
+    "Calibration",
     "DataError",
     "Goal",
     "Growth",
+    "History",
     "OptionError",
+    "Pledge",
     "Policy",
     "Probability",
     "Results",
     "Scenario",
     "ScenarioError",
     "SimError",
+    "Threat",
     "__version__",
+    "load_history",
     "load_scenario",
     "run",
 ]
