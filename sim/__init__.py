@@ -3,10 +3,14 @@
 The data flow is one module per stage: a scenario file (:mod:`sim.scenario`) becomes arrays
 (:mod:`sim.inputs`), the engine simulates blocks of draws (:mod:`sim.engine`), counts stream into a
 tally (:mod:`sim.tally`), :mod:`sim.montecarlo` runs the blocks, :mod:`sim.results` answers
-questions, :mod:`sim.report` writes tables and files, and :mod:`sim.cli` is the ``summit`` command.
-Aid to Ukraine lives in :mod:`sim.aid`; the sourced history, the fit and the backtest in
-:mod:`sim.history`, :mod:`sim.calibrate` and :mod:`sim.backtest`.
+questions, :mod:`sim.report` writes tables and files, :mod:`sim.sweep` runs many variants of a
+scenario, and :mod:`sim.cli` is the ``summit`` command. Aid to Ukraine lives in :mod:`sim.aid`; the
+sourced history, the fit and the backtest in :mod:`sim.history`, :mod:`sim.calibrate` and
+:mod:`sim.backtest`.
 """
+
+# Before the imports: sim.report, which sim.sweep imports, reads it.
+__version__ = "0.1.0"
 
 from .aid.model import AidModel, Pledge
 from .backtest import Backtest
@@ -16,8 +20,7 @@ from .history import History, load_history
 from .montecarlo import run
 from .results import Probability, Results
 from .scenario import AllyConfig, Goal, Growth, Policy, Scenario, Threat, load_scenario
-
-__version__ = "0.1.0"
+from .sweep import SweepSpec, sweep
 
 __all__ = [
     "AidModel",
@@ -36,9 +39,11 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SimError",
+    "SweepSpec",
     "Threat",
     "__version__",
     "load_history",
     "load_scenario",
     "run",
+    "sweep",
 ]

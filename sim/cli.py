@@ -55,6 +55,24 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
 
 
 @cli.command()
+@click.argument("sweep_file", metavar="SWEEP")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for results.csv, results.parquet, the journal and sweep.log.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes, one variant each at a time; results do not depend on it.")
+@click.option("--resume", is_flag=True,
+              help="Run only the variants a previous, interrupted run in --out lacks.")
+def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool) -> None:
+    """Run the sweep file SWEEP: one Monte Carlo run per variant, one table row each."""
+    from .sweep import sweep as run_sweep
+
+    table = run_sweep(sweep_file, out=out_dir, workers=workers, resume=resume, progress=True)
+    failed = int((table["status"] == "failed").sum())
+    click.echo(f"{len(table)} variants ({failed} failed) in {Path(out_dir) / 'results.csv'} "
+               "and results.parquet", err=True)
+
+
+@cli.command()
 @click.argument("scenario")
 @click.option("--draw", type=click.IntRange(min=0), default=0, show_default=True,
               help="Which draw of the run to trace (0-based).")

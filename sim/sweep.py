@@ -1,0 +1,389 @@
+"""Sweeps: many variants of one scenario, each a full Monte Carlo run, into one results table.
+
+A sweep file names a base scenario, the dotted scenario keys to vary (each over a range or a list
+of values), a design (``grid``, ``lhs`` or ``sobol``) and the draws per variant. Variant ``i`` is
+``base.with_values({key: value, ...})`` run with a seed that depends only on the sweep seed and
+``i``, so a variant's row is the same whatever the worker count or the order variants finish in.
+
+Rows stream to ``DIR/journal.jsonl`` as variants finish, one fsync'd line each; a line cut short
+by a crash is ignored on reading. ``--resume`` runs only the indices the journal lacks. The tables
+``results.csv`` and ``results.parquet`` are written from the journal, sorted by index, through a
+temporary file and a rename, so they hold only what the sweep determines; timings and the host go
+to ``DIR/sweep.log``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import socket
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+from tqdm import tqdm
+
+from .errors import OptionError, ScenarioError, SimError
+from .montecarlo import run
+from .report import atomic_write_text
+from .scenario import Scenario, _did_you_mean, find_scenario
+
+DESIGNS = ("grid", "lhs", "sobol")
+_SWEEP_KEYS = ("base", "design", "samples", "seed", "draws", "parameters")
+_PARAMETER_KEYS = ("key", "range", "values")
+JOURNAL = "journal.jsonl"
+MANIFEST = "manifest.json"
+LOG = "sweep.log"
+
+
+@attrs.frozen
+class Parameter:
+    """One varied scenario key: over ``[low, high]`` or over a list of ``values``."""
+
+    key: str
+    low: float | None = None
+    high: float | None = None
+    values: tuple[Any, ...] | None = None
+
+    def at(self, unit: float) -> Any:
+        """The value at ``unit`` in [0, 1): a point of the range, or one of the values."""
+        if self.values is not None:
+            return self.values[min(int(unit * len(self.values)), len(self.values) - 1)]
+        return float(self.low + unit * (self.high - self.low))
+
+
+@attrs.frozen
+class SweepSpec:
+    """A validated sweep: the base scenario, the parameters and how to sample them."""
+
+    file: str
+    base: Scenario = attrs.field(repr=False)
+    design: str
+    samples: int
+    seed: int
+    draws: int
+    parameters: tuple[Parameter, ...]
+    #: Digest of the sweep and its merged base scenario; ``--resume`` refuses another sweep's DIR.
+    digest: str
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> SweepSpec:
+        """Read and validate a sweep file; errors name the file and the dotted key."""
+        path = Path(path)
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ScenarioError(path, None, "no such file") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ScenarioError(path, None, f"cannot be read: {err}") from None
+        except tomllib.TOMLDecodeError as err:
+            raise ScenarioError(path, None, f"not valid TOML: {err}") from None
+        return _parse(doc, path)
+
+    def variants(self) -> list[dict[str, Any]]:
+        """Each variant's values by dotted key, in index order."""
+        if self.design == "grid":
+            return [dict(zip((p.key for p in self.parameters), combo, strict=True))
+                    for combo in itertools.product(*(p.values for p in self.parameters))]
+        points = unit_points(self.design, self.samples, len(self.parameters), self.seed)
+        return [{p.key: p.at(u) for p, u in zip(self.parameters, row, strict=True)}
+                for row in points]
+
+    def columns(self) -> list[str]:
+        """The table's columns, fixed and ordered so that tables compare equal run to run."""
+        metrics = [*_HEADLINE, *(f"p_meet_goal_{code}" for code in self.base.codes)]
+        return ["index", *(p.key for p in self.parameters), "status", "error",
+                *(f"{m}{end}" for m in metrics for end in ("", "_lo", "_hi"))]
+
+
+_HEADLINE = ("all_allies_meet_goal", "all_allies_meet_core", "alliance_meets_goal",
+             "alliance_meets_core", "alliance_credible_path")
+
+
+def unit_points(design: str, samples: int, dimensions: int, seed: int) -> np.ndarray:
+    """``samples`` points of the unit cube from an ``lhs`` or scrambled ``sobol`` design.
+
+    The design's generator is a stream of its own, ``SeedSequence(seed, spawn_key=(0,))``, apart
+    from the variants' run seeds. Shape (samples, dimensions).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    engine = (qmc.LatinHypercube(dimensions, rng=rng) if design == "lhs"
+              else qmc.Sobol(dimensions, scramble=True, rng=rng))
+    return engine.random(samples)
+
+
+def variant_seed(seed: int, index: int) -> int:
+    """The run seed of variant ``index``: a function of the sweep seed and the index only."""
+    return int(np.random.SeedSequence(seed, spawn_key=(1, index)).generate_state(1)[0])
+
+
+# --- reading a sweep file ----------------------------------------------------------------------
+
+
+def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
+    file = str(path)
+
+    def fail(key: str | None, problem: str) -> ScenarioError:
+        return ScenarioError(file, key, problem)
+
+    for key in doc:
+        if key != "sweep":
+            raise fail(key, "unknown section" + _did_you_mean(key, ["sweep"]))
+    sweep = doc.get("sweep")
+    if not isinstance(sweep, dict):
+        raise fail("sweep", "required: a sweep file holds one [sweep] table")
+    for key in sweep:
+        if key not in _SWEEP_KEYS:
+            raise fail(f"sweep.{key}", "unknown key" + _did_you_mean(key, _SWEEP_KEYS)
+                       + f"; sweep takes {', '.join(_SWEEP_KEYS)}")
+    base_name = sweep.get("base")
+    if not isinstance(base_name, str) or not base_name:
+        raise fail("sweep.base", "required: a scenario path or shipped name, e.g. \"baseline\"")
+    # A path is read beside the sweep file first, so a sweep and its scenario travel together.
+    beside = path.parent / base_name
+    base = Scenario.from_file(beside if beside.is_file() else find_scenario(base_name))
+    design = sweep.get("design", "lhs")
+    if design not in DESIGNS:
+        raise fail("sweep.design", f"must be one of {', '.join(DESIGNS)}, got {design!r}"
+                   + _did_you_mean(design, DESIGNS))
+    seed = _whole(sweep.get("seed", 0), "sweep.seed", 0, fail)
+    draws = _whole(sweep.get("draws", 4000), "sweep.draws", 1, fail)
+    raw = sweep.get("parameters")
+    if not isinstance(raw, list) or not raw:
+        raise fail("sweep.parameters", "required: one [[sweep.parameters]] table per varied key")
+    parameters = tuple(_parameter(table, f"sweep.parameters.{n}", design, fail)
+                       for n, table in enumerate(raw))
+    keys = [p.key for p in parameters]
+    for n, key in enumerate(keys):
+        if key in keys[:n]:
+            raise fail(f"sweep.parameters.{n}.key", f"varies {key!r} twice")
+    if design == "grid":
+        if "samples" in sweep:
+            raise fail("sweep.samples", "a grid runs every combination of the values; "
+                       "leave samples out")
+        samples = math.prod(len(p.values) for p in parameters)
+    else:
+        samples = _whole(sweep.get("samples"), "sweep.samples", 1, fail)
+        if design == "sobol" and samples & (samples - 1):
+            raise fail("sweep.samples", f"a Sobol design needs a power of two, got {samples}")
+    for n, parameter in enumerate(parameters):
+        _check_key(base, parameter, f"sweep.parameters.{n}.key", fail)
+    described = {"base": base.sha256, "design": design, "samples": samples, "seed": seed,
+                 "draws": draws, "parameters": [attrs.asdict(p) for p in parameters]}
+    digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+    return SweepSpec(file=file, base=base, design=design, samples=samples, seed=seed,
+                     draws=draws, parameters=parameters, digest=digest)
+
+
+def _whole(value: Any, key: str, lowest: int, fail: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+        raise fail(key, f"must be a whole number >= {lowest}, got {value!r}")
+    return value
+
+
+def _parameter(table: Any, key: str, design: str, fail: Any) -> Parameter:
+    if not isinstance(table, dict):
+        raise fail(key, "must be a table with key and range or values")
+    for name in table:
+        if name not in _PARAMETER_KEYS:
+            raise fail(f"{key}.{name}", "unknown key" + _did_you_mean(name, _PARAMETER_KEYS)
+                       + f"; a parameter takes {', '.join(_PARAMETER_KEYS)}")
+    dotted = table.get("key")
+    if not isinstance(dotted, str) or not dotted:
+        raise fail(f"{key}.key", "required: the dotted scenario key, e.g. "
+                   "\"defaults.policy.adjustment\"")
+    if ("range" in table) == ("values" in table):
+        raise fail(key, "needs exactly one of range = [low, high] or values = [...]")
+    if "values" in table:
+        values = table["values"]
+        if not isinstance(values, list) or not values:
+            raise fail(f"{key}.values", "must be a non-empty array")
+        return Parameter(dotted, values=tuple(values))
+    if design == "grid":
+        raise fail(f"{key}.range", "a grid needs values = [...], not a range")
+    bounds = table["range"]
+    if (not isinstance(bounds, list) or len(bounds) != 2
+            or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)):
+        raise fail(f"{key}.range", f"must be [low, high], two numbers, got {bounds!r}")
+    low, high = (float(b) for b in bounds)
+    if not low < high:
+        raise fail(f"{key}.range", f"low must be below high, got [{low}, {high}]")
+    return Parameter(dotted, low=low, high=high)
+
+
+def _check_key(base: Scenario, parameter: Parameter, key: str, fail: Any) -> None:
+    """The parameter's key must be a scenario key; a bad *value* is only a failed variant."""
+    probe = parameter.values[0] if parameter.values is not None else parameter.low
+    try:
+        base.with_values({parameter.key: probe})
+    except ScenarioError as err:
+        # Unknown names and non-tables are wrong whatever the value; anything else is a value
+        # some variants may hold and is recorded per variant instead.
+        if err.problem.startswith("unknown") or "is not a table" in err.problem:
+            raise fail(key, f"{parameter.key!r}: {err.problem}") from None
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
+                seed: int) -> dict[str, Any]:
+    """Run one variant and return its row; a bad combination of values is a ``failed`` row."""
+    row: dict[str, Any] = {"index": index, **values}
+    try:
+        results = run(base.with_values(values), draws=draws, seed=variant_seed(seed, index))
+    except SimError as err:
+        problem = str(err).removeprefix(f"{getattr(err, 'file', '')}: ")
+        return {**row, "status": "failed", "error": " ".join(problem.split())}
+    row.update(status="ok", error="")
+    probabilities = {**results.headline(),
+                     **{f"p_meet_goal_{code}": results.p_meet_goal(code)
+                        for code in results.codes}}
+    for name, prob in probabilities.items():
+        row[name], row[f"{name}_lo"], row[f"{name}_hi"] = prob.p, *prob.ci95
+    return row
+
+
+def read_journal(out: Path) -> list[dict[str, Any]]:
+    """The complete rows of ``out``'s journal; a line cut short by a crash is left out."""
+    path = out / JOURNAL
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
+
+
+def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
+          resume: bool = False, progress: bool = False) -> pd.DataFrame:
+    """Run a sweep into folder ``out`` and return its results table, one row per variant.
+
+    ``resume`` continues a sweep in ``out`` with the same sweep file, running only the
+    variants its journal lacks; the final table equals an uninterrupted run's.
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = SweepSpec.from_file(spec)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise OptionError(f"workers: must be a positive whole number, got {workers!r}")
+    out = Path(out)
+    done = _prepare(spec, out, resume)
+    variants = spec.variants()
+    todo = [i for i in range(len(variants)) if i not in done]
+    with (open(out / JOURNAL, "a", encoding="utf-8") as journal,
+          open(out / LOG, "a", encoding="utf-8") as log):
+        log.write(f"{_now()} start host={socket.gethostname()} workers={workers} "
+                  f"variants={len(variants)} done={len(done)} todo={len(todo)}\n")
+        started = time.monotonic()
+        for row in _progress(_rows(spec, variants, todo, workers), len(todo), progress):
+            journal.write(json.dumps(row, sort_keys=True) + "\n")
+            journal.flush()
+            os.fsync(journal.fileno())
+            log.write(f"{_now()} variant {row['index']} {row['status']}\n")
+        log.write(f"{_now()} finished {len(todo)} variants in "
+                  f"{time.monotonic() - started:.1f} s\n")
+    return write_tables(spec, out)
+
+
+def write_tables(spec: SweepSpec, out: Path) -> pd.DataFrame:
+    """Write ``results.csv`` and ``results.parquet`` from the journal, sorted by index."""
+    rows = {row["index"]: row for row in read_journal(out)}
+    table = pd.DataFrame([rows[i] for i in sorted(rows)], columns=spec.columns())
+    table["error"] = table["error"].fillna("")
+    atomic_write_text(out / "results.csv", table.to_csv(index=False, lineterminator="\n"))
+    handle, temporary = tempfile.mkstemp(dir=out, prefix=".results.parquet.", suffix=".tmp")
+    os.close(handle)
+    try:
+        table.to_parquet(temporary, index=False)
+        os.replace(temporary, out / "results.parquet")
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return table
+
+
+def _prepare(spec: SweepSpec, out: Path, resume: bool) -> set[int]:
+    """Check ``out`` against the sweep; return the indices already done."""
+    manifest = out / MANIFEST
+    if resume:
+        if not manifest.is_file():
+            raise OptionError(f"--resume: {out} holds no sweep to resume")
+        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("digest")
+        if recorded != spec.digest:
+            raise OptionError(f"--resume: {out} holds another sweep (or the sweep file or its "
+                              "base scenario changed since)")
+        rows = read_journal(out)
+        # Rewrite the journal without a cut-off last line, so new lines start on a fresh line.
+        atomic_write_text(out / JOURNAL, "".join(json.dumps(r, sort_keys=True) + "\n"
+                                                 for r in rows))
+        return {row["index"] for row in rows}
+    if manifest.exists() or (out / JOURNAL).exists():
+        raise OptionError(f"--out: {out} already holds a sweep; pass --resume or another folder")
+    atomic_write_text(manifest, json.dumps({"sweep": spec.file, "digest": spec.digest},
+                                           indent=2) + "\n")
+    return set()
+
+
+def _rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: list[int],
+          workers: int) -> Iterator[dict[str, Any]]:
+    if workers == 1:
+        for i in todo:
+            yield run_variant(spec.base, i, variants[i], spec.draws, spec.seed)
+        return
+    # One variant a task, each run on one core: the parallelism is across variants.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.sweep"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # At most two variants per worker in flight: memory stays flat however many there are.
+        pending: set[Future[dict[str, Any]]] = set()
+        for i in todo:
+            pending.add(pool.submit(run_variant, spec.base, i, variants[i], spec.draws,
+                                    spec.seed))
+            if len(pending) >= 2 * workers:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+
+
+def _progress(rows: Iterator[dict[str, Any]], total: int, show: bool
+              ) -> Iterator[dict[str, Any]]:
+    """A bar with rate and ETA on a terminal; a plain line every 10 s otherwise."""
+    if not show:
+        yield from rows
+        return
+    if sys.stderr.isatty():
+        yield from tqdm(rows, total=total, unit="variant", leave=False)
+        return
+    started = last = time.monotonic()
+    for count, row in enumerate(rows, 1):
+        yield row
+        now = time.monotonic()
+        if now - last >= 10 or count == total:
+            rate = count / max(now - started, 1e-9)
+            print(f"sweep: {count}/{total} variants, {rate:.2f}/s, "
+                  f"about {(total - count) / rate:.0f} s left", file=sys.stderr, flush=True)
+            last = now
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
