@@ -1,0 +1,219 @@
+"""Sweeps: the sweep file's checks, the designs' coverage, determinism, failures and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from invoke import summit
+
+from sim import ScenarioError, SweepSpec, sweep
+from sim.errors import OptionError
+from sim.sweep import JOURNAL, read_journal, unit_points, variant_seed
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LHS = """
+[sweep]
+base = "baseline"
+design = "lhs"
+samples = {samples}
+seed = 9
+draws = {draws}
+
+[[sweep.parameters]]
+key = "defaults.policy.adjustment"
+range = [0.1, 0.6]
+
+[[sweep.parameters]]
+key = "defaults.growth.mean"
+range = [0.005, 0.025]
+"""
+
+
+def lhs(write_toml, samples: int = 6, draws: int = 300) -> Path:
+    return write_toml(LHS.format(samples=samples, draws=draws), "sweep.toml")
+
+
+# --- the sweep file ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("change", "key", "problem"), [
+    (("design = \"lhs\"", "design = \"lsh\""), "sweep.design", "did you mean 'lhs'?"),
+    (("seed = 9", "sed = 9"), "sweep.sed", "did you mean 'seed'?"),
+    (("range = [0.1, 0.6]", "range = [0.6, 0.1]"), "sweep.parameters.0.range",
+     "low must be below high"),
+    (("range = [0.1, 0.6]", "range = [0.1]"), "sweep.parameters.0.range", "two numbers"),
+    (("range = [0.1, 0.6]", "rang = [0.1, 0.6]"), "sweep.parameters.0.rang",
+     "did you mean 'range'?"),
+    (("\"defaults.policy.adjustment\"", "\"defaults.policy.adjustmen\""),
+     "sweep.parameters.0.key", "did you mean 'adjustment'?"),
+    (("\"defaults.growth.mean\"", "\"defaults.policy.adjustment\""),
+     "sweep.parameters.1.key", "varies 'defaults.policy.adjustment' twice"),
+    (("design = \"lhs\"", "design = \"sobol\""), "sweep.samples", "power of two"),
+    (("design = \"lhs\"", "design = \"grid\""), "sweep.parameters.0.range",
+     "a grid needs values"),
+    (("draws = 300", "draws = 0"), "sweep.draws", "whole number >= 1"),
+])
+def test_sweep_file_errors_name_file_and_key(write_toml, change, key, problem) -> None:
+    path = write_toml(LHS.format(samples=6, draws=300).replace(*change), "bad.toml")
+    with pytest.raises(ScenarioError) as err:
+        SweepSpec.from_file(path)
+    assert err.value.file == str(path)
+    assert err.value.key == key
+    assert problem in err.value.problem
+
+
+def test_a_bad_sweep_file_is_one_line_and_exit_2(write_toml, tmp_path, capsys) -> None:
+    path = write_toml(LHS.format(samples=6, draws=300).replace("lhs", "lsh"), "bad.toml")
+    status, _, err = summit(capsys, "sweep", str(path), "--out", str(tmp_path / "out"))
+    assert status == 2
+    assert err.strip().splitlines() == [
+        f"{path}: sweep.design: must be one of grid, lhs, sobol, got 'lsh' (did you mean 'lhs'?)"]
+
+
+def test_the_shipped_example_is_valid() -> None:
+    spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "adjustment-growth.toml")
+    assert (spec.design, spec.samples, len(spec.variants())) == ("lhs", 64, 64)
+
+
+# --- designs -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 9, 12345])
+def test_lhs_hits_each_stratum_once_per_dimension(seed) -> None:
+    points = unit_points("lhs", 16, 3, seed)  # (samples, dimensions)
+    strata = np.floor(points * 16).astype(int)
+    for column in strata.T:
+        assert sorted(column) == list(range(16))
+
+
+@pytest.mark.parametrize("seed", [0, 9, 12345])
+def test_sobol_is_balanced_in_halves_and_quarters(seed) -> None:
+    points = unit_points("sobol", 32, 3, seed)
+    for parts in (2, 4):
+        for column in np.floor(points * parts).astype(int).T:
+            assert np.bincount(column, minlength=parts).tolist() == [32 // parts] * parts
+
+
+def test_variants_stay_in_their_ranges_and_grids_take_every_combination(write_toml) -> None:
+    spec = SweepSpec.from_file(lhs(write_toml, samples=16))
+    adjustment = [v["defaults.policy.adjustment"] for v in spec.variants()]
+    assert 0.1 <= min(adjustment) and max(adjustment) <= 0.6
+    # One value in each sixteenth of the range: the strata carry through to the values.
+    assert sorted(int((a - 0.1) / 0.5 * 16) for a in adjustment) == list(range(16))
+    grid = write_toml("""
+[sweep]
+base = "baseline"
+design = "grid"
+[[sweep.parameters]]
+key = "defaults.policy.adjustment"
+values = [0.2, 0.4]
+[[sweep.parameters]]
+key = "goal.year"
+values = [2033, 2035, 2037]
+""", "grid.toml")
+    variants = SweepSpec.from_file(grid).variants()
+    assert len(variants) == 6
+    assert {(v["defaults.policy.adjustment"], v["goal.year"]) for v in variants} == {
+        (a, y) for a in (0.2, 0.4) for y in (2033, 2035, 2037)}
+
+
+def test_a_variant_seed_depends_on_the_sweep_seed_and_index_only() -> None:
+    seeds = [variant_seed(9, i) for i in range(100)]
+    assert len(set(seeds)) == 100
+    assert seeds == [variant_seed(9, i) for i in range(100)]
+    assert variant_seed(10, 0) != seeds[0]
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def test_tables_are_identical_for_one_and_two_workers(write_toml, tmp_path) -> None:
+    path = lhs(write_toml)
+    one = sweep(path, out=tmp_path / "one", workers=1)
+    two = sweep(path, out=tmp_path / "two", workers=2)
+    pd.testing.assert_frame_equal(one, two)
+    assert (tmp_path / "one" / "results.csv").read_bytes() == (
+        tmp_path / "two" / "results.csv").read_bytes()
+    assert one["index"].tolist() == list(range(6))
+    assert (one["status"] == "ok").all()
+    assert ((one["alliance_meets_goal_lo"] <= one["alliance_meets_goal"])
+            & (one["alliance_meets_goal"] <= one["alliance_meets_goal_hi"])).all()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one" / "results.parquet"), one)
+    # The table holds only what the sweep determines; the host and timings go to the log.
+    assert "host=" in (tmp_path / "one" / "sweep.log").read_text()
+
+
+def test_a_failed_variant_is_recorded_and_the_sweep_goes_on(write_toml, tmp_path) -> None:
+    path = write_toml("""
+[sweep]
+base = "baseline"
+design = "grid"
+draws = 300
+[[sweep.parameters]]
+key = "goal.total"
+values = [5.0, 2.0, 4.0]
+""", "grid.toml")
+    table = sweep(path, out=tmp_path / "out")
+    assert table["status"].tolist() == ["ok", "failed", "ok"]
+    assert table["error"].tolist()[1] == "goal.total: must be at least goal.core (3.5), got 2.0"
+    assert table["error"].tolist()[0] == ""
+    assert np.isnan(table["alliance_meets_goal"][1])
+    assert not np.isnan(table["alliance_meets_goal"][2])
+
+
+def test_out_must_be_new_and_resume_must_be_the_same_sweep(write_toml, tmp_path) -> None:
+    path = lhs(write_toml, samples=2)
+    sweep(path, out=tmp_path / "out")
+    with pytest.raises(OptionError, match="already holds a sweep"):
+        sweep(path, out=tmp_path / "out")
+    other = write_toml(LHS.format(samples=2, draws=301), "other.toml")
+    with pytest.raises(OptionError, match="holds another sweep"):
+        sweep(other, out=tmp_path / "out", resume=True)
+    with pytest.raises(OptionError, match="holds no sweep"):
+        sweep(path, out=tmp_path / "empty", resume=True)
+
+
+def test_progress_off_a_terminal_is_plain_lines(write_toml, tmp_path, capsys) -> None:
+    status, _, err = summit(capsys, "sweep", str(lhs(write_toml, samples=2)),
+                            "--out", str(tmp_path / "out"))
+    assert status == 0
+    assert "sweep: 2/2 variants" in err
+    assert "2 variants (0 failed)" in err
+
+
+def test_resume_after_kill_9_gives_the_uninterrupted_table(write_toml, tmp_path) -> None:
+    path = lhs(write_toml, samples=24, draws=1500)
+    killed = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(path), "--out",
+                                str(killed)], env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(read_journal(killed)) < 3:
+            assert process.poll() is None, "the sweep ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    done = len(read_journal(killed))
+    assert 3 <= done < 24
+    # A line a crash cut short is ignored, and the variant it was writing runs again.
+    with open(killed / JOURNAL, "a", encoding="utf-8") as journal:
+        journal.write(json.dumps({"index": 23, "status": "ok"})[:12])
+    resumed = sweep(path, out=killed, resume=True)
+    whole = sweep(path, out=tmp_path / "whole")
+    pd.testing.assert_frame_equal(resumed, whole)
+    assert ((killed / "results.csv").read_bytes()
+            == (tmp_path / "whole" / "results.csv").read_bytes())
+    assert sorted(row["index"] for row in read_journal(killed)) == list(range(24))
