@@ -62,11 +62,17 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
               help="Processes, one variant each at a time; results do not depend on it.")
 @click.option("--resume", is_flag=True,
               help="Run only the variants a previous, interrupted run in --out lacks.")
-def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool) -> None:
+@click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes",
+              show_default=True, help="Process pool here, or Dask (any number of machines).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler, tcp://host:port (default: a local cluster of --workers).")
+def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: str,
+          scheduler: str | None) -> None:
     """Run the sweep file SWEEP: one Monte Carlo run per variant, one table row each."""
     from .sweep import sweep as run_sweep
 
-    table = run_sweep(sweep_file, out=out_dir, workers=workers, resume=resume, progress=True)
+    table = run_sweep(sweep_file, out=out_dir, workers=workers, resume=resume, progress=True,
+                      executor=executor, scheduler=scheduler)
     failed = int((table["status"] == "failed").sum())
     click.echo(f"{len(table)} variants ({failed} failed) in {Path(out_dir) / 'results.csv'} "
                "and results.parquet", err=True)

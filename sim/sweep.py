@@ -42,6 +42,7 @@ from .report import atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
 
 DESIGNS = ("grid", "lhs", "sobol")
+EXECUTORS = ("processes", "dask")
 _SWEEP_KEYS = ("base", "design", "samples", "seed", "draws", "parameters")
 _PARAMETER_KEYS = ("key", "range", "values")
 JOURNAL = "journal.jsonl"
@@ -272,16 +273,23 @@ def read_journal(out: Path) -> list[dict[str, Any]]:
 
 
 def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
-          resume: bool = False, progress: bool = False) -> pd.DataFrame:
+          resume: bool = False, progress: bool = False, executor: str = "processes",
+          scheduler: str | None = None) -> pd.DataFrame:
     """Run a sweep into folder ``out`` and return its results table, one row per variant.
 
     ``resume`` continues a sweep in ``out`` with the same sweep file, running only the
-    variants its journal lacks; the final table equals an uninterrupted run's.
+    variants its journal lacks; the final table equals an uninterrupted run's. ``executor``
+    ``"dask"`` runs the variants on the Dask scheduler at ``scheduler`` (``tcp://host:port``), or
+    on a local cluster of ``workers`` processes when no address is given; the table is the same.
     """
     if not isinstance(spec, SweepSpec):
         spec = SweepSpec.from_file(spec)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise OptionError(f"workers: must be a positive whole number, got {workers!r}")
+    if executor not in EXECUTORS:
+        raise OptionError(f"executor: must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if scheduler is not None and executor != "dask":
+        raise OptionError("scheduler: only the dask executor takes a scheduler address")
     out = Path(out)
     done = _prepare(spec, out, resume)
     variants = spec.variants()
@@ -291,7 +299,10 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
         log.write(f"{_now()} start host={socket.gethostname()} workers={workers} "
                   f"variants={len(variants)} done={len(done)} todo={len(todo)}\n")
         started = time.monotonic()
-        for row in _progress(_rows(spec, variants, todo, workers), len(todo), progress):
+        rows = (_dask_rows(spec, variants, todo, workers, scheduler) if executor == "dask"
+                else _rows(spec, variants, todo, workers))
+        log.write(f"{_now()} executor={executor} scheduler={scheduler or 'local'}\n")
+        for row in _progress(rows, len(todo), progress):
             journal.write(json.dumps(row, sort_keys=True) + "\n")
             journal.flush()
             os.fsync(journal.fileno())
@@ -363,6 +374,37 @@ def _rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: list[int
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield future.result()
+
+
+def _dask_rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: list[int],
+               workers: int, scheduler: str | None) -> Iterator[dict[str, Any]]:
+    """Rows from a Dask cluster: the one at ``scheduler``, or a local one on loopback."""
+    # Imported here: Dask is needed only by those who use it, and it is slow to import.
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None if scheduler else LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None)
+    try:
+        with Client(scheduler or cluster) as client:
+            in_flight = 2 * max(len(client.scheduler_info()["workers"]), 1)
+            queue = iter(todo)
+
+            def submit(i: int) -> Any:
+                # pure=False: the key is fresh for each submission, never a cached result.
+                return client.submit(run_variant, spec.base, i, variants[i], spec.draws,
+                                     spec.seed, pure=False)
+
+            finished = as_completed([submit(i) for i in itertools.islice(queue, in_flight)])
+            for future in finished:
+                yield future.result()
+                future.release()
+                following = next(queue, None)
+                if following is not None:
+                    finished.add(submit(following))
+    finally:
+        if cluster is not None:
+            cluster.close()
 
 
 def _progress(rows: Iterator[dict[str, Any]], total: int, show: bool

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import distributed
 import numpy as np
 import pandas as pd
 import pytest
@@ -217,3 +218,24 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(write_toml, tmp_path)
     assert ((killed / "results.csv").read_bytes()
             == (tmp_path / "whole" / "results.csv").read_bytes())
     assert sorted(row["index"] for row in read_journal(killed)) == list(range(24))
+
+
+def test_dask_tables_equal_the_process_pools(write_toml, tmp_path) -> None:
+    path = lhs(write_toml)
+    processes = sweep(path, out=tmp_path / "processes", workers=2)
+    # No address: the sweep starts its own local cluster on loopback.
+    local = sweep(path, out=tmp_path / "local", workers=2, executor="dask")
+    # An address: a scheduler someone else started, as on a cluster of machines.
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        remote = sweep(path, out=tmp_path / "remote", executor="dask",
+                       scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(local, processes)
+    pd.testing.assert_frame_equal(remote, processes)
+    assert ((tmp_path / "remote" / "results.csv").read_bytes()
+            == (tmp_path / "processes" / "results.csv").read_bytes())
+
+
+def test_a_scheduler_needs_the_dask_executor(write_toml, tmp_path) -> None:
+    with pytest.raises(OptionError, match="only the dask executor"):
+        sweep(lhs(write_toml), out=tmp_path / "out", scheduler="tcp://127.0.0.1:8786")
