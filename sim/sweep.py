@@ -1,9 +1,10 @@
 """Sweeps: many variants of one scenario, each a full Monte Carlo run, into one results table.
 
-A sweep file names a base scenario, the dotted scenario keys to vary (each over a range or a list
-of values), a design (``grid``, ``lhs`` or ``sobol``) and the draws per variant. Variant ``i`` is
-``base.with_values({key: value, ...})`` run with a seed that depends only on the sweep seed and
-``i``, so a variant's row is the same whatever the worker count or the order variants finish in.
+A sweep file names a base scenario, the dotted scenario keys to vary (each over a range, a list of
+values or a distribution), a design (``grid``, ``lhs`` or ``sobol``) and the draws per variant.
+Variant ``i`` is ``base.with_values({key: value, ...})`` run with a seed that depends only on the
+sweep seed and ``i``, so a variant's row is the same whatever the worker count or the order variants
+finish in.
 
 Rows stream to ``DIR/journal.jsonl`` as variants finish, one fsync'd line each; a line cut short
 by a crash is ignored on reading. ``--resume`` runs only the indices the journal lacks. The tables
@@ -33,6 +34,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.stats import qmc
 from tqdm import tqdm
 
@@ -44,7 +46,9 @@ from .scenario import Scenario, _did_you_mean, find_scenario
 DESIGNS = ("grid", "lhs", "sobol")
 EXECUTORS = ("processes", "dask")
 _SWEEP_KEYS = ("base", "design", "samples", "seed", "draws", "parameters")
-_PARAMETER_KEYS = ("key", "range", "values")
+_PARAMETER_KEYS = ("key", "range", "values", "distribution")
+#: Distributions a parameter may follow, with the numbers each takes, in order.
+DISTRIBUTIONS = {"normal": ("mean", "sd"), "triangular": ("low", "mode", "high")}
 JOURNAL = "journal.jsonl"
 MANIFEST = "manifest.json"
 LOG = "sweep.log"
@@ -52,17 +56,29 @@ LOG = "sweep.log"
 
 @attrs.frozen
 class Parameter:
-    """One varied scenario key: over ``[low, high]`` or over a list of ``values``."""
+    """One varied scenario key: over ``[low, high]``, a list of ``values`` or a distribution.
+
+    ``distribution`` is a name of :data:`DISTRIBUTIONS` and its numbers, e.g.
+    ``("normal", (0.015, 0.005))``; a design point is mapped through its quantile function.
+    """
 
     key: str
     low: float | None = None
     high: float | None = None
     values: tuple[Any, ...] | None = None
+    distribution: tuple[str, tuple[float, ...]] | None = None
 
     def at(self, unit: float) -> Any:
-        """The value at ``unit`` in [0, 1): a point of the range, or one of the values."""
+        """The value at ``unit`` in [0, 1): a point of the range, one of the values, or the
+        distribution's ``unit`` quantile."""
         if self.values is not None:
             return self.values[min(int(unit * len(self.values)), len(self.values) - 1)]
+        if self.distribution is not None:
+            name, numbers = self.distribution
+            if name == "normal":
+                return float(stats.norm.ppf(unit, *numbers))
+            low, mode, high = numbers
+            return float(stats.triang.ppf(unit, (mode - low) / (high - low), low, high - low))
         return float(self.low + unit * (self.high - self.low))
 
 
@@ -206,15 +222,20 @@ def _parameter(table: Any, key: str, design: str, fail: Any) -> Parameter:
     if not isinstance(dotted, str) or not dotted:
         raise fail(f"{key}.key", "required: the dotted scenario key, e.g. "
                    "\"defaults.policy.adjustment\"")
-    if ("range" in table) == ("values" in table):
-        raise fail(key, "needs exactly one of range = [low, high] or values = [...]")
+    if sum(name in table for name in ("range", "values", "distribution")) != 1:
+        raise fail(key, "needs exactly one of range = [low, high], values = [...] or "
+                   "distribution = { name = ..., ... }")
     if "values" in table:
         values = table["values"]
         if not isinstance(values, list) or not values:
             raise fail(f"{key}.values", "must be a non-empty array")
         return Parameter(dotted, values=tuple(values))
     if design == "grid":
-        raise fail(f"{key}.range", "a grid needs values = [...], not a range")
+        what = "range" if "range" in table else "distribution"
+        raise fail(f"{key}.{what}", f"a grid needs values = [...], not a {what}")
+    if "distribution" in table:
+        return Parameter(dotted, distribution=_distribution(table["distribution"],
+                                                            f"{key}.distribution", fail))
     bounds = table["range"]
     if (not isinstance(bounds, list) or len(bounds) != 2
             or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)):
@@ -225,9 +246,35 @@ def _parameter(table: Any, key: str, design: str, fail: Any) -> Parameter:
     return Parameter(dotted, low=low, high=high)
 
 
+def _distribution(table: Any, key: str, fail: Any) -> tuple[str, tuple[float, ...]]:
+    examples = "{ name = \"normal\", mean = 0.015, sd = 0.005 }"
+    if not isinstance(table, dict) or table.get("name") not in DISTRIBUTIONS:
+        name = table.get("name") if isinstance(table, dict) else None
+        raise fail(f"{key}.name", f"must be one of {', '.join(DISTRIBUTIONS)}, got {name!r}"
+                   + _did_you_mean(name, DISTRIBUTIONS) + f", e.g. {examples}")
+    name = table["name"]
+    wanted = DISTRIBUTIONS[name]
+    for field in table:
+        if field != "name" and field not in wanted:
+            raise fail(f"{key}.{field}", "unknown key" + _did_you_mean(field, wanted)
+                       + f"; a {name} distribution takes {', '.join(wanted)}")
+    numbers = []
+    for field in wanted:
+        value = table.get(field)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise fail(f"{key}.{field}", f"required: a number, got {value!r}")
+        numbers.append(float(value))
+    if name == "normal" and not numbers[1] > 0:
+        raise fail(f"{key}.sd", f"must be above 0, got {numbers[1]}")
+    low, high = numbers[0], numbers[-1]
+    if name == "triangular" and not (low <= numbers[1] <= high and low < high):
+        raise fail(key, f"needs low <= mode <= high and low < high, got {numbers}")
+    return name, tuple(numbers)
+
+
 def _check_key(base: Scenario, parameter: Parameter, key: str, fail: Any) -> None:
     """The parameter's key must be a scenario key; a bad *value* is only a failed variant."""
-    probe = parameter.values[0] if parameter.values is not None else parameter.low
+    probe = parameter.at(0.5)
     try:
         base.with_values({parameter.key: probe})
     except ScenarioError as err:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from invoke import summit
+from scipy.stats import norm
 
 from sim import ScenarioError, SweepSpec, sweep
 from sim.errors import OptionError
@@ -63,6 +64,16 @@ def lhs(write_toml, samples: int = 6, draws: int = 300) -> Path:
     (("design = \"lhs\"", "design = \"grid\""), "sweep.parameters.0.range",
      "a grid needs values"),
     (("draws = 300", "draws = 0"), "sweep.draws", "whole number >= 1"),
+    (("range = [0.1, 0.6]", "distribution = { name = \"normall\", mean = 0.3, sd = 0.1 }"),
+     "sweep.parameters.0.distribution.name", "did you mean 'normal'?"),
+    (("range = [0.1, 0.6]", "distribution = { name = \"normal\", mean = 0.3, sd = 0 }"),
+     "sweep.parameters.0.distribution.sd", "must be above 0"),
+    (("range = [0.1, 0.6]", "distribution = { name = \"normal\", mean = 0.3, sdd = 1 }"),
+     "sweep.parameters.0.distribution.sdd", "did you mean 'sd'?"),
+    (("range = [0.1, 0.6]", "distribution = { name = \"triangular\", low = 0.1, mode = 0.7, "
+      "high = 0.6 }"), "sweep.parameters.0.distribution", "low <= mode <= high"),
+    (("range = [0.1, 0.6]", "range = [0.1, 0.6]\nvalues = [0.2]"), "sweep.parameters.0",
+     "exactly one of"),
 ])
 def test_sweep_file_errors_name_file_and_key(write_toml, change, key, problem) -> None:
     path = write_toml(LHS.format(samples=6, draws=300).replace(*change), "bad.toml")
@@ -126,6 +137,20 @@ values = [2033, 2035, 2037]
     assert len(variants) == 6
     assert {(v["defaults.policy.adjustment"], v["goal.year"]) for v in variants} == {
         (a, y) for a in (0.2, 0.4) for y in (2033, 2035, 2037)}
+
+
+def test_a_distribution_is_sampled_through_its_quantiles(write_toml) -> None:
+    path = write_toml(LHS.format(samples=16, draws=300).replace(
+        "range = [0.1, 0.6]", "distribution = { name = \"normal\", mean = 0.3, sd = 0.1 }").replace(
+        "range = [0.005, 0.025]",
+        "distribution = { name = \"triangular\", low = 0.005, mode = 0.01, high = 0.025 }"),
+        "sweep.toml")
+    variants = SweepSpec.from_file(path).variants()
+    adjustment = np.array([v["defaults.policy.adjustment"] for v in variants])
+    # Back through the normal's distribution function, the LHS strata reappear.
+    assert sorted(np.floor(norm.cdf(adjustment, 0.3, 0.1) * 16).astype(int)) == list(range(16))
+    growth = [v["defaults.growth.mean"] for v in variants]
+    assert 0.005 <= min(growth) and max(growth) <= 0.025
 
 
 def test_a_variant_seed_depends_on_the_sweep_seed_and_index_only() -> None:
