@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.stats import binomtest
 
 import sim
-from sim.results import Probability, histogram_quantiles
+from sim.results import Probability, histogram_quantiles, wilson_interval
 from sim.tally import gap_bin, gap_bounds, share_bin, share_bounds
 
 
@@ -33,6 +34,23 @@ def test_shortfall_point_mass_at_zero_is_exactly_zero():
     counts = np.bincount(gap_bin(usd), minlength=len(gap_bounds()[0]))
     assert histogram_quantiles(counts, gap_bounds(), 0.1) == 0.0
     assert histogram_quantiles(counts, gap_bounds(), 0.5) == pytest.approx(5e9, rel=0.025)
+
+
+@given(successes=st.integers(0, 10**6), extra=st.integers(0, 10**6))
+def test_wilson_interval_is_scipys(successes, extra):
+    trials = successes + extra
+    if trials == 0:
+        return
+    expected = binomtest(successes, trials).proportion_ci(0.95, method="wilson")
+    low, high = wilson_interval(successes, trials)
+    assert low == pytest.approx(expected.low, rel=1e-9, abs=1e-12)
+    assert high == pytest.approx(expected.high, rel=1e-9, abs=1e-12)
+
+
+def test_wilson_interval_at_the_boundaries():
+    assert wilson_interval(0, 50)[0] == 0.0
+    assert wilson_interval(50, 50)[1] == 1.0
+    assert 0.0 < wilson_interval(0, 20_000)[1] < 2e-4
 
 
 @pytest.fixture(scope="module")
