@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -30,12 +31,21 @@ def cli(debug: bool) -> None:
     """Monte Carlo scenarios for NATO's 5% goal (3.5% core + 1.5% related by 2035)."""
 
 
+def _draws_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The ``--draws`` option of a run, with the command's own help."""
+    return click.option("--draws", type=click.IntRange(min=1), default=20_000,
+                        show_default=True, help=help_text)
+
+
+#: The seed of a run, shared by the commands that reproduce one.
+_seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+                            help="Seed of the run's SeedSequence.")
+
+
 @cli.command()
 @click.argument("scenario", required=False, default="baseline")
-@click.option("--draws", type=click.IntRange(min=1), default=20_000, show_default=True,
-              help="Monte Carlo draws.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seed of the run's SeedSequence.")
+@_draws_option("Monte Carlo draws.")
+@_seed_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes; results do not depend on it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -82,10 +92,8 @@ def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: s
 @click.argument("scenario")
 @click.option("--draw", type=click.IntRange(min=0), default=0, show_default=True,
               help="Which draw of the run to trace (0-based).")
-@click.option("--draws", type=click.IntRange(min=1), default=20_000, show_default=True,
-              help="Draws of the run the draw belongs to (fixes its block).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seed of the run.")
+@_draws_option("Draws of the run the draw belongs to (fixes its block).")
+@_seed_option
 def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
     """Print the aid event log of one draw of SCENARIO, as `summit run` would simulate it."""
     loaded = load_scenario(scenario)

@@ -168,10 +168,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
     sweep = doc.get("sweep")
     if not isinstance(sweep, dict):
         raise fail("sweep", "required: a sweep file holds one [sweep] table")
-    for key in sweep:
-        if key not in _SWEEP_KEYS:
-            raise fail(f"sweep.{key}", "unknown key" + _did_you_mean(key, _SWEEP_KEYS)
-                       + f"; sweep takes {', '.join(_SWEEP_KEYS)}")
+    _refuse_unknown(sweep, _SWEEP_KEYS, "sweep", "sweep takes", fail)
     base_name = sweep.get("base")
     if not isinstance(base_name, str) or not base_name:
         raise fail("sweep.base", "required: a scenario path or shipped name, e.g. \"baseline\"")
@@ -217,13 +214,19 @@ def _whole(value: Any, key: str, lowest: int, fail: Any) -> int:
     return value
 
 
+def _refuse_unknown(table: Mapping[str, Any], allowed: Sequence[str], key: str, takes: str,
+                    fail: Any) -> None:
+    """Fail at the first key of ``table`` not in ``allowed``, suggesting the closest."""
+    for name in table:
+        if name not in allowed:
+            raise fail(f"{key}.{name}", "unknown key" + _did_you_mean(name, allowed)
+                       + f"; {takes} {', '.join(allowed)}")
+
+
 def _parameter(table: Any, key: str, design: str, fail: Any) -> Parameter:
     if not isinstance(table, dict):
         raise fail(key, "must be a table with key and range or values")
-    for name in table:
-        if name not in _PARAMETER_KEYS:
-            raise fail(f"{key}.{name}", "unknown key" + _did_you_mean(name, _PARAMETER_KEYS)
-                       + f"; a parameter takes {', '.join(_PARAMETER_KEYS)}")
+    _refuse_unknown(table, _PARAMETER_KEYS, key, "a parameter takes", fail)
     dotted = table.get("key")
     if not isinstance(dotted, str) or not dotted:
         raise fail(f"{key}.key", "required: the dotted scenario key, e.g. "
