@@ -1,0 +1,199 @@
+"""Briefing pages: figures as PNG files, one self-contained HTML page and a Markdown summary.
+
+A report (of a run or of a sweep) is a :class:`Page`: sections of text, figures and tables. This
+module turns one into files, so every report looks and behaves the same: each figure is drawn on
+Matplotlib's non-interactive Agg canvas (no display, no global pyplot state) and written as a PNG;
+the HTML page embeds the same PNGs as ``data:`` URIs, so it opens offline in any browser and
+references no other file; the Markdown summary, for pasting into a brief, links the PNG files
+beside it. Every file is written through a temporary file and a rename.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import attrs
+import pandas as pd
+from matplotlib.figure import Figure as MplFigure
+
+from .report import atomic_write_bytes, atomic_write_text
+
+#: Resolution of the PNG files; 10 x 6 inch figures come out 1500 x 900 pixels.
+DPI = 150
+HTML_NAME = "report.html"
+MARKDOWN_NAME = "report.md"
+
+
+def new_figure(width: float = 10.0, height: float = 6.0) -> MplFigure:
+    """A blank figure on the Agg canvas, sized in inches, laid out to fit its labels."""
+    return MplFigure(figsize=(width, height), layout="constrained")
+
+
+def png_bytes(figure: MplFigure) -> bytes:
+    """The figure as PNG bytes; no software version in the metadata, so reruns give equal files."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+@attrs.frozen
+class Figure:
+    """A drawn figure: ``name`` is its file's stem (``fan-chart`` → ``fan-chart.png``)."""
+
+    name: str
+    title: str
+    png: bytes = attrs.field(repr=False)
+    caption: str = ""
+
+    @classmethod
+    def draw(cls, name: str, title: str, figure: MplFigure, caption: str = "") -> Figure:
+        return cls(name, title, png_bytes(figure), caption)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.png"
+
+
+@attrs.frozen
+class Table:
+    """A table to show: a titled frame, its index shown as the first column when named."""
+
+    title: str
+    frame: pd.DataFrame = attrs.field(repr=False)
+    note: str = ""
+
+
+@attrs.frozen
+class Section:
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    tables: tuple[Table, ...] = ()
+
+
+@attrs.frozen
+class Page:
+    """A whole report: title, a line under it, sections, and footnotes (sources, caveats)."""
+
+    title: str
+    subtitle: str
+    sections: tuple[Section, ...]
+    footnotes: tuple[str, ...] = ()
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(f for s in self.sections for f in s.figures)
+
+
+def _html_table(table: Table) -> str:
+    frame = table.frame
+    shown = frame.to_html(index=frame.index.name is not None, border=0, escape=True,
+                          na_rep="", float_format=_number, classes="data")
+    note = f'<p class="note">{html.escape(table.note)}</p>' if table.note else ""
+    return f"<h3>{html.escape(table.title)}</h3>\n{shown}\n{note}"
+
+
+def _number(value: float) -> str:
+    """Three decimals, or three significant digits for numbers too small to show that way."""
+    return f"{value:.2e}" if 0 < abs(value) < 1e-3 else f"{value:,.3f}"
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+       color: #1a1a1a; line-height: 1.45; }
+h1 { margin-bottom: 0.1em; } .subtitle { color: #555; margin-top: 0; }
+img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figure { margin: 1.5em 0; } figcaption { color: #444; font-size: 0.9em; }
+table.data { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
+table.data th, table.data td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd;
+       text-align: right; }
+table.data th:first-child, table.data td:first-child { text-align: left; }
+.note, footer { color: #555; font-size: 0.85em; }
+"""
+
+
+def html_page(page: Page) -> str:
+    """The page as one HTML document whose images are embedded as ``data:`` URIs."""
+    body = [f"<h1>{html.escape(page.title)}</h1>",
+            f'<p class="subtitle">{html.escape(page.subtitle)}</p>']
+    for section in page.sections:
+        body.append(f"<h2>{html.escape(section.heading)}</h2>")
+        body += [f"<p>{html.escape(text)}</p>" for text in section.paragraphs]
+        for figure in section.figures:
+            data = base64.b64encode(figure.png).decode("ascii")
+            caption = f"<figcaption>{html.escape(figure.caption)}</figcaption>" \
+                if figure.caption else ""
+            body.append(f'<figure><img alt="{html.escape(figure.title, quote=True)}" '
+                        f'src="data:image/png;base64,{data}">{caption}</figure>')
+        body += [_html_table(table) for table in section.tables]
+    if page.footnotes:
+        body.append("<footer>" + "".join(f"<p>{html.escape(n)}</p>" for n in page.footnotes)
+                    + "</footer>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html.escape(page.title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+            "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def _markdown_cell(value: object) -> str:
+    if isinstance(value, float):
+        return "" if value != value else _number(value)  # NaN shows as an empty cell
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A pipe table of ``frame`` (its index first when named), numbers to three decimals."""
+    shown = frame.reset_index() if frame.index.name is not None else frame
+    header = [str(c) for c in shown.columns]
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(shown[c]) else "---"
+                            for c in shown.columns) + "|"]
+    lines += ["| " + " | ".join(_markdown_cell(v) for v in row) + " |"
+              for row in shown.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def markdown_page(page: Page) -> str:
+    """The page as Markdown, images linked as the PNG files written beside it."""
+    lines = [f"# {page.title}", "", f"*{page.subtitle}*", ""]
+    for section in page.sections:
+        lines += [f"## {section.heading}", ""]
+        for text in section.paragraphs:
+            lines += [text, ""]
+        for figure in section.figures:
+            lines += [f"![{figure.title}]({figure.file_name})", ""]
+            if figure.caption:
+                lines += [f"*{figure.caption}*", ""]
+        for table in section.tables:
+            lines += [f"**{table.title}**", "", markdown_table(table.frame), ""]
+            if table.note:
+                lines += [f"*{table.note}*", ""]
+    for note in page.footnotes:
+        lines += [f"> {note}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_page(page: Page, out_dir: str | Path) -> list[Path]:
+    """Write the page's PNG files, ``report.html`` and ``report.md`` into ``out_dir``.
+
+    Returns the written paths, the HTML page first.
+    """
+    out = Path(out_dir)
+    names = [f.file_name for f in page.figures]
+    duplicated = {n for n in names if names.count(n) > 1}
+    if duplicated:
+        raise ValueError(f"figure names must be unique, got {sorted(duplicated)} twice")
+    written = [out / HTML_NAME, out / MARKDOWN_NAME]
+    for figure in page.figures:
+        atomic_write_bytes(out / figure.file_name, figure.png)
+        written.append(out / figure.file_name)
+    atomic_write_text(out / MARKDOWN_NAME, markdown_page(page))
+    atomic_write_text(out / HTML_NAME, html_page(page))
+    return written
+
+
+def sections(*items: Section | None) -> tuple[Section, ...]:
+    """The sections given, leaving out the ``None`` of a section a report does not have."""
+    return tuple(item for item in items if item is not None)

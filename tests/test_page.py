@@ -1,0 +1,77 @@
+"""Tests of sim.page: PNG files, the self-contained HTML page and the Markdown summary."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from sim.page import (
+    Figure,
+    Page,
+    Section,
+    Table,
+    html_page,
+    markdown_table,
+    new_figure,
+    write_page,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _page() -> Page:
+    drawing = new_figure(4, 3)
+    axes = drawing.add_subplot()
+    axes.plot([2026, 2035], [2.0, 3.5])
+    axes.set_title("a <line> & more")
+    figure = Figure.draw("line", "A <line>", drawing, caption="caption & note")
+    frame = pd.DataFrame({"p": [0.5, 0.0001], "name": ["a|b", "c"]},
+                         index=pd.Index(["DEU", "POL"], name="ally"))
+    return Page("Title & co", "subtitle", (
+        Section("One", ("text <b>",), (figure,), (Table("numbers", frame, "a note"),)),
+    ), footnotes=("Source: NATO, July 2026",))
+
+
+def test_write_page_writes_png_html_and_markdown(tmp_path):
+    written = write_page(_page(), tmp_path)
+    assert [p.name for p in written] == ["report.html", "report.md", "line.png"]
+    png = (tmp_path / "line.png").read_bytes()
+    assert png.startswith(PNG_SIGNATURE)
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (600, 450)  # 4 x 3 inches at 150 dpi
+    text = (tmp_path / "report.html").read_text()
+    # Only embedded images: every src is a data: URI, and it holds the very PNG written.
+    sources = re.findall(r'src="([^"]*)"', text)
+    assert len(sources) == 1 and sources[0].startswith("data:image/png;base64,")
+    assert "line.png" not in text
+    assert "text &lt;b&gt;" in text and "Title &amp; co" in text
+    markdown = (tmp_path / "report.md").read_text()
+    assert "![A <line>](line.png)" in markdown and "> Source: NATO, July 2026" in markdown
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_pngs_are_reproducible():
+    assert _page().figures[0].png == _page().figures[0].png
+
+
+def test_markdown_table_escapes_pipes_and_keeps_the_named_index():
+    frame = pd.DataFrame({"p": [0.5, 0.0001], "name": ["a|b", "c"]},
+                         index=pd.Index(["DEU", "POL"], name="ally"))
+    assert markdown_table(frame).splitlines() == [
+        "| ally | p | name |", "|---|---:|---|",
+        "| DEU | 0.500 | a\\|b |", "| POL | 1.00e-04 | c |"]
+
+
+def test_duplicate_figure_names_are_refused(tmp_path):
+    page = _page()
+    twice = Page(page.title, page.subtitle, page.sections * 2)
+    with pytest.raises(ValueError, match=r"line\.png"):
+        write_page(twice, tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_html_page_without_figures_has_no_images():
+    page = Page("t", "s", (Section("only text", ("x",)),))
+    assert "<img" not in html_page(page)
