@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 from .aid.model import AidModel, Pledge
 from .backtest import Backtest
 from .calibrate import Calibration
-from .errors import DataError, OptionError, ScenarioError, SimError
+from .errors import DataError, OptionError, ResultsError, ScenarioError, SimError
 from .history import History, load_history
 from .montecarlo import run
 from .results import Probability, Results
@@ -36,6 +36,7 @@ __all__ = [
     "Policy",
     "Probability",
     "Results",
+    "ResultsError",
     "Scenario",
     "ScenarioError",
     "SimError",

@@ -11,11 +11,8 @@ class SimError(Exception):
     """Root of every error summit-sim raises on bad input."""
 
 
-class ScenarioError(SimError):
-    """A scenario (or sweep) file is wrong at a given dotted key.
-
-    Reads ``bad.toml: allies.DEU.policy.adjustment: must be between 0 and 1, got 1.4``.
-    """
+class LocatedError(SimError):
+    """An error at a dotted key of a file: reads ``FILE: key.path: what is wrong``."""
 
     def __init__(self, file: object, key: str | None, problem: str) -> None:
         self.file = str(file)
@@ -23,6 +20,21 @@ class ScenarioError(SimError):
         self.problem = problem
         where = f"{self.file}: {key}" if key else self.file
         super().__init__(f"{where}: {problem}")
+
+
+class ScenarioError(LocatedError):
+    """A scenario (or sweep) file is wrong at a given dotted key.
+
+    Reads ``bad.toml: allies.DEU.policy.adjustment: must be between 0 and 1, got 1.4``.
+    """
+
+
+class ResultsError(LocatedError):
+    """A run or sweep folder lacks a file the command needs, or holds a malformed one.
+
+    Reads ``out/run/summary.json: allies.DEU.p_meet_goal: missing``; rerun ``summit run --out``
+    or ``summit sweep`` to write the folder again.
+    """
 
 
 class DataError(SimError):
