@@ -89,6 +89,23 @@ def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: s
 
 
 @cli.command()
+@click.argument("run_a", metavar="A", type=click.Path(path_type=Path))
+@click.argument("run_b", metavar="B", type=click.Path(path_type=Path))
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the comparison as a CSV file.")
+def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
+    """Compare run folders A and B (from `summit run --out`): B - A, beyond the noise or not."""
+    from .compare import compare_runs, format_comparison
+    from .report import atomic_write_text
+
+    comparison = compare_runs(run_a, run_b)
+    click.echo(format_comparison(comparison))
+    if csv_out is not None:
+        atomic_write_text(csv_out, comparison.table.to_csv(index=False, lineterminator="\n"))
+        click.echo(f"wrote {csv_out}", err=True)
+
+
+@cli.command()
 @click.argument("scenario")
 @click.option("--draw", type=click.IntRange(min=0), default=0, show_default=True,
               help="Which draw of the run to trace (0-based).")
