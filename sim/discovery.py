@@ -39,13 +39,15 @@ class BoxLimit:
     #: The box narrows the parameter: its low or its high lies inside the swept range.
     restricted: bool
 
-    def describe(self) -> str:
-        """The restriction in words, ``growth < 0.011`` or ``0.2 ≤ adjustment ≤ 0.4``."""
+    def describe(self, name: str | None = None) -> str:
+        """The restriction in words, ``growth ≤ 0.011`` or ``0.2 ≤ adjustment ≤ 0.4``;
+        ``name`` replaces the parameter's key."""
+        name = self.parameter if name is None else name
         if self.low > self.swept_low and self.high < self.swept_high:
-            return f"{self.low:.3g} ≤ {self.parameter} ≤ {self.high:.3g}"
+            return f"{self.low:.3g} ≤ {name} ≤ {self.high:.3g}"
         if self.low > self.swept_low:
-            return f"{self.parameter} ≥ {self.low:.3g}"
-        return f"{self.parameter} ≤ {self.high:.3g}"
+            return f"{name} ≥ {self.low:.3g}"
+        return f"{name} ≤ {self.high:.3g}"
 
 
 @attrs.frozen
