@@ -11,8 +11,11 @@ few variants. Each step of this *peeling trajectory* trades:
 - **mass**: the share of all variants inside the box.
 
 :func:`prim_box` picks the step with the highest coverage among those whose density reaches the
-threshold (0.8 by default), and reports its limits parameter by parameter: a planner reads it as
-"where adjustment < 0.23 and growth < 1.1%, the goal fails in 93% of variants".
+threshold (0.8 by default). Peeling also trims slivers off parameters that hardly matter, so the
+chosen box then loses, one at a time, each restriction whose quasi-p-value (Bryant & Lempert
+2010: a one-sided binomial test of the box's density against the box without that restriction)
+is above 0.05. The limits are reported parameter by parameter: a planner reads them as "where
+adjustment < 0.23 and growth < 1.1%, the goal fails in 93% of variants".
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import warnings
 import attrs
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .errors import OptionError
 
@@ -54,9 +58,10 @@ class BoxLimit:
 class PrimBox:
     """The box :func:`prim_box` chose, or why there is none.
 
-    ``coverage``, ``density`` and ``mass`` are fractions (0-1) of the chosen step; ``chosen`` is
-    its row in ``trajectory`` (columns ``coverage``, ``density``, ``mass``, ``restricted``: the
-    number of parameters the box narrows). Without a box (no variant fails, or all do) ``limits``
+    ``coverage``, ``density`` and ``mass`` are fractions (0-1) of the box; ``chosen`` is the row
+    of ``trajectory`` (columns ``coverage``, ``density``, ``mass``, ``restricted``: the number of
+    parameters the box narrows) it was taken from, before the restrictions in ``dropped`` (not
+    significant) were lifted. Without a box (no variant fails, or all do) ``limits``
     is empty, the fractions are NaN, ``chosen`` is None and ``note`` says why.
     """
 
@@ -69,6 +74,7 @@ class PrimBox:
     mass: float
     chosen: int | None
     trajectory: pd.DataFrame = attrs.field(repr=False, eq=False)
+    dropped: tuple[str, ...] = ()
     note: str = ""
 
     @property
@@ -87,6 +93,8 @@ class PrimBox:
 
 
 _TRAJECTORY = ("coverage", "density", "mass", "restricted")
+#: A restriction whose quasi-p-value is above this is lifted from the chosen box.
+SIGNIFICANCE = 0.05
 
 
 def prim_box(inputs: pd.DataFrame, failing: np.ndarray, *, threshold: float = 0.8,
@@ -129,10 +137,47 @@ def prim_box(inputs: pd.DataFrame, failing: np.ndarray, *, threshold: float = 0.
     dense = trajectory[trajectory["density"] >= threshold]
     chosen = int(dense.sort_values(["coverage", "density"], ascending=False).index[0]
                   if len(dense) else trajectory["density"].idxmax())
-    step = steps[chosen]
-    return PrimBox(variants, count, threshold, limits=step["limits"],
-                   coverage=step["coverage"], density=step["density"], mass=step["mass"],
-                   chosen=chosen, trajectory=trajectory)
+    values = inputs.to_numpy(dtype=float)  # (variants, parameters)
+    limits, dropped = _lift_insignificant(values, failing, list(steps[chosen]["limits"]))
+    inside = _inside(values, limits)  # (variants,)
+    return PrimBox(variants, count, threshold, limits=tuple(limits),
+                   coverage=float(failing[inside].sum() / count),
+                   density=float(failing[inside].mean()), mass=float(inside.mean()),
+                   chosen=chosen, trajectory=trajectory, dropped=tuple(dropped))
+
+
+def _inside(values: np.ndarray, limits: list[BoxLimit]) -> np.ndarray:
+    """Which rows of ``values`` (variants, parameters) lie in the box; shape (variants,)."""
+    low = np.array([limit.low for limit in limits])
+    high = np.array([limit.high for limit in limits])
+    return ((values >= low) & (values <= high)).all(axis=1)
+
+
+def _lift_insignificant(values: np.ndarray, failing: np.ndarray, limits: list[BoxLimit]
+                        ) -> tuple[list[BoxLimit], list[str]]:
+    """Lift, least significant first, each restriction with a quasi-p-value above 0.05."""
+    dropped = []
+    while True:
+        inside = _inside(values, limits)
+        cases, hits = int(inside.sum()), int(failing[inside].sum())
+        worst, where = SIGNIFICANCE, None
+        for k, limit in enumerate(limits):
+            if not limit.restricted:
+                continue
+            wider = [*limits[:k], _lifted(limit), *limits[k + 1:]]
+            base_rate = failing[_inside(values, wider)].mean()
+            # P(at least `hits` failures among the box's cases at the wider box's density).
+            quasi_p = float(stats.binom.sf(hits - 1, cases, base_rate))
+            if quasi_p > worst:
+                worst, where = quasi_p, k
+        if where is None:
+            return limits, dropped
+        dropped.append(limits[where].parameter)
+        limits[where] = _lifted(limits[where])
+
+
+def _lifted(limit: BoxLimit) -> BoxLimit:
+    return attrs.evolve(limit, low=limit.swept_low, high=limit.swept_high, restricted=False)
 
 
 def _peel(inputs: pd.DataFrame, failing: np.ndarray, peel_alpha: float,

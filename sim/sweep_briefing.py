@@ -325,8 +325,11 @@ def _box_sentence(box: PrimBox, words: str, threshold: float, share: float) -> s
                 f"{where}, it does so in {box.density:.0%} of variants (density), covering "
                 f"{box.coverage:.0%} of all such variants (coverage).")
     if not box.meets_threshold:
-        sentence += (f" No box reaches a density of {box.threshold:.0%}: this is the densest "
-                     "one, and the failures are spread over the swept ranges.")
+        sentence += (f" Its density is below the {box.threshold:.0%} asked for: no box of the "
+                     "swept ranges holds the failures that tightly.")
+    if box.dropped:
+        sentence += (" Restrictions on " + ", ".join(parameter_words(k) for k in box.dropped)
+                     + " were lifted: they did not raise the density significantly.")
     return sentence
 
 
@@ -387,7 +390,7 @@ def _scatter_section(record: SweepRecord, ok: pd.DataFrame, metric: str,
 def _scatter_figure(record: SweepRecord, ok: pd.DataFrame, metric: str,
                     threshold: float) -> MplFigure:
     panels = len(record.parameters)
-    columns = min(panels, 3)
+    columns = 2 if panels in (2, 4) else min(panels, 3)  # no empty panel for 4 parameters
     rows = math.ceil(panels / columns)
     figure = new_figure(10.0, 0.5 + 3.2 * rows)
     axes = figure.subplots(rows, columns, sharey=True, squeeze=False).ravel()

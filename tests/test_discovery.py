@@ -35,9 +35,26 @@ def test_prim_finds_a_planted_box(seed) -> None:
     first = box.trajectory.iloc[0]
     assert (first["coverage"], first["mass"], first["restricted"]) == (1.0, 1.0, 0)
     assert first["density"] == pytest.approx(failing.mean())
-    assert box.trajectory.loc[box.chosen, "coverage"] == box.coverage
+    assert box.dropped == ()
+    assert box.trajectory.loc[box.chosen, "coverage"] == pytest.approx(box.coverage)
+    assert box.trajectory.loc[box.chosen, "density"] == pytest.approx(box.density)
     assert [limit.describe() for limit in box.restricted] == [
         f"x0 ≤ {limits['x0'].high:.3g}", f"x1 ≥ {limits['x1'].low:.3g}"]
+
+
+def test_slivers_peeled_off_unimportant_parameters_are_lifted() -> None:
+    inputs = uniform_inputs(400, 5)
+    rng = np.random.default_rng(6)
+    # Failures only where x0 < 0.3, 90% of the time there: peeling toward a density of 0.95
+    # trims slivers off other parameters by chance, which add nothing significant.
+    failing = (inputs["x0"] < 0.3).to_numpy() & (rng.random(400) < 0.9)
+    box = prim_box(inputs, failing, threshold=0.95)
+    assert box.trajectory.loc[box.chosen, "restricted"] == 3
+    assert set(box.dropped) == {"x1", "x2"}
+    assert [limit.parameter for limit in box.restricted] == ["x0"]
+    assert box.restricted[0].high == pytest.approx(0.3, abs=0.05)
+    # The lifted box is larger: it covers more of the failures.
+    assert box.coverage > box.trajectory.loc[box.chosen, "coverage"]
 
 
 def test_the_threshold_trades_coverage_for_density() -> None:
