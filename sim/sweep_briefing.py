@@ -319,8 +319,12 @@ def _discovery_section(record: SweepRecord, ok: pd.DataFrame, metric: str,
 
 
 def _box_sentence(box: PrimBox, words: str, threshold: float, share: float) -> str:
+    if not box.restricted:
+        return (f"{words} falls below {threshold:g} in {share:.0%} of variants, spread over the "
+                "swept ranges: no range of any parameter concentrates the failures significantly "
+                "(PRIM's box, restrictions lifted, is the whole sweep).")
     where = " and ".join(limit.describe(parameter_words(limit.parameter))
-                         for limit in box.restricted) or "anywhere"
+                         for limit in box.restricted)
     sentence = (f"{words} falls below {threshold:g} in {share:.0%} of variants; where "
                 f"{where}, it does so in {box.density:.0%} of variants (density), covering "
                 f"{box.coverage:.0%} of all such variants (coverage).")

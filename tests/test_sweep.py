@@ -103,6 +103,8 @@ def test_a_bad_sweep_file_is_one_line_and_exit_2(write_toml, tmp_path, capsys) -
 def test_the_shipped_examples_are_valid() -> None:
     spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "adjustment-growth.toml")
     assert (spec.design, spec.samples, len(spec.variants())) == ("lhs", 64, 64)
+    spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "sensitivity.toml")
+    assert (spec.design, spec.samples, spec.manifest()["variants"]) == ("sobol", 256, 256 * 6)
 
 
 # --- designs -----------------------------------------------------------------------------------
