@@ -319,6 +319,10 @@ def _discovery_section(record: SweepRecord, ok: pd.DataFrame, metric: str,
 
 
 def _box_sentence(box: PrimBox, words: str, threshold: float, share: float) -> str:
+    if share >= box.threshold:
+        return (f"{words} falls below {threshold:g} in {share:.0%} of variants, already above "
+                f"the {box.threshold:.0%} density a box must reach: the failure is the rule "
+                "across the swept ranges, not a corner of them.")
     if not box.restricted:
         return (f"{words} falls below {threshold:g} in {share:.0%} of variants, spread over the "
                 "swept ranges: no range of any parameter concentrates the failures significantly "
