@@ -2,9 +2,11 @@
 
 A sweep file names a base scenario, the dotted scenario keys to vary (each over a range, a list of
 values or a distribution), a design (``grid``, ``lhs`` or ``sobol``) and the draws per variant.
-Variant ``i`` is ``base.with_values({key: value, ...})`` run with a seed that depends only on the
-sweep seed and ``i``, so a variant's row is the same whatever the worker count or the order variants
-finish in.
+A grid runs every combination of the values; ``lhs`` runs ``samples`` variants; ``sobol`` runs
+Saltelli's scheme for Sobol indices, ``samples * (parameters + 2)`` variants (see
+:func:`unit_points`), which :mod:`sim.sensitivity` analyses. Variant ``i`` is
+``base.with_values({key: value, ...})`` run with a seed that depends only on the sweep seed and
+``i``, so a variant's row is the same whatever the worker count or the order variants finish in.
 
 Rows stream to ``DIR/journal.jsonl`` as variants finish, one flushed line each, so a killed
 process loses only the variants in flight; the journal is also synced to disk at most once every
@@ -13,7 +15,9 @@ cost about a third of a 2,000-draw variant's time). A line cut short by a crash 
 reading. ``--resume`` runs only the indices the journal lacks. The tables
 ``results.csv`` and ``results.parquet`` are written from the journal, sorted by index, through a
 temporary file and a rename, so they hold only what the sweep determines; timings and the host go
-to ``DIR/sweep.log``.
+to ``DIR/sweep.log``. ``DIR/manifest.json``, written at the start, records the design (base
+scenario, design, samples, seed, draws, each parameter's key and range, values or distribution),
+so that a report needs only the folder (:class:`SweepRecord` reads it back).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from scipy import stats
 from scipy.stats import qmc
 from tqdm import tqdm
 
-from .errors import OptionError, ScenarioError, SimError
+from .errors import OptionError, ResultsError, ScenarioError, SimError
 from .montecarlo import run
 from .report import atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
@@ -55,6 +59,12 @@ DISTRIBUTIONS = {"normal": ("mean", "sd"), "triangular": ("low", "mode", "high")
 JOURNAL = "journal.jsonl"
 MANIFEST = "manifest.json"
 LOG = "sweep.log"
+#: Version of manifest.json's layout; a folder without it predates the recorded design.
+MANIFEST_FORMAT = 1
+#: Scrambled Sobol points lie on a grid of 2**-30 (scipy's default 30 bits); an end of the unit
+#: interval, which a normal's quantile function maps to -inf or +inf, is moved half a step inward:
+#: about 6.1 standard deviations from the mean.
+_UNIT_EDGE = 2.0**-31
 
 #: Longest time, in seconds, finished rows may sit in the journal unsynced to disk.
 SYNC_SECONDS = 1.0
@@ -75,17 +85,37 @@ class Parameter:
     distribution: tuple[str, tuple[float, ...]] | None = None
 
     def at(self, unit: float) -> Any:
-        """The value at ``unit`` in [0, 1): a point of the range, one of the values, or the
-        distribution's ``unit`` quantile."""
+        """The value at ``unit`` in [0, 1]: a point of the range, one of the values, or the
+        distribution's ``unit`` quantile (finite even at 0 and 1)."""
         if self.values is not None:
-            return self.values[min(int(unit * len(self.values)), len(self.values) - 1)]
+            return self.values[min(max(int(unit * len(self.values)), 0), len(self.values) - 1)]
         if self.distribution is not None:
             name, numbers = self.distribution
             if name == "normal":
-                return float(stats.norm.ppf(unit, *numbers))
+                return float(stats.norm.ppf(min(max(unit, _UNIT_EDGE), 1 - _UNIT_EDGE),
+                                            *numbers))
             low, mode, high = numbers
             return float(stats.triang.ppf(unit, (mode - low) / (high - low), low, high - low))
         return float(self.low + unit * (self.high - self.low))
+
+    def record(self) -> dict[str, Any]:
+        """The parameter as the sweep file writes it, for ``manifest.json``."""
+        if self.values is not None:
+            return {"key": self.key, "values": list(self.values)}
+        if self.distribution is not None:
+            name, numbers = self.distribution
+            return {"key": self.key, "distribution": {
+                "name": name, **dict(zip(DISTRIBUTIONS[name], numbers, strict=True))}}
+        return {"key": self.key, "range": [self.low, self.high]}
+
+    def describe(self) -> str:
+        """What the sweep varies the key over, in words: ``0.1 to 0.6``, ``normal(0.3, 0.1)``."""
+        if self.values is not None:
+            return "one of " + ", ".join(str(v) for v in self.values)
+        if self.distribution is not None:
+            name, numbers = self.distribution
+            return f"{name}({', '.join(f'{n:g}' for n in numbers)})"
+        return f"{self.low:g} to {self.high:g}"
 
 
 @attrs.frozen
@@ -127,25 +157,57 @@ class SweepSpec:
 
     def columns(self) -> list[str]:
         """The table's columns, fixed and ordered so that tables compare equal run to run."""
-        metrics = [*_HEADLINE, *(f"p_meet_goal_{code}" for code in self.base.codes)]
+        metrics = [*_HEADLINE, *aid_metrics(self.base),
+                   *(f"p_meet_goal_{code}" for code in self.base.codes)]
         return ["index", *(p.key for p in self.parameters), "status", "error",
                 *(f"{m}{end}" for m in metrics for end in ("", "_lo", "_hi"))]
+
+    def manifest(self) -> dict[str, Any]:
+        """What ``manifest.json`` records: the design, enough to report without the sweep file."""
+        return {"format": MANIFEST_FORMAT, "sweep": self.file, "digest": self.digest,
+                "base": self.base.name, "base_sha256": self.base.sha256, "design": self.design,
+                "samples": self.samples,
+                "variants": design_size(self.design, self.samples, len(self.parameters)),
+                "seed": self.seed, "draws": self.draws,
+                "parameters": [p.record() for p in self.parameters]}
 
 
 _HEADLINE = ("all_allies_meet_goal", "all_allies_meet_core", "alliance_meets_goal",
              "alliance_meets_core", "alliance_credible_path")
 
 
+def aid_metrics(scenario: Scenario) -> list[str]:
+    """``ukraine_needs_met_<YEAR>`` for each needs year of the scenario's aid, if it has any."""
+    return [] if scenario.aid is None else [f"ukraine_needs_met_{year}"
+                                            for year in scenario.aid.years]
+
+
+def design_size(design: str, samples: int, dimensions: int) -> int:
+    """Variants a design of ``samples`` runs: Saltelli's scheme needs D + 2 for each sample."""
+    return samples * (dimensions + 2) if design == "sobol" else samples
+
+
 def unit_points(design: str, samples: int, dimensions: int, seed: int) -> np.ndarray:
-    """``samples`` points of the unit cube from an ``lhs`` or scrambled ``sobol`` design.
+    """Points of the unit cube from an ``lhs`` or a ``sobol`` (Saltelli) design.
+
+    ``lhs``: ``samples`` points of a Latin hypercube, shape (samples, dimensions). ``sobol``:
+    Saltelli's scheme without second-order terms (``SALib.sample.sobol.sample``, scrambled),
+    shape (samples * (dimensions + 2), dimensions): for each of ``samples`` base points, the row
+    of matrix A, then D rows that take A's values except column j from B, then the row of B.
+    ``SALib.analyze.sobol.analyze`` reads the runs in exactly that order.
 
     The design's generator is a stream of its own, ``SeedSequence(seed, spawn_key=(0,))``, apart
-    from the variants' run seeds. Shape (samples, dimensions).
+    from the variants' run seeds.
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-    engine = (qmc.LatinHypercube(dimensions, rng=rng) if design == "lhs"
-              else qmc.Sobol(dimensions, scramble=True, rng=rng))
-    return engine.random(samples)
+    if design == "lhs":
+        return qmc.LatinHypercube(dimensions, rng=rng).random(samples)
+    # Imported here: SALib is needed only for this design, and it is slow to import.
+    from SALib.sample import sobol as saltelli
+
+    problem = {"num_vars": dimensions, "names": [f"x{j}" for j in range(dimensions)],
+               "bounds": [[0.0, 1.0]] * dimensions}
+    return saltelli.sample(problem, samples, calc_second_order=False, scramble=True, seed=rng)
 
 
 def variant_seed(seed: int, index: int) -> int:
@@ -203,9 +265,69 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
         _check_key(base, parameter, f"sweep.parameters.{n}.key", fail)
     described = {"base": base.sha256, "design": design, "samples": samples, "seed": seed,
                  "draws": draws, "parameters": [attrs.asdict(p) for p in parameters]}
+    if design == "sobol":
+        # The sobol design was a plain Sobol sequence before it became Saltelli's scheme: a
+        # folder of the old design must not be resumed with the new one.
+        described["scheme"] = "saltelli"
     digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
     return SweepSpec(file=file, base=base, design=design, samples=samples, seed=seed,
                      draws=draws, parameters=parameters, digest=digest)
+
+
+@attrs.frozen
+class SweepRecord:
+    """A finished or running sweep's design, read back from its folder's ``manifest.json``."""
+
+    folder: Path
+    base: str  # the base scenario's name
+    design: str
+    samples: int
+    seed: int
+    draws: int
+    variants: int
+    parameters: tuple[Parameter, ...]
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> SweepRecord:
+        """Read ``folder/manifest.json``; a missing or malformed one is a ResultsError."""
+        path = Path(folder) / MANIFEST
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ResultsError(path, None, "missing: not a sweep folder (summit sweep writes "
+                               "one)") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ResultsError(path, None, f"cannot be read: {err}") from None
+
+        def fail(key: str | None, problem: str) -> ResultsError:
+            return ResultsError(path, key, problem)
+
+        if not isinstance(doc, dict):
+            raise fail(None, "must hold a JSON object")
+        if "format" not in doc:
+            raise fail("format", "missing: the folder predates recorded designs (and Saltelli "
+                       "Sobol designs); run the sweep again into a new folder")
+        if doc["format"] != MANIFEST_FORMAT:
+            raise fail("format", f"must be {MANIFEST_FORMAT}, got {doc['format']!r}")
+        design = doc.get("design")
+        if design not in DESIGNS:
+            raise fail("design", f"must be one of {', '.join(DESIGNS)}, got {design!r}")
+        base = doc.get("base")
+        if not isinstance(base, str):
+            raise fail("base", f"must be the base scenario's name, got {base!r}")
+        numbers = {key: _whole(doc.get(key), key, lowest, fail)
+                   for key, lowest in (("samples", 1), ("seed", 0), ("draws", 1),
+                                       ("variants", 1))}
+        raw = doc.get("parameters")
+        if not isinstance(raw, list) or not raw:
+            raise fail("parameters", "must be a non-empty list of parameter records")
+        parameters = tuple(_parameter(table, f"parameters.{n}", design, fail)
+                           for n, table in enumerate(raw))
+        if numbers["variants"] != design_size(design, numbers["samples"], len(parameters)):
+            raise fail("variants", f"does not match a {design} design of {numbers['samples']} "
+                       f"samples and {len(parameters)} parameters")
+        return cls(folder=Path(folder), base=base, design=design, parameters=parameters,
+                   **numbers)
 
 
 def _whole(value: Any, key: str, lowest: int, fail: Any) -> int:
@@ -309,6 +431,9 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
     probabilities = {**results.headline(),
                      **{f"p_meet_goal_{code}": results.p_meet_goal(code)
                         for code in results.codes}}
+    if results.aid_tally is not None:
+        probabilities.update({f"ukraine_needs_met_{year}": results.aid_tally.p_needs_met(y)
+                              for y, year in enumerate(results.scenario.aid.years)})
     for name, prob in probabilities.items():
         row[name], row[f"{name}_lo"], row[f"{name}_hi"] = prob.p, *prob.ci95
     return row
@@ -406,8 +531,7 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool) -> set[int]:
         return {row["index"] for row in rows}
     if manifest.exists() or (out / JOURNAL).exists():
         raise OptionError(f"--out: {out} already holds a sweep; pass --resume or another folder")
-    atomic_write_text(manifest, json.dumps({"sweep": spec.file, "digest": spec.digest},
-                                           indent=2) + "\n")
+    atomic_write_text(manifest, json.dumps(spec.manifest(), indent=2) + "\n")
     return set()
 
 

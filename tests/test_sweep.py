@@ -18,8 +18,16 @@ from invoke import summit
 from scipy.stats import norm
 
 from sim import ScenarioError, SweepSpec, sweep
-from sim.errors import OptionError
-from sim.sweep import JOURNAL, read_journal, unit_points, variant_seed
+from sim.errors import OptionError, ResultsError
+from sim.sweep import (
+    JOURNAL,
+    MANIFEST,
+    Parameter,
+    SweepRecord,
+    read_journal,
+    unit_points,
+    variant_seed,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,9 +100,11 @@ def test_a_bad_sweep_file_is_one_line_and_exit_2(write_toml, tmp_path, capsys) -
         f"{path}: sweep.design: must be one of grid, lhs, sobol, got 'lsh' (did you mean 'lhs'?)"]
 
 
-def test_the_shipped_example_is_valid() -> None:
+def test_the_shipped_examples_are_valid() -> None:
     spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "adjustment-growth.toml")
     assert (spec.design, spec.samples, len(spec.variants())) == ("lhs", 64, 64)
+    spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "sensitivity.toml")
+    assert (spec.design, spec.samples, spec.manifest()["variants"]) == ("sobol", 256, 256 * 6)
 
 
 # --- designs -----------------------------------------------------------------------------------
@@ -108,12 +118,56 @@ def test_lhs_hits_each_stratum_once_per_dimension(seed) -> None:
         assert sorted(column) == list(range(16))
 
 
+def saltelli_blocks(points: np.ndarray, dimensions: int) -> np.ndarray:
+    """The design's rows as (samples, D + 2, D) blocks: A, then D rows AB_j, then B."""
+    return points.reshape(-1, dimensions + 2, dimensions)
+
+
 @pytest.mark.parametrize("seed", [0, 9, 12345])
-def test_sobol_is_balanced_in_halves_and_quarters(seed) -> None:
-    points = unit_points("sobol", 32, 3, seed)
-    for parts in (2, 4):
-        for column in np.floor(points * parts).astype(int).T:
-            assert np.bincount(column, minlength=parts).tolist() == [32 // parts] * parts
+def test_sobol_is_saltellis_scheme_of_two_balanced_matrices(seed) -> None:
+    points = unit_points("sobol", 32, 3, seed)  # (32 * (3 + 2), 3)
+    assert points.shape == (160, 3)
+    blocks = saltelli_blocks(points, 3)
+    a, b = blocks[:, 0], blocks[:, -1]  # (samples, dimensions) each
+    for j in range(3):
+        # Row AB_j takes A's values except column j, which it takes from B.
+        expected = a.copy()
+        expected[:, j] = b[:, j]
+        np.testing.assert_array_equal(blocks[:, 1 + j], expected)
+    # A and B are halves of one scrambled Sobol sequence: each balanced in halves and quarters.
+    for matrix in (a, b):
+        for parts in (2, 4):
+            for column in np.floor(matrix * parts).astype(int).T:
+                assert np.bincount(column, minlength=parts).tolist() == [32 // parts] * parts
+    assert not np.array_equal(a, b)
+
+
+def test_sobol_points_are_salibs_sample_from_the_design_stream() -> None:
+    from SALib.sample import sobol as saltelli
+
+    rng = np.random.default_rng(np.random.SeedSequence(9, spawn_key=(0,)))
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0]] * 2}
+    np.testing.assert_array_equal(
+        unit_points("sobol", 8, 2, 9),
+        saltelli.sample(problem, 8, calc_second_order=False, scramble=True, seed=rng))
+    np.testing.assert_array_equal(unit_points("sobol", 8, 2, 9), unit_points("sobol", 8, 2, 9))
+
+
+@pytest.mark.parametrize("parameter", [
+    Parameter("x", distribution=("normal", (0.3, 0.1))),
+    Parameter("x", distribution=("triangular", (0.1, 0.2, 0.6))),
+    Parameter("x", low=0.1, high=0.6),
+    Parameter("x", values=(1, 2, 3)),
+])
+def test_the_ends_of_the_unit_interval_give_finite_values_in_range(parameter) -> None:
+    low, high = parameter.at(0.0), parameter.at(1.0)
+    if parameter.values is not None:
+        assert (low, high) == (1, 3)
+    else:
+        assert np.isfinite([low, high]).all() and low < high
+    if parameter.distribution is not None and parameter.distribution[0] == "normal":
+        # Half a step of the Sobol grid inward: about 6 standard deviations, not infinity.
+        assert low == pytest.approx(0.3 - 6.1 * 0.1, abs=0.01)
 
 
 def test_variants_stay_in_their_ranges_and_grids_take_every_combination(write_toml) -> None:
@@ -151,6 +205,16 @@ def test_a_distribution_is_sampled_through_its_quantiles(write_toml) -> None:
     assert sorted(np.floor(norm.cdf(adjustment, 0.3, 0.1) * 16).astype(int)) == list(range(16))
     growth = [v["defaults.growth.mean"] for v in variants]
     assert 0.005 <= min(growth) and max(growth) <= 0.025
+
+
+def test_a_sobol_sweep_runs_samples_times_parameters_plus_two_variants(write_toml) -> None:
+    spec = SweepSpec.from_file(write_toml(LHS.format(samples=8, draws=300).replace(
+        "\"lhs\"", "\"sobol\""), "sweep.toml"))
+    variants = spec.variants()
+    assert len(variants) == 8 * (2 + 2)
+    assert spec.manifest()["variants"] == 32
+    adjustment = [v["defaults.policy.adjustment"] for v in variants]
+    assert 0.1 <= min(adjustment) and max(adjustment) <= 0.6
 
 
 def test_a_variant_seed_depends_on_the_sweep_seed_and_index_only() -> None:
@@ -264,3 +328,75 @@ def test_dask_tables_equal_the_process_pools(write_toml, tmp_path) -> None:
 def test_a_scheduler_needs_the_dask_executor(write_toml, tmp_path) -> None:
     with pytest.raises(OptionError, match="only the dask executor"):
         sweep(lhs(write_toml), out=tmp_path / "out", scheduler="tcp://127.0.0.1:8786")
+
+
+# --- the folder's record of the design -----------------------------------------------------------
+
+
+def test_the_manifest_records_the_design_and_reads_back(write_toml, tmp_path) -> None:
+    path = write_toml(LHS.format(samples=2, draws=300).replace(
+        "range = [0.005, 0.025]", "distribution = { name = \"normal\", mean = 0.015, sd = 0.005 }"),
+        "sweep.toml")
+    spec = SweepSpec.from_file(path)
+    sweep(spec, out=tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / MANIFEST).read_text())
+    assert manifest["digest"] == spec.digest
+    assert {k: manifest[k] for k in ("format", "base", "design", "samples", "variants", "seed",
+                                     "draws")} == {
+        "format": 1, "base": "baseline", "design": "lhs", "samples": 2, "variants": 2, "seed": 9,
+        "draws": 300}
+    assert manifest["parameters"] == [
+        {"key": "defaults.policy.adjustment", "range": [0.1, 0.6]},
+        {"key": "defaults.growth.mean",
+         "distribution": {"name": "normal", "mean": 0.015, "sd": 0.005}}]
+    # The report needs only the folder: the sweep file may have moved.
+    path.unlink()
+    record = SweepRecord.from_folder(tmp_path / "out")
+    assert record.parameters == spec.parameters
+    assert (record.design, record.samples, record.draws, record.base) == ("lhs", 2, 300,
+                                                                          "baseline")
+
+
+@pytest.mark.parametrize(("manifest", "key", "problem"), [
+    ({"sweep": "old.toml", "digest": "abc"}, "format", "predates recorded designs"),
+    ({"format": 1, "design": "lsh"}, "design", "must be one of grid, lhs, sobol"),
+    ({"format": 1, "design": "sobol", "base": "baseline", "samples": 8, "seed": 0, "draws": 10,
+      "variants": 8, "parameters": [{"key": "goal.year", "range": [1, 2]}]}, "variants",
+     "does not match a sobol design"),
+    ({"format": 1, "design": "lhs", "base": "baseline", "samples": 8, "seed": 0, "draws": 10,
+      "variants": 8, "parameters": [{"key": "goal.year", "range": [2, 1]}]},
+     "parameters.0.range", "low must be below high"),
+])
+def test_an_old_or_malformed_manifest_is_a_results_error(tmp_path, manifest, key,
+                                                         problem) -> None:
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ResultsError) as err:
+        SweepRecord.from_folder(tmp_path)
+    assert (err.value.file, err.value.key) == (str(tmp_path / MANIFEST), key)
+    assert problem in err.value.problem
+
+
+def test_a_folder_without_a_manifest_is_a_results_error(tmp_path) -> None:
+    with pytest.raises(ResultsError, match=r"manifest\.json: missing: not a sweep folder"):
+        SweepRecord.from_folder(tmp_path)
+
+
+def test_an_aid_scenario_adds_the_chance_ukraines_needs_are_met(write_toml, tmp_path) -> None:
+    path = write_toml("""
+[sweep]
+base = "udcg-2026"
+design = "grid"
+draws = 300
+[[sweep.parameters]]
+key = "aid.donors.UDCG.reliability"
+values = [0.5, 0.95]
+[[sweep.parameters]]
+key = "aid.needs.2026"
+values = [30e9]           # the 60e9 need is never delivered in 2026 under these pledges
+""", "aid.toml")
+    table = sweep(path, out=tmp_path / "out")
+    assert {"ukraine_needs_met_2026", "ukraine_needs_met_2026_lo",
+            "ukraine_needs_met_2026_hi"} <= set(table.columns)
+    # More of the Contact Group's pledges honoured, more often the 2026 need is delivered.
+    low, high = table["ukraine_needs_met_2026"]
+    assert low < high

@@ -1,0 +1,156 @@
+"""Sweep reports: built from small real sweeps, valid embedded PNGs, clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import sweep
+from sim.errors import OptionError, ResultsError
+from sim.sweep import MANIFEST
+from sim.sweep_briefing import sweep_page, write_sweep_report
+
+SWEEP = """
+[sweep]
+base = "baseline"
+design = "{design}"
+samples = {samples}
+seed = 3
+draws = 300
+
+[[sweep.parameters]]
+key = "defaults.policy.adjustment"
+range = [0.02, 0.3]
+
+[[sweep.parameters]]
+key = "defaults.related.adjustment"
+range = [0.1, 0.6]
+"""
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def sobol_sweep(tmp_path_factory) -> Path:
+    """A tiny real Sobol sweep: 2 parameters, 8 samples (32 variants), 300 draws each."""
+    folder = tmp_path_factory.mktemp("sobol")
+    (folder / "sweep.toml").write_text(SWEEP.format(design="sobol", samples=8))
+    sweep(folder / "sweep.toml", out=folder / "out")
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def lhs_sweep(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("lhs")
+    (folder / "sweep.toml").write_text(SWEEP.format(design="lhs", samples=12))
+    sweep(folder / "sweep.toml", out=folder / "out")
+    return folder / "out"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk, which must come first."""
+    assert data[:8] == PNG_SIGNATURE
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert (length, kind) == (13, b"IHDR")
+    return struct.unpack(">II", data[16:24])
+
+
+def assert_valid_report(written: list[Path], out: Path) -> str:
+    """Check the files of a report; return its HTML."""
+    assert written[:2] == [out / "report.html", out / "report.md"]
+    for png in written[2:]:
+        width, height = png_size(png.read_bytes())
+        assert 600 <= width <= 2400 and 300 <= height <= 2400, (png.name, width, height)
+    html = (out / "report.html").read_text()
+    sources = re.findall(r'src="([^"]*)"', html)
+    assert len(sources) == len(written) - 2
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "href=" not in html
+    markdown = (out / "report.md").read_text()
+    for png in written[2:]:
+        assert f"]({png.name})" in markdown
+    return html
+
+
+def test_a_sobol_sweep_report_has_indices_a_box_and_scatter(sobol_sweep, tmp_path) -> None:
+    written = write_sweep_report(sobol_sweep, tmp_path / "report")
+    assert [p.name for p in written[2:]] == ["sobol-indices.png", "prim-box.png",
+                                            "scatter-alliance_meets_goal.png"]
+    assert_valid_report(written, tmp_path / "report")
+    markdown = (tmp_path / "report" / "report.md").read_text()
+    assert "The assumption that matters most for P(alliance meets goal) is" in markdown
+    assert "Monte Carlo noise" in markdown
+    for metric in ("P(alliance meets goal)", "P(every ally meets the goal)",
+                   "P(alliance meets the core goal)"):
+        assert f"**Sobol indices of {metric}**" in markdown
+    assert re.search(r"falls below 0\.5 in \d+% of variants; where .+, it does so in \d+% of "
+                     r"variants \(density\), covering \d+% of all such variants \(coverage\)",
+                     markdown)
+
+
+def test_the_report_goes_beside_the_sweep_by_default(sobol_sweep) -> None:
+    written = write_sweep_report(sobol_sweep, metric="alliance_meets_core", threshold=0.7)
+    assert written[0] == sobol_sweep / "report.html"
+    assert (sobol_sweep / "scatter-alliance_meets_core.png").is_file()
+
+
+def test_an_lhs_sweep_report_says_sobol_indices_need_a_sobol_design(lhs_sweep,
+                                                                    tmp_path) -> None:
+    written = write_sweep_report(lhs_sweep, tmp_path)
+    assert [p.name for p in written[2:]] == ["prim-box.png", "scatter-alliance_meets_goal.png"]
+    html = assert_valid_report(written, tmp_path)
+    assert "Sobol indices need a sweep on Saltelli&#x27;s scheme: set design = " in html
+
+
+def test_a_sobol_sweep_with_a_missing_variant_reports_without_indices(sobol_sweep,
+                                                                      tmp_path) -> None:
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    (cut / MANIFEST).write_bytes((sobol_sweep / MANIFEST).read_bytes())
+    pd.read_parquet(sobol_sweep / "results.parquet").drop(index=5).to_csv(
+        cut / "results.csv", index=False)
+    page = sweep_page(cut)
+    text = " ".join(p for s in page.sections for p in s.paragraphs)
+    assert "No Sobol indices: the table lacks variants" in text
+    assert "1 variants have not run" in text
+
+
+def test_a_folder_that_is_not_a_sweep_is_a_results_error(sobol_sweep, tmp_path) -> None:
+    with pytest.raises(ResultsError, match=r"manifest\.json: missing: not a sweep folder"):
+        sweep_page(tmp_path)
+    (tmp_path / MANIFEST).write_bytes((sobol_sweep / MANIFEST).read_bytes())
+    with pytest.raises(ResultsError) as err:
+        sweep_page(tmp_path)
+    assert err.value.file == str(tmp_path / "results.parquet")
+    assert "missing" in err.value.problem
+    (tmp_path / "results.parquet").write_text("not parquet")
+    with pytest.raises(ResultsError, match="cannot be read"):
+        sweep_page(tmp_path)
+    (tmp_path / "results.parquet").unlink()
+    pd.read_parquet(sobol_sweep / "results.parquet").drop(columns="status").to_csv(
+        tmp_path / "results.csv", index=False)
+    with pytest.raises(ResultsError) as err:
+        sweep_page(tmp_path)
+    assert (err.value.file, err.value.key, err.value.problem) == (
+        str(tmp_path / "results.csv"), "status", "missing column")
+    with pytest.raises(ResultsError, match="no such folder"):
+        sweep_page(tmp_path / "nowhere")
+
+
+def test_an_old_manifest_is_a_results_error(sobol_sweep, tmp_path) -> None:
+    (tmp_path / MANIFEST).write_text(json.dumps({"sweep": "x.toml", "digest": "0"}))
+    with pytest.raises(ResultsError, match="predates recorded designs"):
+        sweep_page(tmp_path)
+
+
+def test_a_bad_metric_or_threshold_is_an_option_error(sobol_sweep) -> None:
+    with pytest.raises(OptionError, match=r"'alliance_meet_goal' is not in this sweep's table "
+                       r"\(did you mean 'alliance_meets_goal'\?\); it has all_allies_meet_goal"):
+        sweep_page(sobol_sweep, metric="alliance_meet_goal")
+    for threshold in (0, 1, 1.5, True):
+        with pytest.raises(OptionError, match="threshold: must be a probability"):
+            sweep_page(sobol_sweep, threshold=threshold)
