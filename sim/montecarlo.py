@@ -32,6 +32,7 @@ from .inputs import ModelInputs, sample_shocks, sample_threat
 from .results import Results
 from .scenario import Scenario
 from .tally import Tally
+from .workspace import Workspace
 
 #: Draws per seeding block. Part of the reproducibility contract: changing it changes results.
 DEFAULT_BLOCK_SIZE = 4096
@@ -62,18 +63,24 @@ def block_sizes(draws: int, block_size: int) -> list[int]:
 
 def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                     blocks: range, aid: AidModel | None = None, engine: str = "vector",
-                    aid_allies: tuple[str, ...] = ()) -> tuple[Tally, AidTally | None]:
-    """Simulate and tally the given blocks of a run of ``draws`` draws (and their aid)."""
+                    aid_allies: tuple[str, ...] = (), workspace: Workspace | None = None
+                    ) -> tuple[Tally, AidTally | None]:
+    """Simulate and tally the given blocks of a run of ``draws`` draws (and their aid).
+
+    Every block reuses the memory of ``workspace``, a new one if not given.
+    """
     sizes = block_sizes(draws, block_size)
+    workspace = Workspace() if workspace is None else workspace
     tally = Tally.empty(inputs)
     aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
     for block in blocks:
-        shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block])
+        shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block], workspace)
         if inputs.threat_enabled:
-            threat, jump = sample_threat(inputs, threat_generator(seed, block), sizes[block])
+            threat, jump = sample_threat(inputs, threat_generator(seed, block), sizes[block],
+                                         workspace)
             shocks = attrs.evolve(shocks, threat=threat, threat_jump=jump)
-        paths = simulate(inputs, shocks)
-        tally.add(inputs, paths)
+        paths = simulate(inputs, shocks, workspace)
+        tally.add(inputs, paths, workspace)
         if aid is not None:
             aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
             outcome = AID_ENGINES[engine](aid, aid_draws)
@@ -147,8 +154,11 @@ def _tallies(inputs: ModelInputs, seed: int, draws: int, block_size: int,
              aid: tuple[AidModel | None, str, tuple[str, ...]]
              ) -> Iterator[tuple[Tally, AidTally | None]]:
     if workers == 1:
+        # One workspace for all tasks: on one core they follow one another.
+        workspace = Workspace()
         for blocks in tasks:
-            yield simulate_blocks(inputs, seed, draws, block_size, blocks, *aid)
+            yield simulate_blocks(inputs, seed, draws, block_size, blocks, *aid,
+                                  workspace=workspace)
         return
     # forkserver: workers start from a clean process with the engine imported, not a fork of
     # whatever threads the caller runs.

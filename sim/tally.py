@@ -15,8 +15,9 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .engine import Paths, row_draws, scratch_array
+from .engine import Paths, row_draws
 from .inputs import ModelInputs
+from .workspace import Workspace
 
 SHARE_BIN = 0.01  # percentage points
 SHARE_BINS = 2000  # covers [0, 20) % of GDP
@@ -148,25 +149,28 @@ class Tally:
             if field.name != "draws":
                 getattr(self, field.name).__iadd__(getattr(other, field.name))
 
-    def add(self, inputs: ModelInputs, paths: Paths) -> None:
-        """Count one block of simulated paths."""
+    def add(self, inputs: ModelInputs, paths: Paths, workspace: Workspace | None = None) -> None:
+        """Count one block of simulated paths, with scratch memory from ``workspace`` if given."""
+        workspace = Workspace() if workspace is None else workspace
         core, related, gdp = paths.core_share, paths.related_share, paths.gdp_usd
         years, draws, allies = core.shape  # (years, draws, allies) each
         self.draws += draws
-        counter = _Counter(inputs, draws, allies, scratch=True)
-        alliance = scratch_array("alliance", (3, years, draws))  # GDP USD, core and total %
+        counter = _Counter(inputs, draws, allies, workspace)
+        # (3, years, draws): GDP USD, core and total % of GDP
+        alliance = workspace.array("tally.alliance", (3, years, draws))
         # Year by year, so that each year's (draws, allies) slices are counted while in cache.
         for t in range(years):
             if t == 0 and counter.base_year_is_data(inputs, core[0], related[0], gdp[0]):
                 # The same in every draw, as simulate makes it: count one draw, draws times.
-                self._add_year(inputs, 0, _Counter(inputs, 1, allies), core[0, :1],
-                               related[0, :1], gdp[0, :1], alliance[:, 0, :1], weight=draws)
+                one = _Counter(inputs, 1, allies, Workspace())
+                self._add_year(inputs, 0, one, core[0, :1], related[0, :1], gdp[0, :1],
+                               alliance[:, 0, :1], weight=draws)
                 alliance[:, 0, 1:] = alliance[:, 0, :1]
             else:
                 self._add_year(inputs, t, counter, core[t], related[t], gdp[t], alliance[:, t])
             counter.track_reached(t, core[t], inputs.goal_core)
         self.first_core += counter.first_reached(years)
-        self._add_alliance(inputs, alliance)
+        self._add_alliance(inputs, alliance, workspace)
 
     def _add_year(self, inputs: ModelInputs, t: int, counter: _Counter, core: np.ndarray,
                   related: np.ndarray, gdp: np.ndarray, alliance: np.ndarray,
@@ -215,13 +219,14 @@ class Tally:
         self.core_gap_hist += core_counts
         self.total_gap_hist += total_counts
 
-    def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray) -> None:
+    def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
+                      workspace: Workspace) -> None:
         """Count the alliance-wide events, from (3, years, draws) GDP and GDP-weighted shares."""
         gdp_sum, alliance_core, alliance_total = alliance
         years = len(alliance_core)
         shares = alliance[1:]  # (2, years, draws) core and total
-        index = scratch_array("alliance_index", shares.shape, np.intp)
-        _share_bins(shares, scratch_array("alliance_scaled", shares.shape), out=index)
+        index = workspace.array("tally.alliance_index", shares.shape, np.intp)
+        _share_bins(shares, workspace.array("tally.alliance_scaled", shares.shape), out=index)
         index += (np.arange(2 * years) * SHARE_BINS).reshape(2, years, 1)
         counts = np.bincount(index.ravel(), minlength=2 * years * SHARE_BINS)
         counts = counts.reshape(2, years, SHARE_BINS)
@@ -261,10 +266,10 @@ class _Counter:
     NumPy's inner loops run over whole rows (see :data:`sim.engine.ROW_DRAWS`).
     """
 
-    def __init__(self, inputs: ModelInputs, draws: int, allies: int, *,
-                 scratch: bool = False) -> None:
-        """Buffers for ``draws`` draws: this thread's scratch arrays if ``scratch``, else new."""
-        self.per_row, self.allies, self.scratch = row_draws(draws), allies, scratch
+    def __init__(self, inputs: ModelInputs, draws: int, allies: int,
+                 workspace: Workspace) -> None:
+        """Buffers for ``draws`` draws, from ``workspace``."""
+        self.per_row, self.allies, self.workspace = row_draws(draws), allies, workspace
         self.view = (draws // self.per_row, self.per_row * allies)
         self.shares = self.array("shares", (2, draws, allies))  # core, total; then scaled
         self.bins = self.array("bins", (2, draws, allies), np.int32)  # of either histograms
@@ -277,8 +282,8 @@ class _Counter:
         self.gap_offsets = self.tiled(np.arange(allies) * GAP_BINS).astype(np.int32)
 
     def array(self, name: str, shape: tuple[int, ...], dtype: type = float) -> np.ndarray:
-        """An uninitialised array: scratch ``name`` of this thread, or a new one."""
-        return scratch_array(name, shape, dtype) if self.scratch else np.empty(shape, dtype)
+        """The workspace's uninitialised array ``name``."""
+        return self.workspace.array(f"tally.{name}", shape, dtype)
 
     def tiled(self, vector: np.ndarray) -> np.ndarray:
         """A per-ally array (..., allies) repeated along its last axis for one row of draws."""
