@@ -169,7 +169,7 @@ class Tally:
             else:
                 self._add_year(inputs, t, counter, core[t], related[t], gdp[t], alliance[:, t])
             counter.track_reached(t, core[t], inputs.goal_core)
-        self.first_core += counter.first_reached(years)
+        counter.count_first_reached(years, into=self.first_core)
         self._add_alliance(inputs, alliance, workspace)
 
     def _add_year(self, inputs: ModelInputs, t: int, counter: _Counter, core: np.ndarray,
@@ -191,18 +191,14 @@ class Tally:
             self.credible += counter.per_ally(counter.mask)
         if t == inputs.goal_index:
             self._add_goal_year(inputs, counter, core, total, gdp)
-        core_counts, total_counts = counter.share_counts(core)  # (allies, SHARE_BINS) each
-        if weight != 1:
-            core_counts *= weight
-            total_counts *= weight
-        self.core_hist[t] += core_counts
-        self.total_hist[t] += total_counts
+        counter.count_shares(core, into=(self.core_hist[t], self.total_hist[t]), weight=weight)
 
     def _add_goal_year(self, inputs: ModelInputs, counter: _Counter, core: np.ndarray,
                        total: np.ndarray, gdp: np.ndarray) -> None:
         """Count the allies' goal-year events: goals met, and USD shortfalls."""
-        meets_core = np.greater_equal(core, inputs.goal_core)  # (draws, allies)
-        meets_goal = np.greater_equal(total, inputs.goal_total)  # (draws, allies)
+        meets_core, meets_goal = counter.array("meets", (2, *core.shape), bool)  # (draws, allies)
+        np.greater_equal(core, inputs.goal_core, out=meets_core)
+        np.greater_equal(total, inputs.goal_total, out=meets_goal)
         meets_goal &= meets_core
         self.meet_core += counter.per_ally(meets_core)
         self.meet_goal += counter.per_ally(meets_goal)
@@ -215,9 +211,7 @@ class Tally:
             np.subtract(goal, share, out=gap)
             gap /= 100.0
             gap *= gdp
-        core_counts, total_counts = counter.gap_counts(gaps)  # (allies, GAP_BINS) each
-        self.core_gap_hist += core_counts
-        self.total_gap_hist += total_counts
+        counter.count_gaps(gaps, into=(self.core_gap_hist, self.total_gap_hist))
 
     def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
                       workspace: Workspace) -> None:
@@ -227,11 +221,9 @@ class Tally:
         shares = alliance[1:]  # (2, years, draws) core and total
         index = workspace.array("tally.alliance_index", shares.shape, np.intp)
         _share_bins(shares, workspace.array("tally.alliance_scaled", shares.shape), out=index)
-        index += (np.arange(2 * years) * SHARE_BINS).reshape(2, years, 1)
-        counts = np.bincount(index.ravel(), minlength=2 * years * SHARE_BINS)
-        counts = counts.reshape(2, years, SHARE_BINS)
-        self.alliance_core_hist += counts[0]
-        self.alliance_total_hist += counts[1]
+        index += (np.arange(years) * SHARE_BINS)[:, None]
+        _count(index[0], into=self.alliance_core_hist)
+        _count(index[1], into=self.alliance_total_hist)
 
         goal, review = inputs.goal_index, inputs.review_index
         meets_core = alliance_core[goal] >= inputs.goal_core
@@ -310,29 +302,29 @@ class _Counter:
         by_row = self.rows(mask).view(np.uint8).sum(axis=0, dtype=np.intp)  # (row,)
         return by_row.reshape(self.per_row, self.allies).sum(axis=0)
 
-    def _counts(self, offsets: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each ally's histogram of ``bins[0]`` and of ``bins[1]``, (allies, n_bins) each.
-
-        ``offsets`` (row,) puts each ally's bins apart. One bincount per half keeps its own
-        arrays (an intp copy of the input, the counts) small.
-        """
+    def _count(self, offsets: np.ndarray, into: tuple[np.ndarray, np.ndarray],
+               weight: int = 1) -> None:
+        """Add ``weight`` for each of ``bins[0]`` and ``bins[1]`` to the histograms ``into``,
+        (allies, bins) each; ``offsets`` (row,) puts each ally's bins apart."""
         rows = self.rows(self.bins)
         np.add(rows, offsets, out=rows)
-        first, second = (np.bincount(bins.ravel(), minlength=self.allies * n_bins)
-                         for bins in self.bins)
-        return first.reshape(self.allies, n_bins), second.reshape(self.allies, n_bins)
+        for bins, hist in zip(self.bins, into, strict=True):
+            _count(bins, into=hist, weight=weight)
 
-    def share_counts(self, core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Histograms of ``core`` and of the total in ``shares[1]``, (allies, SHARE_BINS) each."""
+    def count_shares(self, core: np.ndarray, into: tuple[np.ndarray, np.ndarray],
+                     weight: int = 1) -> None:
+        """Count ``core`` and the total in ``shares[1]`` into ``into``, (allies, SHARE_BINS)
+        histograms, ``weight`` times each."""
         np.multiply(core, _BINS_PER_POINT, out=self.shares[0])
         self.shares[1] *= _BINS_PER_POINT
         _scaled_share_bins(self.shares, out=self.bins)
-        return self._counts(self.share_offsets, SHARE_BINS)
+        self._count(self.share_offsets, into, weight)
 
-    def gap_counts(self, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Histograms of (2, draws, allies) USD shortfalls, overwritten: (allies, GAP_BINS) each."""
+    def count_gaps(self, gaps: np.ndarray, into: tuple[np.ndarray, np.ndarray]) -> None:
+        """Count (2, draws, allies) USD shortfalls, overwritten, into (allies, GAP_BINS)
+        histograms ``into``."""
         _gap_bins(gaps, self.array("positive", gaps.shape, bool), out=self.bins)
-        return self._counts(self.gap_offsets, GAP_BINS)
+        self._count(self.gap_offsets, into)
 
     def track_reached(self, t: int, core: np.ndarray, goal: float) -> None:
         """Note where the core share of year ``t`` (draws, allies) reaches ``goal``."""
@@ -344,9 +336,24 @@ class _Counter:
             self.ever |= self.mask
             self.years_reached += self.ever
 
-    def first_reached(self, years: int) -> np.ndarray:
-        """Counts of the first year the goal was reached, (allies, years + 1); last: never."""
-        # Once reached, a draw counts in every later year: years reached = years - first year.
-        index = np.add(self.years_reached, np.arange(self.allies) * (years + 1), dtype=np.intp)
-        counts = np.bincount(index.ravel(), minlength=self.allies * (years + 1))
-        return counts.reshape(self.allies, years + 1)[:, ::-1]
+    def count_first_reached(self, years: int, into: np.ndarray) -> None:
+        """Count the first year the goal was reached into ``into``, (allies, years + 1);
+        last column: never."""
+        # Once reached, a draw counts in every later year: years reached = years - first year,
+        # which is the column; never reached, none, the last one.
+        column = self.array("first_column", self.years_reached.shape, np.intp)
+        np.subtract(years, self.years_reached, out=column)
+        rows = self.rows(column)
+        rows += self.tiled(np.arange(self.allies) * (years + 1))
+        _count(column, into=into)
+
+
+def _count(index: np.ndarray, *, into: np.ndarray, weight: int = 1) -> None:
+    """Add ``weight`` to the contiguous histogram ``into`` (any shape) at each flat ``index``.
+
+    In place with ``np.add.at`` rather than ``np.bincount``, which costs about the same but
+    returns fresh counts every call: the several hundred kB of them a year and a block (and
+    an intp copy of the index), freed at once, set the C allocator handing memory back to the
+    system and faulting it in again, on a fresh worker process for every call.
+    """
+    np.add.at(into.reshape(-1, copy=False), index.reshape(-1), weight)
