@@ -31,7 +31,7 @@ from .errors import OptionError
 from .inputs import ModelInputs, sample_shocks, sample_threat
 from .results import Results
 from .scenario import Scenario
-from .tally import Tally
+from .tally import PackedTally, Tally
 from .workspace import Workspace
 
 #: Draws per seeding block. Part of the reproducibility contract: changing it changes results.
@@ -171,17 +171,25 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     context.set_forkserver_preload(["sim.montecarlo"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two tasks per worker in flight: memory stays flat however many tasks there are.
-        pending: list[Future[tuple[Tally, AidTally | None]]] = []
+        pending: list[Future[tuple[PackedTally, AidTally | None]]] = []
         for blocks in tasks:
-            pending.append(pool.submit(simulate_blocks, inputs, seed, draws, block_size, blocks,
-                                       *aid))
+            pending.append(pool.submit(_pool_task, inputs, seed, draws, block_size, blocks, aid))
             if len(pending) >= 2 * workers:
                 yield _merge(pending.pop(0).result(), into)
         for future in pending:
             yield _merge(future.result(), into)
 
 
-def _merge(part: tuple[Tally, AidTally | None], into: tuple[Tally, AidTally | None]) -> int:
+def _pool_task(inputs: ModelInputs, seed: int, draws: int, block_size: int, blocks: range,
+               aid: tuple[AidModel | None, str, tuple[str, ...]]
+               ) -> tuple[PackedTally, AidTally | None]:
+    """A pool task: simulate and tally its blocks, and pack the tally to ship it back."""
+    tally, aid_tally = simulate_blocks(inputs, seed, draws, block_size, blocks, *aid)
+    return tally.pack(), aid_tally
+
+
+def _merge(part: tuple[PackedTally, AidTally | None],
+           into: tuple[Tally, AidTally | None]) -> int:
     """Add a task's tallies to the run's; return the task's draws."""
     (tally, aid_tally), (part_tally, part_aid) = into, part
     tally.merge(part_tally)
