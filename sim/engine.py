@@ -18,18 +18,20 @@ The engine is pure: shocks in, paths out, no randomness of its own.
 Its speed matters (a run costs little more than drawing its random numbers), but its results are
 part of the reproducibility contract: the same seed gives the same bits. So every floating-point
 operation is done as written above, in that order, one NumPy operation at a time; the speed
-comes only from doing without copies, temporaries, fresh memory and per-call overhead.
+comes only from doing without copies, temporaries, fresh memory and per-call overhead. Its
+memory, the paths included, comes from a :class:`~sim.workspace.Workspace` when the caller lends
+one, so that block after block reuses it.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 
 import attrs
 import numpy as np
 
 from .inputs import ModelInputs, Shocks
+from .workspace import Workspace
 
 #: Draws per row of the 2-D views the loops work on (or the largest divisor of the block's
 #: draws below it). A (draws, allies) slice broadcast against a per-ally vector makes NumPy
@@ -43,27 +45,9 @@ ROW_DRAWS = 256
 #: small. A multiple of ROW_DRAWS.
 CHUNK_DRAWS = 2048
 
-#: Each thread's scratch arrays, for the engine and the tally, kept from one block to the next
-#: (a few MB for blocks of 4096 draws). Fresh scratch for every block costs more than it seems:
-#: on top of a block's ~60 MB of shocks and paths it takes glibc past its threshold for handing
-#: freed memory back to the system, and then every block faults all of its memory back in, page
-#: by page, zeroed by the kernel.
-_scratch = threading.local()
-
-
 def row_draws(draws: int) -> int:
     """Draws per row of the 2-D views of a block of ``draws`` draws (divides ``draws``)."""
     return math.gcd(draws, ROW_DRAWS)
-
-
-def scratch_array(name: str, shape: tuple[int, ...], dtype: type = float) -> np.ndarray:
-    """This thread's scratch array ``name``: uninitialised, reused while of about that size."""
-    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
-    buffer = getattr(_scratch, name, None)
-    if buffer is None or not nbytes <= buffer.nbytes <= 2 * nbytes + 4096:
-        buffer = np.empty(nbytes, dtype=np.uint8)
-        setattr(_scratch, name, buffer)
-    return buffer[:nbytes].view(dtype).reshape(shape)
 
 
 @attrs.frozen(eq=False)
@@ -75,12 +59,15 @@ class Paths:
     gdp_usd: np.ndarray  # (years, draws, allies) current USD
 
 
-def simulate(inputs: ModelInputs, shocks: Shocks) -> Paths:
-    """Run the growth and spending recursions for one block of draws."""
+def simulate(inputs: ModelInputs, shocks: Shocks, workspace: Workspace | None = None) -> Paths:
+    """Run the growth and spending recursions for one block of draws.
+
+    With a ``workspace``, the paths live in it: they are valid until its next block.
+    """
+    workspace = Workspace() if workspace is None else workspace
     steps, draws, allies = shocks.growth.shape
-    # One allocation for the three paths. Its size also matters: once freed, it raises glibc's
-    # threshold for returning memory to the system to twice its own, above a block's churn.
-    core, related, gdp = np.empty((3, steps + 1, draws, allies))  # (years, draws, allies) each
+    paths = workspace.array("engine.paths", (3, steps + 1, draws, allies))
+    core, related, gdp = paths  # (years, draws, allies) each
     core[0] = inputs.core_base
     related[0] = inputs.related_base
     gdp[0] = inputs.gdp_base
@@ -88,17 +75,17 @@ def simulate(inputs: ModelInputs, shocks: Shocks) -> Paths:
     # The loops work on (years, rows, row) views, a row holding per_row draws of every ally.
     per_row = row_draws(draws)
     n_rows, row = draws // per_row, per_row * allies
-    terms = _Terms.of(inputs, per_row)
+    terms = _Terms.of(inputs, per_row, workspace)
     core_rows, related_rows, gdp_rows, growth_shocks, core_shocks, related_shocks = (
         array.reshape(len(array), n_rows, row)
         for array in (core, related, gdp, shocks.growth, shocks.core, shocks.related))
 
     # A chunk of draws at a time through all the years, to keep its arrays in cache.
     chunk_rows = max(1, min(CHUNK_DRAWS // per_row, n_rows))
-    growth_rows = scratch_array("growth", (chunk_rows, row))  # g[t-1] of the chunk
-    scratch_rows = scratch_array("scratch", (chunk_rows, row))
+    growth_rows = workspace.array("engine.growth", (chunk_rows, row))  # g[t-1], the chunk's
+    scratch_rows = workspace.array("engine.scratch", (chunk_rows, row))
     threat = None if shocks.threat is None else _Threat.of(inputs, per_row, chunk_rows, row,
-                                                           shocks.threat_jump)
+                                                           shocks.threat_jump, workspace)
     for first in range(0, n_rows, chunk_rows):
         last = min(first + chunk_rows, n_rows)
         chunk = slice(first, last)
@@ -162,7 +149,7 @@ class _Adjustment:
 
 @attrs.frozen(eq=False)
 class _Terms:
-    """The model's per-ally parameters, each tiled to one row of ``per_row`` draws (scratch)."""
+    """The model's per-ally parameters, each tiled to one row of ``per_row`` draws."""
 
     mu: np.ndarray  # (row,) mean growth
     rho: np.ndarray  # (row,) persistence
@@ -173,9 +160,10 @@ class _Terms:
     related: _Adjustment
 
     @classmethod
-    def of(cls, inputs: ModelInputs, per_row: int) -> _Terms:
+    def of(cls, inputs: ModelInputs, per_row: int, workspace: Workspace) -> _Terms:
         def tiled(vector: np.ndarray, name: str) -> np.ndarray:
-            rows = scratch_array(name, (*vector.shape[:-1], per_row, vector.shape[-1]))
+            shape = (*vector.shape[:-1], per_row, vector.shape[-1])
+            rows = workspace.array(f"engine.{name}", shape)
             rows[...] = vector[..., None, :]
             return rows.reshape(*vector.shape[:-1], -1)
 
@@ -209,14 +197,15 @@ class _Threat:
     spread: np.ndarray  # (row,)
     jump_shocks: np.ndarray  # (steps, rows, row) standard normals v of each ally's jump
     allies: int
-    buffers: np.ndarray  # (3, chunk rows, row) for the chunk's count, new events and rise
+    buffers: np.ndarray  # (4, chunk rows, row): the chunk's count, new events, rise, uniforms
     count: np.ndarray = attrs.field(init=False)  # (rows, row) events so far
     new: np.ndarray = attrs.field(init=False)  # (rows, row) this year's events, 0 or 1
     rise: np.ndarray = attrs.field(init=False)  # (rows, row) adjustment * size * count
+    uniform: np.ndarray = attrs.field(init=False)  # (rows, row) each draw's number, per ally
 
     @classmethod
     def of(cls, inputs: ModelInputs, per_row: int, chunk_rows: int, row: int,
-           jump_shocks: np.ndarray) -> _Threat:
+           jump_shocks: np.ndarray, workspace: Workspace) -> _Threat:
         adjustment = inputs.core_adjustment
         return cls(
             rate=np.tile(inputs.threat_rate, per_row),
@@ -224,18 +213,19 @@ class _Threat:
             jump_size=np.tile(inputs.threat_size * (1.0 - adjustment), per_row),
             spread=np.tile(inputs.threat_spread, per_row),
             jump_shocks=jump_shocks.reshape(len(jump_shocks), -1, row),
-            allies=inputs.n_allies, buffers=np.empty((3, chunk_rows, row)),
+            allies=inputs.n_allies,
+            buffers=workspace.array("engine.threat", (4, chunk_rows, row)),
         )
 
     def start(self, rows: int) -> None:
         """Begin a chunk of ``rows`` rows with no events yet."""
-        self.count, self.new, self.rise = self.buffers[:, :rows]
+        self.count, self.new, self.rise, self.uniform = self.buffers[:, :rows]
         self.count[...] = 0.0
 
     def events(self, uniform: np.ndarray) -> np.ndarray:
         """Count the year's events (``uniform``: one number a draw); return the intent's rise."""
-        per_ally = np.repeat(uniform, self.allies).reshape(self.new.shape)
-        np.less(per_ally, self.rate, out=self.new, casting="unsafe")
+        np.copyto(self.uniform.reshape(-1, self.allies), uniform[:, None])
+        np.less(self.uniform, self.rate, out=self.new, casting="unsafe")
         self.count += self.new
         return np.multiply(self.count, self.pull, out=self.rise)
 

@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 
 from .scenario import Policy, Scenario
+from .workspace import Workspace
 
 
 @attrs.frozen(eq=False)
@@ -152,23 +153,41 @@ class Shocks:
         return self.common.shape[1]
 
 
-def sample_shocks(inputs: ModelInputs, rng: np.random.Generator, draws: int) -> Shocks:
-    """Draw one block's shocks; the order of the four calls is fixed for reproducibility."""
+def sample_shocks(inputs: ModelInputs, rng: np.random.Generator, draws: int,
+                  workspace: Workspace | None = None) -> Shocks:
+    """Draw one block's shocks; the order of the four calls is fixed for reproducibility.
+
+    With a ``workspace`` the shocks are drawn into its arrays (the same numbers: a generator
+    fills an array in order, given or new) and are valid until its next block.
+    """
     steps, allies = inputs.n_steps, inputs.n_allies
-    return Shocks(
-        common=rng.standard_normal((steps, draws)),
-        growth=rng.standard_normal((steps, draws, allies)),
-        core=rng.standard_normal((steps, draws, allies)),
-        related=rng.standard_normal((steps, draws, allies)),
-    )
+    if workspace is None:
+        return Shocks(
+            common=rng.standard_normal((steps, draws)),
+            growth=rng.standard_normal((steps, draws, allies)),
+            core=rng.standard_normal((steps, draws, allies)),
+            related=rng.standard_normal((steps, draws, allies)),
+        )
+    common = workspace.array("inputs.common", (steps, draws))
+    growth, core, related = workspace.array("inputs.shocks", (3, steps, draws, allies))
+    for out in (common, growth, core, related):
+        rng.standard_normal(out=out)
+    return Shocks(common=common, growth=growth, core=core, related=related)
 
 
-def sample_threat(inputs: ModelInputs, rng: np.random.Generator,
-                  draws: int) -> tuple[np.ndarray, np.ndarray]:
+def sample_threat(inputs: ModelInputs, rng: np.random.Generator, draws: int,
+                  workspace: Workspace | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One block's threat-event numbers: ``(threat, threat_jump)`` for :class:`Shocks`.
 
     Drawn from a generator of their own so that turning threat events on leaves every other
     shock of the block unchanged; the order of the two calls is fixed for reproducibility.
+    With a ``workspace``, drawn into its arrays as :func:`sample_shocks` does.
     """
     steps = inputs.n_steps
-    return rng.random((steps, draws)), rng.standard_normal((steps, draws, inputs.n_allies))
+    if workspace is None:
+        return rng.random((steps, draws)), rng.standard_normal((steps, draws, inputs.n_allies))
+    threat = workspace.array("inputs.threat", (steps, draws))
+    jump = workspace.array("inputs.threat_jump", (steps, draws, inputs.n_allies))
+    rng.random(out=threat)
+    rng.standard_normal(out=jump)
+    return threat, jump

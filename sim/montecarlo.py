@@ -31,7 +31,8 @@ from .errors import OptionError
 from .inputs import ModelInputs, sample_shocks, sample_threat
 from .results import Results
 from .scenario import Scenario
-from .tally import Tally
+from .tally import PackedTally, Tally
+from .workspace import Workspace
 
 #: Draws per seeding block. Part of the reproducibility contract: changing it changes results.
 DEFAULT_BLOCK_SIZE = 4096
@@ -62,18 +63,28 @@ def block_sizes(draws: int, block_size: int) -> list[int]:
 
 def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                     blocks: range, aid: AidModel | None = None, engine: str = "vector",
-                    aid_allies: tuple[str, ...] = ()) -> tuple[Tally, AidTally | None]:
-    """Simulate and tally the given blocks of a run of ``draws`` draws (and their aid)."""
+                    aid_allies: tuple[str, ...] = (), workspace: Workspace | None = None,
+                    into: tuple[Tally, AidTally | None] | None = None
+                    ) -> tuple[Tally, AidTally | None]:
+    """Simulate and tally the given blocks of a run of ``draws`` draws (and their aid).
+
+    Every block reuses the memory of ``workspace``, a new one if not given. The counts go into
+    the tallies ``into`` (its aid tally when ``aid`` is given), or into new ones; they are
+    returned.
+    """
     sizes = block_sizes(draws, block_size)
-    tally = Tally.empty(inputs)
-    aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
+    workspace = Workspace() if workspace is None else workspace
+    if into is None:
+        into = Tally.empty(inputs), None if aid is None else AidTally.empty(aid, aid_allies)
+    tally, aid_tally = into
     for block in blocks:
-        shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block])
+        shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block], workspace)
         if inputs.threat_enabled:
-            threat, jump = sample_threat(inputs, threat_generator(seed, block), sizes[block])
+            threat, jump = sample_threat(inputs, threat_generator(seed, block), sizes[block],
+                                         workspace)
             shocks = attrs.evolve(shocks, threat=threat, threat_jump=jump)
-        paths = simulate(inputs, shocks)
-        tally.add(inputs, paths)
+        paths = simulate(inputs, shocks, workspace)
+        tally.add(inputs, paths, workspace)
         if aid is not None:
             aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
             outcome = AID_ENGINES[engine](aid, aid_draws)
@@ -132,23 +143,27 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
     aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
     with tqdm(total=draws, unit="draw", disable=None if progress else True, leave=False,
               desc=scenario.name) as bar:
-        for part, aid_part in _tallies(inputs, int(seed), draws, block_size, tasks, workers,
-                                       (aid, engine, aid_allies)):
-            tally.merge(part)
-            if aid_tally is not None:
-                aid_tally.merge(aid_part)
-            bar.update(part.draws)
+        for counted in _count(inputs, int(seed), draws, block_size, tasks, workers,
+                              (aid, engine, aid_allies), (tally, aid_tally)):
+            bar.update(counted)
     return Results(scenario=scenario, inputs=inputs, tally=tally, seed=int(seed),
                    block_size=block_size, aid_tally=aid_tally, aid_allies=aid_allies)
 
 
-def _tallies(inputs: ModelInputs, seed: int, draws: int, block_size: int,
-             tasks: list[range], workers: int,
-             aid: tuple[AidModel | None, str, tuple[str, ...]]
-             ) -> Iterator[tuple[Tally, AidTally | None]]:
+def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
+           tasks: list[range], workers: int,
+           aid: tuple[AidModel | None, str, tuple[str, ...]],
+           into: tuple[Tally, AidTally | None]) -> Iterator[int]:
+    """Count the tasks' blocks into the tallies ``into``; yield each task's draws once counted."""
+    sizes = block_sizes(draws, block_size)
     if workers == 1:
+        # One workspace and the run's own tallies for all tasks: on one core they follow one
+        # another, and a tally per block would cost ~10 MB to zero and to merge every block.
+        workspace = Workspace()
         for blocks in tasks:
-            yield simulate_blocks(inputs, seed, draws, block_size, blocks, *aid)
+            simulate_blocks(inputs, seed, draws, block_size, blocks, *aid, workspace=workspace,
+                            into=into)
+            yield sum(sizes[block] for block in blocks)
         return
     # forkserver: workers start from a clean process with the engine imported, not a fork of
     # whatever threads the caller runs.
@@ -156,11 +171,28 @@ def _tallies(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     context.set_forkserver_preload(["sim.montecarlo"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two tasks per worker in flight: memory stays flat however many tasks there are.
-        pending: list[Future[tuple[Tally, AidTally | None]]] = []
+        pending: list[Future[tuple[PackedTally, AidTally | None]]] = []
         for blocks in tasks:
-            pending.append(pool.submit(simulate_blocks, inputs, seed, draws, block_size, blocks,
-                                       *aid))
+            pending.append(pool.submit(_pool_task, inputs, seed, draws, block_size, blocks, aid))
             if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
+                yield _merge(pending.pop(0).result(), into)
         for future in pending:
-            yield future.result()
+            yield _merge(future.result(), into)
+
+
+def _pool_task(inputs: ModelInputs, seed: int, draws: int, block_size: int, blocks: range,
+               aid: tuple[AidModel | None, str, tuple[str, ...]]
+               ) -> tuple[PackedTally, AidTally | None]:
+    """A pool task: simulate and tally its blocks, and pack the tally to ship it back."""
+    tally, aid_tally = simulate_blocks(inputs, seed, draws, block_size, blocks, *aid)
+    return tally.pack(), aid_tally
+
+
+def _merge(part: tuple[PackedTally, AidTally | None],
+           into: tuple[Tally, AidTally | None]) -> int:
+    """Add a task's tallies to the run's; return the task's draws."""
+    (tally, aid_tally), (part_tally, part_aid) = into, part
+    tally.merge(part_tally)
+    if aid_tally is not None:
+        aid_tally.merge(part_aid)
+    return part_tally.draws

@@ -60,7 +60,10 @@ def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
     z2 = _Z95 * _Z95
     centre = (successes + z2 / 2) / (trials + z2)
     half = _Z95 * math.sqrt(successes * (trials - successes) / trials + z2 / 4) / (trials + z2)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # The interval holds the estimate exactly; rounding can leave a bound a hair short of it
+    # (29 successes in 29 trials gave an upper bound of 1 - 2**-53).
+    estimate = successes / trials
+    return max(0.0, min(centre - half, estimate)), min(1.0, max(centre + half, estimate))
 
 
 def histogram_quantiles(counts: np.ndarray, bounds: tuple[np.ndarray, np.ndarray],

@@ -15,8 +15,9 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .engine import Paths, row_draws, scratch_array
+from .engine import Paths, row_draws
 from .inputs import ModelInputs
+from .workspace import Workspace
 
 SHARE_BIN = 0.01  # percentage points
 SHARE_BINS = 2000  # covers [0, 20) % of GDP
@@ -141,32 +142,51 @@ class Tally:
             zeros[name] = np.zeros(shapes.get(name, ()), dtype=np.int64)
         return cls(draws=0, **zeros)
 
-    def merge(self, other: Tally) -> None:
+    def merge(self, other: Tally | PackedTally) -> None:
         """Add another tally's counts to this one (exact, order-independent)."""
         self.draws += other.draws
+        if isinstance(other, PackedTally):
+            for name, (index, counts) in other.counts.items():
+                # Each index once (non-zero entries), so the fancy += adds every count.
+                getattr(self, name).reshape(-1, copy=False)[index] += counts
+            return
         for field in attrs.fields(type(self)):
             if field.name != "draws":
                 getattr(self, field.name).__iadd__(getattr(other, field.name))
 
-    def add(self, inputs: ModelInputs, paths: Paths) -> None:
-        """Count one block of simulated paths."""
+    def pack(self) -> PackedTally:
+        """This tally's non-zero counts, compact for shipping between processes."""
+        dtype = np.int32 if self.draws <= np.iinfo(np.int32).max else np.int64
+        counts = {}
+        for field in attrs.fields(type(self)):
+            if field.name != "draws":
+                flat = getattr(self, field.name).reshape(-1)
+                index = np.flatnonzero(flat)
+                counts[field.name] = index.astype(np.int32), flat[index].astype(dtype)
+        return PackedTally(draws=self.draws, counts=counts)
+
+    def add(self, inputs: ModelInputs, paths: Paths, workspace: Workspace | None = None) -> None:
+        """Count one block of simulated paths, with scratch memory from ``workspace`` if given."""
+        workspace = Workspace() if workspace is None else workspace
         core, related, gdp = paths.core_share, paths.related_share, paths.gdp_usd
         years, draws, allies = core.shape  # (years, draws, allies) each
         self.draws += draws
-        counter = _Counter(inputs, draws, allies, scratch=True)
-        alliance = scratch_array("alliance", (3, years, draws))  # GDP USD, core and total %
+        counter = _Counter(inputs, draws, allies, workspace)
+        # (3, years, draws): GDP USD, core and total % of GDP
+        alliance = workspace.array("tally.alliance", (3, years, draws))
         # Year by year, so that each year's (draws, allies) slices are counted while in cache.
         for t in range(years):
             if t == 0 and counter.base_year_is_data(inputs, core[0], related[0], gdp[0]):
                 # The same in every draw, as simulate makes it: count one draw, draws times.
-                self._add_year(inputs, 0, _Counter(inputs, 1, allies), core[0, :1],
-                               related[0, :1], gdp[0, :1], alliance[:, 0, :1], weight=draws)
+                one = _Counter(inputs, 1, allies, Workspace())
+                self._add_year(inputs, 0, one, core[0, :1], related[0, :1], gdp[0, :1],
+                               alliance[:, 0, :1], weight=draws)
                 alliance[:, 0, 1:] = alliance[:, 0, :1]
             else:
                 self._add_year(inputs, t, counter, core[t], related[t], gdp[t], alliance[:, t])
             counter.track_reached(t, core[t], inputs.goal_core)
-        self.first_core += counter.first_reached(years)
-        self._add_alliance(inputs, alliance)
+        counter.count_first_reached(years, into=self.first_core)
+        self._add_alliance(inputs, alliance, workspace)
 
     def _add_year(self, inputs: ModelInputs, t: int, counter: _Counter, core: np.ndarray,
                   related: np.ndarray, gdp: np.ndarray, alliance: np.ndarray,
@@ -187,18 +207,14 @@ class Tally:
             self.credible += counter.per_ally(counter.mask)
         if t == inputs.goal_index:
             self._add_goal_year(inputs, counter, core, total, gdp)
-        core_counts, total_counts = counter.share_counts(core)  # (allies, SHARE_BINS) each
-        if weight != 1:
-            core_counts *= weight
-            total_counts *= weight
-        self.core_hist[t] += core_counts
-        self.total_hist[t] += total_counts
+        counter.count_shares(core, into=(self.core_hist[t], self.total_hist[t]), weight=weight)
 
     def _add_goal_year(self, inputs: ModelInputs, counter: _Counter, core: np.ndarray,
                        total: np.ndarray, gdp: np.ndarray) -> None:
         """Count the allies' goal-year events: goals met, and USD shortfalls."""
-        meets_core = np.greater_equal(core, inputs.goal_core)  # (draws, allies)
-        meets_goal = np.greater_equal(total, inputs.goal_total)  # (draws, allies)
+        meets_core, meets_goal = counter.array("meets", (2, *core.shape), bool)  # (draws, allies)
+        np.greater_equal(core, inputs.goal_core, out=meets_core)
+        np.greater_equal(total, inputs.goal_total, out=meets_goal)
         meets_goal &= meets_core
         self.meet_core += counter.per_ally(meets_core)
         self.meet_goal += counter.per_ally(meets_goal)
@@ -211,22 +227,19 @@ class Tally:
             np.subtract(goal, share, out=gap)
             gap /= 100.0
             gap *= gdp
-        core_counts, total_counts = counter.gap_counts(gaps)  # (allies, GAP_BINS) each
-        self.core_gap_hist += core_counts
-        self.total_gap_hist += total_counts
+        counter.count_gaps(gaps, into=(self.core_gap_hist, self.total_gap_hist))
 
-    def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray) -> None:
+    def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
+                      workspace: Workspace) -> None:
         """Count the alliance-wide events, from (3, years, draws) GDP and GDP-weighted shares."""
         gdp_sum, alliance_core, alliance_total = alliance
         years = len(alliance_core)
         shares = alliance[1:]  # (2, years, draws) core and total
-        index = scratch_array("alliance_index", shares.shape, np.intp)
-        _share_bins(shares, scratch_array("alliance_scaled", shares.shape), out=index)
-        index += (np.arange(2 * years) * SHARE_BINS).reshape(2, years, 1)
-        counts = np.bincount(index.ravel(), minlength=2 * years * SHARE_BINS)
-        counts = counts.reshape(2, years, SHARE_BINS)
-        self.alliance_core_hist += counts[0]
-        self.alliance_total_hist += counts[1]
+        index = workspace.array("tally.alliance_index", shares.shape, np.intp)
+        _share_bins(shares, workspace.array("tally.alliance_scaled", shares.shape), out=index)
+        index += (np.arange(years) * SHARE_BINS)[:, None]
+        _count(index[0], into=self.alliance_core_hist)
+        _count(index[1], into=self.alliance_total_hist)
 
         goal, review = inputs.goal_index, inputs.review_index
         meets_core = alliance_core[goal] >= inputs.goal_core
@@ -254,6 +267,19 @@ class Tally:
         self.alliance_total_gap_hist += counts[1]
 
 
+@attrs.frozen(eq=False)
+class PackedTally:
+    """A :class:`Tally`'s non-zero counts, for :meth:`Tally.merge` in another process.
+
+    A pool task's tally is ~10 MB of int64, three quarters of it zeros; packed, about 2.5 MB.
+    Unpickling and adding the dense arrays on the pool's parent, where tasks finish together at
+    the end of a run, took longer than packing them on the workers.
+    """
+
+    draws: int
+    counts: dict[str, tuple[np.ndarray, np.ndarray]]  # field: (flat index, count), int32 mostly
+
+
 class _Counter:
     """Scratch buffers and tiled constants for counting the (draws, allies) slices of a block.
 
@@ -261,10 +287,10 @@ class _Counter:
     NumPy's inner loops run over whole rows (see :data:`sim.engine.ROW_DRAWS`).
     """
 
-    def __init__(self, inputs: ModelInputs, draws: int, allies: int, *,
-                 scratch: bool = False) -> None:
-        """Buffers for ``draws`` draws: this thread's scratch arrays if ``scratch``, else new."""
-        self.per_row, self.allies, self.scratch = row_draws(draws), allies, scratch
+    def __init__(self, inputs: ModelInputs, draws: int, allies: int,
+                 workspace: Workspace) -> None:
+        """Buffers for ``draws`` draws, from ``workspace``."""
+        self.per_row, self.allies, self.workspace = row_draws(draws), allies, workspace
         self.view = (draws // self.per_row, self.per_row * allies)
         self.shares = self.array("shares", (2, draws, allies))  # core, total; then scaled
         self.bins = self.array("bins", (2, draws, allies), np.int32)  # of either histograms
@@ -277,8 +303,8 @@ class _Counter:
         self.gap_offsets = self.tiled(np.arange(allies) * GAP_BINS).astype(np.int32)
 
     def array(self, name: str, shape: tuple[int, ...], dtype: type = float) -> np.ndarray:
-        """An uninitialised array: scratch ``name`` of this thread, or a new one."""
-        return scratch_array(name, shape, dtype) if self.scratch else np.empty(shape, dtype)
+        """The workspace's uninitialised array ``name``."""
+        return self.workspace.array(f"tally.{name}", shape, dtype)
 
     def tiled(self, vector: np.ndarray) -> np.ndarray:
         """A per-ally array (..., allies) repeated along its last axis for one row of draws."""
@@ -305,29 +331,29 @@ class _Counter:
         by_row = self.rows(mask).view(np.uint8).sum(axis=0, dtype=np.intp)  # (row,)
         return by_row.reshape(self.per_row, self.allies).sum(axis=0)
 
-    def _counts(self, offsets: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each ally's histogram of ``bins[0]`` and of ``bins[1]``, (allies, n_bins) each.
-
-        ``offsets`` (row,) puts each ally's bins apart. One bincount per half keeps its own
-        arrays (an intp copy of the input, the counts) small.
-        """
+    def _count(self, offsets: np.ndarray, into: tuple[np.ndarray, np.ndarray],
+               weight: int = 1) -> None:
+        """Add ``weight`` for each of ``bins[0]`` and ``bins[1]`` to the histograms ``into``,
+        (allies, bins) each; ``offsets`` (row,) puts each ally's bins apart."""
         rows = self.rows(self.bins)
         np.add(rows, offsets, out=rows)
-        first, second = (np.bincount(bins.ravel(), minlength=self.allies * n_bins)
-                         for bins in self.bins)
-        return first.reshape(self.allies, n_bins), second.reshape(self.allies, n_bins)
+        for bins, hist in zip(self.bins, into, strict=True):
+            _count(bins, into=hist, weight=weight)
 
-    def share_counts(self, core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Histograms of ``core`` and of the total in ``shares[1]``, (allies, SHARE_BINS) each."""
+    def count_shares(self, core: np.ndarray, into: tuple[np.ndarray, np.ndarray],
+                     weight: int = 1) -> None:
+        """Count ``core`` and the total in ``shares[1]`` into ``into``, (allies, SHARE_BINS)
+        histograms, ``weight`` times each."""
         np.multiply(core, _BINS_PER_POINT, out=self.shares[0])
         self.shares[1] *= _BINS_PER_POINT
         _scaled_share_bins(self.shares, out=self.bins)
-        return self._counts(self.share_offsets, SHARE_BINS)
+        self._count(self.share_offsets, into, weight)
 
-    def gap_counts(self, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Histograms of (2, draws, allies) USD shortfalls, overwritten: (allies, GAP_BINS) each."""
+    def count_gaps(self, gaps: np.ndarray, into: tuple[np.ndarray, np.ndarray]) -> None:
+        """Count (2, draws, allies) USD shortfalls, overwritten, into (allies, GAP_BINS)
+        histograms ``into``."""
         _gap_bins(gaps, self.array("positive", gaps.shape, bool), out=self.bins)
-        return self._counts(self.gap_offsets, GAP_BINS)
+        self._count(self.gap_offsets, into)
 
     def track_reached(self, t: int, core: np.ndarray, goal: float) -> None:
         """Note where the core share of year ``t`` (draws, allies) reaches ``goal``."""
@@ -339,9 +365,24 @@ class _Counter:
             self.ever |= self.mask
             self.years_reached += self.ever
 
-    def first_reached(self, years: int) -> np.ndarray:
-        """Counts of the first year the goal was reached, (allies, years + 1); last: never."""
-        # Once reached, a draw counts in every later year: years reached = years - first year.
-        index = np.add(self.years_reached, np.arange(self.allies) * (years + 1), dtype=np.intp)
-        counts = np.bincount(index.ravel(), minlength=self.allies * (years + 1))
-        return counts.reshape(self.allies, years + 1)[:, ::-1]
+    def count_first_reached(self, years: int, into: np.ndarray) -> None:
+        """Count the first year the goal was reached into ``into``, (allies, years + 1);
+        last column: never."""
+        # Once reached, a draw counts in every later year: years reached = years - first year,
+        # which is the column; never reached, none, the last one.
+        column = self.array("first_column", self.years_reached.shape, np.intp)
+        np.subtract(years, self.years_reached, out=column)
+        rows = self.rows(column)
+        rows += self.tiled(np.arange(self.allies) * (years + 1))
+        _count(column, into=into)
+
+
+def _count(index: np.ndarray, *, into: np.ndarray, weight: int = 1) -> None:
+    """Add ``weight`` to the contiguous histogram ``into`` (any shape) at each flat ``index``.
+
+    In place with ``np.add.at`` rather than ``np.bincount``, which costs about the same but
+    returns fresh counts every call: the several hundred kB of them a year and a block (and
+    an intp copy of the index), freed at once, set the C allocator handing memory back to the
+    system and faulting it in again, on a fresh worker process for every call.
+    """
+    np.add.at(into.reshape(-1, copy=False), index.reshape(-1), weight)

@@ -55,6 +55,17 @@ def test_two_workers_give_bit_identical_results():
     assert one.draws == two.draws == 9_000
 
 
+def test_a_packed_tally_merges_to_the_same_counts(analytic):
+    part = sim.run(analytic, draws=3_000, seed=4, block_size=512).tally
+    twice_dense, twice_packed = (Tally.empty(sim.run(analytic, draws=1).inputs) for _ in "ab")
+    for _ in range(2):
+        twice_dense.merge(part)
+        twice_packed.merge(part.pack())
+    _assert_same_tally(twice_dense, twice_packed)
+    assert twice_packed.draws == 6_000
+    assert int(twice_packed.core_hist[-1].sum()) == 6_000 * part.core_hist.shape[1]
+
+
 def test_different_seeds_differ(analytic):
     a = sim.run(analytic, draws=2_000, seed=1)
     b = sim.run(analytic, draws=2_000, seed=2)
