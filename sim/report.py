@@ -1,4 +1,8 @@
-"""Reports of a run: the printed table, ``summary.json`` and ``allies.csv``.
+"""Reports of a run: the printed table, ``summary.json``, ``allies.csv`` and the plot tables.
+
+``bands.csv`` (and ``aid.csv`` when the scenario has aid) hold the per-year quantile bands the
+briefing page (:mod:`sim.briefing`) plots, so a report is drawn from the run folder alone and never
+reruns the simulation.
 
 Files are written whole or not at all: each goes to a temporary file beside its target and is
 renamed over it, so an interrupted run never leaves a half-written file or destroys an old one.
@@ -14,6 +18,9 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from . import __version__
 from .data import ALLIES, NOT_ASSESSED, AllyBase
@@ -39,8 +46,18 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: Quantiles of the plot tables: the 50% and 90% bands around the median.
+BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+BANDS_NAME, AID_NAME = "bands.csv", "aid.csv"
+
+
+def quantile_label(q: float) -> str:
+    """A quantile's column name: 0.05 → ``p05``."""
+    return f"p{round(q * 100):02d}"
+
+
 def _bands(values: dict[float, float]) -> dict[str, float]:
-    return {f"p{round(q * 100):02d}": float(values[q]) for q in QUANTILES}
+    return {quantile_label(q): float(values[q]) for q in QUANTILES}
 
 
 def summary(results: Results) -> dict[str, Any]:
@@ -127,6 +144,18 @@ def summary(results: Results) -> dict[str, Any]:
     }
 
 
+def needs_quantile(results: Results, q: float) -> np.ndarray:
+    """Quantile ``q`` of Ukraine's need in each needs year, USD. Shape (years,).
+
+    A need without uncertainty is its stated value, not read back from its 1%-wide histogram bin
+    (which would report a fixed $60bn need as $59.6bn).
+    """
+    model = results.scenario.aid
+    binned = results.aid_tally.needs_quantile(q)  # (years,)
+    return np.array([n.mean_usd if n.sd_usd == 0 else binned[y]
+                     for y, n in enumerate(model.needs)])
+
+
 def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
     """``probabilities.ukraine_needs_met`` and the ``aid`` block of ``summary.json``."""
     tally, model = results.aid_tally, results.scenario.aid
@@ -134,7 +163,7 @@ def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
     years = {}
     for y, year in enumerate(model.years):
         years[str(year)] = {
-            "needs_usd": _bands({q: float(tally.needs_quantile(q)[y]) for q in QUANTILES}),
+            "needs_usd": _bands({q: float(needs_quantile(results, q)[y]) for q in QUANTILES}),
             "delivered_usd": _bands({q: float(tally.delivered_quantile(q)[y])
                                      for q in QUANTILES}),
             "delivered_over_needs": _bands({q: float(tally.ratio_quantile(q)[y])
@@ -184,17 +213,64 @@ def allies_csv(results: Results) -> str:
     return buffer.getvalue()
 
 
+def bands_frame(results: Results) -> pd.DataFrame:
+    """``bands.csv``: quantiles of the core and total share (% of GDP) per ally and year.
+
+    Long and tidy: columns ``entity`` (ISO3 or ``alliance``), ``measure`` (``core``, ``total``),
+    ``year``, then ``p05 p25 p50 p75 p95``; one row per entity, measure and year, base year to
+    horizon, allies in code order and the alliance (the USD-weighted aggregate) last.
+    """
+    entities, measures, years = [*results.codes, "alliance"], ("core", "total"), results.years
+    index = pd.MultiIndex.from_product([entities, measures, years],
+                                       names=["entity", "measure", "year"])
+    columns = {}
+    for q in BAND_QUANTILES:
+        # (entities, measures, years): each ally's rows, then the alliance's.
+        values = np.stack([np.vstack([results.share_quantiles(m, q),
+                                      results.alliance_quantiles(m, q)]) for m in measures],
+                          axis=1)
+        columns[quantile_label(q)] = values.ravel()
+    return pd.DataFrame(columns, index=index).reset_index()
+
+
+def aid_frame(results: Results) -> pd.DataFrame:
+    """``aid.csv``: one row per needs year of USD needed and delivered and P(needs met).
+
+    Columns ``year``; ``needs_usd_pNN``, ``delivered_usd_pNN`` (USD) and
+    ``delivered_over_needs_pNN`` for the five band quantiles; ``p_needs_met`` with its 95%
+    Wilson interval ``p_needs_met_lo``, ``p_needs_met_hi``.
+    """
+    tally, model = results.aid_tally, results.scenario.aid
+    columns: dict[str, Any] = {"year": list(model.years)}
+    for name, quantile in (("needs_usd", lambda q: needs_quantile(results, q)),
+                           ("delivered_usd", tally.delivered_quantile),
+                           ("delivered_over_needs", tally.ratio_quantile)):
+        for q in BAND_QUANTILES:
+            columns[f"{name}_{quantile_label(q)}"] = [float(v) for v in quantile(q)]  # (years,)
+    met = [tally.p_needs_met(y) for y in range(len(model.years))]
+    columns["p_needs_met"] = [p.p for p in met]
+    columns["p_needs_met_lo"] = [p.ci95[0] for p in met]
+    columns["p_needs_met_hi"] = [p.ci95[1] for p in met]
+    return pd.DataFrame(columns)
+
+
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
-    """Write ``summary.json`` and ``allies.csv`` into ``out_dir``; return their paths."""
+    """Write ``summary.json``, ``allies.csv``, ``bands.csv`` and, for a scenario with aid,
+    ``aid.csv`` into ``out_dir``; return their paths."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OptionError(f"--out: {out} exists and is not a folder")
-    summary_path, csv_path = out / "summary.json", out / "allies.csv"
-    text = json.dumps(summary(results), indent=2, allow_nan=False) + "\n"
-    table = allies_csv(results)
-    atomic_write_text(summary_path, text)
-    atomic_write_text(csv_path, table)
-    return [summary_path, csv_path]
+    # Everything is computed before anything is written, so a failure leaves no mixed folder.
+    texts = {
+        "summary.json": json.dumps(summary(results), indent=2, allow_nan=False) + "\n",
+        "allies.csv": allies_csv(results),
+        BANDS_NAME: bands_frame(results).to_csv(index=False, lineterminator="\n"),
+    }
+    if results.aid_tally is not None:
+        texts[AID_NAME] = aid_frame(results).to_csv(index=False, lineterminator="\n")
+    for name, text in texts.items():
+        atomic_write_text(out / name, text)
+    return [out / name for name in texts]
 
 
 # --- the printed table -------------------------------------------------------------------------
@@ -283,9 +359,7 @@ def _aid_lines(results: Results) -> list[str]:
         f"{'delivered/need':>14}  {'P(need met) [95% CI]':<21}",
     ]
     delivered = {q: tally.delivered_quantile(q) for q in QUANTILES}
-    # A need without uncertainty is printed as written, not read back from its histogram bin.
-    need = [n.mean_usd if n.sd_usd == 0 else tally.needs_quantile(0.5)[y]
-            for y, n in enumerate(model.needs)]
+    need = needs_quantile(results, 0.5)
     for y, year in enumerate(model.years):
         lines.append(
             f"  {year:<6} {need[y] / 1e9:9.1f} "

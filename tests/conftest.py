@@ -28,3 +28,24 @@ def write_toml(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def baseline_run(tmp_path_factory):
+    """A small baseline run and the folder ``write_outputs`` wrote it to (no aid)."""
+    return _small_run("baseline", tmp_path_factory.mktemp("baseline-run"))
+
+
+@pytest.fixture(scope="session")
+def aid_run(tmp_path_factory):
+    """A small ``udcg-2026`` run (spending and aid) and the folder it was written to."""
+    return _small_run("udcg-2026", tmp_path_factory.mktemp("udcg-run"))
+
+
+def _small_run(name: str, out: Path):
+    import sim
+    from sim.report import write_outputs
+
+    results = sim.run(sim.load_scenario(name), draws=2000, seed=3)
+    write_outputs(results, out)
+    return results, out

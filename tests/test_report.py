@@ -1,0 +1,79 @@
+"""The run folder ``write_outputs`` writes: the plot tables beside summary.json and allies.csv."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.report import BAND_QUANTILES
+
+BAND_COLUMNS = ["p05", "p25", "p50", "p75", "p95"]
+
+
+def test_bands_csv_has_one_row_per_entity_measure_and_year(baseline_run):
+    results, out = baseline_run
+    bands = pd.read_csv(out / "bands.csv")
+    assert list(bands.columns) == ["entity", "measure", "year", *BAND_COLUMNS]
+    entities = [*results.codes, "alliance"]
+    assert len(results.codes) == 31
+    assert len(bands) == len(entities) * 2 * len(results.years)
+    assert list(bands["entity"].unique()) == entities
+    assert set(bands["measure"]) == {"core", "total"}
+    per_entity = bands.groupby(["entity", "measure"])["year"].apply(list)
+    assert all(years == list(results.years) for years in per_entity)
+
+
+def test_bands_match_summary_json_in_the_goal_year(baseline_run):
+    results, out = baseline_run
+    bands = pd.read_csv(out / "bands.csv").set_index(["entity", "measure", "year"])
+    summary = json.loads((out / "summary.json").read_text())
+    y = summary["goal"]["year"]
+    for code in results.codes:
+        for measure in ("core", "total"):
+            row = bands.loc[(code, measure, y)]
+            figures = summary["allies"][code][f"{measure}_{y}"]
+            assert [row["p05"], row["p50"], row["p95"]] == [
+                figures["p05"], figures["p50"], figures["p95"]]
+    assert bands.loc[("alliance", "core", y), "p50"] == summary["alliance"][f"core_{y}"]["p50"]
+
+
+@pytest.mark.parametrize("run", ["baseline_run", "aid_run"])
+def test_band_quantiles_are_ordered(run, request):
+    _, out = request.getfixturevalue(run)
+    bands = pd.read_csv(out / "bands.csv")[BAND_COLUMNS].to_numpy()  # (rows, quantiles)
+    assert (np.diff(bands, axis=1) >= 0).all()
+    assert BAND_QUANTILES == (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def test_aid_csv_only_for_a_scenario_with_aid(baseline_run, aid_run):
+    assert not (baseline_run[1] / "aid.csv").exists()
+    results, out = aid_run
+    aid = pd.read_csv(out / "aid.csv")
+    model = results.scenario.aid
+    assert list(aid["year"]) == list(model.years)
+    expected = ["year"] + [f"{name}_{label}" for name in
+                           ("needs_usd", "delivered_usd", "delivered_over_needs")
+                           for label in BAND_COLUMNS]
+    assert list(aid.columns) == [*expected, "p_needs_met", "p_needs_met_lo", "p_needs_met_hi"]
+    for name in ("needs_usd", "delivered_usd", "delivered_over_needs"):
+        values = aid[[f"{name}_{label}" for label in BAND_COLUMNS]].to_numpy()
+        assert (np.diff(values, axis=1) >= 0).all()
+    summary = json.loads((out / "summary.json").read_text())
+    for row in aid.itertuples():
+        met = summary["probabilities"]["ukraine_needs_met"][str(row.year)]
+        assert [row.p_needs_met, row.p_needs_met_lo, row.p_needs_met_hi] == [met["p"],
+                                                                             *met["ci95"]]
+        assert row.p_needs_met_lo <= row.p_needs_met <= row.p_needs_met_hi
+        delivered = summary["aid"]["years"][str(row.year)]["delivered_usd"]
+        assert row.delivered_usd_p50 == delivered["p50"]
+
+
+def test_a_fixed_need_is_reported_as_stated(aid_run):
+    results, out = aid_run
+    aid = pd.read_csv(out / "aid.csv")
+    need = results.scenario.aid.needs[0]
+    assert need.sd_usd == 0
+    assert (aid.loc[0, [f"needs_usd_{label}" for label in BAND_COLUMNS]] == need.mean_usd).all()
