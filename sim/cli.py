@@ -89,6 +89,36 @@ def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: s
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for report.html, report.md and the PNGs (default: FOLDER).")
+@click.option("--metric", default=None,
+              help="Sweeps: the probability to explain [default: alliance_meets_goal].")
+@click.option("--threshold", type=float, default=None,
+              help="Sweeps: PRIM looks for where the metric falls below this [default: 0.5].")
+def report(folder: Path, out_dir: Path | None, metric: str | None,
+           threshold: float | None) -> None:
+    """Build the briefing for FOLDER, a run folder (`summit run --out`) or a sweep folder."""
+    from .folders import folder_kind
+
+    if folder_kind(folder) == "run":
+        if metric is not None or threshold is not None:
+            raise OptionError("--metric and --threshold: only for sweep folders; "
+                              f"{folder} is a run folder")
+        from .briefing import write_run_report
+
+        written = write_run_report(folder, out_dir)
+    else:
+        from .sweep_briefing import write_sweep_report
+
+        options = {k: v for k, v in (("metric", metric), ("threshold", threshold))
+                   if v is not None}
+        written = write_sweep_report(folder, out_dir, **options)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
+@cli.command()
 @click.argument("run_a", metavar="A", type=click.Path(path_type=Path))
 @click.argument("run_b", metavar="B", type=click.Path(path_type=Path))
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+from reports import png_size
 
 from sim.page import (
     Figure,
@@ -17,8 +18,6 @@ from sim.page import (
     new_figure,
     write_page,
 )
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _page() -> Page:
@@ -37,10 +36,7 @@ def _page() -> Page:
 def test_write_page_writes_png_html_and_markdown(tmp_path):
     written = write_page(_page(), tmp_path)
     assert [p.name for p in written] == ["report.html", "report.md", "line.png"]
-    png = (tmp_path / "line.png").read_bytes()
-    assert png.startswith(PNG_SIGNATURE)
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    assert (width, height) == (600, 450)  # 4 x 3 inches at 150 dpi
+    assert png_size((tmp_path / "line.png").read_bytes()) == (600, 450)  # 4 x 3 in, 150 dpi
     text = (tmp_path / "report.html").read_text()
     # Only embedded images: every src is a data: URI, and it holds the very PNG written.
     sources = re.findall(r'src="([^"]*)"', text)

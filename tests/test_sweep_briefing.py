@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import struct
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from invoke import summit
+from reports import assert_valid_report
 
 from sim import sweep
 from sim.errors import OptionError, ResultsError
@@ -31,7 +32,6 @@ range = [0.02, 0.3]
 key = "defaults.related.adjustment"
 range = [0.1, 0.6]
 """
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
@@ -49,31 +49,6 @@ def lhs_sweep(tmp_path_factory) -> Path:
     (folder / "sweep.toml").write_text(SWEEP.format(design="lhs", samples=12))
     sweep(folder / "sweep.toml", out=folder / "out")
     return folder / "out"
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """Width and height from a PNG's IHDR chunk, which must come first."""
-    assert data[:8] == PNG_SIGNATURE
-    length, kind = struct.unpack(">I4s", data[8:16])
-    assert (length, kind) == (13, b"IHDR")
-    return struct.unpack(">II", data[16:24])
-
-
-def assert_valid_report(written: list[Path], out: Path) -> str:
-    """Check the files of a report; return its HTML."""
-    assert written[:2] == [out / "report.html", out / "report.md"]
-    for png in written[2:]:
-        width, height = png_size(png.read_bytes())
-        assert 600 <= width <= 2400 and 300 <= height <= 2400, (png.name, width, height)
-    html = (out / "report.html").read_text()
-    sources = re.findall(r'src="([^"]*)"', html)
-    assert len(sources) == len(written) - 2
-    assert all(s.startswith("data:image/png;base64,") for s in sources)
-    assert "href=" not in html
-    markdown = (out / "report.md").read_text()
-    for png in written[2:]:
-        assert f"]({png.name})" in markdown
-    return html
 
 
 def test_a_sobol_sweep_report_has_indices_a_box_and_scatter(sobol_sweep, tmp_path) -> None:
@@ -154,3 +129,13 @@ def test_a_bad_metric_or_threshold_is_an_option_error(sobol_sweep) -> None:
     for threshold in (0, 1, 1.5, True):
         with pytest.raises(OptionError, match="threshold: must be a probability"):
             sweep_page(sobol_sweep, threshold=threshold)
+
+
+def test_summit_report_on_a_sweep_folder_takes_metric_and_threshold(sobol_sweep, tmp_path,
+                                                                    capsys) -> None:
+    code, _, err = summit(capsys, "report", str(sobol_sweep), "--out", str(tmp_path),
+                          "--metric", "alliance_meets_core", "--threshold", "0.6")
+    assert code == 0, err
+    assert f"wrote {tmp_path / 'scatter-alliance_meets_core.png'}" in err
+    code, _, err = summit(capsys, "report", str(sobol_sweep), "--metric", "alliance_meets_gaol")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "alliance_meets_goal" in err

@@ -1,0 +1,100 @@
+"""Tests of sim.briefing and `summit report` on run folders: files, images, never a rerun."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from invoke import summit
+from reports import assert_valid_report
+
+import sim.montecarlo
+from sim.briefing import run_page, write_run_report
+from sim.errors import ResultsError
+
+RUN_FIGURES = ["alliance-fan", "allies-small-multiples", "p-goal", "shortfall"]
+
+
+@pytest.fixture
+def no_rerun(monkeypatch):
+    """Make any simulation fail: a report must be drawn from the folder alone."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the report reran the simulation")
+
+    monkeypatch.setattr(sim.montecarlo, "run", refuse)
+    monkeypatch.setattr(sim, "run", refuse)
+
+
+def test_a_run_report_writes_html_markdown_and_pngs(baseline_run, tmp_path, no_rerun):
+    _, folder = baseline_run
+    written = write_run_report(folder, tmp_path)
+    assert [p.name for p in written[2:]] == [f"{n}.png" for n in RUN_FIGURES]
+    assert_valid_report(written, tmp_path)
+    assert "aid" not in " ".join(p.name for p in written)
+
+
+def test_the_headline_sentence_reads_the_summary(baseline_run):
+    results, folder = baseline_run
+    page = run_page(folder)
+    goal = results.headline()["alliance_meets_goal"]
+    text = page.sections[0].paragraphs[0]
+    assert f"{goal.p:.2f} [{goal.ci95[0]:.2f}-{goal.ci95[1]:.2f}]" in text
+    likely = [c for c in results.codes if results.p_meet_goal(c).p >= 0.5]
+    assert page.sections[0].paragraphs[1].startswith(f"{len(likely)} of 31 assessed allies")
+    assert any("NATO" in note for note in page.footnotes)
+
+
+def test_an_aid_run_adds_the_aid_figures(aid_run, tmp_path, no_rerun):
+    _, folder = aid_run
+    written = write_run_report(folder, tmp_path)
+    assert [p.name for p in written[-2:]] == ["aid-delivered.png", "aid-triggers.png"]
+    assert_valid_report(written, tmp_path)
+    page = run_page(folder)
+    aid = page.sections[-1]
+    assert aid.heading == "Aid to Ukraine"
+    pledges = aid.tables[1].frame
+    assert "deu-interceptors" in pledges.index and bool(pledges.loc["deu-interceptors",
+                                                                     "conditional"])
+
+
+def test_report_defaults_to_the_run_folder_and_cli_prints_paths(baseline_run, tmp_path,
+                                                                  capsys):
+    _, folder = baseline_run
+    copy = tmp_path / "run"
+    shutil.copytree(folder, copy)
+    code, _, err = summit(capsys, "report", str(copy))
+    assert code == 0, err
+    assert f"wrote {copy / 'report.html'}" in err
+    assert (copy / "alliance-fan.png").is_file()
+
+
+def test_a_folder_without_bands_says_to_rerun(baseline_run, tmp_path, capsys):
+    _, folder = baseline_run
+    copy = tmp_path / "old"
+    shutil.copytree(folder, copy)
+    (copy / "bands.csv").unlink()
+    code, _, err = summit(capsys, "report", str(copy))
+    assert code == 2
+    assert err.strip() == (f"{copy / 'bands.csv'}: missing; written by a newer summit-sim: "
+                           "rerun the command that writes the folder")
+
+
+def test_a_summary_missing_a_key_names_it(baseline_run, tmp_path):
+    _, folder = baseline_run
+    copy = tmp_path / "broken"
+    shutil.copytree(folder, copy)
+    text = (copy / "summary.json").read_text()
+    (copy / "summary.json").write_text(text.replace('"goal":', '"gaol":', 1))
+    with pytest.raises(ResultsError, match=r"summary\.json: goal: missing"):
+        run_page(copy)
+
+
+def test_report_refuses_a_folder_that_is_neither_and_sweep_options_on_a_run(
+        baseline_run, tmp_path, capsys):
+    code, _, err = summit(capsys, "report", str(tmp_path))
+    assert code == 2 and "neither a run folder" in err and len(err.strip().splitlines()) == 1
+    _, folder = baseline_run
+    code, _, err = summit(capsys, "report", str(folder), "--threshold", "0.3",
+                          "--out", str(tmp_path / "x"))
+    assert code == 2 and "only for sweep folders" in err
+    assert not (tmp_path / "x").exists()
