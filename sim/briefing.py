@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
 
 from .data import load_base
 from .errors import DataError
@@ -124,6 +125,13 @@ def ally_multiples(run: RunFolder) -> Figure:
     return Figure.draw("allies-small-multiples", "Each ally's core and total share", drawing)
 
 
+def _whisker_bars(axes: Axes, positions: np.ndarray, value: pd.Series, low: pd.Series,
+                  high: pd.Series, colour: Any, label: str | None = None) -> None:
+    """Horizontal bars of ``value`` with whiskers from ``low`` to ``high``."""
+    axes.barh(positions, value, color=colour, height=0.7, xerr=[value - low, high - value],
+              error_kw={"elinewidth": 0.8, "capsize": 2}, label=label)
+
+
 def _probability_frame(run: RunFolder) -> pd.DataFrame:
     rows = []
     for code in run.assessed:
@@ -139,10 +147,9 @@ def p_goal_chart(run: RunFolder) -> Figure:
     positions = np.arange(len(frame))  # (allies,)
     drawing = new_figure(9, 0.26 * len(frame) + 1.8)
     axes = drawing.add_subplot()
-    axes.barh(positions, frame["goal"], color=TOTAL_COLOUR, height=0.7,
-              xerr=[frame["goal"] - frame["goal_lo"], frame["goal_hi"] - frame["goal"]],
-              error_kw={"elinewidth": 0.8, "capsize": 2},
-              label=f"P(goal: {run.goal['core']:g}% core and {run.goal['total']:g}% total)")
+    _whisker_bars(axes, positions, frame["goal"], frame["goal_lo"], frame["goal_hi"],
+                  TOTAL_COLOUR,
+                  f"P(goal: {run.goal['core']:g}% core and {run.goal['total']:g}% total)")
     axes.errorbar(frame["core"], positions,
                   xerr=[frame["core"] - frame["core_lo"], frame["core_hi"] - frame["core"]],
                   fmt="o", color=CORE_COLOUR, markersize=4, elinewidth=0.8,
@@ -169,18 +176,20 @@ def _shortfall_frame(run: RunFolder) -> pd.DataFrame:
 
 
 def shortfall_chart(run: RunFolder) -> Figure:
-    frame = _shortfall_frame(run).sort_values("p50")
+    frame = _shortfall_frame(run).sort_values(["p50", "p95"])
     positions = np.arange(len(frame))  # (allies,)
     drawing = new_figure(9, 0.26 * len(frame) + 1.8)
     axes = drawing.add_subplot()
-    axes.barh(positions, frame["p50"], color=TOTAL_COLOUR, height=0.7,
-              xerr=[frame["p50"] - frame["p05"], frame["p95"] - frame["p50"]],
-              error_kw={"elinewidth": 0.8, "capsize": 2},
-              label=f"to {run.goal['total']:g}% total: median, 5-95% whiskers")
+    _whisker_bars(axes, positions, frame["p50"], frame["p05"], frame["p95"], TOTAL_COLOUR,
+                  f"to {run.goal['total']:g}% total: median, 5-95% whiskers")
     axes.plot(frame["core_p50"], positions, "o", color=CORE_COLOUR, markersize=4,
               label=f"to {run.goal['core']:g}% core: median")
     axes.set_yticks(positions, frame.index, fontsize=8)
-    axes.set(xlabel=f"USD bn (current) in {run.year}",
+    # The largest economies' tails (the USA's reaches hundreds of $bn) would flatten every
+    # other bar on a linear axis; symlog stays linear below $1bn, where zero must show.
+    axes.set_xscale("symlog", linthresh=1.0)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,g}"))
+    axes.set(xlabel=f"USD bn (current) in {run.year}; log scale above $1bn",
              title=f"Shortfall to the goal in {run.year} by ally (0 where the goal is met)")
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(axis="x", alpha=0.3)
@@ -239,9 +248,7 @@ def trigger_chart(run: RunFolder) -> Figure:
     drawing = new_figure(9, 0.3 * len(frame) + 1.8)
     axes = drawing.add_subplot()
     colours = [TOTAL_COLOUR if c else CORE_COLOUR for c in frame["conditional"]]
-    axes.barh(positions, frame["p_triggered"], color=colours, height=0.7,
-              xerr=[frame["p_triggered"] - frame["lo"], frame["hi"] - frame["p_triggered"]],
-              error_kw={"elinewidth": 0.8, "capsize": 2})
+    _whisker_bars(axes, positions, frame["p_triggered"], frame["lo"], frame["hi"], colours)
     differs = frame["greatest"] != frame["least"]
     axes.plot(frame["least"][differs], positions[differs.to_numpy()], "x", color="black",
               label="if no one relies on another conditional pledge (least)")
