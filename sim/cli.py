@@ -49,7 +49,7 @@ _seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, sho
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes; results do not depend on it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for summary.json and allies.csv.")
+              help="Folder for summary.json, allies.csv, bands.csv (and aid.csv).")
 @click.option("--engine", type=click.Choice(["vector", "event"]), default="vector",
               show_default=True, help="Aid engine; both give the same results.")
 def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
