@@ -34,21 +34,23 @@ range = [0.1, 0.6]
 """
 
 
+def _small_sweep(tmp_path_factory, design: str, samples: int) -> Path:
+    """Run a tiny real sweep of ``SWEEP`` (300 draws a variant); return its folder."""
+    folder = tmp_path_factory.mktemp(design)
+    (folder / "sweep.toml").write_text(SWEEP.format(design=design, samples=samples))
+    sweep(folder / "sweep.toml", out=folder / "out")
+    return folder / "out"
+
+
 @pytest.fixture(scope="module")
 def sobol_sweep(tmp_path_factory) -> Path:
     """A tiny real Sobol sweep: 2 parameters, 8 samples (32 variants), 300 draws each."""
-    folder = tmp_path_factory.mktemp("sobol")
-    (folder / "sweep.toml").write_text(SWEEP.format(design="sobol", samples=8))
-    sweep(folder / "sweep.toml", out=folder / "out")
-    return folder / "out"
+    return _small_sweep(tmp_path_factory, "sobol", 8)
 
 
 @pytest.fixture(scope="module")
 def lhs_sweep(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("lhs")
-    (folder / "sweep.toml").write_text(SWEEP.format(design="lhs", samples=12))
-    sweep(folder / "sweep.toml", out=folder / "out")
-    return folder / "out"
+    return _small_sweep(tmp_path_factory, "lhs", 12)
 
 
 def test_a_sobol_sweep_report_has_indices_a_box_and_scatter(sobol_sweep, tmp_path) -> None:
