@@ -142,8 +142,8 @@ def _probability_frame(run: RunFolder) -> pd.DataFrame:
                                        "core_hi"]).set_index("ally")
 
 
-def p_goal_chart(run: RunFolder) -> Figure:
-    frame = _probability_frame(run).sort_values(["goal", "core"])
+def p_goal_chart(run: RunFolder, probabilities: pd.DataFrame) -> Figure:
+    frame = probabilities.sort_values(["goal", "core"])
     positions = np.arange(len(frame))  # (allies,)
     drawing = new_figure(9, 0.26 * len(frame) + 1.8)
     axes = drawing.add_subplot()
@@ -175,8 +175,8 @@ def _shortfall_frame(run: RunFolder) -> pd.DataFrame:
         .set_index("ally")
 
 
-def shortfall_chart(run: RunFolder) -> Figure:
-    frame = _shortfall_frame(run).sort_values(["p50", "p95"])
+def shortfall_chart(run: RunFolder, shortfall: pd.DataFrame) -> Figure:
+    frame = shortfall.sort_values(["p50", "p95"])
     positions = np.arange(len(frame))  # (allies,)
     drawing = new_figure(9, 0.26 * len(frame) + 1.8)
     axes = drawing.add_subplot()
@@ -242,8 +242,8 @@ def _trigger_frame(run: RunFolder) -> pd.DataFrame:
         .set_index("pledge")
 
 
-def trigger_chart(run: RunFolder) -> Figure:
-    frame = _trigger_frame(run).sort_values("p_triggered")
+def trigger_chart(triggers: pd.DataFrame) -> Figure:
+    frame = triggers.sort_values("p_triggered")
     positions = np.arange(len(frame))  # (pledges,)
     drawing = new_figure(9, 0.3 * len(frame) + 1.8)
     axes = drawing.add_subplot()
@@ -315,7 +315,7 @@ def _allies_section(run: RunFolder) -> Section:
     return Section("Allies", (
         "Shares are % of GDP in the goal year; the shortfall is the USD spending missing to "
         f"reach {run.goal['total']:g}% of GDP (zero when met).",),
-        (ally_multiples(run), p_goal_chart(run), shortfall_chart(run)),
+        (ally_multiples(run), p_goal_chart(run, probabilities), shortfall_chart(run, shortfall)),
         (Table(f"Each ally in {y}", frame),))
 
 
@@ -338,7 +338,7 @@ def _aid_section(run: RunFolder) -> Section | None:
         f"{run.get('aid.resolution')} fixed point.",
         f"The coordinated and the uncoordinated outcome fire different pledges with probability "
         f"{_interval(*gap)} (the coordination gap).",
-    ), (aid_chart(run), trigger_chart(run)),
+    ), (aid_chart(run), trigger_chart(triggers)),
         (Table("Needs and deliveries by year", frame),
          Table("Pledges", triggers[["donor", "conditional", "pledged_usd_bn", "p_triggered",
                                     "lo", "hi"]])))
