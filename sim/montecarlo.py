@@ -12,10 +12,10 @@ own: ``SeedSequence(seed, spawn_key=(b, 1))``, so adding aid never changes the s
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from multiprocessing.sharedctypes import Synchronized
 
 import attrs
 import numpy as np
@@ -92,21 +92,15 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     return tally, aid_tally
 
 
-def _tasks(n_blocks: int, workers: int, blocks_per_task: int | None) -> list[range]:
-    """Consecutive blocks grouped into pool tasks.
+def _tasks(n_blocks: int, blocks_per_task: int | None) -> list[range]:
+    """Consecutive blocks grouped into tasks, one block each by default.
 
-    By default one block a task on one worker (a fine progress bar). On a pool, the same number
-    of tasks for every worker, whose sizes differ by at most one block so that no worker is left
-    with a long tail: one task each unless every task can still hold 16 blocks, up to four each
-    (each task ships a tally of several MB back, and the bar moves once a task).
+    On one core the tasks run in order and the progress bar moves once a task; on a pool the
+    workers claim tasks one after another (see :func:`_count`), so small tasks leave no worker
+    idle while another finishes a long one.
     """
-    if blocks_per_task is not None:
-        size = _check_positive("blocks_per_task", blocks_per_task)
-        return [range(start, min(start + size, n_blocks)) for start in range(0, n_blocks, size)]
-    per_worker = max(1, min(4, n_blocks // (16 * workers)))
-    n_tasks = n_blocks if workers == 1 else min(n_blocks, per_worker * workers)
-    bounds = [n_blocks * k // n_tasks for k in range(n_tasks + 1)]
-    return [range(low, high) for low, high in itertools.pairwise(bounds)]
+    size = 1 if blocks_per_task is None else _check_positive("blocks_per_task", blocks_per_task)
+    return [range(start, min(start + size, n_blocks)) for start in range(0, n_blocks, size)]
 
 
 def _check_positive(name: str, value: object) -> int:
@@ -120,8 +114,8 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
         progress: bool = False, engine: str = "vector") -> Results:
     """Simulate ``draws`` draws of ``scenario`` and return aggregated :class:`Results`.
 
-    ``workers`` > 1 uses a process pool. ``blocks_per_task`` groups blocks into pool tasks
-    (default: a few tasks per worker); it never changes the results. ``progress`` shows a bar
+    ``workers`` > 1 uses a process pool. ``blocks_per_task`` groups blocks into tasks
+    (default: one block a task); it never changes the results. ``progress`` shows a bar
     on a terminal. ``engine`` picks the aid engine, ``"vector"`` or ``"event"`` (same results,
     the event engine is the slow readable reference).
     """
@@ -137,7 +131,7 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
     # Allies whose aid counts inside their core spending (SPEC 3.2), when the scenario says so.
     aid_allies = () if aid is None or not aid.counts_in_core else tuple(
         sorted({p.donor for p in aid.pledges} & set(inputs.codes)))
-    tasks = _tasks(len(block_sizes(draws, block_size)), workers, blocks_per_task)
+    tasks = _tasks(len(block_sizes(draws, block_size)), blocks_per_task)
 
     tally = Tally.empty(inputs)
     aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
@@ -154,7 +148,8 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
            tasks: list[range], workers: int,
            aid: tuple[AidModel | None, str, tuple[str, ...]],
            into: tuple[Tally, AidTally | None]) -> Iterator[int]:
-    """Count the tasks' blocks into the tallies ``into``; yield each task's draws once counted."""
+    """Count the tasks' blocks into the tallies ``into``; yield draws counted since the last
+    yield, as they are counted."""
     sizes = block_sizes(draws, block_size)
     if workers == 1:
         # One workspace and the run's own tallies for all tasks: on one core they follow one
@@ -165,26 +160,61 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                             into=into)
             yield sum(sizes[block] for block in blocks)
         return
-    # forkserver: workers start from a clean process with the engine imported, not a fork of
-    # whatever threads the caller runs.
+    # forkserver: workers start from a clean process with the engine imported and its kernels
+    # compiled, not a fork of whatever threads the caller runs.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.montecarlo"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        # At most two tasks per worker in flight: memory stays flat however many tasks there are.
-        pending: list[Future[tuple[PackedTally, AidTally | None]]] = []
-        for blocks in tasks:
-            pending.append(pool.submit(_pool_task, inputs, seed, draws, block_size, blocks, aid))
-            if len(pending) >= 2 * workers:
-                yield _merge(pending.pop(0).result(), into)
-        for future in pending:
-            yield _merge(future.result(), into)
+    context.set_forkserver_preload(["sim.montecarlo", "sim.kernels"])
+    # One job per worker, which claims task after task until none is left, counting them all
+    # into one tally: every worker stays busy to the end whatever its speed, and ships one
+    # tally back. Which worker counts a block never changes the merged counts.
+    claimed, counted = context.Value("q", 0), context.Value("q", 0)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_join_pool,
+                             initargs=(claimed, counted)) as pool:
+        jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid)
+                for _ in range(workers)]
+        shown = 0
+        while not all(job.done() for job in jobs):
+            wait(jobs, timeout=0.2, return_when=FIRST_EXCEPTION)
+            if any(job.done() and job.exception() is not None for job in jobs):
+                break
+            yield counted.value - shown
+            shown = counted.value
+        parts = [job.result() for job in jobs]
+    for part in parts:
+        _merge(part, into)
+    yield draws - shown
 
 
-def _pool_task(inputs: ModelInputs, seed: int, draws: int, block_size: int, blocks: range,
-               aid: tuple[AidModel | None, str, tuple[str, ...]]
-               ) -> tuple[PackedTally, AidTally | None]:
-    """A pool task: simulate and tally its blocks, and pack the tally to ship it back."""
-    tally, aid_tally = simulate_blocks(inputs, seed, draws, block_size, blocks, *aid)
+#: The pool's shared counters, in each worker: tasks claimed so far, and draws counted.
+_pool_counters: tuple[Synchronized, Synchronized] | None = None
+
+
+def _join_pool(claimed: Synchronized, counted: Synchronized) -> None:
+    """Pool worker initializer: keep the shared counters."""
+    global _pool_counters
+    _pool_counters = claimed, counted
+
+
+def _pool_job(inputs: ModelInputs, seed: int, draws: int, block_size: int, tasks: list[range],
+              aid: tuple[AidModel | None, str, tuple[str, ...]]
+              ) -> tuple[PackedTally, AidTally | None]:
+    """A pool worker's job: claim and count tasks until none is left; pack the tally."""
+    claimed, counted = _pool_counters
+    sizes = block_sizes(draws, block_size)
+    workspace = Workspace()
+    model, _, aid_allies = aid
+    into = Tally.empty(inputs), None if model is None else AidTally.empty(model, aid_allies)
+    while True:
+        with claimed.get_lock():
+            task = claimed.value
+            claimed.value += 1
+        if task >= len(tasks):
+            break
+        simulate_blocks(inputs, seed, draws, block_size, tasks[task], *aid, workspace=workspace,
+                        into=into)
+        with counted.get_lock():
+            counted.value += sum(sizes[block] for block in tasks[task])
+    tally, aid_tally = into
     return tally.pack(), aid_tally
 
 

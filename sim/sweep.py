@@ -543,7 +543,7 @@ def _rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: list[int
         return
     # One variant a task, each run on one core: the parallelism is across variants.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.sweep"])
+    context.set_forkserver_preload(["sim.sweep", "sim.kernels"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two variants per worker in flight: memory stays flat however many there are.
         pending: set[Future[dict[str, Any]]] = set()

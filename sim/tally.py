@@ -15,7 +15,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .engine import Paths, row_draws
+from .engine import Paths
 from .inputs import ModelInputs
 from .workspace import Workspace
 
@@ -167,67 +167,53 @@ class Tally:
 
     def add(self, inputs: ModelInputs, paths: Paths, workspace: Workspace | None = None) -> None:
         """Count one block of simulated paths, with scratch memory from ``workspace`` if given."""
+        from . import kernels  # Numba takes a second to load: only commands that count pay it
+
         workspace = Workspace() if workspace is None else workspace
         core, related, gdp = paths.core_share, paths.related_share, paths.gdp_usd
         years, draws, allies = core.shape  # (years, draws, allies) each
         self.draws += draws
-        counter = _Counter(inputs, draws, allies, workspace)
+        total = workspace.array("tally.total", (draws, allies))  # core + related, % of GDP
+        first_year = workspace.array("tally.first_year", (draws, allies), np.int16)
+        bins = workspace.array("tally.bins", (2, draws, allies), np.int32)
+        line = inputs.review_line - inputs.review_tolerance
         # (3, years, draws): GDP USD, core and total % of GDP
         alliance = workspace.array("tally.alliance", (3, years, draws))
-        # Year by year, so that each year's (draws, allies) slices are counted while in cache.
+        # Year by year, so that the alliance sums read each year's total while it is in cache.
         for t in range(years):
-            if t == 0 and counter.base_year_is_data(inputs, core[0], related[0], gdp[0]):
-                # The same in every draw, as simulate makes it: count one draw, draws times.
-                one = _Counter(inputs, 1, allies, Workspace())
-                self._add_year(inputs, 0, one, core[0, :1], related[0, :1], gdp[0, :1],
-                               alliance[:, 0, :1], weight=draws)
-                alliance[:, 0, 1:] = alliance[:, 0, :1]
-            else:
-                self._add_year(inputs, t, counter, core[t], related[t], gdp[t], alliance[:, t])
-            counter.track_reached(t, core[t], inputs.goal_core)
-        counter.count_first_reached(years, into=self.first_core)
+            all_meet_core, all_meet_goal = kernels.count_year(
+                t, years, core[t], related[t], total, inputs.goal_index, inputs.review_index,
+                inputs.goal_core, inputs.goal_total, line, _BINS_PER_POINT, SHARE_BINS - 1,
+                self.core_hist[t], self.total_hist[t], self.first_core, self.meet_core,
+                self.meet_goal, self.credible, first_year, bins)
+            self.all_meet_core += all_meet_core
+            self.all_meet_goal += all_meet_goal
+            if t == inputs.goal_index:
+                self._add_gaps(inputs, core[t], total, gdp[t], bins, workspace)
+            gdp_sum, alliance_core, alliance_total = alliance[:, t]
+            # The same sums, in the same order, as over whole (years, draws, allies) arrays.
+            np.add.reduce(gdp[t], axis=1, out=gdp_sum)
+            np.einsum("da,da->d", core[t], gdp[t], out=alliance_core)
+            alliance_core /= gdp_sum
+            np.einsum("da,da->d", total, gdp[t], out=alliance_total)
+            alliance_total /= gdp_sum
         self._add_alliance(inputs, alliance, workspace)
 
-    def _add_year(self, inputs: ModelInputs, t: int, counter: _Counter, core: np.ndarray,
-                  related: np.ndarray, gdp: np.ndarray, alliance: np.ndarray,
-                  weight: int = 1) -> None:
-        """Count year ``t`` of (draws, allies) slices; fill ``alliance`` (3, draws) of year t."""
-        gdp_sum, alliance_core, alliance_total = alliance
-        total = counter.shares[1]  # core + related, % of GDP
-        np.add(core, related, out=total)
-        # The same sums, in the same order, as over whole (years, draws, allies) arrays.
-        np.add.reduce(gdp, axis=1, out=gdp_sum)
-        np.einsum("da,da->d", core, gdp, out=alliance_core)
-        alliance_core /= gdp_sum
-        np.einsum("da,da->d", total, gdp, out=alliance_total)
-        alliance_total /= gdp_sum
-        if t == inputs.review_index:
-            line = counter.tiled(inputs.review_line - inputs.review_tolerance)
-            np.greater_equal(counter.rows(core), line, out=counter.rows(counter.mask))
-            self.credible += counter.per_ally(counter.mask)
-        if t == inputs.goal_index:
-            self._add_goal_year(inputs, counter, core, total, gdp)
-        counter.count_shares(core, into=(self.core_hist[t], self.total_hist[t]), weight=weight)
-
-    def _add_goal_year(self, inputs: ModelInputs, counter: _Counter, core: np.ndarray,
-                       total: np.ndarray, gdp: np.ndarray) -> None:
-        """Count the allies' goal-year events: goals met, and USD shortfalls."""
-        meets_core, meets_goal = counter.array("meets", (2, *core.shape), bool)  # (draws, allies)
-        np.greater_equal(core, inputs.goal_core, out=meets_core)
-        np.greater_equal(total, inputs.goal_total, out=meets_goal)
-        meets_goal &= meets_core
-        self.meet_core += counter.per_ally(meets_core)
-        self.meet_goal += counter.per_ally(meets_goal)
-        self.all_meet_core += int(np.count_nonzero(meets_core.all(axis=1)))
-        self.all_meet_goal += int(np.count_nonzero(meets_goal.all(axis=1)))
-
-        gaps = counter.array("gaps", (2, *core.shape))  # (2, draws, allies) USD short of goals
-        for gap, goal, share in ((gaps[0], inputs.goal_core, core),
-                                 (gaps[1], inputs.goal_total, total)):
-            np.subtract(goal, share, out=gap)
+    def _add_gaps(self, inputs: ModelInputs, core: np.ndarray, total: np.ndarray,
+                  gdp: np.ndarray, index: np.ndarray, workspace: Workspace) -> None:
+        """Count each ally's USD shortfalls from the goals, from goal-year (draws, allies)
+        shares and GDP; ``index`` (2, draws, allies) is scratch for the bins."""
+        draws, allies = core.shape
+        gaps = workspace.array("tally.gaps", (2, draws, allies))  # USD short of the goals
+        for gap, goal_share, share in ((gaps[0], inputs.goal_core, core),
+                                       (gaps[1], inputs.goal_total, total)):
+            np.subtract(goal_share, share, out=gap)
             gap /= 100.0
             gap *= gdp
-        counter.count_gaps(gaps, into=(self.core_gap_hist, self.total_gap_hist))
+        _gap_bins(gaps, workspace.array("tally.positive", gaps.shape, bool), out=index)
+        index += np.arange(allies) * GAP_BINS  # each ally's bins apart
+        _count(index[0], into=self.core_gap_hist)
+        _count(index[1], into=self.total_gap_hist)
 
     def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
                       workspace: Workspace) -> None:
@@ -278,103 +264,6 @@ class PackedTally:
 
     draws: int
     counts: dict[str, tuple[np.ndarray, np.ndarray]]  # field: (flat index, count), int32 mostly
-
-
-class _Counter:
-    """Scratch buffers and tiled constants for counting the (draws, allies) slices of a block.
-
-    Per-ally vectors are tiled to rows of several draws, and slices viewed as such rows, so that
-    NumPy's inner loops run over whole rows (see :data:`sim.engine.ROW_DRAWS`).
-    """
-
-    def __init__(self, inputs: ModelInputs, draws: int, allies: int,
-                 workspace: Workspace) -> None:
-        """Buffers for ``draws`` draws, from ``workspace``."""
-        self.per_row, self.allies, self.workspace = row_draws(draws), allies, workspace
-        self.view = (draws // self.per_row, self.per_row * allies)
-        self.shares = self.array("shares", (2, draws, allies))  # core, total; then scaled
-        self.bins = self.array("bins", (2, draws, allies), np.int32)  # of either histograms
-        self.mask = self.array("mask", (draws, allies), bool)
-        self.ever = self.array("ever", (draws, allies), bool)  # core share reached goal.core
-        self.years_reached = self.array("years_reached", (draws, allies),
-                                        np.min_scalar_type(len(inputs.years)).type)
-        # Where each ally's histogram starts in one bincount over all allies.
-        self.share_offsets = self.tiled(np.arange(allies) * SHARE_BINS).astype(np.int32)
-        self.gap_offsets = self.tiled(np.arange(allies) * GAP_BINS).astype(np.int32)
-
-    def array(self, name: str, shape: tuple[int, ...], dtype: type = float) -> np.ndarray:
-        """The workspace's uninitialised array ``name``."""
-        return self.workspace.array(f"tally.{name}", shape, dtype)
-
-    def tiled(self, vector: np.ndarray) -> np.ndarray:
-        """A per-ally array (..., allies) repeated along its last axis for one row of draws."""
-        return np.tile(vector, self.per_row)
-
-    def rows(self, array: np.ndarray) -> np.ndarray:
-        """A (..., draws, allies) array as rows of several draws: (..., rows, row)."""
-        return array.reshape(*array.shape[:-2], *self.view)
-
-    def base_year_is_data(self, inputs: ModelInputs, *arrays: np.ndarray) -> bool:
-        """Whether every draw of each (draws, allies) array equals the first, in a base year
-        that is neither the goal year nor the review year."""
-        if 0 in (inputs.goal_index, inputs.review_index):
-            return False
-        same = self.rows(self.mask)
-        for array in arrays:
-            np.equal(self.rows(array), self.tiled(array[0]), out=same)
-            if not same.all():
-                return False
-        return True
-
-    def per_ally(self, mask: np.ndarray) -> np.ndarray:
-        """Draws where ``mask`` (draws, allies) holds, for each ally."""
-        by_row = self.rows(mask).view(np.uint8).sum(axis=0, dtype=np.intp)  # (row,)
-        return by_row.reshape(self.per_row, self.allies).sum(axis=0)
-
-    def _count(self, offsets: np.ndarray, into: tuple[np.ndarray, np.ndarray],
-               weight: int = 1) -> None:
-        """Add ``weight`` for each of ``bins[0]`` and ``bins[1]`` to the histograms ``into``,
-        (allies, bins) each; ``offsets`` (row,) puts each ally's bins apart."""
-        rows = self.rows(self.bins)
-        np.add(rows, offsets, out=rows)
-        for bins, hist in zip(self.bins, into, strict=True):
-            _count(bins, into=hist, weight=weight)
-
-    def count_shares(self, core: np.ndarray, into: tuple[np.ndarray, np.ndarray],
-                     weight: int = 1) -> None:
-        """Count ``core`` and the total in ``shares[1]`` into ``into``, (allies, SHARE_BINS)
-        histograms, ``weight`` times each."""
-        np.multiply(core, _BINS_PER_POINT, out=self.shares[0])
-        self.shares[1] *= _BINS_PER_POINT
-        _scaled_share_bins(self.shares, out=self.bins)
-        self._count(self.share_offsets, into, weight)
-
-    def count_gaps(self, gaps: np.ndarray, into: tuple[np.ndarray, np.ndarray]) -> None:
-        """Count (2, draws, allies) USD shortfalls, overwritten, into (allies, GAP_BINS)
-        histograms ``into``."""
-        _gap_bins(gaps, self.array("positive", gaps.shape, bool), out=self.bins)
-        self._count(self.gap_offsets, into)
-
-    def track_reached(self, t: int, core: np.ndarray, goal: float) -> None:
-        """Note where the core share of year ``t`` (draws, allies) reaches ``goal``."""
-        if t == 0:
-            np.greater_equal(core, goal, out=self.ever)
-            np.copyto(self.years_reached, self.ever)
-        else:
-            np.greater_equal(core, goal, out=self.mask)
-            self.ever |= self.mask
-            self.years_reached += self.ever
-
-    def count_first_reached(self, years: int, into: np.ndarray) -> None:
-        """Count the first year the goal was reached into ``into``, (allies, years + 1);
-        last column: never."""
-        # Once reached, a draw counts in every later year: years reached = years - first year,
-        # which is the column; never reached, none, the last one.
-        column = self.array("first_column", self.years_reached.shape, np.intp)
-        np.subtract(years, self.years_reached, out=column)
-        rows = self.rows(column)
-        rows += self.tiled(np.arange(self.allies) * (years + 1))
-        _count(column, into=into)
 
 
 def _count(index: np.ndarray, *, into: np.ndarray, weight: int = 1) -> None:

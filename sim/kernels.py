@@ -1,0 +1,235 @@
+"""The compiled inner loops of the engine and the tally: one pass over a block's ally-years.
+
+Written as NumPy array operations, the engine and the tally cost more than the random numbers
+they consume, because each of their ~60 operations a year makes its own pass over memory. Here
+Numba compiles the same arithmetic into one loop over draws and allies per year.
+
+The results are part of the reproducibility contract, so the loops do every floating-point
+operation of the model one at a time, in the order the SPEC writes it, each rounded to double
+as NumPy rounds it: compiled without ``fastmath``, so the compiler may neither reassociate sums
+nor contract a multiply and an add into one fused operation (``tests/test_kernels.py`` checks
+the paths and counts bit for bit against a plain NumPy transcription, and the machine code for
+fused multiply-adds). Reductions across allies, whose order NumPy chooses (the alliance's USD
+sums), and logarithms, whose last bit depends on the maths library, stay in NumPy.
+
+The kernels are compiled for their signatures when this module is first imported, or loaded
+from Numba's cache next to it; :mod:`sim.montecarlo` imports it in the pool's fork server, so
+that every worker starts with them ready.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+COMPILE_OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "boundscheck": False,
+            "error_model": "numpy"}
+
+_F1, _F2, _F3 = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1]
+_I2, _I3 = numba.int64[:, ::1], numba.int64[:, :, ::1]
+
+#: Draws worked together through one year. The model's per-ally terms are tiled to this many
+#: draws, so that each step is one flat loop over a chunk's draws and allies (which the
+#: compiler turns into vector instructions) rather than a short loop per draw over 31 allies;
+#: a chunk's arrays, some 20 kB each, stay in a core's cache from one step to the next.
+CHUNK_DRAWS = 64
+
+
+@numba.njit(_F1(_F1, numba.int64), **COMPILE_OPTIONS)
+def _tiled(vector, draws):
+    """A per-ally vector (allies,) repeated for ``draws`` draws: (draws * allies,)."""
+    allies = vector.size
+    out = np.empty(draws * allies)
+    for d in range(draws):
+        out[d * allies:(d + 1) * allies] = vector
+    return out
+
+
+@numba.njit(numba.void(_F1, _F1, numba.int64, numba.int64, numba.int64, _F1), **COMPILE_OPTIONS)
+def _outer(per_draw, per_ally, first, draws, allies, out):
+    """``out[d*allies + a] = per_draw[first + d] * per_ally[a]`` for ``draws`` draws."""
+    for d in range(draws):
+        value = per_draw[first + d]
+        for a in range(allies):
+            out[d * allies + a] = value * per_ally[a]
+
+
+@numba.njit(numba.void(
+    _F1, _F1, _F1,  # base core share, related share, GDP
+    _F1, _F1, _F1, _F1, _F1,  # growth: mu, rho, own scale, common scale, 1 + inflation
+    _F1, _F2, _F1, _F1,  # core: keep, pull, noise, floor
+    _F1, _F2, _F1, _F1,  # related: keep, pull, noise, floor
+    _F2, _F3, _F3, _F3,  # shocks: common, growth, core, related
+    numba.boolean, _F2, _F3, _F1, _F1, _F1, _F1,  # threat: on, uniforms, jumps, rate, ...
+    _F3, _F3, _F3, _F2, _F2,  # out: core, related, gdp; scratch: growth, event count
+), **COMPILE_OPTIONS)
+def simulate_block(core_base, related_base, gdp_base,
+                   mu, rho, own_scale, common_scale, nominal,
+                   core_keep, core_pull, core_noise, core_floor,
+                   related_keep, related_pull, related_noise, related_floor,
+                   common, growth_shocks, core_shocks, related_shocks,
+                   threat_on, threat_uniform, jump_shocks, threat_rate, threat_pull, jump_size,
+                   jump_spread,
+                   core, related, gdp, growth, events):
+    """Fill the (years, draws, allies) paths ``core``, ``related`` and ``gdp`` of one block.
+
+    Per-ally terms are vectors (allies,), pulls (years, allies); ``growth`` and ``events``
+    (draws, allies) carry each draw's growth and threat-event count from year to year.
+    """
+    steps, draws, allies = growth_shocks.shape
+    years, size = steps + 1, draws * allies
+    # Flat views: year by year, draw-major rows of every ally.
+    core_flat, related_flat = core.reshape(years, size), related.reshape(years, size)
+    gdp_flat = gdp.reshape(years, size)
+    growth_flat, events_flat = growth.reshape(size), events.reshape(size)
+    growth_e, core_z = growth_shocks.reshape(steps, size), core_shocks.reshape(steps, size)
+    related_z = related_shocks.reshape(steps, size)
+    jump_v = jump_shocks.reshape(steps if threat_on else 0, size if threat_on else 0)
+
+    chunk = min(CHUNK_DRAWS, draws)
+    mu_, rho_, own_, nominal_ = (_tiled(mu, chunk), _tiled(rho, chunk), _tiled(own_scale, chunk),
+                                 _tiled(nominal, chunk))
+    core_keep_, core_noise_, core_floor_ = (_tiled(core_keep, chunk), _tiled(core_noise, chunk),
+                                            _tiled(core_floor, chunk))
+    related_keep_, related_noise_, related_floor_ = (
+        _tiled(related_keep, chunk), _tiled(related_noise, chunk), _tiled(related_floor, chunk))
+    core_pull_ = np.empty((years, chunk * allies))
+    related_pull_ = np.empty((years, chunk * allies))
+    for t in range(years):
+        core_pull_[t] = _tiled(core_pull[t], chunk)
+        related_pull_[t] = _tiled(related_pull[t], chunk)
+    common_ = np.empty(chunk * allies)  # this year's common factor times each ally's loading
+    new = np.empty(chunk * allies)  # this year's threat events, 0 or 1
+    if threat_on:
+        threat_pull_, jump_size_ = _tiled(threat_pull, chunk), _tiled(jump_size, chunk)
+        jump_spread_ = _tiled(jump_spread, chunk)
+    else:
+        threat_pull_ = jump_size_ = jump_spread_ = np.empty(0)
+
+    for d in range(draws):
+        core_flat[0, d * allies:(d + 1) * allies] = core_base
+        related_flat[0, d * allies:(d + 1) * allies] = related_base
+        gdp_flat[0, d * allies:(d + 1) * allies] = gdp_base
+        growth_flat[d * allies:(d + 1) * allies] = mu
+    events_flat[:] = 0.0
+
+    for first in range(0, draws, chunk):
+        n_draws = min(chunk, draws - first)
+        low, n = first * allies, n_draws * allies
+        g_, ev_ = growth_flat[low:low + n], events_flat[low:low + n]
+        for t in range(1, years):
+            # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
+            _outer(common[t - 1], common_scale, first, n_draws, allies, common_)
+            e_ = growth_e[t - 1, low:low + n]
+            gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
+            for k in range(n):
+                g = (g_[k] - mu_[k]) * rho_[k] + mu_[k]
+                g = g + e_[k] * own_[k]
+                g = g + common_[k]
+                g_[k] = g
+                gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
+
+            # SPEC 3.2, as (1 - a)*c + a*p: exactly the path when a is 1.
+            before, now = core_flat[t - 1, low:low + n], core_flat[t, low:low + n]
+            z_, pull = core_z[t - 1, low:low + n], core_pull_[t]
+            if threat_on:
+                for d in range(n_draws):
+                    uniform = threat_uniform[t - 1, first + d]
+                    for a in range(allies):
+                        new[d * allies + a] = 1.0 if uniform < threat_rate[a] else 0.0
+                v_ = jump_v[t - 1, low:low + n]
+                for k in range(n):
+                    count = ev_[k] + new[k]
+                    ev_[k] = count
+                    c = before[k] * core_keep_[k] + pull[k]
+                    c = c + count * threat_pull_[k]
+                    c = c + z_[k] * core_noise_[k]
+                    if c < core_floor_[k]:
+                        c = core_floor_[k]
+                    # In an event year the rest of the rise arrives at once, then the floor.
+                    c = c + (v_[k] * jump_spread_[k] + jump_size_[k]) * new[k]
+                    if c < core_floor_[k]:
+                        c = core_floor_[k]
+                    now[k] = c
+            else:
+                for k in range(n):
+                    c = before[k] * core_keep_[k] + pull[k]
+                    c = c + z_[k] * core_noise_[k]
+                    if c < core_floor_[k]:
+                        c = core_floor_[k]
+                    now[k] = c
+
+            before, now = related_flat[t - 1, low:low + n], related_flat[t, low:low + n]
+            z_, pull = related_z[t - 1, low:low + n], related_pull_[t]
+            for k in range(n):
+                r = before[k] * related_keep_[k] + pull[k]
+                r = r + z_[k] * related_noise_[k]
+                if r < related_floor_[k]:
+                    r = related_floor_[k]
+                now[k] = r
+
+
+@numba.njit(numba.types.UniTuple(numba.int64, 2)(
+    numba.int64, numba.int64, _F2, _F2, _F2,  # year t of years; core, related; out: total
+    numba.int64, numba.int64, numba.float64, numba.float64, _F1,  # goal, review, their lines
+    numba.float64, numba.int64,  # bins per percentage point, last bin
+    _I2, _I2, _I2,  # out: year t's core and total share histograms; first year core goal met
+    numba.int64[::1], numba.int64[::1], numba.int64[::1],  # out: meet core, meet goal, credible
+    numba.int16[:, ::1], numba.int32[:, :, ::1],  # scratch: first year met; the year's bins
+), **COMPILE_OPTIONS)
+def count_year(t, years, core, related, total, goal_index, review_index, goal_core, goal_total,
+               review_line, bins_per_point, last_bin, core_hist, total_hist, first_core,
+               meet_core, meet_goal, credible, first_year, bins):
+    """Add year ``t``'s per-ally counts of one block to a tally's arrays; fill ``total``.
+
+    ``core``, ``related`` and ``total`` = core + related are (draws, allies) % of GDP; the
+    histograms (allies, bins): a share's bin is ``share * bins_per_point``, clipped to
+    [0, last_bin] and truncated. ``first_year`` (draws, allies) carries the first year each
+    draw met the core goal from year to year, and is counted into ``first_core`` (allies,
+    years + 1; last column: never) after the last year. Returns how many draws had every ally
+    meet the core goal, and the whole goal, in this year if it is the goal year, else 0 and 0.
+    """
+    draws, allies = core.shape
+    size = draws * allies
+    core_flat, related_flat = core.reshape(size), related.reshape(size)
+    total_flat, first_flat = total.reshape(size), first_year.reshape(size)
+    core_bins, total_bins = bins[0].reshape(size), bins[1].reshape(size)
+    if t == 0:
+        first_flat[:] = years  # never, until the core goal is met
+    # One flat loop for the arithmetic (in vector instructions), then the counting.
+    for k in range(size):
+        c = core_flat[k]
+        s = c + related_flat[k]
+        total_flat[k] = s
+        core_bins[k] = np.int32(min(max(c * bins_per_point, 0.0), last_bin))
+        total_bins[k] = np.int32(min(max(s * bins_per_point, 0.0), last_bin))
+        if c >= goal_core and first_flat[k] == years:
+            first_flat[k] = t
+    for d in range(draws):
+        for a in range(allies):
+            core_hist[a, core_bins[d * allies + a]] += 1
+            total_hist[a, total_bins[d * allies + a]] += 1
+    if t == review_index:
+        for d in range(draws):
+            for a in range(allies):
+                credible[a] += core[d, a] >= review_line[a]
+    all_meet_core = 0
+    all_meet_goal = 0
+    if t == goal_index:
+        for d in range(draws):
+            every_core = True
+            every_goal = True
+            for a in range(allies):
+                meets_core = core[d, a] >= goal_core
+                meets_goal = meets_core and total[d, a] >= goal_total
+                meet_core[a] += meets_core
+                meet_goal[a] += meets_goal
+                every_core = every_core and meets_core
+                every_goal = every_goal and meets_goal
+            all_meet_core += every_core
+            all_meet_goal += every_goal
+    if t == years - 1:
+        for d in range(draws):
+            for a in range(allies):
+                first_core[a, first_year[d, a]] += 1
+    return all_meet_core, all_meet_goal
