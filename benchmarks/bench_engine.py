@@ -4,13 +4,15 @@ The engine's floor is the time NumPy takes to draw the standard normals it consu
 of every ally-year needs three of them (growth, core and related noise) plus one common growth
 factor per draw-year (and, when the scenario enables threat events, a uniform per draw-year and
 a normal jump per ally-year), and nothing the engine does can make them cheaper without changing
-the results. This script times, in one process and one run, the best of three repetitions of each:
+the results. This script times, in one process and one run, the best of five repetitions of each
+(on a shared 2-core VM single repetitions of the pool run vary by 10-20%):
 
 - **RNG**: the same normals drawn the same way as a run, block by block (``DEFAULT_BLOCK_SIZE``
   draws, a ``default_rng`` per block from the run's seed, the shapes and order of
   :func:`sim.inputs.sample_shocks`), and nothing else;
 - **engine**: ``sim.montecarlo.run`` on the shipped baseline scenario with ``workers=1``, which
-  draws those normals, simulates the paths and tallies them;
+  draws those normals, simulates the paths and tallies them (in the compiled loops of
+  :mod:`sim.kernels`, compiled or loaded from Numba's cache before the timing starts);
 - **engine, 2 workers**: the same run on a process pool of two, pool start-up included.
 
 It reports ratios rather than judging absolute times, because absolute times depend on the
@@ -55,7 +57,7 @@ from sim.tally import Tally
 
 SCENARIO = "baseline"
 SEED = 20250625  # any fixed seed; the work done does not depend on it
-REPEATS = 3
+REPEATS = 5
 RATIO_TARGET = 1.5  # engine time / RNG time, one core
 SPEEDUP_TARGET = 1.8  # one-worker time / two-worker time; 2.0 is perfect scaling
 
