@@ -54,6 +54,19 @@ def _outer(per_draw, per_ally, first, draws, allies, out):
             out[d * allies + a] = value * per_ally[a]
 
 
+@numba.njit(numba.void(_F1, _F1, _F1, _F1, _F1, _F1, _F1), **COMPILE_OPTIONS)
+def _adjust(before, keep, pull, shock, noise, floor, now):
+    """SPEC 3.2 for a chunk, with no threat events: ``now = max(before*keep + pull +
+    shock*noise, floor)``, the terms tiled to the chunk, as (1 - a)*c + a*p (exactly the path
+    when a is 1)."""
+    for k in range(now.size):
+        share = before[k] * keep[k] + pull[k]
+        share = share + shock[k] * noise[k]
+        if share < floor[k]:
+            share = floor[k]
+        now[k] = share
+
+
 @numba.njit(numba.void(
     _F1, _F1, _F1,  # base core share, related share, GDP
     _F1, _F1, _F1, _F1, _F1,  # growth: mu, rho, own scale, common scale, 1 + inflation
@@ -129,7 +142,7 @@ def simulate_block(core_base, related_base, gdp_base,
                 g_[k] = g
                 gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
 
-            # SPEC 3.2, as (1 - a)*c + a*p: exactly the path when a is 1.
+            # SPEC 3.2 (see _adjust); threat events add to intent and jump.
             before, now = core_flat[t - 1, low:low + n], core_flat[t, low:low + n]
             z_, pull = core_z[t - 1, low:low + n], core_pull_[t]
             if threat_on:
@@ -152,21 +165,10 @@ def simulate_block(core_base, related_base, gdp_base,
                         c = core_floor_[k]
                     now[k] = c
             else:
-                for k in range(n):
-                    c = before[k] * core_keep_[k] + pull[k]
-                    c = c + z_[k] * core_noise_[k]
-                    if c < core_floor_[k]:
-                        c = core_floor_[k]
-                    now[k] = c
-
-            before, now = related_flat[t - 1, low:low + n], related_flat[t, low:low + n]
-            z_, pull = related_z[t - 1, low:low + n], related_pull_[t]
-            for k in range(n):
-                r = before[k] * related_keep_[k] + pull[k]
-                r = r + z_[k] * related_noise_[k]
-                if r < related_floor_[k]:
-                    r = related_floor_[k]
-                now[k] = r
+                _adjust(before, core_keep_, pull, z_, core_noise_, core_floor_, now)
+            _adjust(related_flat[t - 1, low:low + n], related_keep_, related_pull_[t],
+                    related_z[t - 1, low:low + n], related_noise_, related_floor_,
+                    related_flat[t, low:low + n])
 
 
 @numba.njit(numba.types.UniTuple(numba.int64, 2)(

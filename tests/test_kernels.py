@@ -153,7 +153,9 @@ _FUSED = {"x86_64": r"\bvf(n?)m(add|sub)", "AMD64": r"\bvf(n?)m(add|sub)",
 
 
 @pytest.mark.skipif(platform.machine() not in _FUSED, reason="no pattern for this machine")
-@pytest.mark.parametrize("kernel", [kernels.simulate_block, kernels.count_year])
+@pytest.mark.parametrize("kernel", [value for value in vars(kernels).values()
+                                    if isinstance(value, numba.core.dispatcher.Dispatcher)],
+                         ids=lambda kernel: kernel.__name__)
 def test_no_fused_multiply_add_in_the_machine_code(kernel):
     # A fused multiply-add rounds once where the model rounds twice: it would change bits, and
     # differently on machines with and without it. Compiled afresh (cached code cannot be
@@ -161,5 +163,5 @@ def test_no_fused_multiply_add_in_the_machine_code(kernel):
     signature = kernel.signatures[0]
     fresh = numba.njit(signature, **{**kernels.COMPILE_OPTIONS, "cache": False})(kernel.py_func)
     assembly = fresh.inspect_asm(signature)
-    assert re.search(r"\bvmulpd|\bvmulsd|\bfmul\b|\bvaddpd|\bvaddsd|\bfadd\b", assembly)
+    assert kernel.__name__ in assembly  # the function's own code, not a placeholder
     assert not re.search(_FUSED[platform.machine()], assembly)
