@@ -55,6 +55,14 @@ def test_two_workers_give_bit_identical_results():
     assert one.draws == two.draws == 9_000
 
 
+def test_more_workers_than_blocks_still_count_every_block_once(analytic):
+    # Workers claim blocks from a shared counter: one that finds none left ships an empty tally.
+    one = sim.run(analytic, draws=1_500, seed=3, block_size=1024, workers=1)
+    three = sim.run(analytic, draws=1_500, seed=3, block_size=1024, workers=3)
+    _assert_same_tally(one.tally, three.tally)
+    assert three.tally.draws == 1_500
+
+
 def test_a_packed_tally_merges_to_the_same_counts(analytic):
     part = sim.run(analytic, draws=3_000, seed=4, block_size=512).tally
     twice_dense, twice_packed = (Tally.empty(sim.run(analytic, draws=1).inputs) for _ in "ab")
