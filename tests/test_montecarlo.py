@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
+from sim import montecarlo
+from sim.inputs import ModelInputs
 from sim.montecarlo import block_generator, block_sizes
 from sim.tally import Tally
 
@@ -61,6 +63,17 @@ def test_more_workers_than_blocks_still_count_every_block_once(analytic):
     three = sim.run(analytic, draws=1_500, seed=3, block_size=1024, workers=3)
     _assert_same_tally(one.tally, three.tally)
     assert three.tally.draws == 1_500
+
+
+def test_pool_progress_counts_every_draw_once(analytic):
+    # What the progress bar is fed on a pool: draws counted since the last report, never
+    # negative, adding up to the run's draws once the tally holds them all.
+    inputs = ModelInputs.from_scenario(analytic)
+    tally = Tally.empty(inputs)
+    steps = list(montecarlo._count(inputs, 5, 3_000, 512, montecarlo._tasks(6, None), 2,
+                                   (None, "vector", ()), (tally, None)))
+    assert min(steps) >= 0
+    assert sum(steps) == 3_000 == tally.draws
 
 
 def test_a_packed_tally_merges_to_the_same_counts(analytic):
