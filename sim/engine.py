@@ -53,14 +53,7 @@ def simulate(inputs: ModelInputs, shocks: Shocks, workspace: Workspace | None = 
     events = workspace.array("engine.events", (draws, allies))  # threat events so far
 
     core_adjustment, related_adjustment = inputs.core_adjustment, inputs.related_adjustment
-    if shocks.threat is None:
-        threat = (False, np.empty((0, 0)), np.empty((0, 0, 0)), *np.empty((4, 0)))
-    else:
-        threat = (True, shocks.threat, shocks.threat_jump, inputs.threat_rate,
-                  core_adjustment * inputs.threat_size,  # the adjustment's share of a rise
-                  inputs.threat_size * (1.0 - core_adjustment),  # the rest, at once
-                  inputs.threat_spread)
-    kernels.simulate_block(
+    terms = (
         inputs.core_base, inputs.related_base, inputs.gdp_base,
         inputs.growth_mean, inputs.growth_persistence,
         inputs.growth_sd * np.sqrt(1.0 - inputs.growth_common**2),  # own shock's scale
@@ -70,8 +63,17 @@ def simulate(inputs: ModelInputs, shocks: Shocks, workspace: Workspace | None = 
         inputs.core_floor,
         1.0 - related_adjustment, related_adjustment * inputs.related_path,
         inputs.related_noise, inputs.related_floor,
-        *(np.ascontiguousarray(array, dtype=float) for array in (
-            shocks.common, shocks.growth, shocks.core, shocks.related)),
-        threat[0], *(np.ascontiguousarray(array, dtype=float) for array in threat[1:]),
-        core, related, gdp, growth, events)
+        shocks.common, shocks.growth, shocks.core, shocks.related)
+    if shocks.threat is None:
+        threat = (np.empty((0, 0)), np.empty((0, 0, 0)), *np.empty((4, 0)))
+    else:
+        threat = (shocks.threat, shocks.threat_jump, inputs.threat_rate,
+                  core_adjustment * inputs.threat_size,  # the adjustment's share of a rise
+                  inputs.threat_size * (1.0 - core_adjustment),  # the rest, at once
+                  inputs.threat_spread)
+    # The kernel takes C-ordered float arrays: these are, as made here, and pass uncopied.
+    terms, threat = ([np.ascontiguousarray(array, dtype=float) for array in arrays]
+                     for arrays in (terms, threat))
+    kernels.simulate_block(*terms, shocks.threat is not None, *threat,
+                           core, related, gdp, growth, events)
     return Paths(core_share=core, related_share=related, gdp_usd=gdp)
