@@ -165,3 +165,16 @@ def test_no_fused_multiply_add_in_the_machine_code(kernel):
     assembly = fresh.inspect_asm(signature)
     assert kernel.__name__ in assembly  # the function's own code, not a placeholder
     assert not re.search(_FUSED[platform.machine()], assembly)
+
+
+def test_sliced_shocks_give_the_paths_of_their_copies():
+    # Every other draw of a block: views that are not C-ordered, handed to the kernel as copies.
+    inputs = ModelInputs.from_scenario(sim.load_scenario("baseline"))
+    shocks = _shocks(inputs, 5, 40)
+    sliced = Shocks(**{name: None if value is None else value[..., ::2, :] if value.ndim == 3
+                       else value[:, ::2] for name, value in attrs.asdict(shocks).items()})
+    copied = Shocks(**{name: None if value is None else value.copy()
+                       for name, value in attrs.asdict(sliced).items()})
+    assert not sliced.growth.flags.c_contiguous
+    assert np.array_equal(simulate(inputs, sliced).core_share,
+                          reference_paths(inputs, copied)[0])
