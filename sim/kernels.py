@@ -23,15 +23,15 @@ import numba
 import numpy as np
 
 COMPILE_OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "boundscheck": False,
-            "error_model": "numpy"}
+                   "error_model": "numpy"}
 
 _F1, _F2, _F3 = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1]
-_I2, _I3 = numba.int64[:, ::1], numba.int64[:, :, ::1]
+_I2 = numba.int64[:, ::1]
 
 #: Draws worked together through one year. The model's per-ally terms are tiled to this many
 #: draws, so that each step is one flat loop over a chunk's draws and allies (which the
 #: compiler turns into vector instructions) rather than a short loop per draw over 31 allies;
-#: a chunk's arrays, some 20 kB each, stay in a core's cache from one step to the next.
+#: a chunk's arrays, 16 kB each, stay in a core's cache from one step to the next.
 CHUNK_DRAWS = 64
 
 
