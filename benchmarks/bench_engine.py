@@ -21,9 +21,12 @@ adds on top of work it cannot avoid (target: at most 1.5, i.e. simulating and ta
 most half of the drawing), and the ratio of one-worker to two-worker time measures how well the
 blocks spread over cores (target: close to 2, taken as at least 1.8). Ally-years per second is
 given for scale. The two runs' tallies are compared too: a speed-up that changed the results
-would not count.
+would not count. For reference, not as a target, it also times the random numbers alone drawn by
+two processes side by side, each half of them: what two cores of this machine give work that
+has no overhead at all, at that moment (on a shared VM it varies from run to run, and no engine
+scales better).
 
-The three are timed in turn within each repetition, after one short untimed run of each, so that
+The four are timed in turn within each repetition, after one short untimed run of each, so that
 a passing slowdown of the machine tends to hit all of them, and so that all meet the process in
 the same state: modules imported, the pool's server started, and the memory allocator grown to
 the size a run needs (the first blocks of a process pay for fresh pages; later ones reuse them).
@@ -37,8 +40,10 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 import attrs
@@ -88,6 +93,19 @@ def draw_normals(inputs: ModelInputs, draws: int) -> int:
     return normals
 
 
+def draw_normals_timed(inputs: ModelInputs, draws: int) -> float:
+    """:func:`draw_normals`, timed inside the process that draws (seconds)."""
+    return timed(lambda: draw_normals(inputs, draws))[0]
+
+
+def rng_side_by_side(pool: ProcessPoolExecutor, inputs: ModelInputs, draws: int) -> float:
+    """Wall-clock time of two processes of ``pool`` each drawing half of ``draws`` at once:
+    the slower one's time, start-up excluded."""
+    halves = [pool.submit(draw_normals_timed, inputs, part)
+              for part in (draws // 2, draws - draws // 2)]
+    return max(half.result() for half in halves)
+
+
 def same_tally(a: Tally, b: Tally) -> bool:
     """Whether two tallies hold identical counts."""
     return a.draws == b.draws and all(
@@ -104,15 +122,20 @@ def measure(draws: int) -> dict[str, object]:
     draw_normals(inputs, warm_up)
     for workers in (1, 2):
         run(scenario, draws=warm_up, seed=SEED, workers=workers)
-
-    rng_times, engine_times, pool_times = [], [], []
-    for _ in range(REPEATS):
-        seconds, normals = timed(lambda: draw_normals(inputs, draws))
-        rng_times.append(seconds)
-        seconds, one = timed(lambda: run(scenario, draws=draws, seed=SEED, workers=1))
-        engine_times.append(seconds)
-        seconds, two = timed(lambda: run(scenario, draws=draws, seed=SEED, workers=2))
-        pool_times.append(seconds)
+    # What two cores give NumPy's random numbers alone, for reference: on a shared VM the cores
+    # do not always run at full speed side by side, and no engine can scale better than that.
+    context = multiprocessing.get_context("forkserver")
+    rng_times, engine_times, pool_times, side_by_side_times = [], [], [], []
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as reference:
+        rng_side_by_side(reference, inputs, warm_up)
+        for _ in range(REPEATS):
+            side_by_side_times.append(rng_side_by_side(reference, inputs, draws))
+            seconds, normals = timed(lambda: draw_normals(inputs, draws))
+            rng_times.append(seconds)
+            seconds, one = timed(lambda: run(scenario, draws=draws, seed=SEED, workers=1))
+            engine_times.append(seconds)
+            seconds, two = timed(lambda: run(scenario, draws=draws, seed=SEED, workers=2))
+            pool_times.append(seconds)
     rng_s, engine_s, pool_s = min(rng_times), min(engine_times), min(pool_times)
     ratio = engine_s / rng_s
     speedup = engine_s / pool_s
@@ -136,6 +159,8 @@ def measure(draws: int) -> dict[str, object]:
         "speedup_2_workers": speedup,
         "speedup_target": SPEEDUP_TARGET,
         "speedup_met": speedup >= SPEEDUP_TARGET,
+        "rng_side_by_side_s": min(side_by_side_times),
+        "rng_speedup_2_processes": rng_s / min(side_by_side_times),
         "identical_across_workers": same_tally(one.tally, two.tally),
     }
 
@@ -161,6 +186,8 @@ def render(figures: dict[str, object]) -> str:
             f"  engine, 2 workers  {f['engine_2_workers_s']:8.3f} s",
             f"  2-worker speed-up  {f['speedup_2_workers']:8.2f}x    target >= "
             f"{f['speedup_target']}x: {_met(f['speedup_met'])}",
+            f"  for reference: RNG alone in 2 processes side by side, each drawing half: "
+            f"{f['rng_side_by_side_s']:.3f} s, {f['rng_speedup_2_processes']:.2f}x",
             f"  results identical across workers: {identical}",
         ]
     )
