@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from multiprocessing.sharedctypes import Synchronized
 
 import attrs
@@ -114,10 +114,10 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
         progress: bool = False, engine: str = "vector") -> Results:
     """Simulate ``draws`` draws of ``scenario`` and return aggregated :class:`Results`.
 
-    ``workers`` > 1 uses a process pool. ``blocks_per_task`` groups blocks into tasks
-    (default: one block a task); it never changes the results. ``progress`` shows a bar
-    on a terminal. ``engine`` picks the aid engine, ``"vector"`` or ``"event"`` (same results,
-    the event engine is the slow readable reference).
+    ``workers`` processes count blocks: this one and, beyond one, a process pool.
+    ``blocks_per_task`` groups blocks into tasks (default: one block a task); it never changes
+    the results. ``progress`` shows a bar on a terminal. ``engine`` picks the aid engine,
+    ``"vector"`` or ``"event"`` (same results, the event engine is the slow readable reference).
     """
     draws = _check_positive("draws", draws)
     workers = _check_positive("workers", workers)
@@ -164,33 +164,73 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     # compiled, not a fork of whatever threads the caller runs.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sim.montecarlo", "sim.kernels"])
-    # One job per worker, which claims task after task until none is left, counting them all
-    # into one tally: every worker stays busy to the end whatever its speed, and ships one
-    # tally back. Which worker counts a block never changes the merged counts.
-    claimed, counted = context.Value("q", 0), context.Value("q", 0)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_join_pool,
-                             initargs=(claimed, counted)) as pool:
-        jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid)
-                for _ in range(workers)]
-        shown = 0
+    # Every process, this one and the pool's, claims task after task from a shared counter
+    # until none is left, counting them all into one tally: each stays busy to the end whatever
+    # its speed, and a pool process ships one tally back. Which process counts a block never
+    # changes the merged counts.
+    counters = context.Value("q", 0), context.Value("q", 0)  # tasks claimed, draws counted
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context,
+                             initializer=_join_pool, initargs=counters) as pool:
+        # Submitting starts the pool's processes, which waits until the fork server has
+        # imported the engine (a second or two in a new process): a thread submits, while this
+        # process starts counting at once, into the run's own tallies (no shipping for those).
+        with ThreadPoolExecutor(max_workers=1) as starter:
+            submitting = starter.submit(
+                lambda: [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid)
+                         for _ in range(workers - 1)])
+            shown = 0
+            try:
+                for now in _claim_and_count(inputs, seed, draws, block_size, tasks, aid,
+                                            counters, Workspace(), into):
+                    yield now - shown
+                    shown = now
+            except BaseException:
+                # An error or an interrupt here: the pool stops after the blocks in hand.
+                with counters[0].get_lock():
+                    counters[0].value = len(tasks)
+                raise
+            jobs = submitting.result()
         while not all(job.done() for job in jobs):
             wait(jobs, timeout=0.2, return_when=FIRST_EXCEPTION)
             if any(job.done() and job.exception() is not None for job in jobs):
                 break
-            yield counted.value - shown
-            shown = counted.value
+            now = counters[1].value
+            yield now - shown
+            shown = now
         parts = [job.result() for job in jobs]
     for part in parts:
         _merge(part, into)
     yield draws - shown
 
 
-#: The pool's shared counters, in each worker: tasks claimed so far, and draws counted.
+def _claim_and_count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
+                     tasks: list[range], aid: tuple[AidModel | None, str, tuple[str, ...]],
+                     counters: tuple[Synchronized, Synchronized], workspace: Workspace,
+                     into: tuple[Tally, AidTally | None]) -> Iterator[int]:
+    """Claim tasks from the shared ``counters`` (tasks claimed, draws counted) until none is
+    left, counting each into ``into``; after each, yield the draws counted by all processes."""
+    claimed, counted = counters
+    sizes = block_sizes(draws, block_size)
+    while True:
+        with claimed.get_lock():
+            task = claimed.value
+            claimed.value += 1
+        if task >= len(tasks):
+            return
+        simulate_blocks(inputs, seed, draws, block_size, tasks[task], *aid, workspace=workspace,
+                        into=into)
+        with counted.get_lock():
+            counted.value += sum(sizes[block] for block in tasks[task])
+            now = counted.value
+        yield now
+
+
+#: The pool's shared counters, in each pool process: tasks claimed so far, and draws counted.
 _pool_counters: tuple[Synchronized, Synchronized] | None = None
 
 
 def _join_pool(claimed: Synchronized, counted: Synchronized) -> None:
-    """Pool worker initializer: keep the shared counters."""
+    """Pool process initializer: keep the shared counters."""
     global _pool_counters
     _pool_counters = claimed, counted
 
@@ -198,22 +238,12 @@ def _join_pool(claimed: Synchronized, counted: Synchronized) -> None:
 def _pool_job(inputs: ModelInputs, seed: int, draws: int, block_size: int, tasks: list[range],
               aid: tuple[AidModel | None, str, tuple[str, ...]]
               ) -> tuple[PackedTally, AidTally | None]:
-    """A pool worker's job: claim and count tasks until none is left; pack the tally."""
-    claimed, counted = _pool_counters
-    sizes = block_sizes(draws, block_size)
-    workspace = Workspace()
+    """A pool process's job: claim and count tasks until none is left; pack the tally."""
     model, _, aid_allies = aid
     into = Tally.empty(inputs), None if model is None else AidTally.empty(model, aid_allies)
-    while True:
-        with claimed.get_lock():
-            task = claimed.value
-            claimed.value += 1
-        if task >= len(tasks):
-            break
-        simulate_blocks(inputs, seed, draws, block_size, tasks[task], *aid, workspace=workspace,
-                        into=into)
-        with counted.get_lock():
-            counted.value += sum(sizes[block] for block in tasks[task])
+    for _ in _claim_and_count(inputs, seed, draws, block_size, tasks, aid, _pool_counters,
+                              Workspace(), into):
+        pass
     tally, aid_tally = into
     return tally.pack(), aid_tally
 

@@ -76,6 +76,18 @@ def test_pool_progress_counts_every_draw_once(analytic):
     assert sum(steps) == 3_000 == tally.draws
 
 
+def test_an_error_in_this_process_stops_a_pool_run_with_that_error(analytic, monkeypatch):
+    # This process counts blocks beside the pool: when its counting fails, the run raises that
+    # error, not a pool error (the pool's processes, started from the fork server, do not see
+    # the patch and count normally).
+    def fail(*args, **kwargs):
+        raise RuntimeError("counting failed")
+
+    monkeypatch.setattr(montecarlo, "simulate_blocks", fail)
+    with pytest.raises(RuntimeError, match="counting failed"):
+        sim.run(analytic, draws=40_000, seed=1, block_size=512, workers=2)
+
+
 def test_a_packed_tally_merges_to_the_same_counts(analytic):
     part = sim.run(analytic, draws=3_000, seed=4, block_size=512).tally
     twice_dense, twice_packed = (Tally.empty(sim.run(analytic, draws=1).inputs) for _ in "ab")
