@@ -13,7 +13,8 @@ the results. This script times, in one process and one run, the best of five rep
 - **engine**: ``sim.montecarlo.run`` on the shipped baseline scenario with ``workers=1``, which
   draws those normals, simulates the paths and tallies them (in the compiled loops of
   :mod:`sim.kernels`, compiled or loaded from Numba's cache before the timing starts);
-- **engine, 2 workers**: the same run on a process pool of two, pool start-up included.
+- **engine, 2 workers**: the same run counted by two processes (this one and a pool of one),
+  pool start-up included.
 
 It reports ratios rather than judging absolute times, because absolute times depend on the
 machine, its load and the NumPy build, while the ratio engine/RNG measures only what the engine
