@@ -21,9 +21,9 @@ from matplotlib.ticker import FuncFormatter
 
 from .data import load_base
 from .errors import DataError
-from .folders import RUN_SUMMARY, lookup, read_json, read_table
+from .folders import lookup, read_json, read_table
 from .page import Figure, Page, Section, Table, new_figure, sections, write_page
-from .report import AID_NAME, BAND_QUANTILES, BANDS_NAME, quantile_label
+from .report import AID_NAME, BAND_QUANTILES, BANDS_NAME, SUMMARY_NAME, quantile_label
 
 CORE_COLOUR, TOTAL_COLOUR, NEEDS_COLOUR = "#1f4e9c", "#d9822b", "#6b6b6b"
 _BAND_COLUMNS = [quantile_label(q) for q in BAND_QUANTILES]  # p05 p25 p50 p75 p95
@@ -34,7 +34,7 @@ class RunFolder:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-        self.summary_path = self.folder / RUN_SUMMARY
+        self.summary_path = self.folder / SUMMARY_NAME
         self.summary = read_json(self.summary_path)
         self.goal = self.get("goal")
         self.year = int(self.goal["year"])

@@ -20,7 +20,8 @@ import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from .errors import ResultsError
-from .folders import RUN_SUMMARY, folder_kind, lookup, read_json
+from .folders import folder_kind, lookup, read_json
+from .report import SUMMARY_NAME
 
 _COLUMNS = ("measure", "entity", "p_a", "lo_a", "hi_a", "p_b", "lo_b", "hi_b", "difference",
             "difference_lo", "difference_hi", "exceeds_noise")
@@ -30,7 +31,7 @@ def _run_summary(folder: str | Path) -> tuple[Path, dict[str, Any]]:
     path = Path(folder)
     if folder_kind(path) != "run":
         raise ResultsError(path, None, "is a sweep folder; compare takes two run folders")
-    return path / RUN_SUMMARY, read_json(path / RUN_SUMMARY)
+    return path / SUMMARY_NAME, read_json(path / SUMMARY_NAME)
 
 
 def _probabilities(summary: dict[str, Any], path: Path) -> dict[tuple[str, str], dict[str, Any]]:

@@ -17,9 +17,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from .errors import ResultsError
+from .report import SUMMARY_NAME
 
-RUN_SUMMARY = "summary.json"
-SWEEP_MANIFEST = "manifest.json"
+#: The file a sweep folder is written with (by :mod:`sim.sweep`).
+MANIFEST = "manifest.json"
 
 Kind = Literal["run", "sweep"]
 
@@ -30,22 +31,23 @@ def folder_kind(folder: str | Path) -> Kind:
     if not path.is_dir():
         problem = "is not a folder" if path.exists() else "no such folder"
         raise ResultsError(path, None, problem)
-    if (path / RUN_SUMMARY).is_file():
+    if (path / SUMMARY_NAME).is_file():
         return "run"
-    if (path / SWEEP_MANIFEST).is_file():
+    if (path / MANIFEST).is_file():
         return "sweep"
-    raise ResultsError(path, None, f"neither a run folder (no {RUN_SUMMARY}: write one with "
-                       f"`summit run --out`) nor a sweep folder (no {SWEEP_MANIFEST}: write one "
+    raise ResultsError(path, None, f"neither a run folder (no {SUMMARY_NAME}: write one with "
+                       f"`summit run --out`) nor a sweep folder (no {MANIFEST}: write one "
                        "with `summit sweep --out`)")
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from ``path``; a missing or malformed file is a :class:`ResultsError`."""
+def read_json(path: Path,
+              missing: str = "missing; rerun the command that writes the folder") -> dict[str, Any]:
+    """A JSON object from ``path``; a missing (the problem: ``missing``) or malformed file is a
+    :class:`ResultsError`."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ResultsError(path, None, "missing; rerun the command that writes the folder") \
-            from None
+        raise ResultsError(path, None, missing) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ResultsError(path, None, f"cannot be read: {err}") from None
     if not isinstance(document, dict):

@@ -48,7 +48,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 #: Quantiles of the plot tables: the 50% and 90% bands around the median.
 BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-BANDS_NAME, AID_NAME = "bands.csv", "aid.csv"
+SUMMARY_NAME, BANDS_NAME, AID_NAME = "summary.json", "bands.csv", "aid.csv"
 
 
 def quantile_label(q: float) -> str:
@@ -262,7 +262,7 @@ def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
         raise OptionError(f"--out: {out} exists and is not a folder")
     # Everything is computed before anything is written, so a failure leaves no mixed folder.
     texts = {
-        "summary.json": json.dumps(summary(results), indent=2, allow_nan=False) + "\n",
+        SUMMARY_NAME: json.dumps(summary(results), indent=2, allow_nan=False) + "\n",
         "allies.csv": allies_csv(results),
         BANDS_NAME: bands_frame(results).to_csv(index=False, lineterminator="\n"),
     }

@@ -46,6 +46,7 @@ from scipy.stats import qmc
 from tqdm import tqdm
 
 from .errors import OptionError, ResultsError, ScenarioError, SimError
+from .folders import MANIFEST, read_json
 from .montecarlo import run
 from .report import atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
@@ -57,7 +58,6 @@ _PARAMETER_KEYS = ("key", "range", "values", "distribution")
 #: Distributions a parameter may follow, with the numbers each takes, in order.
 DISTRIBUTIONS = {"normal": ("mean", "sd"), "triangular": ("low", "mode", "high")}
 JOURNAL = "journal.jsonl"
-MANIFEST = "manifest.json"
 LOG = "sweep.log"
 #: Version of manifest.json's layout; a folder without it predates the recorded design.
 MANIFEST_FORMAT = 1
@@ -291,19 +291,11 @@ class SweepRecord:
     def from_folder(cls, folder: str | Path) -> SweepRecord:
         """Read ``folder/manifest.json``; a missing or malformed one is a ResultsError."""
         path = Path(folder) / MANIFEST
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ResultsError(path, None, "missing: not a sweep folder (summit sweep writes "
-                               "one)") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ResultsError(path, None, f"cannot be read: {err}") from None
+        doc = read_json(path, missing="missing: not a sweep folder (summit sweep writes one)")
 
         def fail(key: str | None, problem: str) -> ResultsError:
             return ResultsError(path, key, problem)
 
-        if not isinstance(doc, dict):
-            raise fail(None, "must hold a JSON object")
         if "format" not in doc:
             raise fail("format", "missing: the folder predates recorded designs (and Saltelli "
                        "Sobol designs); run the sweep again into a new folder")
