@@ -512,7 +512,7 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool) -> set[int]:
     if resume:
         if not manifest.is_file():
             raise OptionError(f"--resume: {out} holds no sweep to resume")
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("digest")
+        recorded = read_json(manifest).get("digest")
         if recorded != spec.digest:
             raise OptionError(f"--resume: {out} holds another sweep (or the sweep file or its "
                               "base scenario changed since)")

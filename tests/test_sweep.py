@@ -273,6 +273,19 @@ def test_out_must_be_new_and_resume_must_be_the_same_sweep(write_toml, tmp_path)
         sweep(path, out=tmp_path / "empty", resume=True)
 
 
+def test_resuming_from_a_damaged_manifest_is_one_line_and_exit_2(write_toml, tmp_path,
+                                                                  capsys) -> None:
+    path = lhs(write_toml, samples=2)
+    sweep(path, out=tmp_path / "out")
+    manifest = tmp_path / "out" / MANIFEST
+    manifest.write_text('{"digest": ', encoding="utf-8")  # cut off mid-write by another tool
+    status, _, err = summit(capsys, "sweep", str(path), "--out", str(tmp_path / "out"),
+                            "--resume")
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(f"{manifest}: cannot be read:")
+
+
 def test_progress_off_a_terminal_is_plain_lines(write_toml, tmp_path, capsys) -> None:
     status, _, err = summit(capsys, "sweep", str(lhs(write_toml, samples=2)),
                             "--out", str(tmp_path / "out"))
