@@ -53,6 +53,7 @@ import attrs
 import numpy as np
 from scipy import optimize, special, stats
 
+from .environment import FIT_PACKAGES, versions
 from .errors import DataError
 from .history import HISTORY_FILES, History, load_history
 from .resources import calibration_dir
@@ -392,8 +393,20 @@ def calibrate(history: History) -> Calibration:
 # --- the parameter file -----------------------------------------------------------------------
 
 
+_WRITTEN_WITH = "# Written with "
+_DIGEST = "#   "
+#: How many differing figures ``--check`` lists one by one; beyond, the largest and a summary.
+_CHECK_LINES = 12
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _environment_line() -> str:
+    """The header line naming the versions that fit: ``# Written with python 3.11.7, ...``."""
+    return _WRITTEN_WITH + ", ".join(f"{name} {version}" for name, version
+                                     in versions(FIT_PACKAGES).items()) + "."
 
 
 def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
@@ -421,6 +434,7 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         "# hand: change the data or the code, re-run, and review the diff.",
         f"# Code: sim.calibrate, summit-sim {__version__}. Fitted on {result.years[0]}-"
         f"{result.years[1]} (NATO July 2026 edition, core definition).",
+        _environment_line(),
         "# Code and data (sha256):",
         *(f"#   sim/{p.name} {_sha256(p)}" for p in _CODE_FILES),
         *(f"#   {p.name} {_sha256(p)}" for p in sorted(data_files)),
@@ -432,6 +446,103 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         lines += ["", f"[{name}]"]
         lines += [f"{key} = {value:.6f}" for key, value in sorted(tables[name].items())]
     return "\n".join(lines) + "\n"
+
+
+def _written_with(text: str) -> dict[str, str] | None:
+    """The versions a parameter file's header says wrote it, or None if it does not say."""
+    for line in text.splitlines():
+        if line.startswith(_WRITTEN_WITH) and line.endswith("."):
+            items = (item.partition(" ") for item in line[len(_WRITTEN_WITH):-1].split(", "))
+            return {name: version for name, _, version in items}
+    return None
+
+
+def _digests(text: str) -> dict[str, str]:
+    """The code and data files a parameter file's header names, with their sha256."""
+    pairs = (line[len(_DIGEST):].split() for line in text.splitlines()
+             if line.startswith(_DIGEST))
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
+
+
+def _figures(text: str) -> dict[str, float]:
+    """A parameter file's values by dotted key (``alliance.growth.common``)."""
+
+    def flat(table: dict[str, Any], prefix: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for key, value in table.items():
+            if isinstance(value, dict):
+                out.update(flat(value, f"{prefix}{key}."))
+            else:
+                out[f"{prefix}{key}"] = value
+        return out
+
+    return flat(tomllib.loads(text), "")
+
+
+def _version_report(written: dict[str, str] | None, now: dict[str, str] | None) -> str:
+    here = ", ".join(f"{name} {version}" for name, version in (now or {}).items())
+    if written is None:
+        return f"package versions: the file does not record those that wrote it; here {here}"
+    if written == now:
+        return f"package versions: the same as wrote the file ({here})"
+    changed = ", ".join(f"{name} {written.get(name, 'unrecorded')} (here {version})"
+                        for name, version in (now or {}).items()
+                        if written.get(name) != version)
+    return (f"package versions differ from those that wrote the file: {changed}; `make test` "
+            "or `uv sync --locked` installs the locked ones")
+
+
+def check_parameters(path: Path, fresh: str) -> tuple[bool, list[str]]:
+    """Whether the file at ``path`` holds what a fresh fit writes (``fresh``), and what to say.
+
+    The file is reproduced when its text is the fresh text, or differs only in the versions that
+    wrote it; the lines then say so. Otherwise they name each figure that differs (dotted key,
+    the file's value, the refit's, the difference; the largest first, the rest summarised), the
+    code and data changed since the file was written, and whether the package versions differ
+    from those that wrote it.
+    """
+    current = path.read_text(encoding="utf-8") if path.is_file() else ""
+    written, now = _written_with(current), _written_with(fresh)
+    if current == fresh:
+        return True, [f"{path}: reproduced exactly"]
+
+    def without_versions(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith(_WRITTEN_WITH)]
+
+    if without_versions(current) == without_versions(fresh):
+        return True, [f"{path}: reproduced exactly, every figure; {_version_report(written, now)}"]
+    try:
+        held = _figures(current)
+    except tomllib.TOMLDecodeError as err:
+        return False, [f"{path}: differs from a fresh fit of the data: not valid TOML ({err}); "
+                       "run `summit calibrate`"]
+    fitted = _figures(fresh)
+    differ = sorted(((key, held[key], fitted[key]) for key in fitted.keys() & held.keys()
+                     if held[key] != fitted[key]),
+                    key=lambda item: (-abs(item[2] - item[1]), item[0]))
+    lines = [f"{path}: differs from a fresh fit of the data"
+             + (f" in {len(differ)} of {len(fitted)} figures" if differ else "")]
+    shown = differ if len(differ) <= _CHECK_LINES else differ[:_CHECK_LINES - 2]
+    lines += [f"  {key}: file {old:.6f}, refit {new:.6f}, difference {new - old:+.6f}"
+              for key, old, new in shown]
+    if len(shown) < len(differ):
+        rest = differ[len(shown):]
+        lines.append(f"  ... and {len(rest)} more, each within "
+                     f"{max(abs(new - old) for _, old, new in rest):.6f}")
+    for keys, where in ((fitted.keys() - held.keys(), "missing from the file"),
+                        (held.keys() - fitted.keys(), "in the file, not in a fresh fit")):
+        if keys:
+            names = sorted(keys)
+            lines.append(f"  {where}: {', '.join(names[:5])}"
+                         + (f" and {len(names) - 5} more" if len(names) > 5 else ""))
+    old_digests = _digests(current)
+    changed = [name for name, digest in _digests(fresh).items() if old_digests.get(name) != digest]
+    if changed:
+        lines.append(f"code or data changed since the file was written: {', '.join(changed)}")
+    if len(lines) == 1:
+        lines[0] += " in its text only (the same figures, code and data)"
+    lines += [_version_report(written, now), "run `summit calibrate` to rewrite it"]
+    return False, lines
 
 
 def run_calibration(data_dir: Path | None = None) -> tuple[Calibration, str]:
