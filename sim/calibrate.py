@@ -479,6 +479,15 @@ def _figures(text: str) -> dict[str, float]:
     return flat(tomllib.loads(text), "")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _gap(old: Any, new: float) -> float:
+    """How far a file's value is from the refit's; infinite if the file's is not a number."""
+    return abs(new - old) if _is_number(old) else np.inf
+
+
 def _version_report(written: dict[str, str] | None, now: dict[str, str] | None) -> str:
     here = ", ".join(f"{name} {version}" for name, version in (now or {}).items())
     if written is None:
@@ -519,16 +528,19 @@ def check_parameters(path: Path, fresh: str) -> tuple[bool, list[str]]:
     fitted = _figures(fresh)
     differ = sorted(((key, held[key], fitted[key]) for key in fitted.keys() & held.keys()
                      if held[key] != fitted[key]),
-                    key=lambda item: (-abs(item[2] - item[1]), item[0]))
+                    key=lambda item: (-_gap(item[1], item[2]), item[0]))
     lines = [f"{path}: differs from a fresh fit of the data"
              + (f" in {len(differ)} of {len(fitted)} figures" if differ else "")]
     shown = differ if len(differ) <= _CHECK_LINES else differ[:_CHECK_LINES - 2]
-    lines += [f"  {key}: file {old:.6f}, refit {new:.6f}, difference {new - old:+.6f}"
-              for key, old, new in shown]
+    for key, old, new in shown:
+        if _is_number(old):
+            lines.append(f"  {key}: file {old:.6f}, refit {new:.6f}, difference {new - old:+.6f}")
+        else:
+            lines.append(f"  {key}: file {old!r}, refit {new:.6f}: the file's is not a number")
     if len(shown) < len(differ):
         rest = differ[len(shown):]
         lines.append(f"  ... and {len(rest)} more, each within "
-                     f"{max(abs(new - old) for _, old, new in rest):.6f}")
+                     f"{max(_gap(old, new) for _, old, new in rest):.6f}")
     for keys, where in ((fitted.keys() - held.keys(), "missing from the file"),
                         (held.keys() - fitted.keys(), "in the file, not in a fresh fit")):
         if keys:

@@ -304,6 +304,15 @@ def test_calibrate_check_names_a_changed_figure_and_by_how_much(shared_fit, caps
     assert "code or data changed" not in err
 
 
+def test_calibrate_check_names_a_figure_that_is_not_a_number(shared_fit, capsys, tmp_path):
+    path = _committed_copy(tmp_path, lambda t: re.sub(r"^persistence = .*$", 'persistence = "high"',
+                                                      t, flags=re.MULTILINE))
+    status, err = _check(capsys, path)
+    assert status == 1
+    assert re.search(r"^  alliance\.growth\.persistence: file 'high', refit 0\.\d{6}: the file's "
+                     r"is not a number$", err, flags=re.MULTILINE)
+
+
 def test_calibrate_check_summarises_many_changed_figures(shared_fit, capsys, tmp_path):
     def nudge(text: str) -> str:
         def up(match: re.Match) -> str:
