@@ -32,7 +32,9 @@ projections stays the IMF WEO projection (:mod:`sim.data`).
 
 Both fits end where the exact gradient vanishes, to within its rounding, not where a line search
 stops improving: so the parameter file's six decimals do not depend on the last bits of the
-machine's arithmetic (another CPU's vector instructions, another BLAS).
+machine's arithmetic (another CPU's vector instructions, another BLAS). The file's header records
+the sha256 of the code and data and the Python, NumPy and SciPy versions that fitted it;
+``summit calibrate --check`` refits and names each figure that differs (:func:`check_parameters`).
 
 Standard errors of pooled values come from the inverse Hessian of the negative log-likelihood
 (central differences of the exact gradient) in the optimiser's coordinates, mapped back by the
