@@ -1,15 +1,28 @@
-# Two commands set everything up on a fresh machine: `make run` and `make test`.
+# Two commands set everything up on a fresh machine: `make run` and `make test`. Both install the
+# exact versions in uv.lock, every file checked against its hash, into .venv; `make lock`
+# refreshes the lock. uv itself comes from PyPI at a pinned version, hashes checked, into .tools.
 PYTHON ?= python3
-VENV := .venv
+UV_VERSION := 0.13.9
+TOOLS ?= .tools
+VENV ?= .venv
+UV := $(TOOLS)/bin/uv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+# uv uses this machine's Python (never a downloaded one) and installs into $(VENV).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+.PHONY: run test bench lock clean
+
+$(UV): requirements-uv.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements-uv.txt
+	touch $(UV)
+
+# --locked: stop if uv.lock no longer matches pyproject.toml, rather than re-resolve.
+$(STAMP): $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --extra test --python $(PYTHON)
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -24,5 +37,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_aid.py
 	$(BIN)/python benchmarks/bench_sweep.py
 
+# The newest versions pyproject.toml's ranges allow, and uv's own pin with its hashes. Then run
+# `make test`; if the parameter file no longer reproduces, `summit calibrate` and review the diff.
+lock: $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+	echo "uv==$(UV_VERSION)" | $(UV) pip compile - --universal --generate-hashes --quiet \
+		--custom-compile-command "make lock" --output-file requirements-uv.txt
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis .ruff_cache

@@ -18,22 +18,28 @@ found by a hidden-Markov filter over the number of events so far (the likelihood
     c[i,t] = c[i,t-1] + adjustment[i] * (wales[i,t] + size * events[t-1] - c[i,t-1])
              + jump[i,t] * new_event[t] + noise[i] * z[i,t]
 
-Step one fits a pooled adjustment,
-``rate``, ``size``, ``spread`` and each ally's noise by maximum likelihood
-(``scipy.optimize.minimize``); step two regresses each ally's changes on its gap to intent (the
-smoothed event count filled in) and shrinks the per-ally adjustment and log noise toward the
-alliance mean by empirical Bayes (a normal hierarchy whose mean and spread maximise the marginal
-likelihood), so allies with short or noisy series borrow strength from the others.
+Step one fits a pooled adjustment, ``rate``, ``size``, ``spread`` and each ally's noise by
+maximum likelihood (``scipy.optimize.minimize``, then Newton steps on the exact gradient); step
+two regresses each ally's changes on its gap to intent (the smoothed event count filled in) and
+shrinks the per-ally adjustment and log noise toward the alliance mean by empirical Bayes (a
+normal hierarchy whose mean and spread maximise the marginal likelihood), so allies with short or
+noisy series borrow strength from the others.
 
 Growth (SPEC 3.1). An AR(1) per ally around its historical mean with a pooled persistence and a
 pooled loading on one common factor, fitted by Gaussian maximum likelihood on the derived real
 growth series; each ally's volatility is shrunk the same way. The medium-term mean used in
 projections stays the IMF WEO projection (:mod:`sim.data`).
 
+Both fits end where the exact gradient vanishes, to within its rounding, not where a line search
+stops improving: so the parameter file's six decimals do not depend on the last bits of the
+machine's arithmetic (another CPU's vector instructions, another BLAS). The file's header records
+the sha256 of the code and data and the Python, NumPy and SciPy versions that fitted it;
+``summit calibrate --check`` refits and names each figure that differs (:func:`check_parameters`).
+
 Standard errors of pooled values come from the inverse Hessian of the negative log-likelihood
-(``scipy.differentiate.hessian``) in the optimiser's coordinates, mapped back by the delta
-method, holding each ally's noise at its estimate; per-ally values report the empirical-Bayes
-posterior standard deviation.
+(central differences of the exact gradient) in the optimiser's coordinates, mapped back by the
+delta method, holding each ally's noise at its estimate; per-ally values report the
+empirical-Bayes posterior standard deviation.
 """
 
 from __future__ import annotations
@@ -41,14 +47,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 import numpy as np
 from scipy import optimize, special, stats
-from scipy.differentiate import hessian
 
+from .environment import FIT_PACKAGES, versions
 from .errors import DataError
 from .history import HISTORY_FILES, History, load_history
 from .resources import calibration_dir
@@ -57,6 +64,16 @@ PARAMETERS_FILE = "parameters.toml"
 #: The code whose digest the parameter file records beside the data's.
 _CODE_FILES = tuple(Path(__file__).parent / name for name in ("calibrate.py", "history.py"))
 WALES_YEAR, WALES_TARGET = 2024, 2.0  # "2% within a decade" of the 2014 Wales Summit
+#: A negative log-likelihood in the optimiser's coordinates: its value and exact gradient.
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+# L-BFGS-B runs until rounding stops it (its default stops at a relative change in the objective
+# of 2e-9, which leaves the optimum uncertain in the 5th digit); Newton steps then polish.
+_LBFGSB = {"ftol": 0.0, "gtol": 1e-10, "maxiter": 10_000, "maxls": 50}
+_NEWTON_STEPS = 6
+_NEWTON_REACH = 1e-2  # a larger step means L-BFGS-B stopped far from the optimum: no polish
+_NEWTON_DONE = 1e-12  # a step this small is rounding
+_AT_BOUND = 1e-8  # a coordinate this close to a bound is held there
+_HESSIAN_STEP = 1e-5  # in the optimiser's coordinates (logs, logits), all of order one
 
 
 @attrs.frozen
@@ -127,8 +144,8 @@ def _event_loglik(change: np.ndarray, gap: np.ndarray, adjustment: np.ndarray | 
     return np.stack([quiet, event])
 
 
-def _forward_backward(loglik: np.ndarray, rate: float) -> tuple[float, np.ndarray, np.ndarray]:
-    """Log-likelihood, smoothed and last filtered P(k events so far), (steps, k), of the chain."""
+def _passes(loglik: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """The forward and backward passes of the chain, (steps, k) each, in logs."""
     quiet, event = loglik[0], loglik[1]  # (steps, k before the year) each
     steps, states = quiet.shape
     stay, move = np.log1p(-rate), np.log(rate)
@@ -145,10 +162,31 @@ def _forward_backward(loglik: np.ndarray, rate: float) -> tuple[float, np.ndarra
         later = backward[t + 1]
         backward[t] = np.logaddexp(stay + quiet[t + 1] + later,
                                    np.concatenate([(move + event[t + 1])[:-1] + later[1:], none]))
+    return forward, backward
+
+
+def _forward_backward(loglik: np.ndarray, rate: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Log-likelihood, smoothed and last filtered P(k events so far), (steps, k), of the chain."""
+    forward, backward = _passes(loglik, rate)
     total = special.logsumexp(forward[-1])
     smoothed = np.exp(forward + backward - total)
     filtered = np.exp(forward[-1] - total)
     return float(total), smoothed, filtered
+
+
+def _year_posterior(loglik: np.ndarray, rate: float) -> tuple[float, np.ndarray]:
+    """Log-likelihood and P(k events before year t, none or one in it | data), (2, steps, k)."""
+    forward, backward = _passes(loglik, rate)
+    total = special.logsumexp(forward[-1])
+    states = forward.shape[1]
+    start = np.full((1, states), -np.inf)
+    start[0, 0] = 0.0
+    before = np.vstack([start, forward[:-1]])  # (steps, k) log P(data before t, k before t)
+    # (steps, k) log P(data after t | k + 1 events to t): the event year's successor state.
+    after_event = np.hstack([backward[:, 1:], np.full((len(backward), 1), -np.inf)])
+    quiet = before + np.log1p(-rate) + loglik[0] + backward
+    event = before + np.log(rate) + loglik[1] + after_event
+    return float(total), np.exp(np.stack([quiet, event]) - total)
 
 
 def wales_jumps(core_share: np.ndarray) -> np.ndarray:
@@ -156,15 +194,38 @@ def wales_jumps(core_share: np.ndarray) -> np.ndarray:
     return np.maximum(WALES_TARGET - core_share[0], 0.0)
 
 
-def _spending_nll(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
-                  wales: np.ndarray) -> float:
+def _spending_objective(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
+                        wales: np.ndarray) -> tuple[float, np.ndarray]:
+    """The spending negative log-likelihood and its exact gradient in ``theta``.
+
+    The gradient of the chain's log-likelihood is the posterior expectation of the gradient of
+    each year's log density (Fisher's identity), so one forward-backward pass gives both.
+    """
     adjustment, rate = special.expit(theta[0]), special.expit(theta[1])
     size, spread, noise = theta[2], np.exp(theta[3]), np.exp(theta[4:])
     loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
-    total, _, _ = _forward_backward(loglik, rate)
+    total, posterior = _year_posterior(loglik, rate)
+    quiet_w, event_w = posterior[0][..., None], posterior[1][..., None]  # (steps, k, 1) each
+    k = np.arange(change.shape[0] + 1)[None, :, None]
+    towards = gap[:, None, :] + size * k  # (steps, k, allies) gap to intent with k events
+    quiet_r = change[:, None, :] - adjustment * towards  # (steps, k, allies) residuals
+    event_r = quiet_r - size
+    variance = noise**2 + spread**2  # (allies,) of a change in an event year
+    # d log density / d mean and / d variance, weighted by the posterior of each case.
+    quiet_dm = quiet_w * quiet_r / noise**2
+    event_dm = event_w * event_r / variance
+    event_dv = event_w * 0.5 * (event_r**2 / variance**2 - 1 / variance)
+    grad = np.empty_like(theta)  # (4 + allies,) of the log-likelihood, 2014's terms included
+    grad[0] = adjustment * (1 - adjustment) * ((quiet_dm + event_dm) * towards).sum()
+    grad[1] = (1 - rate) * event_w.sum() - rate * quiet_w.sum() + (1 - rate)
+    grad[2] = ((quiet_dm + event_dm) * adjustment * k).sum() + event_dm.sum() + (
+        (wales - size) / spread**2).sum()
+    grad[3] = 2 * spread**2 * event_dv.sum() + ((wales - size)**2 / spread**2 - 1).sum()
+    grad[4:] = ((quiet_w * (quiet_r**2 / noise**2 - 1)).sum(axis=(0, 1))
+                + 2 * noise**2 * event_dv.sum(axis=(0, 1)))
     # 2014 is an observed event: its occurrence and its jumps enter the likelihood.
     total += np.log(rate) + stats.norm.logpdf(wales, size, spread).sum()
-    return -total
+    return -total, -grad
 
 
 def _shrink(estimates: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray, float,
@@ -184,16 +245,47 @@ def _shrink(estimates: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, n
             float(mean), float(np.sqrt(spread2)))
 
 
-def _standard_errors(nll: Any, theta: np.ndarray, free: int) -> np.ndarray:
-    """Standard errors of the first ``free`` coordinates, the rest held at ``theta``."""
+def _hessian(objective: Objective, theta: np.ndarray) -> np.ndarray:
+    """The Hessian, (n, n), by central differences of the objective's exact gradient."""
+    step = _HESSIAN_STEP * np.eye(theta.size)  # (n, n) one coordinate's step a row
+    columns = [objective(theta + h)[1] - objective(theta - h)[1] for h in step]
+    hess = np.asarray(columns) / (2 * _HESSIAN_STEP)  # (n, n)
+    return (hess + hess.T) / 2
 
-    def f(x: np.ndarray) -> np.ndarray:
-        flat = x.reshape(free, -1)
-        values = [nll(np.concatenate([flat[:, j], theta[free:]])) for j in range(flat.shape[1])]
-        return np.asarray(values).reshape(x.shape[1:])
 
-    result = hessian(f, theta[:free], initial_step=1e-2)
-    covariance = np.linalg.pinv(result.ddf)
+def _minimize(objective: Objective, start: np.ndarray,
+              bounds: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """The minimum of ``objective`` (a value and its exact gradient), and the Hessian there.
+
+    L-BFGS-B ends where rounding in the objective stops its line search, about 1e-6 from the
+    optimum in the optimiser's coordinates: that is where the last bits of another CPU or BLAS
+    would move a 6-decimal value. Newton steps on the exact gradient then go to where the
+    gradient vanishes, within the gradient's own rounding, away from any bound L-BFGS-B holds.
+    """
+    fit = optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                            options=_LBFGSB)
+    theta = fit.x
+    low, high = np.asarray(bounds).T  # (n,) each
+    free = (theta > low + _AT_BOUND) & (theta < high - _AT_BOUND)  # (n,)
+    hess = _hessian(objective, theta)
+    for _ in range(_NEWTON_STEPS):
+        inner = hess[np.ix_(free, free)]
+        if not np.all(np.linalg.eigvalsh(inner) > 0):
+            break  # not a minimum's neighbourhood: L-BFGS-B's point stands
+        step = np.linalg.solve(inner, objective(theta)[1][free])
+        if np.abs(step).max() > _NEWTON_REACH:
+            break
+        theta = theta.copy()
+        theta[free] = np.clip(theta[free] - step, low[free], high[free])
+        hess = _hessian(objective, theta)
+        if np.abs(step).max() < _NEWTON_DONE:
+            break
+    return theta, hess
+
+
+def _standard_errors(hess: np.ndarray, free: int) -> np.ndarray:
+    """Standard errors of the first ``free`` coordinates, the rest held at their estimates."""
+    covariance = np.linalg.pinv(hess[:free, :free])
     return np.sqrt(np.clip(np.diag(covariance), 0.0, None))
 
 
@@ -210,14 +302,12 @@ def fit_spending(history: History) -> SpendingFit:
     noise0 = np.log(np.maximum(change.std(axis=0), 0.02))
     start = np.concatenate([[special.logit(0.3), special.logit(0.1), observed.mean(),
                              np.log(observed.std())], noise0])
-    nll = functools.partial(_spending_nll, change=change, gap=gap, wales=observed)
-    fit = optimize.minimize(nll, start, method="L-BFGS-B",
-                            bounds=[(-8, 8), (-8, 3), (0.0, 5.0), (-6, 2)]
+    objective = functools.partial(_spending_objective, change=change, gap=gap, wales=observed)
+    theta, hess = _minimize(objective, start, [(-8, 8), (-8, 3), (0.0, 5.0), (-6, 2)]
                             + [(-6, 2)] * len(noise0))
-    theta = fit.x
     adjustment, rate, size = special.expit(theta[0]), special.expit(theta[1]), theta[2]
     spread = np.exp(theta[3])
-    se = _standard_errors(nll, theta, 4)
+    se = _standard_errors(hess, 4)
     noise = np.exp(theta[4:])
     loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
     _, smoothed, filtered = _forward_backward(loglik, rate)
@@ -255,25 +345,34 @@ def fit_spending(history: History) -> SpendingFit:
 # --- growth -----------------------------------------------------------------------------------
 
 
-def _growth_nll(theta: np.ndarray, growth: np.ndarray) -> float:
+def _growth_objective(theta: np.ndarray, growth: np.ndarray) -> tuple[float, np.ndarray]:
+    """The growth negative log-likelihood and its exact gradient in ``theta``."""
     rho, common, sd = np.tanh(theta[0]), special.expit(theta[1]), np.exp(theta[2:])
     centred = growth - growth.mean(axis=0)
     residual = centred[1:] - rho * centred[:-1]  # (steps - 1, allies)
     loading = sd * common
     covariance = np.outer(loading, loading) + np.diag(sd**2 * (1 - common**2))
-    return -stats.multivariate_normal.logpdf(residual, cov=covariance).sum()
+    nll = -stats.multivariate_normal.logpdf(residual, cov=covariance).sum()
+    precision = np.linalg.inv(covariance)  # (allies, allies)
+    scaled = residual @ precision  # (steps - 1, allies)
+    # d nll / d covariance, for a symmetric change of it.
+    dcov = 0.5 * (len(residual) * precision - scaled.T @ scaled)  # (allies, allies)
+    grad = np.empty_like(theta)  # (2 + allies,)
+    grad[0] = -(scaled * centred[:-1]).sum() * (1 - rho**2)
+    grad[1] = 2 * common * (sd @ dcov @ sd - (np.diag(dcov) * sd**2).sum()) * common * (1 - common)
+    grad[2:] = 2 * np.diag(dcov @ covariance)
+    return nll, grad
 
 
 def fit_growth(history: History) -> GrowthFit:
     """Fit persistence, common-factor loading and volatility to the derived real growth."""
     growth = history.real_growth  # (steps, allies)
     start = np.concatenate([[np.arctanh(0.3), 0.0], np.log(growth.std(axis=0))])
-    nll = functools.partial(_growth_nll, growth=growth)
-    fit = optimize.minimize(nll, start, method="L-BFGS-B",
-                            bounds=[(-3, 3), (-6, 6)] + [(-9, 0)] * growth.shape[1])
-    theta = fit.x
+    objective = functools.partial(_growth_objective, growth=growth)
+    theta, hess = _minimize(objective, start,
+                            [(-3, 3), (-6, 6)] + [(-9, 0)] * growth.shape[1])
     rho, common = np.tanh(theta[0]), special.expit(theta[1])
-    se = _standard_errors(nll, theta, 2)
+    se = _standard_errors(hess, 2)
     n = growth.shape[0] - 1
     log_sd, sd_log_sd, _, _ = _shrink(theta[2:], np.full(theta.size - 2, 1 / (2 * n)))
     sd = np.exp(log_sd)
@@ -296,8 +395,20 @@ def calibrate(history: History) -> Calibration:
 # --- the parameter file -----------------------------------------------------------------------
 
 
+_WRITTEN_WITH = "# Written with "
+_DIGEST = "#   "
+#: How many differing figures ``--check`` lists one by one; beyond, the largest and a summary.
+_CHECK_LINES = 12
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _environment_line() -> str:
+    """The header line naming the versions that fit: ``# Written with python 3.11.7, ...``."""
+    return _WRITTEN_WITH + ", ".join(f"{name} {version}" for name, version
+                                     in versions(FIT_PACKAGES).items()) + "."
 
 
 def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
@@ -325,6 +436,7 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         "# hand: change the data or the code, re-run, and review the diff.",
         f"# Code: sim.calibrate, summit-sim {__version__}. Fitted on {result.years[0]}-"
         f"{result.years[1]} (NATO July 2026 edition, core definition).",
+        _environment_line(),
         "# Code and data (sha256):",
         *(f"#   sim/{p.name} {_sha256(p)}" for p in _CODE_FILES),
         *(f"#   {p.name} {_sha256(p)}" for p in sorted(data_files)),
@@ -336,6 +448,115 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         lines += ["", f"[{name}]"]
         lines += [f"{key} = {value:.6f}" for key, value in sorted(tables[name].items())]
     return "\n".join(lines) + "\n"
+
+
+def _written_with(text: str) -> dict[str, str] | None:
+    """The versions a parameter file's header says wrote it, or None if it does not say."""
+    for line in text.splitlines():
+        if line.startswith(_WRITTEN_WITH) and line.endswith("."):
+            items = (item.partition(" ") for item in line[len(_WRITTEN_WITH):-1].split(", "))
+            return {name: version for name, _, version in items}
+    return None
+
+
+def _digests(text: str) -> dict[str, str]:
+    """The code and data files a parameter file's header names, with their sha256."""
+    pairs = (line[len(_DIGEST):].split() for line in text.splitlines()
+             if line.startswith(_DIGEST))
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
+
+
+def _figures(text: str) -> dict[str, float]:
+    """A parameter file's values by dotted key (``alliance.growth.common``)."""
+
+    def flat(table: dict[str, Any], prefix: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for key, value in table.items():
+            if isinstance(value, dict):
+                out.update(flat(value, f"{prefix}{key}."))
+            else:
+                out[f"{prefix}{key}"] = value
+        return out
+
+    return flat(tomllib.loads(text), "")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _gap(old: Any, new: float) -> float:
+    """How far a file's value is from the refit's; infinite if the file's is not a number."""
+    return abs(new - old) if _is_number(old) else np.inf
+
+
+def _version_report(written: dict[str, str] | None, now: dict[str, str] | None) -> str:
+    here = ", ".join(f"{name} {version}" for name, version in (now or {}).items())
+    if written is None:
+        return f"package versions: the file does not record those that wrote it; here {here}"
+    if written == now:
+        return f"package versions: the same as wrote the file ({here})"
+    changed = ", ".join(f"{name} {written.get(name, 'unrecorded')} (here {version})"
+                        for name, version in (now or {}).items()
+                        if written.get(name) != version)
+    return (f"package versions differ from those that wrote the file: {changed}; `make test` "
+            "or `uv sync --locked` installs the locked ones")
+
+
+def check_parameters(path: Path, fresh: str) -> tuple[bool, list[str]]:
+    """Whether the file at ``path`` holds what a fresh fit writes (``fresh``), and what to say.
+
+    The file is reproduced when its text is the fresh text, or differs only in the versions that
+    wrote it; the lines then say so. Otherwise they name each figure that differs (dotted key,
+    the file's value, the refit's, the difference; the largest first, the rest summarised), the
+    code and data changed since the file was written, and whether the package versions differ
+    from those that wrote it.
+    """
+    current = path.read_text(encoding="utf-8") if path.is_file() else ""
+    written, now = _written_with(current), _written_with(fresh)
+    if current == fresh:
+        return True, [f"{path}: reproduced exactly"]
+
+    def without_versions(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith(_WRITTEN_WITH)]
+
+    if without_versions(current) == without_versions(fresh):
+        return True, [f"{path}: reproduced exactly, every figure; {_version_report(written, now)}"]
+    try:
+        held = _figures(current)
+    except tomllib.TOMLDecodeError as err:
+        return False, [f"{path}: differs from a fresh fit of the data: not valid TOML ({err}); "
+                       "run `summit calibrate`"]
+    fitted = _figures(fresh)
+    differ = sorted(((key, held[key], fitted[key]) for key in fitted.keys() & held.keys()
+                     if held[key] != fitted[key]),
+                    key=lambda item: (-_gap(item[1], item[2]), item[0]))
+    lines = [f"{path}: differs from a fresh fit of the data"
+             + (f" in {len(differ)} of {len(fitted)} figures" if differ else "")]
+    shown = differ if len(differ) <= _CHECK_LINES else differ[:_CHECK_LINES - 2]
+    for key, old, new in shown:
+        if _is_number(old):
+            lines.append(f"  {key}: file {old:.6f}, refit {new:.6f}, difference {new - old:+.6f}")
+        else:
+            lines.append(f"  {key}: file {old!r}, refit {new:.6f}: the file's is not a number")
+    if len(shown) < len(differ):
+        rest = differ[len(shown):]
+        lines.append(f"  ... and {len(rest)} more, each within "
+                     f"{max(_gap(old, new) for _, old, new in rest):.6f}")
+    for keys, where in ((fitted.keys() - held.keys(), "missing from the file"),
+                        (held.keys() - fitted.keys(), "in the file, not in a fresh fit")):
+        if keys:
+            names = sorted(keys)
+            lines.append(f"  {where}: {', '.join(names[:5])}"
+                         + (f" and {len(names) - 5} more" if len(names) > 5 else ""))
+    old_digests = _digests(current)
+    changed = [name for name, digest in _digests(fresh).items() if old_digests.get(name) != digest]
+    if changed:
+        lines.append(f"code or data changed since the file was written: {', '.join(changed)}")
+    if len(lines) == 1:
+        lines[0] += " in its text only (the same figures, code and data)"
+    lines += [_version_report(written, now), "run `summit calibrate` to rewrite it"]
+    return False, lines
 
 
 def run_calibration(data_dir: Path | None = None) -> tuple[Calibration, str]:

@@ -214,10 +214,10 @@ def data(iso3: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Parameter file to write (default: calibration/parameters.toml).")
 @click.option("--check", is_flag=True,
-              help="Write nothing; exit 1 if the file differs from a fresh fit.")
+              help="Write nothing; exit 1 if the file differs from a fresh fit, and say how.")
 def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
     """Fit the spending and growth parameters to history and write the parameter file."""
-    from .calibrate import PARAMETERS_FILE, run_calibration
+    from .calibrate import PARAMETERS_FILE, check_parameters, run_calibration
     from .report import atomic_write_text
     from .resources import calibration_dir
 
@@ -230,12 +230,11 @@ def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
                f"(se {g.persistence.se:.3f}), common {g.common.value:.3f} "
                f"(se {g.common.se:.3f})", err=True)
     if check:
-        current = out.read_text(encoding="utf-8") if out.is_file() else ""
-        if current != text:
-            click.echo(f"{out}: differs from a fresh fit of the data; run `summit calibrate`",
-                       err=True)
+        reproduced, lines = check_parameters(out, text)
+        for line in lines:
+            click.echo(line, err=True)
+        if not reproduced:
             sys.exit(1)
-        click.echo(f"{out}: reproduced exactly", err=True)
         return
     atomic_write_text(out, text)
     click.echo(f"wrote {out}", err=True)

@@ -62,6 +62,8 @@ def _bands(values: dict[float, float]) -> dict[str, float]:
 
 def summary(results: Results) -> dict[str, Any]:
     """The run's machine-readable summary (the ``summary.json`` contract of SPEC 4)."""
+    from .environment import versions
+
     scenario, inputs = results.scenario, results.inputs
     y, goal_index = scenario.goal.year, inputs.goal_index
     review = scenario.goal.review_year
@@ -114,6 +116,7 @@ def summary(results: Results) -> dict[str, Any]:
         "draws": results.draws,
         "block_size": results.block_size,
         "version": __version__,
+        "environment": versions(),  # python and the packages the figures depend on
         "base_year": scenario.base_year,
         "horizon": scenario.horizon,
         "goal": {"core": scenario.goal.core, "total": scenario.goal.total, "year": y,

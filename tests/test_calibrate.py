@@ -1,31 +1,52 @@
 """Fitting: known parameters recovered from simulated data, the event filter against enumeration,
-partial pooling's bounds, and the committed parameter file reproduced from the committed data."""
+exact gradients, fits that rounding does not move, partial pooling's bounds, and the committed
+parameter file reproduced from the committed data.
+
+The fit on the committed data is made once a session (``committed_fit``) and shared.
+"""
 
 from __future__ import annotations
 
 import itertools
+import platform
+import re
+from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
+import scipy
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 
+from sim import calibrate
 from sim.calibrate import (
     _event_loglik,
     _forward_backward,
+    _growth_objective,
     _shrink,
+    _spending_objective,
     calibrated_table,
     fit_growth,
     fit_spending,
     load_parameters,
+    run_calibration,
     wales_intent,
 )
 from sim.cli import main
+from sim.environment import FIT_PACKAGES, versions
 from sim.errors import DataError
 from sim.history import History
+from sim.resources import calibration_dir
 
 YEARS = np.arange(2014, 2027)
+
+
+@pytest.fixture(scope="session")
+def committed_fit():
+    """The fit of the committed data and the parameter file text it gives, made once."""
+    return run_calibration()
 
 
 def _history(core_share: np.ndarray, const_usd: np.ndarray | None = None) -> History:
@@ -132,6 +153,86 @@ def test_event_filter_matches_enumeration_of_every_event_history(seed, rate, siz
     np.testing.assert_allclose(filtered, smoothed[-1], atol=1e-12)
 
 
+def _central_gradient(value, theta: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """The gradient of ``value`` by central differences, (n,)."""
+    return np.array([(value(theta + h) - value(theta - h)) / (2 * step)
+                     for h in step * np.eye(theta.size)])
+
+
+@given(seed=st.integers(0, 2**32 - 1), steps=st.integers(2, 6), allies=st.integers(1, 5))
+def test_spending_gradient_is_the_derivative_of_the_likelihood(seed, steps, allies):
+    rng = np.random.default_rng(seed)
+    change = rng.normal(0.1, 0.3, (steps, allies))  # (steps, allies)
+    gap = rng.normal(0.3, 0.3, (steps, allies))
+    wales = rng.uniform(0.0, 1.0, allies)
+    theta = np.concatenate([rng.uniform(-3, 3, 2), rng.uniform(0.0, 1.0, 1),
+                            rng.uniform(-2, 0.5, 1 + allies)])
+
+    def value(x):
+        return _spending_objective(x, change, gap, wales)[0]
+
+    _, grad = _spending_objective(theta, change, gap, wales)
+    np.testing.assert_allclose(grad, _central_gradient(value, theta), rtol=1e-5, atol=1e-5)
+
+
+@given(seed=st.integers(0, 2**32 - 1), years=st.integers(4, 12), allies=st.integers(1, 5))
+def test_growth_gradient_is_the_derivative_of_the_likelihood(seed, years, allies):
+    rng = np.random.default_rng(seed)
+    growth = rng.normal(0.02, 0.02, (years, allies))  # (years, allies)
+    theta = np.concatenate([rng.uniform(-1.5, 1.5, 2), rng.uniform(-5, -3, allies)])
+
+    def value(x):
+        return _growth_objective(x, growth)[0]
+
+    _, grad = _growth_objective(theta, growth)
+    np.testing.assert_allclose(grad, _central_gradient(value, theta), rtol=1e-5, atol=1e-4)
+
+
+def _rounding_noise(objective, salt: int):
+    """``objective`` with its value and gradient off by up to 1e-12 relative at each point.
+
+    The noise stands for another machine's last bits: it is fixed at each point, as rounding is.
+    """
+
+    def noisy(theta, *args, **kwargs):
+        value, grad = objective(theta, *args, **kwargs)
+        rng = np.random.default_rng([*theta.view(np.uint64).tolist(), salt])
+        return (value * (1 + 1e-12 * rng.uniform(-1, 1)),
+                grad * (1 + 1e-12 * rng.uniform(-1, 1, grad.size)))
+
+    return noisy
+
+
+def _figures(fit) -> np.ndarray:
+    """Every number of a calibration, flat."""
+
+    def numbers(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from numbers(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                yield from numbers(item)
+        elif isinstance(value, float):
+            yield value
+
+    return np.fromiter(numbers(attrs.asdict(fit)), dtype=float)
+
+
+@pytest.mark.parametrize("salt", [1, 2])
+def test_rounding_in_the_objective_does_not_move_the_parameter_file(committed_fit, monkeypatch,
+                                                                     salt):
+    fit, text = committed_fit
+    monkeypatch.setattr(calibrate, "_spending_objective",
+                        _rounding_noise(calibrate._spending_objective, salt))
+    monkeypatch.setattr(calibrate, "_growth_objective",
+                        _rounding_noise(calibrate._growth_objective, salt))
+    again, again_text = run_calibration()
+    # Six decimals are written: the figures agree far inside half of the last one.
+    np.testing.assert_allclose(_figures(again), _figures(fit), rtol=0, atol=5e-8)
+    assert again_text == text
+
+
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 40))
 def test_partial_pooling_lies_between_each_estimate_and_the_mean(seed, n):
     rng = np.random.default_rng(seed)
@@ -147,21 +248,107 @@ def test_partial_pooling_lies_between_each_estimate_and_the_mean(seed, n):
     assert np.all(np.diff(pull[order]) >= -1e-9)
 
 
-def test_summit_calibrate_reproduces_the_committed_parameter_file(capsys):
+@pytest.fixture
+def shared_fit(committed_fit, monkeypatch):
+    """``summit calibrate`` with the session's fit of the committed data, not a fresh one."""
+    fresh = calibrate.run_calibration
+
+    def run(data_dir=None):
+        return committed_fit if data_dir is None else fresh(data_dir)
+
+    monkeypatch.setattr(calibrate, "run_calibration", run)
+
+
+def _check(capsys, out=None) -> tuple[int, str]:
+    """``summit calibrate --check`` on ``out`` (default: the committed file): status, stderr."""
     with pytest.raises(SystemExit) as done:
-        main(["calibrate", "--check"])
+        main(["calibrate", "--check", *(["--out", str(out)] if out else [])])
         raise SystemExit(0)
-    assert (done.value.code or 0) == 0, capsys.readouterr().err
-    assert "reproduced exactly" in capsys.readouterr().err
+    return done.value.code or 0, capsys.readouterr().err
 
 
-def test_calibrate_check_fails_on_a_stale_file(capsys, tmp_path):
+def test_summit_calibrate_reproduces_the_committed_parameter_file(shared_fit, capsys):
+    status, err = _check(capsys)
+    assert status == 0, err
+    assert err.splitlines()[-1].endswith("parameters.toml: reproduced exactly")
+
+
+def test_the_parameter_file_records_the_versions_that_wrote_it(committed_fit):
+    _, text = committed_fit
+    line = (f"# Written with python {platform.python_version()}, numpy {np.__version__}, "
+            f"scipy {scipy.__version__}.")
+    assert line in text.splitlines()[:6]
+    assert calibrate._written_with(text) == versions(FIT_PACKAGES)
+
+
+def _committed_copy(tmp_path, edit) -> Path:
+    path = tmp_path / "parameters.toml"
+    text = (calibration_dir() / "parameters.toml").read_text(encoding="utf-8")
+    path.write_text(edit(text), encoding="utf-8")
+    return path
+
+
+def test_calibrate_check_names_a_changed_figure_and_by_how_much(shared_fit, capsys, tmp_path):
+    _, text = calibrate.run_calibration()
+    common = calibrate._figures(text)["alliance.growth.common"]
+    path = _committed_copy(tmp_path, lambda t: t.replace(f"\ncommon = {common:.6f}\n",
+                                                         f"\ncommon = {common + 0.000123:.6f}\n"))
+    status, err = _check(capsys, path)
+    assert status == 1
+    lines = err.splitlines()
+    assert f"{path}: differs from a fresh fit of the data in 1 of 199 figures" in lines
+    assert (f"  alliance.growth.common: file {common + 0.000123:.6f}, refit {common:.6f}, "
+            "difference -0.000123") in lines
+    assert any(line.startswith("package versions: the same as wrote the file (python ")
+               for line in lines)
+    assert "code or data changed" not in err
+
+
+def test_calibrate_check_names_a_figure_that_is_not_a_number(shared_fit, capsys, tmp_path):
+    path = _committed_copy(tmp_path, lambda t: re.sub(r"^persistence = .*$", 'persistence = "high"',
+                                                      t, flags=re.MULTILINE))
+    status, err = _check(capsys, path)
+    assert status == 1
+    assert re.search(r"^  alliance\.growth\.persistence: file 'high', refit 0\.\d{6}: the file's "
+                     r"is not a number$", err, flags=re.MULTILINE)
+
+
+def test_calibrate_check_summarises_many_changed_figures(shared_fit, capsys, tmp_path):
+    def nudge(text: str) -> str:
+        def up(match: re.Match) -> str:
+            return f"{match[1]} = {float(match[2]) + 0.000001 * (1 + len(match[1]) % 3):.6f}"
+
+        return re.sub(r"^(\w+) = ([-\d.]+)$", up, text, flags=re.MULTILINE)
+
+    status, err = _check(capsys, _committed_copy(tmp_path, nudge))
+    assert status == 1
+    lines = err.splitlines()
+    assert any(line.endswith("in 199 of 199 figures") for line in lines)
+    listed = [line for line in lines if line.startswith("  ") and ": file " in line]
+    assert len(listed) == 10 and listed[0].endswith("difference -0.000003")
+    assert "  ... and 189 more, each within 0.000003" in lines
+
+
+def test_calibrate_check_says_the_package_versions_differ(shared_fit, capsys, tmp_path):
+    numpy_now = versions(FIT_PACKAGES)["numpy"]
+    path = _committed_copy(tmp_path, lambda t: t.replace(f", numpy {numpy_now},",
+                                                         ", numpy 1.26.0,"))
+    status, err = _check(capsys, path)
+    # The same figures under other versions: reproduced, with the versions named.
+    assert status == 0, err
+    assert "reproduced exactly, every figure; package versions differ from those that wrote " \
+           f"the file: numpy 1.26.0 (here {numpy_now})" in err
+
+
+def test_calibrate_check_fails_on_a_stale_file(shared_fit, capsys, tmp_path):
     stale = tmp_path / "parameters.toml"
     stale.write_text("# stale\n", encoding="utf-8")
-    with pytest.raises(SystemExit) as done:
-        main(["calibrate", "--check", "--out", str(stale)])
-    assert done.value.code == 1
-    assert "differs from a fresh fit" in capsys.readouterr().err
+    status, err = _check(capsys, stale)
+    assert status == 1
+    assert "differs from a fresh fit" in err
+    assert "missing from the file: alliance.growth.common, " in err
+    assert "code or data changed since the file was written: sim/calibrate.py, " in err
+    assert "the file does not record those that wrote it" in err
 
 
 def test_parameter_file_problems_are_clear(tmp_path):

@@ -77,3 +77,17 @@ def test_a_fixed_need_is_reported_as_stated(aid_run):
     need = results.scenario.aid.needs[0]
     assert need.sd_usd == 0
     assert (aid.loc[0, [f"needs_usd_{label}" for label in BAND_COLUMNS]] == need.mean_usd).all()
+
+
+def test_summary_json_records_the_versions_its_figures_depend_on(baseline_run):
+    import platform
+
+    import numba
+    import scipy
+    import simpy
+
+    _, out = baseline_run
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["environment"] == {"python": platform.python_version(),
+                                      "numpy": np.__version__, "scipy": scipy.__version__,
+                                      "numba": numba.__version__, "simpy": simpy.__version__}
