@@ -93,7 +93,7 @@ CASES = [
     ("pools.purl.lag", -1, "aid.pools.purl.lag.min", "between 0 and 120"),
     ("pledges", {"id": "x"}, "aid.pledges", "array of tables"),
     ("pledges.0.id", _DELETE, "aid.pledges[0].id", "required"),
-    ("pledges.1.id", "gbr", "aid.pledges[1].id", "used by another pledge"),
+    ("pledges.1.id", "gbr", "aid.pledges[1].id", "'gbr' is already the id of aid.pledges[0]"),
     ("pledges.0.donor", "GBRR", "aid.pledges[0].donor", "did you mean 'GBR'"),
     ("pledges.0.channel", "PURLL", "aid.pledges[0].channel", "did you mean 'PURL'"),
     ("pledges.0.amount", -5.0, "aid.pledges[0].amount", "at least 0"),
