@@ -97,10 +97,11 @@ def _number(default: float | None, lo: float | None = None, hi: float | None = N
 
 
 def _integer(default: int | None, lo: int | None = None, hi: int | None = None, *,
-             typical: tuple[int, int], unit: str) -> Any:
+             typical: tuple[int, int], unit: str, bounds: str | None = None) -> Any:
+    # ``bounds``: the hard bounds in words, where other keys set them (a year after the base).
     return attrs.field(default=default, validator=_range(lo, hi),
                        metadata={"kind": "integer", "unit": unit, "typical": typical,
-                                 "bounds": _interval(lo, hi, False, False)})
+                                 "bounds": bounds or _interval(lo, hi, False, False)})
 
 
 def _boolean(default: bool) -> Any:
@@ -274,9 +275,11 @@ class Goal:
     # is likely a fraction, above 10 (15 in all) beyond any ally's spending since the Cold War.
     core: float = _number(3.5, 0.0, 100.0, hi_open=True, typical=(1.0, 10.0), unit=SHARE)
     total: float = _number(5.0, 0.0, 100.0, hi_open=True, typical=(1.0, 15.0), unit=SHARE)
-    year: int = _integer(2035, typical=_YEARS, unit=YEAR)
+    year: int = _integer(2035, typical=_YEARS, unit=YEAR,
+                         bounds="after the base year, up to the horizon")
     #: Year of the Hague review of "credible paths".
-    review_year: int = _integer(2029, typical=_YEARS, unit=YEAR)
+    review_year: int = _integer(2029, typical=_YEARS, unit=YEAR,
+                                bounds="after the base year, up to goal.year")
     # NATO has not defined it; the baseline assumes 0.1 pp. A tolerance above 1 pp counts an
     # ally a third of the way short of a 3.5% goal as credible.
     #: Percentage points below the straight base-to-goal line still counted as credible.
@@ -294,7 +297,8 @@ class Meta:
     # The years of the July 2026 NATO edition: every one is a legitimate base.
     base_year: int = _integer(LAST_BASE_YEAR, FIRST_BASE_YEAR, LAST_BASE_YEAR,
                               typical=(FIRST_BASE_YEAR, LAST_BASE_YEAR), unit=YEAR)
-    horizon: int | None = _integer(None, typical=_YEARS, unit=YEAR)
+    horizon: int | None = _integer(None, typical=_YEARS, unit=YEAR,
+                                   bounds=f"1 to {MAX_HORIZON_YEARS} years after the base year")
 
 
 @attrs.frozen
@@ -728,6 +732,52 @@ def _set_dotted(doc: dict[str, Any], key: str, value: Any) -> None:
         if not isinstance(table, dict):
             raise ScenarioError("<values>", key, f"{part!r} is not a table")
     table[parts[-1]] = value
+
+
+# --- the keys and their units (the README's units table) ---------------------------------------
+
+
+def keyed_fields() -> list[tuple[str, type, attrs.Attribute]]:
+    """Every key of a scenario file that has a unit: ``(dotted key, class, field)``, file order.
+
+    Keys of ``[defaults]`` and ``[allies.X]`` are given without that prefix (``policy.noise``);
+    ``NAME`` and ``YEAR`` stand for any name or year, ``[]`` for any entry of an array.
+    """
+    from .aid.model import AID_TABLES, table_class
+
+    roots = [("scenario", Meta), ("goal", Goal), ("", AllySettings), *AID_TABLES]
+    found: list[tuple[str, type, attrs.Attribute]] = []
+
+    def walk(prefix: str, cls: type) -> None:
+        for field in attrs.fields(cls):
+            key = f"{prefix}.{field.name}" if prefix else field.name
+            sub = (field.default.factory if field.metadata.get("kind") == "table"
+                   and isinstance(field.default, attrs.Factory) else table_class(cls, field.name))
+            if sub is not None:
+                walk(key, sub)
+            elif "unit" in field.metadata:
+                found.append((f"{key}.YEAR" if field.metadata["kind"] == "points" else key,
+                              cls, field))
+
+    for prefix, cls in roots:
+        walk(prefix, cls)
+    return found
+
+
+def units_table() -> str:
+    """The README's table of units, hard bounds and typical ranges, made from the fields."""
+    rows: dict[tuple[type, str], list[str]] = {}
+    fields: dict[tuple[type, str], attrs.Attribute] = {}
+    for key, cls, field in keyed_fields():
+        rows.setdefault((cls, field.name), []).append(f"`{key}`")
+        fields[(cls, field.name)] = field
+    lines = ["| key | unit | allowed | typical |", "|---|---|---|---|"]
+    for group, keys in rows.items():
+        meta = fields[group].metadata
+        typical = _span(meta["typical"]) if "typical" in meta else ""
+        lines.append(f"| {', '.join(keys)} | {meta['unit']} | {meta.get('bounds', '')} | "
+                     f"{typical} |")
+    return "\n".join(lines) + "\n"
 
 
 # --- checking one document ---------------------------------------------------------------------

@@ -179,6 +179,19 @@ _TABLE_CLASSES: dict[tuple[type, str], type] = {
 }
 
 
+def table_class(cls: type, name: str) -> type | None:
+    """The class a table field of an aid table is built from, ``None`` for other fields."""
+    return _TABLE_CLASSES.get((cls, name))
+
+
+#: The aid model's tables by dotted key, for the README's units table (:func:`sim.scenario.
+#: units_table`); ``NAME`` and ``YEAR`` stand for any name or year, ``[]`` for any pledge.
+AID_TABLES: tuple[tuple[str, type], ...] = (
+    ("aid", AidTable), ("aid.needs.YEAR", NeedTable), ("aid.defaults", DonorTable),
+    ("aid.donors.NAME", DonorTable), ("aid.items.NAME", ItemTable),
+    ("aid.pools.NAME", PoolTable), ("aid.pledges[]", PledgeTable))
+
+
 # --- the resolved model ------------------------------------------------------------------------
 
 
