@@ -1,9 +1,12 @@
 """Scenario files: TOML in, validated frozen attrs objects out.
 
 A scenario file is data. It is read with :mod:`tomllib`, checked key by key against the attrs
-classes below (unknown keys, types, ranges), merged over the files it ``extends``, then resolved
-into one :class:`AllyConfig` per assessed ally with every value concrete. Every mistake becomes a
-:class:`~sim.errors.ScenarioError` naming the file and the dotted key where it was written.
+classes below (unknown keys, types, ranges), merged over the files it ``extends`` (tables key by
+key, arrays of tables such as ``[[aid.pledges]]`` by ``id``), then resolved into one
+:class:`AllyConfig` per assessed ally with every value concrete. Every mistake becomes a
+:class:`~sim.errors.ScenarioError` naming the file and the dotted key where it was written; a
+value inside a key's hard bounds but outside its typical range becomes a
+:class:`~sim.errors.ScenarioWarning` that the :class:`Scenario` carries (the library prints none).
 
 Units: shares are % of GDP, growth and inflation are fractions per year, money is current USD.
 """
@@ -618,7 +621,7 @@ def _layer(base: dict[str, Any], base_entries: Mapping[str, tuple[str, str]],
         merged: list[tuple[Any, tuple[str, str]] | None] = [
             (entry, base_entries.get(f"{key}[{n}]", (file, f"{key}[{n}]")))
             for n, entry in enumerate(old)]
-        index = {entry[ENTRY_ID]: n for n, (entry, _) in enumerate(merged)  # type: ignore[misc]
+        index = {entry[ENTRY_ID]: n for n, entry in enumerate(old)
                  if isinstance(entry.get(ENTRY_ID), str)}
         for j, entry in enumerate(new):
             ident = entry.get(ENTRY_ID)
@@ -626,12 +629,13 @@ def _layer(base: dict[str, Any], base_entries: Mapping[str, tuple[str, str]],
             if entry.get("remove") is True:
                 if not removals:
                     continue
+                if at is None and parent is None:
+                    raise ScenarioError(file, f"{key}[{j}].{ENTRY_ID}", f"removes {ident!r}, but "
+                                        "this file extends no other: there is nothing to remove")
                 if at is None:
-                    problem = (f"removes {ident!r}, but {parent!r} has no entry of that id in "
-                               f"{key}" + _did_you_mean(ident, index) if parent else
-                               f"removes {ident!r}, but this file extends no other: there is "
-                               "nothing to remove")
-                    raise ScenarioError(file, f"{key}[{j}].{ENTRY_ID}", problem)
+                    raise ScenarioError(file, f"{key}[{j}].{ENTRY_ID}", f"removes {ident!r}, but "
+                                        f"{parent!r} has no entry of that id in {key}"
+                                        + _did_you_mean(ident, index))
                 merged[at] = None
             elif at is not None:
                 merged[at] = (copy.deepcopy(entry), (file, f"{key}[{j}]"))

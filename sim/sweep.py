@@ -7,6 +7,8 @@ Saltelli's scheme for Sobol indices, ``samples * (parameters + 2)`` variants (se
 :func:`unit_points`), which :mod:`sim.sensitivity` analyses. Variant ``i`` is
 ``base.with_values({key: value, ...})`` run with a seed that depends only on the sweep seed and
 ``i``, so a variant's row is the same whatever the worker count or the order variants finish in.
+Reading a sweep file checks it whole without running anything: each parameter's key, and the
+values at its ends against that key's hard bounds (an error) and typical range (a warning).
 
 Rows stream to ``DIR/journal.jsonl`` as variants finish, one flushed line each, so a killed
 process loses only the variants in flight; the journal is also synced to disk at most once every

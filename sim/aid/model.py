@@ -2,7 +2,8 @@
 
 ``[aid]`` lives in the same TOML files as the spending model and is checked the same way: every
 mistake is a :class:`~sim.errors.ScenarioError` naming the file and the dotted key
-(``aid.pledges[2].condition.threshold``), unknown keys get a "did you mean". The table helpers of
+(``aid.pledges[2].condition.threshold``), unknown keys get a "did you mean", and each number
+declares a unit and a typical range (outside it, a warning). The table helpers of
 :mod:`sim.scenario` do the key-by-key work; this module adds the aid objects and the
 cross-references between them (a pledge's donor, item, pool; a condition's program or pool).
 
