@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -17,11 +17,11 @@ from . import __version__
 from .aid import event as aid_event
 from .aid.sampling import sample_aid
 from .data import load_base
-from .errors import OptionError, SimError
+from .errors import OptionError, ScenarioWarning, SimError
 from .montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
 from .montecarlo import run as run_scenario
 from .report import format_allies, format_table, write_outputs
-from .scenario import load_scenario
+from .scenario import find_scenario, is_sweep_file, load_scenario
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,6 +41,17 @@ def _draws_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..
 _seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                             help="Seed of the run's SeedSequence.")
 
+#: Warnings as errors, for the commands that load a scenario.
+_strict_option = click.option("--strict", is_flag=True,
+                              help="Treat warnings (values outside their typical range) as "
+                                   "errors: exit 2.")
+
+
+def _warn(warnings: Sequence[ScenarioWarning]) -> None:
+    """Print each warning as one line on stderr."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
 
 @cli.command()
 @click.argument("scenario", required=False, default="baseline")
@@ -52,10 +63,14 @@ _seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, sho
               help="Folder for summary.json, allies.csv, bands.csv (and aid.csv).")
 @click.option("--engine", type=click.Choice(["vector", "event"]), default="vector",
               show_default=True, help="Aid engine; both give the same results.")
+@_strict_option
 def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
-        engine: str) -> None:
+        engine: str, strict: bool) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
     loaded = load_scenario(scenario)
+    _warn(loaded.warnings)
+    if strict and loaded.warnings:
+        sys.exit(2)
     results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True,
                            engine=engine)
     if out_dir is not None:
@@ -165,18 +180,40 @@ def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
-def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES; exit 2 if any is invalid, naming the file and key."""
+@_strict_option
+def validate(files: tuple[str, ...], strict: bool) -> None:
+    """Check scenario and sweep FILES; exit 2 if any is invalid, naming the file and key.
+
+    Warnings go to stderr; with --strict they are errors. For a scenario that extends another,
+    a second line says what it changed.
+    """
     failed = False
     for file in files:
         try:
-            scenario = load_scenario(file)
+            path = find_scenario(file)
+            if is_sweep_file(path):
+                from .sweep import SweepSpec  # only sweeps need its imports
+
+                spec = SweepSpec.from_file(path)
+                warnings = spec.warnings
+                lines = [f"{file}: ok (sweep, {spec.size} variants of {spec.base.name})"]
+            else:
+                scenario = load_scenario(path)
+                warnings = scenario.warnings
+                lines = [f"{file}: ok ({scenario.name}, {len(scenario.allies)} assessed allies, "
+                         f"{scenario.base_year}-{scenario.horizon})"]
+                if scenario.inheritance is not None:
+                    lines.append(f"  {scenario.inheritance.describe()}")
         except SimError as err:
             click.echo(str(err), err=True)
             failed = True
-        else:
-            click.echo(f"{file}: ok ({scenario.name}, {len(scenario.allies)} assessed allies, "
-                       f"{scenario.base_year}-{scenario.horizon})")
+            continue
+        _warn(warnings)
+        if strict and warnings:
+            failed = True
+            continue
+        for line in lines:
+            click.echo(line)
     if failed:
         sys.exit(2)
 

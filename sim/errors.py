@@ -29,6 +29,24 @@ class ScenarioError(LocatedError):
     """
 
 
+class SweepError(ScenarioError):
+    """A sweep file is wrong at a given dotted key: ``sweep.toml: sweep.design: must be ...``.
+
+    A kind of ScenarioError for now, so that code catching that keeps working; a mistake in the
+    sweep's base scenario stays a ScenarioError naming the scenario file.
+    """
+
+
+class ScenarioWarning(LocatedError):
+    """A value a file may hold but a planner should look at twice, at a dotted key of a file.
+
+    Reads ``my.toml: goal.core: 0.035 is outside the typical range 1-10 (% of GDP); a fraction
+    where a percent is meant?``. The library neither raises nor prints one: a loaded scenario
+    (or sweep) carries its warnings, the CLI prints each as one line, and ``--strict`` raises
+    them as errors. Any accepted-but-doubtful setting is reported this way, not only ranges.
+    """
+
+
 class ResultsError(LocatedError):
     """A run or sweep folder lacks a file the command needs, or holds a malformed one.
 

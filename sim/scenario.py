@@ -1,9 +1,12 @@
 """Scenario files: TOML in, validated frozen attrs objects out.
 
 A scenario file is data. It is read with :mod:`tomllib`, checked key by key against the attrs
-classes below (unknown keys, types, ranges), merged over the files it ``extends``, then resolved
-into one :class:`AllyConfig` per assessed ally with every value concrete. Every mistake becomes a
-:class:`~sim.errors.ScenarioError` naming the file and the dotted key where it was written.
+classes below (unknown keys, types, ranges), merged over the files it ``extends`` (tables key by
+key, arrays of tables such as ``[[aid.pledges]]`` by ``id``), then resolved into one
+:class:`AllyConfig` per assessed ally with every value concrete. Every mistake becomes a
+:class:`~sim.errors.ScenarioError` naming the file and the dotted key where it was written; a
+value inside a key's hard bounds but outside its typical range becomes a
+:class:`~sim.errors.ScenarioWarning` that the :class:`Scenario` carries (the library prints none).
 
 Units: shares are % of GDP, growth and inflation are fractions per year, money is current USD.
 """
@@ -24,7 +27,7 @@ import attrs
 
 from .calibrate import calibrated_table
 from .data import ALLIES, NOT_ASSESSED, load_base
-from .errors import FieldError, ScenarioError
+from .errors import FieldError, ScenarioError, ScenarioWarning
 from .history import announced_points
 from .resources import scenarios_dir
 
@@ -37,6 +40,10 @@ MAX_HORIZON_YEARS = 50
 
 
 # --- field helpers: each field declares its TOML kind so the loader can check types ----------
+#
+# Numeric fields also declare their unit and a *typical* range beside the hard bounds, as
+# scipy.stats' distributions declare a parameter's domain and typical values: a value outside the
+# bounds is an error, one inside them but outside the typical range loads with a warning.
 
 
 def _range(lo: float | None, hi: float | None, *, lo_open: bool = False,
@@ -74,24 +81,83 @@ def _choice(options: tuple[str, ...]) -> Callable[..., None]:
     return check
 
 
+def _interval(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
+    """Hard bounds in interval notation: ``[0, 1]``, ``[0, 100)``, ``[0, inf)``."""
+    left = "(" if lo is None or lo_open else "["
+    right = ")" if hi is None or hi_open else "]"
+    low = "-inf" if lo is None else _figure(lo)
+    high = "inf" if hi is None else _figure(hi)
+    return f"{left}{low}, {high}{right}"
+
+
 def _number(default: float | None, lo: float | None = None, hi: float | None = None, *,
-            lo_open: bool = False, hi_open: bool = False) -> Any:
+            typical: tuple[float, float], unit: str, lo_open: bool = False,
+            hi_open: bool = False) -> Any:
     return attrs.field(default=default,
                        validator=_range(lo, hi, lo_open=lo_open, hi_open=hi_open),
-                       metadata={"kind": "number"})
+                       metadata={"kind": "number", "unit": unit, "typical": typical,
+                                 "bounds": _interval(lo, hi, lo_open, hi_open)})
 
 
-def _integer(default: int | None, lo: int | None = None, hi: int | None = None) -> Any:
-    return attrs.field(default=default, validator=_range(lo, hi), metadata={"kind": "integer"})
+def _integer(default: int | None, lo: int | None = None, hi: int | None = None, *,
+             typical: tuple[int, int], unit: str, bounds: str | None = None) -> Any:
+    # ``bounds``: the hard bounds in words, where other keys set them (a year after the base).
+    return attrs.field(default=default, validator=_range(lo, hi),
+                       metadata={"kind": "integer", "unit": unit, "typical": typical,
+                                 "bounds": bounds or _interval(lo, hi, False, False)})
 
 
 def _boolean(default: bool) -> Any:
     return attrs.field(default=default, metadata={"kind": "boolean"})
 
 
-def _string(default: str | None, choices: tuple[str, ...] | None = None) -> Any:
+def _string(default: str | None, choices: tuple[str, ...] | None = None, *,
+            unit: str | None = None) -> Any:
     validator = _choice(choices) if choices else None
-    return attrs.field(default=default, validator=validator, metadata={"kind": "string"})
+    metadata = {"kind": "string"} if unit is None else {"kind": "string", "unit": unit}
+    return attrs.field(default=default, validator=validator, metadata=metadata)
+
+
+def _figure(value: float) -> str:
+    """A number as a scenario file writes it: ``0.035``, ``10``, ``60e9``."""
+    if value and abs(value) >= 1e5:
+        mantissa, exponent = f"{value:e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return f"{value:g}"
+
+
+def _span(typical: tuple[float, float]) -> str:
+    lo, hi = typical
+    return f"{_figure(lo)} to {_figure(hi)}" if lo < 0 else f"{_figure(lo)}-{_figure(hi)}"
+
+
+#: Units whose values are money, where a figure in millions or billions is a likely slip.
+_MONEY = frozenset({"USD", "units of the pledge's currency"})
+
+
+def _slip(value: float, typical: tuple[float, float], unit: str) -> str:
+    """The unit slip that would explain an atypical value, as a question, or nothing."""
+    lo, hi = typical
+    if unit.startswith("%") and value < lo <= value * 100 <= hi:
+        return "; a fraction where a percent is meant?"
+    if unit.startswith("fraction") and value >= 1 and lo <= value / 100 <= hi:
+        return "; a percent where a fraction is meant?"
+    if unit in _MONEY and value < lo and (lo <= value * 1e6 <= hi or lo <= value * 1e9 <= hi):
+        return "; millions or billions where the full sum is meant (write 60e9 for 60 billion)?"
+    return ""
+
+
+def _typical(field: attrs.Attribute, value: Any, key: str, file: str,
+             warnings: list[ScenarioWarning] | None) -> None:
+    """Warn when a value within the hard bounds lies outside the field's typical range."""
+    typical = field.metadata.get("typical")
+    if warnings is None or typical is None or value is None:
+        return
+    if not typical[0] <= value <= typical[1]:
+        unit = field.metadata["unit"]
+        warnings.append(ScenarioWarning(
+            file, key, f"{_figure(value)} is outside the typical range {_span(typical)} "
+            f"({unit}){_slip(value, typical, unit)}"))
 
 
 def _did_you_mean(word: str, options: Any) -> str:
@@ -102,6 +168,20 @@ def _did_you_mean(word: str, options: Any) -> str:
 # --- the objects a scenario resolves to --------------------------------------------------------
 
 
+#: Units of the spending model's keys, as the README's units table gives them.
+SHARE = "% of GDP"
+POINTS = "pp of GDP"
+YEAR = "year"
+
+#: Typical core and related shares, % of GDP: NATO's 2014-2026 series runs from 0.37 (Luxembourg,
+#: 2014) to 5.33 (Lithuania, 2026); below 0.3 a share is likely a fraction (0.035 for 3.5%), and
+#: 10, twice the highest ally, is as far as any plan goes.
+_SHARES = (0.3, 10.0)
+#: Typical years of a goal, its review and the horizon: NATO's goals were set for 2024 (Wales,
+#: 2014) and 2035 (The Hague, 2025); no plan looks past 2060.
+_YEARS = (2015, 2060)
+
+
 @attrs.frozen
 class Policy:
     """How a spending share moves toward the ally's intent (SPEC 3.2), in % of GDP.
@@ -110,13 +190,20 @@ class Policy:
     """
 
     path: str = _string("linear", PATHS)
-    adjustment: float = _number(0.35, 0.0, 1.0)
-    noise: float = _number(0.10, 0.0, 5.0)
-    floor: float = _number(0.0, 0.0, 100.0, hi_open=True)
+    # Any speed from none (0) to reaching the path at once (1) is a planner's assumption; the
+    # fit gives 0 to 0.12 a year per ally.
+    adjustment: float = _number(0.35, 0.0, 1.0, typical=(0.0, 1.0),
+                                unit="fraction of the gap closed a year")
+    # Fitted 0.05 to 0.59 pp a year across allies; 1 pp is above any ally's 2014-2026 record.
+    noise: float = _number(0.10, 0.0, 5.0, typical=(0.0, 1.0), unit=f"{POINTS} a year")
+    # A floor of 0 (none) up to the highest shares anyone plans.
+    floor: float = _number(0.0, 0.0, 100.0, hi_open=True, typical=(0.0, _SHARES[1]), unit=SHARE)
     #: Share the ``linear`` path reaches in the goal year; ``None`` means the goal's.
-    target: float | None = _number(None, 0.0, 100.0, hi_open=True)
+    target: float | None = _number(None, 0.0, 100.0, hi_open=True, typical=_SHARES, unit=SHARE)
     #: ``(year, share)`` points of a ``custom`` path, interpolated from the base year.
-    custom: tuple[tuple[int, float], ...] = attrs.field(default=(), metadata={"kind": "points"})
+    custom: tuple[tuple[int, float], ...] = attrs.field(
+        default=(), metadata={"kind": "points", "unit": SHARE, "typical": _SHARES,
+                              "bounds": _interval(0.0, 100.0, False, True)})
 
 
 @attrs.frozen
@@ -126,12 +213,22 @@ class Growth:
     Fractions per year. ``mean`` ``None`` means the ally's IMF WEO projection.
     """
 
-    mean: float | None = _number(None, -0.2, 0.2)
-    sd: float = _number(0.01, 0.0, 0.2)
-    persistence: float = _number(0.4, -1.0, 1.0, lo_open=True, hi_open=True)
-    common: float = _number(0.5, 0.0, 1.0)
+    # IMF WEO (Oct 2025) means for 2027-2030 run from 0.7% (Italy) to 3.8% (Turkey) a year; a
+    # decade-long average below -3% or above 7% has no precedent among allies since 1990.
+    mean: float | None = _number(None, -0.2, 0.2, typical=(-0.03, 0.07), unit="fraction a year")
+    # Fitted 0.018 to 0.116 per ally (2014-2026, the pandemic included).
+    sd: float = _number(0.01, 0.0, 0.2, typical=(0.0, 0.15), unit="fraction a year")
+    # Fitted 0.14 for the alliance: annual growth is mildly persistent; beyond -0.5 it swings
+    # year to year, beyond 0.9 it nearly never returns to its mean.
+    persistence: float = _number(0.4, -1.0, 1.0, lo_open=True, hi_open=True,
+                                 typical=(-0.5, 0.9), unit="AR(1) coefficient")
+    # A loading between independent (0) and fully common (1) growth; fitted 0.89.
+    common: float = _number(0.5, 0.0, 1.0, typical=(0.0, 1.0),
+                            unit="loading on the common factor")
+    # Allies' inflation 2014-2026 ran from -1% to about 15% a year outside Turkey (up to 72%);
+    # 30% covers a high-inflation ally over a decade.
     #: Deterministic inflation of USD GDP; 0 reports money in constant base-year USD.
-    inflation: float = _number(0.0, -0.5, 1.0)
+    inflation: float = _number(0.0, -0.5, 1.0, typical=(-0.02, 0.3), unit="fraction a year")
 
 
 @attrs.frozen
@@ -147,18 +244,26 @@ class Threat:
     """
 
     enabled: bool = _boolean(False)
-    rate: float = _number(0.0, 0.0, 1.0)  # events a year
-    size: float = _number(0.0, 0.0, 10.0)  # pp of GDP added to intent per event, mean
-    spread: float = _number(0.0, 0.0, 10.0)  # pp of GDP, sd of that rise across allies
+    # Fitted 0.23 a year (2014 and 2022 in 13 years); one event every two years is more than
+    # NATO has seen in any decade since 1949.
+    rate: float = _number(0.0, 0.0, 1.0, typical=(0.0, 0.5), unit="events a year")
+    # Fitted 0.46 pp (mean) and 0.38 pp (sd across allies); 2 pp per event is four times that.
+    size: float = _number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
+    spread: float = _number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
 
 
 @attrs.frozen
 class AllySettings:
     """One ``[defaults]`` or ``[allies.ISO3]`` table as written: ``None`` means not set here."""
 
-    core_base: float | None = _number(None, 0.0, 100.0, hi_open=True)
-    related_base: float | None = _number(None, 0.0, 100.0, hi_open=True)
-    gdp_base: float | None = _number(None, 0.0, None)
+    core_base: float | None = _number(None, 0.0, 100.0, hi_open=True, typical=_SHARES,
+                                      unit=SHARE)
+    # No NATO series: the shipped scenarios assume 0, and the 1.5% goal bounds what counts;
+    # 3 is twice that.
+    related_base: float | None = _number(None, 0.0, 100.0, hi_open=True, typical=(0.0, 3.0),
+                                         unit=SHARE)
+    # Allies' GDP runs from USD 4.6bn (Montenegro, 2014) to USD 32.5tn (the US, 2026).
+    gdp_base: float | None = _number(None, 0.0, None, typical=(1e9, 1e14), unit="USD")
     policy: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     related: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     growth: Growth = attrs.field(factory=Growth, metadata={"kind": "table"})
@@ -169,13 +274,19 @@ class AllySettings:
 class Goal:
     """The Hague commitment: shares of GDP to reach by ``year`` (SPEC 3.2)."""
 
-    core: float = _number(3.5, 0.0, 100.0, hi_open=True)
-    total: float = _number(5.0, 0.0, 100.0, hi_open=True)
-    year: int = _integer(2035)
+    # NATO's goals: 2% (Wales, 2014), 3.5% core and 5% in all (The Hague, 2025); below 1 a goal
+    # is likely a fraction, above 10 (15 in all) beyond any ally's spending since the Cold War.
+    core: float = _number(3.5, 0.0, 100.0, hi_open=True, typical=(1.0, 10.0), unit=SHARE)
+    total: float = _number(5.0, 0.0, 100.0, hi_open=True, typical=(1.0, 15.0), unit=SHARE)
+    year: int = _integer(2035, typical=_YEARS, unit=YEAR,
+                         bounds="after the base year, up to the horizon")
     #: Year of the Hague review of "credible paths".
-    review_year: int = _integer(2029)
+    review_year: int = _integer(2029, typical=_YEARS, unit=YEAR,
+                                bounds="after the base year, up to goal.year")
+    # NATO has not defined it; the baseline assumes 0.1 pp. A tolerance above 1 pp counts an
+    # ally a third of the way short of a 3.5% goal as credible.
     #: Percentage points below the straight base-to-goal line still counted as credible.
-    review_tolerance: float = _number(0.0, 0.0, 100.0)
+    review_tolerance: float = _number(0.0, 0.0, 100.0, typical=(0.0, 1.0), unit=POINTS)
 
 
 @attrs.frozen
@@ -186,8 +297,11 @@ class Meta:
     description: str = _string("")
     extends: str | None = _string(None)
     allies: tuple[str, ...] | None = attrs.field(default=None, metadata={"kind": "codes"})
-    base_year: int = _integer(LAST_BASE_YEAR, FIRST_BASE_YEAR, LAST_BASE_YEAR)
-    horizon: int | None = _integer(None)
+    # The years of the July 2026 NATO edition: every one is a legitimate base.
+    base_year: int = _integer(LAST_BASE_YEAR, FIRST_BASE_YEAR, LAST_BASE_YEAR,
+                              typical=(FIRST_BASE_YEAR, LAST_BASE_YEAR), unit=YEAR)
+    horizon: int | None = _integer(None, typical=_YEARS, unit=YEAR,
+                                   bounds=f"1 to {MAX_HORIZON_YEARS} years after the base year")
 
 
 @attrs.frozen
@@ -204,6 +318,39 @@ class AllyConfig:
     shocks: Threat = Threat()
     #: Dotted keys whose values come from calibration/parameters.toml, not the scenario.
     calibrated: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Inheritance:
+    """What a file that ``extends`` another changed of it; everything else it inherits.
+
+    Keys are dotted; entries of arrays of tables are named by id, ``aid.pledges[id=gbr-lmm]``.
+    """
+
+    parent: str  # the ``extends`` reference as written
+    changes: tuple[str, ...] = ()  # keys the parent sets, given another value here
+    sets: tuple[str, ...] = ()  # keys the parent leaves unset
+    adds: tuple[str, ...] = ()  # entries with an id the parent lacks
+    replaces: tuple[str, ...] = ()  # entries that replace the parent's of the same id
+    removes: tuple[str, ...] = ()  # entries dropped with ``remove = true``
+    #: ``(array, kept, of)``: how many of the parent's entries of each array of tables remain.
+    inherited: tuple[tuple[str, int, int], ...] = ()
+
+    def describe(self) -> str:
+        """One line: ``extends udcg-2026: changes ...; adds aid.pledges[id=x]; inherits ...``."""
+        parts = [f"{verb} {_listing(keys)}" for verb, keys in (
+            ("changes", self.changes), ("sets", self.sets), ("adds", self.adds),
+            ("replaces", self.replaces), ("removes", self.removes)) if keys]
+        kept = [f"{n} {key}" if n == total else f"{n} of {total} {key}"
+                for key, n, total in self.inherited]
+        rest = "inherits the rest" + (f", with {', '.join(kept)}" if kept else "")
+        return f"extends {self.parent}: " + "; ".join([*(parts or ["changes nothing"]), rest])
+
+
+def _listing(keys: tuple[str, ...], most: int = 6) -> str:
+    if len(keys) <= most:
+        return ", ".join(keys)
+    return f"{', '.join(keys[:most])} and {len(keys) - most} more"
 
 
 @attrs.frozen
@@ -225,6 +372,11 @@ class Scenario:
     source: str = ""
     #: The ``[aid]`` model, ``None`` when the scenario has none.
     aid: AidModel | None = attrs.field(default=None, repr=False, eq=False)
+    #: Values accepted but worth a second look (outside their typical range), each naming the
+    #: file and key that wrote it. The library never prints them; ``summit`` does.
+    warnings: tuple[ScenarioWarning, ...] = attrs.field(default=(), repr=False, eq=False)
+    #: What the file changed of the one it ``extends``; ``None`` when it extends none.
+    inheritance: Inheritance | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -256,25 +408,44 @@ class Scenario:
     def from_mapping(cls, document: Mapping[str, Any], *, file: str = "<scenario>") -> Scenario:
         """Validate and resolve one scenario document (no ``extends``) given as a mapping."""
         doc = copy.deepcopy(dict(document))
-        origins = _check_document(doc, file)
+        origins, warnings = _check_document(doc, file)
         if doc["scenario"].get("extends"):
             raise ScenarioError(file, "scenario.extends", "only files can extend; load the file")
-        return _resolve(doc, origins, source=file)
+        doc, entries = _layer({}, {}, doc, file, None)
+        return _resolve(doc, origins, entries, source=file, warnings=warnings)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
         """Read, validate and resolve a scenario file and the chain it ``extends``."""
-        doc, origins = _read_chain(Path(path), ())
-        return _resolve(doc, origins, source=str(path))
+        chain = _read_chain(Path(path), ())
+        return _resolve(chain.doc, chain.origins, chain.entries, source=str(path),
+                        warnings=chain.warnings, inheritance=chain.inheritance)
 
     def with_values(self, values: Mapping[str, Any]) -> Scenario:
-        """A re-validated variant with dotted keys set: ``{"defaults.policy.adjustment": 0.5}``."""
+        """A re-validated variant with dotted keys set: ``{"defaults.policy.adjustment": 0.5}``.
+
+        Its warnings are those of the variant; every key, set here or not, is reported at the
+        scenario's source file.
+        """
+        doc = self._document_with(values)
+        source = self.source or "<scenario>"
+        origins, warnings = _check_document(doc, source)
+        doc, entries = _layer({}, {}, doc, source, None)
+        return _resolve(doc, origins, entries, source=self.source, warnings=warnings)
+
+    def check_values(self, values: Mapping[str, Any]) -> tuple[ScenarioWarning, ...]:
+        """Check dotted values on their own, as :meth:`with_values` would, and return the
+        variant's warnings; raise a ScenarioError for an unknown key or a value outside its
+        hard bounds. Checks across keys (a goal year within the horizon...) are not made."""
+        _, warnings = _check_document(self._document_with(values), self.source or "<scenario>")
+        return tuple(warnings)
+
+    def _document_with(self, values: Mapping[str, Any]) -> dict[str, Any]:
         doc = copy.deepcopy(dict(self.document))
         for key, value in values.items():
             _set_dotted(doc, key, value)
         doc.setdefault("scenario", {}).pop("extends", None)
-        origins = _check_document(doc, self.source or "<scenario>")
-        return _resolve(doc, origins, source=self.source)
+        return doc
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -302,6 +473,11 @@ def find_scenario(path_or_name: str | Path) -> Path:
     )
 
 
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether a TOML file holds a ``[sweep]`` table (:mod:`sim.sweep`) rather than a scenario."""
+    return isinstance(_read_toml(Path(path)).get("sweep"), dict)
+
+
 def load_scenario(path_or_name: str | Path) -> Scenario:
     """Load a scenario from a TOML path or a shipped scenario's name (``"baseline"``)."""
     return Scenario.from_file(find_scenario(path_or_name))
@@ -324,25 +500,50 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+@attrs.define
+class _Chain:
+    """A file merged over the chain it extends, with where each part was written."""
+
+    doc: dict[str, Any]
+    origins: dict[str, str]  # dotted key -> the file that wrote it
+    #: Each entry of an array of tables, ``aid.pledges[16]``, -> (file, its key there).
+    entries: dict[str, tuple[str, str]]
+    warnings: list[ScenarioWarning]  # only those whose value is still in effect
+    inheritance: Inheritance | None = None
+
+
+def _read_chain(path: Path, seen: tuple[Path, ...]) -> _Chain:
     """The document of ``path`` merged over its ``extends`` chain, and each key's origin file."""
     resolved = path.resolve()
+    file = str(path)
     doc = _read_toml(path)
-    origins = _check_document(doc, str(path))
+    origins, warnings = _check_document(doc, file)
     parent_ref = doc["scenario"].get("extends")
     if parent_ref is None:
-        return doc, origins
+        merged, entries = _layer({}, {}, doc, file, None)
+        return _Chain(merged, origins, entries, warnings)
     parent = _find_parent(path, parent_ref)
     if parent.resolve() in (*seen, resolved):
         chain = " -> ".join(p.name for p in (*seen, resolved, parent.resolve()))
         raise ScenarioError(path, "scenario.extends", f"extends itself in a cycle: {chain}")
-    base, base_origins = _read_chain(parent, (*seen, resolved))
-    base["scenario"].pop("name", None)
-    base["scenario"].pop("extends", None)
-    base["scenario"].pop("description", None)
-    merged = _merge(base, doc)
+    base = _read_chain(parent, (*seen, resolved))
+    for key in ("name", "extends", "description"):
+        base.doc["scenario"].pop(key, None)
+    inheritance = _inheritance(parent_ref, base.doc, doc)
+    merged, entries = _layer(base.doc, base.entries, doc, file, parent_ref)
     merged["scenario"]["extends"] = parent_ref
-    return merged, {**base_origins, **origins}
+    written = [key for key, _ in _written(doc)]
+    surviving = set(entries.values())
+
+    def in_effect(warning: ScenarioWarning) -> bool:
+        # A parent's value is in effect unless this file wrote over it (or dropped its entry).
+        head, bracket, _ = (warning.key or "").partition("]")
+        if bracket:
+            return (warning.file, head + "]") in surviving
+        return not any(warning.key == k or warning.key.startswith(k + ".") for k in written)
+
+    return _Chain(merged, {**base.origins, **origins}, entries,
+                  [w for w in base.warnings if in_effect(w)] + warnings, inheritance)
 
 
 def _find_parent(path: Path, ref: str) -> Path:
@@ -362,17 +563,169 @@ def _find_parent(path: Path, ref: str) -> Path:
 #: Tables that are one value (a path's year -> share points), replaced whole, never merged.
 _WHOLE_TABLES = frozenset({"custom"})
 
+#: Entries of an array of tables are matched by this key when a file extends another.
+ENTRY_ID = "id"
 
-def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key; any other value in ``top`` replaces the one in ``base``."""
+
+def _merge(base: dict[str, Any], top: Mapping[str, Any],
+           entries: Callable[[str, list[Any], list[Any]], list[Any]] | None = None,
+           prefix: str = "") -> dict[str, Any]:
+    """Tables merge key by key; any other value in ``top`` replaces the one in ``base``.
+
+    With ``entries``, an array of tables in ``top`` is merged with ``base``'s instead, by
+    ``entries(dotted_key, base_entries, top_entries)``.
+    """
     out = dict(base)
     for key, value in top.items():
+        # With ``entries``, a table new in ``top`` is walked too, for the arrays inside it.
         if (key not in _WHOLE_TABLES and isinstance(value, Mapping)
-                and isinstance(out.get(key), Mapping)):
-            out[key] = _merge(dict(out[key]), value)
+                and isinstance(out.get(key, {} if entries else None), Mapping)):
+            out[key] = _merge(dict(out.get(key, {})), value, entries, f"{prefix}{key}.")
+        elif entries is not None and _is_entries(value) and isinstance(out.get(key, []), list):
+            out[key] = entries(f"{prefix}{key}", list(out.get(key, [])), value)
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _is_entries(value: Any) -> bool:
+    """An array of tables (``[[aid.pledges]]``): merged by id, not replaced."""
+    return isinstance(value, list) and bool(value) and all(isinstance(e, dict) for e in value)
+
+
+def _entry_lists(table: Mapping[str, Any], prefix: str = "") -> list[tuple[str, list[Any]]]:
+    """Every array of tables in ``table``, by dotted key."""
+    found = []
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            found.extend(_entry_lists(value, f"{prefix}{key}."))
+        elif _is_entries(value):
+            found.append((f"{prefix}{key}", value))
+    return found
+
+
+def _layer(base: dict[str, Any], base_entries: Mapping[str, tuple[str, str]],
+           top: Mapping[str, Any], file: str, parent: str | None, *,
+           removals: bool = True) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """``top`` (the document of ``file``) merged over ``base`` (what it extends, if anything).
+
+    In an array of tables, an entry of ``top`` replaces ``base``'s entry of the same id whole
+    (in its place), an entry with a new id is added after ``base``'s, and one with
+    ``remove = true`` drops ``base``'s (``removals=False``: removal entries are left out, for
+    checking a file on its own). Returns the merged document and, for each entry of its arrays,
+    the file that wrote it and its key there.
+    """
+    layered: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def merge_entries(key: str, old: list[Any], new: list[Any]) -> list[Any]:
+        merged: list[tuple[Any, tuple[str, str]] | None] = [
+            (entry, base_entries.get(f"{key}[{n}]", (file, f"{key}[{n}]")))
+            for n, entry in enumerate(old)]
+        index = {entry[ENTRY_ID]: n for n, entry in enumerate(old)
+                 if isinstance(entry.get(ENTRY_ID), str)}
+        for j, entry in enumerate(new):
+            ident = entry.get(ENTRY_ID)
+            at = index.get(ident) if isinstance(ident, str) else None
+            if entry.get("remove") is True:
+                if not removals:
+                    continue
+                if at is None and parent is None:
+                    raise ScenarioError(file, f"{key}[{j}].{ENTRY_ID}", f"removes {ident!r}, but "
+                                        "this file extends no other: there is nothing to remove")
+                if at is None:
+                    raise ScenarioError(file, f"{key}[{j}].{ENTRY_ID}", f"removes {ident!r}, but "
+                                        f"{parent!r} has no entry of that id in {key}"
+                                        + _did_you_mean(ident, index))
+                merged[at] = None
+            elif at is not None:
+                merged[at] = (copy.deepcopy(entry), (file, f"{key}[{j}]"))
+            else:
+                merged.append((copy.deepcopy(entry), (file, f"{key}[{j}]")))
+        kept = [m for m in merged if m is not None]
+        layered[key] = {f"{key}[{n}]": where for n, (_, where) in enumerate(kept)}
+        return [entry for entry, _ in kept]
+
+    doc = _merge(base, top, merge_entries)
+    entries: dict[str, tuple[str, str]] = {}
+    for key, values in _entry_lists(doc):
+        source = layered.get(key, base_entries)
+        for n in range(len(values)):
+            entries[f"{key}[{n}]"] = source.get(f"{key}[{n}]", (file, f"{key}[{n}]"))
+    return doc, entries
+
+
+def _written(table: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """The values a file writes, by dotted key: tables are walked, arrays of tables skipped."""
+    found = []
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and key not in _WHOLE_TABLES:
+            found.extend(_written(value, dotted + "."))
+        elif not _is_entries(value):
+            found.append((dotted, value))
+    return found
+
+
+_MISSING = object()
+
+
+def _get_dotted(doc: Mapping[str, Any], key: str) -> Any:
+    value: Any = doc
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _inheritance(parent: str, base: Mapping[str, Any], doc: Mapping[str, Any]) -> Inheritance:
+    """What ``doc`` changes of ``base``, the merged document of the file it extends."""
+    changes = []
+    new_tables: dict[str, list[str]] = {}  # keys the parent lacks, by the outermost it lacks
+    for key, value in _written(doc):
+        if key in ("scenario.name", "scenario.description", "scenario.extends"):
+            continue
+        before = _get_dotted(base, key)
+        if before is _MISSING:
+            parts = key.split(".")
+            outer = next(".".join(parts[:n]) for n in range(1, len(parts) + 1)
+                         if _get_dotted(base, ".".join(parts[:n])) is _MISSING)
+            new_tables.setdefault(outer, []).append(key)
+        elif before != value:
+            changes.append(key)
+    sets = [f"{outer} ({len(keys)} keys)" if len(keys) > 1 else keys[0]
+            for outer, keys in new_tables.items()]
+    adds, replaces, removes = [], [], []
+    gone: dict[str, set[str]] = {}  # ids of the parent's entries replaced or removed
+    for key, new in _entry_lists(doc):
+        old = _get_dotted(base, key)
+        if not _is_entries(old):
+            adds.append(f"{len(new)} {key}")  # the parent has none to keep or replace
+            continue
+        old_by_id = {e.get(ENTRY_ID): e for e in old}
+        for entry in new:
+            ident = entry.get(ENTRY_ID)
+            named = f"{key}[{ENTRY_ID}={ident}]"
+            if entry.get("remove") is True:
+                removes.append(named)
+            elif ident not in old_by_id:
+                adds.append(named)
+                continue
+            elif old_by_id[ident] != entry:
+                replaces.append(named)
+            else:
+                continue  # the parent's entry, written again
+            gone.setdefault(key, set()).add(ident)
+    inherited = []
+    for key, old in _entry_lists(base):
+        value = _get_dotted(doc, key)
+        if isinstance(value, list) and not _is_entries(value):
+            inherited.append((key, 0, len(old)))  # replaced whole by a plain array
+            continue
+        dropped = gone.get(key, set())
+        inherited.append((key, sum(e.get(ENTRY_ID) not in dropped for e in old), len(old)))
+    return Inheritance(parent, tuple(changes), tuple(sets), tuple(adds), tuple(replaces),
+                       tuple(removes), tuple(inherited))
 
 
 def _set_dotted(doc: dict[str, Any], key: str, value: Any) -> None:
@@ -385,25 +738,77 @@ def _set_dotted(doc: dict[str, Any], key: str, value: Any) -> None:
     table[parts[-1]] = value
 
 
+# --- the keys and their units (the README's units table) ---------------------------------------
+
+
+def keyed_fields() -> list[tuple[str, type, attrs.Attribute]]:
+    """Every key of a scenario file that has a unit: ``(dotted key, class, field)``, file order.
+
+    Keys of ``[defaults]`` and ``[allies.X]`` are given without that prefix (``policy.noise``);
+    ``NAME`` and ``YEAR`` stand for any name or year, ``[]`` for any entry of an array.
+    """
+    from .aid.model import AID_TABLES, table_class
+
+    roots = [("scenario", Meta), ("goal", Goal), ("", AllySettings), *AID_TABLES]
+    found: list[tuple[str, type, attrs.Attribute]] = []
+
+    def walk(prefix: str, cls: type) -> None:
+        for field in attrs.fields(cls):
+            key = f"{prefix}.{field.name}" if prefix else field.name
+            sub = (field.default.factory if field.metadata.get("kind") == "table"
+                   and isinstance(field.default, attrs.Factory) else table_class(cls, field.name))
+            if sub is not None:
+                walk(key, sub)
+            elif "unit" in field.metadata:
+                found.append((f"{key}.YEAR" if field.metadata["kind"] == "points" else key,
+                              cls, field))
+
+    for prefix, cls in roots:
+        walk(prefix, cls)
+    return found
+
+
+def units_table() -> str:
+    """The README's table of units, hard bounds and typical ranges, made from the fields."""
+    rows: dict[tuple[type, str], list[str]] = {}
+    fields: dict[tuple[type, str], attrs.Attribute] = {}
+    for key, cls, field in keyed_fields():
+        rows.setdefault((cls, field.name), []).append(f"`{key}`")
+        fields[(cls, field.name)] = field
+    lines = ["| key | unit | allowed | typical |", "|---|---|---|---|"]
+    for group, keys in rows.items():
+        meta = fields[group].metadata
+        typical = _span(meta["typical"]) if "typical" in meta else ""
+        lines.append(f"| {', '.join(keys)} | {meta['unit']} | {meta.get('bounds', '')} | "
+                     f"{typical} |")
+    return "\n".join(lines) + "\n"
+
+
 # --- checking one document ---------------------------------------------------------------------
 
 _SECTIONS = ("scenario", "goal", "defaults", "allies", "aid")
 
 
-def _check_document(doc: dict[str, Any], file: str) -> dict[str, str]:
-    """Check every key of one file; return dotted key -> file for the keys it sets."""
+def _check_document(doc: dict[str, Any],
+                    file: str) -> tuple[dict[str, str], list[ScenarioWarning]]:
+    """Check every key of one file on its own; return dotted key -> file for the keys it sets,
+    and the warnings its values raise (at the keys as written in it)."""
+    if "sweep" in doc:
+        raise ScenarioError(file, None, "is a sweep file, not a scenario: `summit sweep` runs it, "
+                            "`summit validate` checks it")
     for key in doc:
         if key not in _SECTIONS:
             raise ScenarioError(file, key, "unknown section" + _did_you_mean(key, _SECTIONS))
     for section in _SECTIONS:
         if section in doc and not isinstance(doc[section], dict):
             raise ScenarioError(file, section, f"must be a table, got {_type_name(doc[section])}")
+    warnings: list[ScenarioWarning] = []
     scenario = doc.setdefault("scenario", {})
-    _build(Meta, scenario, "scenario", file)
+    _build(Meta, scenario, "scenario", file, warnings)
     if not isinstance(scenario.get("name"), str) or not scenario["name"].strip():
         raise ScenarioError(file, "scenario.name", "required: every scenario file names itself")
-    _build(Goal, doc.get("goal", {}), "goal", file)
-    _build(AllySettings, doc.get("defaults", {}), "defaults", file)
+    _build(Goal, doc.get("goal", {}), "goal", file, warnings)
+    _build(AllySettings, doc.get("defaults", {}), "defaults", file, warnings)
     for code, table in doc.get("allies", {}).items():
         key = f"allies.{code}"
         _check_code(code, key, file)
@@ -414,12 +819,55 @@ def _check_document(doc: dict[str, Any], file: str) -> dict[str, str]:
             )
         if not isinstance(table, dict):
             raise ScenarioError(file, key, f"must be a table, got {_type_name(table)}")
-        _build(AllySettings, table, key, file)
+        _build(AllySettings, table, key, file, warnings)
+    _check_entries(doc, file)
     if "aid" in doc:
         from .aid.model import check_aid  # the aid model builds on this module's helpers
 
-        check_aid(doc["aid"], file)
-    return {key: file for key in _leaf_keys(doc)}
+        # Entries that remove an inherited pledge are the merge's business, not pledges.
+        view, entries = _layer({}, {}, {"aid": doc["aid"]}, file, None, removals=False)
+        check_aid(view["aid"], _locator({}, entries, file), warnings)
+    return {key: file for key in _leaf_keys(doc)}, warnings
+
+
+def _check_entries(doc: Mapping[str, Any], file: str) -> None:
+    """Within one file, ids of an array of tables are unique and removals name only an id."""
+    for key, entries in _entry_lists(doc):
+        seen: dict[str, int] = {}
+        for j, entry in enumerate(entries):
+            where = f"{key}[{j}]"
+            if "remove" in entry:
+                if entry["remove"] is not True:
+                    raise ScenarioError(file, f"{where}.remove", "must be true, to drop the "
+                                        "inherited entry of that id (leave it out to keep it)")
+                extra = sorted(set(entry) - {ENTRY_ID, "remove"})
+                if extra:
+                    raise ScenarioError(file, f"{where}.{extra[0]}", "an entry with remove = "
+                                        "true takes only the id of the entry it drops")
+                if not isinstance(entry.get(ENTRY_ID), str):
+                    raise ScenarioError(file, f"{where}.{ENTRY_ID}",
+                                        "required: the id of the inherited entry to remove")
+            ident = entry.get(ENTRY_ID)
+            if isinstance(ident, str):
+                if ident in seen:
+                    raise ScenarioError(file, f"{where}.{ENTRY_ID}",
+                                        f"{ident!r} is already the id of {key}[{seen[ident]}]")
+                seen[ident] = j
+
+
+def _locator(origins: Mapping[str, str], entries: Mapping[str, tuple[str, str]],
+             source: str) -> Callable[[str], tuple[str, str]]:
+    """``locate(key)``: the file that wrote a merged key, and the key as written there."""
+
+    def locate(key: str) -> tuple[str, str]:
+        # Keys inside an array of tables (aid.pledges[16].amount) are where that entry was.
+        head, bracket, rest = key.partition("]")
+        if bracket and head + "]" in entries:
+            file, written = entries[head + "]"]
+            return file, written + rest
+        return origins.get(key) or origins.get(key.split("[")[0]) or source, key
+
+    return locate
 
 
 def _leaf_keys(table: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -445,8 +893,12 @@ def _type_name(value: Any) -> str:
             list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
 
 
-def _build(cls: type, table: Any, key: str, file: str) -> Any:
-    """Construct ``cls`` from a TOML table, turning every problem into a ScenarioError."""
+def _build(cls: type, table: Any, key: str, file: str,
+           warnings: list[ScenarioWarning] | None = None) -> Any:
+    """Construct ``cls`` from a TOML table, turning every problem into a ScenarioError.
+
+    With ``warnings``, each value outside its field's typical range adds a warning there.
+    """
     if not isinstance(table, dict):
         raise ScenarioError(file, key, f"must be a table, got {_type_name(table)}")
     fields = {f.name: f for f in attrs.fields(cls)}
@@ -457,17 +909,22 @@ def _build(cls: type, table: Any, key: str, file: str) -> Any:
                 file, f"{key}.{name}", "unknown key" + _did_you_mean(name, fields)
                 + f"; {key} takes {', '.join(fields)}",
             )
-        kwargs[name] = _convert(fields[name], value, f"{key}.{name}", file)
+        kwargs[name] = _convert(fields[name], value, f"{key}.{name}", file, warnings)
     try:
-        return cls(**kwargs)
+        built = cls(**kwargs)
     except FieldError as err:
         raise ScenarioError(file, f"{key}.{err.field}", err.problem) from None
+    for name, value in kwargs.items():
+        if fields[name].metadata.get("kind") in ("number", "integer"):
+            _typical(fields[name], value, f"{key}.{name}", file, warnings)
+    return built
 
 
-def _convert(field: attrs.Attribute, value: Any, key: str, file: str) -> Any:
+def _convert(field: attrs.Attribute, value: Any, key: str, file: str,
+             warnings: list[ScenarioWarning] | None = None) -> Any:
     kind = field.metadata.get("kind")
     if kind == "table":
-        return _build(field.default.factory, value, key, file)
+        return _build(field.default.factory, value, key, file, warnings)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(file, key, f"must be a number, got {_type_name(value)}")
@@ -495,7 +952,10 @@ def _convert(field: attrs.Attribute, value: Any, key: str, file: str) -> Any:
             raise ScenarioError(file, key, "lists an ally twice")
         return tuple(value)
     if kind == "points":
-        return _points(value, key, file)
+        points = _points(value, key, file)
+        for year, share in points:
+            _typical(field, share, f"{key}.{year}", file, warnings)
+        return points
     raise AssertionError(f"field {field.name} has no TOML kind")  # a bug, not user input
 
 
@@ -517,7 +977,10 @@ def _points(value: Any, key: str, file: str) -> tuple[tuple[int, float], ...]:
 # --- resolving a checked document --------------------------------------------------------------
 
 
-def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) -> Scenario:
+def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
+             entries: Mapping[str, tuple[str, str]], *, source: str,
+             warnings: list[ScenarioWarning], inheritance: Inheritance | None = None
+             ) -> Scenario:
     """Cross-field checks and per-ally resolution of a merged, key-checked document."""
 
     def fail(key: str, problem: str) -> ScenarioError:
@@ -606,15 +1069,11 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str], *, source: str) ->
     if "aid" in doc:
         from .aid.model import parse_aid
 
-        def file_of(key: str) -> str:
-            # Keys inside an array of tables (aid.pledges[2].x) were written with the array.
-            return origins.get(key) or origins.get(key.split("[")[0]) or source
-
-        aid = parse_aid(doc["aid"], file_of)
+        aid = parse_aid(doc["aid"], _locator(origins, entries, source))
     return Scenario(
         name=meta.name or "", description=meta.description, base_year=base_year,
         horizon=horizon, goal=goal, members=tuple(sorted(members)), allies=tuple(configs),
-        document=doc, source=source, aid=aid,
+        document=doc, source=source, aid=aid, warnings=tuple(warnings), inheritance=inheritance,
     )
 
 

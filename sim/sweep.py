@@ -7,6 +7,8 @@ Saltelli's scheme for Sobol indices, ``samples * (parameters + 2)`` variants (se
 :func:`unit_points`), which :mod:`sim.sensitivity` analyses. Variant ``i`` is
 ``base.with_values({key: value, ...})`` run with a seed that depends only on the sweep seed and
 ``i``, so a variant's row is the same whatever the worker count or the order variants finish in.
+Reading a sweep file checks it whole without running anything: each parameter's key, and the
+values at its ends against that key's hard bounds (an error) and typical range (a warning).
 
 Rows stream to ``DIR/journal.jsonl`` as variants finish, one flushed line each, so a killed
 process loses only the variants in flight; the journal is also synced to disk at most once every
@@ -45,7 +47,7 @@ from scipy import stats
 from scipy.stats import qmc
 from tqdm import tqdm
 
-from .errors import OptionError, ResultsError, ScenarioError, SimError
+from .errors import OptionError, ResultsError, ScenarioError, ScenarioWarning, SimError, SweepError
 from .folders import MANIFEST, read_json
 from .montecarlo import run
 from .report import atomic_write_text
@@ -108,6 +110,24 @@ class Parameter:
                 "name": name, **dict(zip(DISTRIBUTIONS[name], numbers, strict=True))}}
         return {"key": self.key, "range": [self.low, self.high]}
 
+    @property
+    def written(self) -> str:
+        """The sweep file's key that says what the parameter takes: range, values or
+        distribution."""
+        if self.values is not None:
+            return "values"
+        return "distribution" if self.distribution is not None else "range"
+
+    def ends(self) -> tuple[Any, ...]:
+        """The values that bound what the parameter takes: the ends of its range, each of its
+        values, the ends of a triangular distribution; a normal's mean (its tails have none)."""
+        if self.values is not None:
+            return self.values
+        if self.distribution is not None:
+            name, numbers = self.distribution
+            return (numbers[0],) if name == "normal" else (numbers[0], numbers[-1])
+        return (self.low, self.high)
+
     def describe(self) -> str:
         """What the sweep varies the key over, in words: ``0.1 to 0.6``, ``normal(0.3, 0.1)``."""
         if self.values is not None:
@@ -131,20 +151,30 @@ class SweepSpec:
     parameters: tuple[Parameter, ...]
     #: Digest of the sweep and its merged base scenario; ``--resume`` refuses another sweep's DIR.
     digest: str
+    #: The base scenario's warnings, then the sweep file's (a range that leaves its key's
+    #: typical range), each naming its file and key.
+    warnings: tuple[ScenarioWarning, ...] = attrs.field(default=(), repr=False, eq=False)
 
     @classmethod
     def from_file(cls, path: str | Path) -> SweepSpec:
-        """Read and validate a sweep file; errors name the file and the dotted key."""
+        """Read and validate a sweep file: its keys, its base scenario, and each parameter's
+        key and the values it takes (each on its own), without running anything. Errors name
+        the file and the dotted key (a SweepError, or the base's ScenarioError)."""
         path = Path(path)
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ScenarioError(path, None, "no such file") from None
+            raise SweepError(path, None, "no such file") from None
         except (OSError, UnicodeDecodeError) as err:
-            raise ScenarioError(path, None, f"cannot be read: {err}") from None
+            raise SweepError(path, None, f"cannot be read: {err}") from None
         except tomllib.TOMLDecodeError as err:
-            raise ScenarioError(path, None, f"not valid TOML: {err}") from None
+            raise SweepError(path, None, f"not valid TOML: {err}") from None
         return _parse(doc, path)
+
+    @property
+    def size(self) -> int:
+        """Variants the sweep runs."""
+        return design_size(self.design, self.samples, len(self.parameters))
 
     def variants(self) -> list[dict[str, Any]]:
         """Each variant's values by dotted key, in index order."""
@@ -166,8 +196,7 @@ class SweepSpec:
         """What ``manifest.json`` records: the design, enough to report without the sweep file."""
         return {"format": MANIFEST_FORMAT, "sweep": self.file, "digest": self.digest,
                 "base": self.base.name, "base_sha256": self.base.sha256, "design": self.design,
-                "samples": self.samples,
-                "variants": design_size(self.design, self.samples, len(self.parameters)),
+                "samples": self.samples, "variants": self.size,
                 "seed": self.seed, "draws": self.draws,
                 "parameters": [p.record() for p in self.parameters]}
 
@@ -221,8 +250,8 @@ def variant_seed(seed: int, index: int) -> int:
 def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
     file = str(path)
 
-    def fail(key: str | None, problem: str) -> ScenarioError:
-        return ScenarioError(file, key, problem)
+    def fail(key: str | None, problem: str) -> SweepError:
+        return SweepError(file, key, problem)
 
     for key in doc:
         if key != "sweep":
@@ -261,8 +290,9 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
         samples = _whole(sweep.get("samples"), "sweep.samples", 1, fail)
         if design == "sobol" and samples & (samples - 1):
             raise fail("sweep.samples", f"a Sobol design needs a power of two, got {samples}")
+    warnings = list(base.warnings)
     for n, parameter in enumerate(parameters):
-        _check_key(base, parameter, f"sweep.parameters.{n}.key", fail)
+        warnings.extend(_check_parameter(base, parameter, f"sweep.parameters.{n}", file, fail))
     described = {"base": base.sha256, "design": design, "samples": samples, "seed": seed,
                  "draws": draws, "parameters": [attrs.asdict(p) for p in parameters]}
     if design == "sobol":
@@ -271,7 +301,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
         described["scheme"] = "saltelli"
     digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
     return SweepSpec(file=file, base=base, design=design, samples=samples, seed=seed,
-                     draws=draws, parameters=parameters, digest=digest)
+                     draws=draws, parameters=parameters, digest=digest, warnings=tuple(warnings))
 
 
 @attrs.frozen
@@ -395,16 +425,25 @@ def _distribution(table: Any, key: str, fail: Any) -> tuple[str, tuple[float, ..
     return name, tuple(numbers)
 
 
-def _check_key(base: Scenario, parameter: Parameter, key: str, fail: Any) -> None:
-    """The parameter's key must be a scenario key; a bad *value* is only a failed variant."""
-    probe = parameter.at(0.5)
-    try:
-        base.with_values({parameter.key: probe})
-    except ScenarioError as err:
-        # Unknown names and non-tables are wrong whatever the value; anything else is a value
-        # some variants may hold and is recorded per variant instead.
-        if err.problem.startswith("unknown") or "is not a table" in err.problem:
-            raise fail(key, f"{parameter.key!r}: {err.problem}") from None
+def _check_parameter(base: Scenario, parameter: Parameter, key: str, file: str,
+                     fail: Any) -> list[ScenarioWarning]:
+    """The parameter's key must be a scenario key, and each value at its ends must suit it on
+    its own; return a warning for each end outside the key's typical range. A value that fails
+    only with others (a goal total below the core goal) is a failed variant, not an error."""
+    where = f"{key}.{parameter.written}"
+    warnings: list[ScenarioWarning] = []
+    for value in parameter.ends():
+        try:
+            found = base.check_values({parameter.key: value})
+        except ScenarioError as err:
+            # Unknown names and non-tables are wrong whatever the value.
+            if err.problem.startswith("unknown") or "is not a table" in err.problem:
+                raise fail(f"{key}.key", f"{parameter.key!r}: {err.problem}") from None
+            raise fail(where, f"{err.key}: {err.problem}") from None
+        for warning in found:
+            if warning.key == parameter.key or (warning.key or "").startswith(parameter.key + "."):
+                warnings.append(ScenarioWarning(file, where, f"{warning.key}: {warning.problem}"))
+    return warnings
 
 
 # --- running -----------------------------------------------------------------------------------

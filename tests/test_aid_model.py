@@ -93,7 +93,7 @@ CASES = [
     ("pools.purl.lag", -1, "aid.pools.purl.lag.min", "between 0 and 120"),
     ("pledges", {"id": "x"}, "aid.pledges", "array of tables"),
     ("pledges.0.id", _DELETE, "aid.pledges[0].id", "required"),
-    ("pledges.1.id", "gbr", "aid.pledges[1].id", "used by another pledge"),
+    ("pledges.1.id", "gbr", "aid.pledges[1].id", "'gbr' is already the id of aid.pledges[0]"),
     ("pledges.0.donor", "GBRR", "aid.pledges[0].donor", "did you mean 'GBR'"),
     ("pledges.0.channel", "PURLL", "aid.pledges[0].channel", "did you mean 'PURL'"),
     ("pledges.0.amount", -5.0, "aid.pledges[0].amount", "at least 0"),
@@ -174,3 +174,37 @@ def test_the_shipped_udcg_scenario_is_valid():
     assert model.needs[0].year == 2026 and model.needs[0].mean_usd == 60e9
     ids = {p.id for p in model.pledges}
     assert {"gbr-purl-interceptors", "gbr-lmm", "deu-interceptors"} <= ids
+
+
+# --- typical ranges ----------------------------------------------------------------------------
+
+
+ATYPICAL = [
+    ("pledges.0.amount", 150, "aid.pledges[0].amount",
+     "150 is outside the typical range 1e5-2e11 (units of the pledge's currency); millions or "
+     "billions where the full sum is meant (write 60e9 for 60 billion)?"),
+    ("needs", {"2026": 60}, "aid.needs.2026", "60 is outside the typical range 1e9-3e11 (USD); "
+     "millions or billions where the full sum is meant (write 60e9 for 60 billion)?"),
+    ("needs", {"2026": {"mean": 60e9, "sd": 5e11}}, "aid.needs.2026.sd",
+     "5e11 is outside the typical range 0-1.5e11 (USD)"),
+    ("pools.purl.lag", 48, "aid.pools.purl.lag", "48 is outside the typical range 0-36 (months)"),
+    ("defaults.lag", {"min": 1, "max": 40}, "aid.defaults.lag.max",
+     "40 is outside the typical range 0-36 (months)"),
+    ("items.interceptor.capacity_growth", 5.0, "aid.items.interceptor.capacity_growth",
+     "5 is outside the typical range -0.5 to 2 (fraction a year); a percent where a fraction is "
+     "meant?"),
+    ("pledges.0.spread", 100, "aid.pledges[0].spread",
+     "100 is outside the typical range 1-60 (months)"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "key", "problem"), ATYPICAL,
+                         ids=[case[2] for case in ATYPICAL])
+def test_an_atypical_aid_value_is_a_warning_at_its_key(path, value, key, problem):
+    warnings = scenario_with(_with(path, value)).warnings
+    assert [(w.key, w.problem) for w in warnings] == [(key, problem)]
+
+
+def test_the_test_table_and_the_shipped_aid_load_without_a_warning():
+    assert scenario_with(BASE).warnings == ()
+    assert sim.load_scenario("udcg-2026").warnings == ()

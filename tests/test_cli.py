@@ -6,6 +6,7 @@ import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from invoke import summit as _summit
@@ -115,3 +116,135 @@ def test_console_entry_point_has_no_traceback(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith(f"{bad}: not valid TOML")
     assert "Traceback" not in done.stderr
+
+
+# --- validate: what a file inherits, warnings, --strict, sweep files ---------------------------
+
+SWEEPS = Path(__file__).resolve().parent.parent / "scenarios" / "sweeps"
+
+PLEDGE = ('\n[[aid.pledges]]\nid = "fra-2026"\ndonor = "FRA"\namount = 1e9\ncurrency = "EUR"\n'
+          'month = "2026-03"\n')
+
+
+def test_validate_says_what_an_extending_file_changed(capsys, write_toml):
+    child = write_toml('[scenario]\nname = "c"\nextends = "udcg-2026"\n[defaults.policy]\n'
+                       'adjustment = 0.2\n' + PLEDGE
+                       + '\n[[aid.pledges]]\nid = "udcg-2026-t10"\nremove = true\n', "c.toml")
+    code, out, err = _summit(capsys, "validate", str(child), "baseline")
+    assert code == 0 and err == ""
+    assert out.splitlines() == [
+        f"{child}: ok (c, 31 assessed allies, 2026-2035)",
+        "  extends udcg-2026: sets defaults.policy.adjustment; adds aid.pledges[id=fra-2026]; "
+        "removes aid.pledges[id=udcg-2026-t10]; inherits the rest, with 15 of 16 aid.pledges",
+        "baseline: ok (baseline, 31 assessed allies, 2026-2035)",
+    ]
+
+
+ATYPICAL = ('[scenario]\nname = "t"\nextends = "baseline"\n[goal]\ncore = 0.035\n'
+            'review_tolerance = 10\n')
+
+
+def test_validate_prints_warnings_and_strict_makes_them_errors(capsys, write_toml):
+    path = write_toml(ATYPICAL, "my.toml")
+    lines = [f"{path}: goal.core: 0.035 is outside the typical range 1-10 (% of GDP); a fraction "
+             "where a percent is meant?",
+             f"{path}: goal.review_tolerance: 10 is outside the typical range 0-1 (pp of GDP)"]
+    code, out, err = _summit(capsys, "validate", str(path))
+    assert code == 0 and err.splitlines() == lines
+    assert out.startswith(f"{path}: ok (t,")
+    code, out, err = _summit(capsys, "validate", "--strict", str(path), "baseline")
+    assert code == 2 and err.splitlines() == lines
+    assert out.splitlines() == ["baseline: ok (baseline, 31 assessed allies, 2026-2035)"]
+
+
+def test_run_prints_warnings_and_strict_refuses_to_run(capsys, write_toml, tmp_path):
+    path = write_toml(ATYPICAL.replace("extends = \"baseline\"", "extends = \"analytic\""))
+    code, out, err = _summit(capsys, "run", str(path), "--draws", "300")
+    assert code == 0 and "P(alliance meets 0.035% core)" in out
+    assert err.splitlines()[:2] == [
+        f"{path}: goal.core: 0.035 is outside the typical range 1-10 (% of GDP); a fraction "
+        "where a percent is meant?",
+        f"{path}: goal.review_tolerance: 10 is outside the typical range 0-1 (pp of GDP)"]
+    code, out, err = _summit(capsys, "run", "--strict", str(path), "--draws", "300",
+                             "--out", str(tmp_path / "out"))
+    assert code == 2 and out == "" and len(err.splitlines()) == 2
+    assert not (tmp_path / "out").exists()
+    code, _, err = _summit(capsys, "run", "--strict", "analytic", "--draws", "300")
+    assert code == 0 and err == ""
+
+
+def test_validate_checks_the_shipped_sweeps(capsys):
+    lhs, sobol = (str(SWEEPS / name) for name in ("adjustment-growth.toml", "sensitivity.toml"))
+    code, out, err = _summit(capsys, "validate", lhs, sobol, "--strict")
+    assert code == 0 and err == ""
+    assert out.splitlines() == [f"{lhs}: ok (sweep, 64 variants of baseline)",
+                                f"{sobol}: ok (sweep, 1536 variants of baseline)"]
+
+
+SWEEP = """[sweep]
+base = "{base}"
+design = "lhs"
+samples = 8
+[[sweep.parameters]]
+key = "{key}"
+{takes}
+"""
+
+
+@pytest.mark.parametrize(("key", "takes", "where", "problem"), [
+    ("defaults.policy.adjustment", "range = [0.5, 1.4]", "sweep.parameters.0.range",
+     "defaults.policy.adjustment: must be between 0.0 and 1.0, got 1.4"),
+    ("defaults.policy.path", 'values = ["linear", "lineer"]', "sweep.parameters.0.values",
+     "defaults.policy.path: must be one of"),
+    ("goal.year", "range = [2030, 2040]", "sweep.parameters.0.range",
+     "goal.year: must be an integer, got a number"),
+    ("defaults.policy.adjustmen", "range = [0.1, 0.6]", "sweep.parameters.0.key",
+     "did you mean 'adjustment'?"),
+    ("goal.core", 'distribution = { name = "triangular", low = 2, mode = 3, high = 120 }',
+     "sweep.parameters.0.distribution", "goal.core: must be at least 0.0 and below 100.0"),
+])
+def test_validate_checks_each_parameter_of_a_sweep(capsys, write_toml, key, takes, where,
+                                                   problem):
+    from sim.errors import SweepError
+    from sim.sweep import SweepSpec
+
+    path = write_toml(SWEEP.format(base="baseline", key=key, takes=takes), "sweep.toml")
+    code, out, err = _summit(capsys, "validate", str(path))
+    assert code == 2 and out == ""
+    assert err.startswith(f"{path}: {where}: ") and problem in err
+    assert len(err.strip().splitlines()) == 1
+    with pytest.raises(SweepError):
+        SweepSpec.from_file(path)
+
+
+def test_validate_warns_of_a_sweep_range_outside_the_typical_one(capsys, write_toml):
+    path = write_toml(SWEEP.format(base="baseline", key="defaults.policy.noise",
+                                   takes="range = [0.05, 2.0]"), "sweep.toml")
+    code, out, err = _summit(capsys, "validate", str(path))
+    assert code == 0 and out == f"{path}: ok (sweep, 8 variants of baseline)\n"
+    assert err == (f"{path}: sweep.parameters.0.range: defaults.policy.noise: 2 is outside the "
+                   "typical range 0-1 (pp of GDP a year)\n")
+    code, out, _ = _summit(capsys, "validate", "--strict", str(path))
+    assert code == 2 and out == ""
+
+
+def test_a_sweep_reports_its_base_scenarios_mistakes_and_warnings(capsys, write_toml):
+    base = write_toml(ATYPICAL, "base.toml")
+    path = write_toml(SWEEP.format(base="base.toml", key="defaults.policy.adjustment",
+                                   takes="range = [0.1, 0.6]"), "sweep.toml")
+    code, out, err = _summit(capsys, "validate", str(path))
+    assert code == 0 and out == f"{path}: ok (sweep, 8 variants of t)\n"
+    assert [line.split(": ")[:2] for line in err.splitlines()] == [
+        [str(base), "goal.core"], [str(base), "goal.review_tolerance"]]
+    write_toml(ATYPICAL + "[defaults.policy]\nadjustment = 1.4\n", "base.toml")
+    code, _, err = _summit(capsys, "validate", str(path))
+    assert code == 2
+    assert err.strip() == (f"{base}: defaults.policy.adjustment: must be between 0.0 and 1.0, "
+                           "got 1.4")
+
+
+def test_run_says_a_sweep_file_is_not_a_scenario(capsys):
+    code, _, err = _summit(capsys, "run", str(SWEEPS / "sensitivity.toml"))
+    assert code == 2
+    assert err.strip() == (f"{SWEEPS / 'sensitivity.toml'}: is a sweep file, not a scenario: "
+                           "`summit sweep` runs it, `summit validate` checks it")

@@ -18,7 +18,7 @@ from strategies import bare_keys, inside, outside
 
 from sim.calibrate import calibrated_table, load_parameters
 from sim.data import ALLIES
-from sim.errors import ScenarioError, SimError
+from sim.errors import ScenarioError, ScenarioWarning, SimError
 from sim.inputs import policy_path
 from sim.resources import calibration_dir
 from sim.scenario import (
@@ -29,8 +29,10 @@ from sim.scenario import (
     Policy,
     Scenario,
     find_scenario,
+    keyed_fields,
     load_scenario,
     shipped_scenarios,
+    units_table,
 )
 
 #: A child of the shipped baseline; lines appended after it land in the [scenario] table.
@@ -620,6 +622,308 @@ def test_a_custom_path_is_replaced_whole_not_merged(write_toml):
 def test_a_mapping_cannot_extend():
     err = _error(Scenario.from_mapping, {"scenario": {"name": "m", "extends": "baseline"}})
     assert err.key == "scenario.extends" and err.file == "<scenario>"
+
+
+# --- extends and arrays of tables --------------------------------------------------------------
+
+#: A small parent with an [aid] table of three pledges, "a", "b" and "c".
+AID_PARENT = STANDALONE + """
+[aid.needs]
+2026 = 60e9
+
+[aid.items.shell]
+unit_cost = 4e3
+capacity = 1000
+""" + "".join(f"""
+[[aid.pledges]]
+id = "{ident}"
+donor = "{donor}"
+program = "{program}"
+amount = {amount}
+month = "2026-02"
+""" for ident, donor, program, amount in (("a", "FRA", "p1", 1e9), ("b", "DEU", "p2", 2e9),
+                                           ("c", "POL", "p1", 3e9)))
+
+
+def _child_of(parent: str, body: str) -> str:
+    return f'[scenario]\nname = "child"\nextends = "{parent}"\n{body}'
+
+
+def _pledge(ident: str, amount: float = 5e8, donor: str = "GBR", **more: str) -> str:
+    extra = "".join(f'{key} = "{value}"\n' for key, value in more.items())
+    return (f'\n[[aid.pledges]]\nid = "{ident}"\ndonor = "{donor}"\namount = {amount}\n'
+            f'month = "2026-03"\n{extra}')
+
+
+def _ids(scenario: Scenario) -> list[str]:
+    return [p.id for p in scenario.aid.pledges]
+
+
+def test_a_child_adding_a_pledge_keeps_the_sixteen_inherited(write_toml):
+    # The issue's case: one [[aid.pledges]] in a child of udcg-2026 dropped the other 16.
+    parent = load_scenario("udcg-2026")
+    child = load_scenario(write_toml(_child_of("udcg-2026", _pledge("fra-2026", 1e9))))
+    assert _ids(child) == [*_ids(parent), "fra-2026"]
+    assert sum(p.usd for p in child.aid.pledges) == pytest.approx(
+        sum(p.usd for p in parent.aid.pledges) + 1e9)
+
+
+def test_a_same_id_replaces_the_parent_entry_whole_and_in_place(write_toml):
+    write_toml(AID_PARENT, "parent.toml")
+    child = load_scenario(write_toml(_child_of("parent.toml", _pledge("b", 7e9, "NLD")),
+                                     "child.toml"))
+    assert _ids(child) == ["a", "b", "c"]
+    b = child.aid.pledges[1]
+    assert (b.donor, b.usd, b.program) == ("NLD", 7e9, "general")  # the parent's p2 is gone
+
+
+def test_remove_true_drops_an_inherited_entry(write_toml):
+    write_toml(AID_PARENT, "parent.toml")
+    body = '\n[[aid.pledges]]\nid = "a"\nremove = true\n' + _pledge("d")
+    child = load_scenario(write_toml(_child_of("parent.toml", body), "child.toml"))
+    assert _ids(child) == ["b", "c", "d"]
+
+
+def test_a_chain_merges_entries_at_every_level(write_toml):
+    write_toml(AID_PARENT, "parent.toml")
+    write_toml(_child_of("parent.toml", _pledge("d") + '\n[[aid.pledges]]\nid = "b"\n'
+                         'remove = true\n'), "middle.toml")
+    child = load_scenario(write_toml(_child_of("middle.toml", _pledge("a", 9e9) + _pledge("e")),
+                                     "child.toml"))
+    assert _ids(child) == ["a", "c", "d", "e"]
+    assert child.aid.pledges[0].usd == 9e9
+
+
+@st.composite
+def _entry_edits(draw):
+    """A parent's ids and a child's edits of them: (parent ids, [(id, "remove" | "write")])."""
+    parent = draw(st.lists(st.sampled_from("abcdefgh"), unique=True, min_size=1, max_size=6))
+    edits = draw(st.lists(st.tuples(st.sampled_from("abcdefghijkl"),
+                                    st.sampled_from(["remove", "write"])),
+                          unique_by=lambda e: e[0], max_size=6))
+    return parent, [(i, op) for i, op in edits if op == "write" or i in parent]
+
+
+@given(_entry_edits())
+def test_entries_merge_by_id_as_the_readme_says(tmp_path_factory, edits):
+    parent_ids, child_edits = edits
+    folder = tmp_path_factory.mktemp("entries")
+    (folder / "parent.toml").write_text(STANDALONE + "[aid.needs]\n2026 = 60e9\n" + "".join(
+        _pledge(i, 1e9) for i in parent_ids))
+    body = "".join(f'\n[[aid.pledges]]\nid = "{i}"\nremove = true\n' if op == "remove"
+                   else _pledge(i, 2e9) for i, op in child_edits)
+    (folder / "child.toml").write_text(_child_of("parent.toml", body))
+    removed = {i for i, op in child_edits if op == "remove"}
+    written = [i for i, op in child_edits if op == "write"]
+    # The oracle: the parent's order with replacements in place, then the new ids in order.
+    expected = [i for i in parent_ids if i not in removed]
+    expected += [i for i in written if i not in parent_ids]
+    if not expected:
+        return  # a scenario needs no pledge, but nothing is left to look at
+    child = load_scenario(folder / "child.toml")
+    assert _ids(child) == expected
+    assert [p.usd for p in child.aid.pledges] == [2e9 if i in written else 1e9 for i in expected]
+
+
+def test_removing_an_id_the_parent_lacks_names_file_and_key(write_toml):
+    write_toml(AID_PARENT, "parent.toml")
+    body = _pledge("d") + '\n[[aid.pledges]]\nid = "bb"\nremove = true\n'
+    err = _file_error(write_toml, _child_of("parent.toml", body), "child.toml")
+    assert err.key == "aid.pledges[1].id"
+    assert err.problem == ("removes 'bb', but 'parent.toml' has no entry of that id in "
+                           "aid.pledges (did you mean 'b'?)")
+
+
+def test_removing_in_a_file_that_extends_nothing_is_refused(write_toml):
+    text = AID_PARENT + '\n[[aid.pledges]]\nid = "z"\nremove = true\n'
+    err = _file_error(write_toml, text)
+    assert err.key == "aid.pledges[3].id"
+    assert err.problem == ("removes 'z', but this file extends no other: there is nothing to "
+                           "remove")
+
+
+@pytest.mark.parametrize(("entry", "key", "problem"), _by_key(
+    ('id = "a"\nremove = false\n', "aid.pledges[0].remove", "must be true"),
+    ('id = "a"\nremove = true\ndonor = "FRA"\n', "aid.pledges[0].donor",
+     "takes only the id"),
+    ("remove = true\n", "aid.pledges[0].id", "required: the id of the inherited entry"),
+))
+def test_a_removal_names_only_an_id(write_toml, entry, key, problem):
+    write_toml(AID_PARENT, "parent.toml")
+    err = _file_error(write_toml, _child_of("parent.toml", f"[[aid.pledges]]\n{entry}"),
+                      "child.toml")
+    assert err.key == key and problem in err.problem
+
+
+def test_an_id_twice_in_one_file_is_refused(write_toml):
+    write_toml(AID_PARENT, "parent.toml")
+    err = _file_error(write_toml, _child_of("parent.toml", _pledge("d") + _pledge("e")
+                                            + _pledge("d")), "child.toml")
+    assert (err.key, err.problem) == ("aid.pledges[2].id", "'d' is already the id of "
+                                      "aid.pledges[0]")
+
+
+def test_an_error_in_an_entry_names_the_file_and_index_that_wrote_it(write_toml):
+    parent = write_toml(AID_PARENT.replace('program = "p2"', 'program = "p2"\ncondition = { '
+                                           'kind = "others_total_at_least", program = "p1", '
+                                           'threshold = 1, unit = "usd", deadline = "2026-06" }'),
+                        "parent.toml")
+    # Dropping both pledges to p1 breaks the parent's condition on "b", now the first pledge.
+    body = "".join(f'\n[[aid.pledges]]\nid = "{i}"\nremove = true\n' for i in "ac")
+    err = _error(load_scenario, write_toml(_child_of("parent.toml", body), "child.toml"))
+    assert (err.file, err.key) == (str(parent), "aid.pledges[1].condition.program")
+    # And a mistake in the child's own entry names the child, at its index there.
+    child = write_toml(_child_of("parent.toml", _pledge("d") + _pledge("e", item="missile")),
+                       "child2.toml")
+    err = _error(load_scenario, child)
+    assert (err.file, err.key) == (str(child), "aid.pledges[1].item")
+
+
+def test_a_plain_array_replaces_the_inherited_entries(write_toml):
+    write_toml(AID_PARENT, "parent.toml")
+    child = load_scenario(write_toml(_child_of("parent.toml", "[aid]\npledges = []\n"),
+                                     "child.toml"))
+    assert child.aid.pledges == ()
+    assert child.inheritance.describe() == ("extends parent.toml: changes aid.pledges; inherits "
+                                            "the rest, with 0 of 3 aid.pledges")
+
+
+def test_the_inheritance_says_what_a_file_changed(write_toml):
+    write_toml(AID_PARENT, "parent.toml")
+    body = ("[goal]\ncore = 3.0\n[defaults]\nrelated_base = 1.0\n[defaults.policy]\nnoise = 0.3\n"
+            "[allies.DEU]\ncore_base = 2.0\n"
+            + _pledge("d") + _pledge("b", 7e9) + '\n[[aid.pledges]]\nid = "c"\nremove = true\n'
+            + _pledge("a", 1e9, "FRA", program="p1").replace('month = "2026-03"',
+                                                              'month = "2026-02"'))
+    child = load_scenario(write_toml(_child_of("parent.toml", body), "child.toml"))
+    assert child.inheritance.describe() == (
+        # The parent sets related_base; goal.core and the rest it leaves to the defaults.
+        "extends parent.toml: changes defaults.related_base; sets goal.core, "
+        "defaults.policy.noise, allies.DEU.core_base; "
+        "adds aid.pledges[id=d]; replaces aid.pledges[id=b]; removes aid.pledges[id=c]; "
+        "inherits the rest, with 1 of 3 aid.pledges")  # "a" is written again unchanged
+    assert load_scenario("baseline").inheritance is None
+    assert load_scenario("announced").inheritance.describe() == (
+        "extends baseline: changes defaults.policy.path; inherits the rest")
+
+
+# --- typical ranges and warnings ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "key", "problem"), _by_key(
+    ("[goal]\ncore = 0.035\n", "goal.core",
+     "0.035 is outside the typical range 1-10 (% of GDP); a fraction where a percent is meant?"),
+    ("[defaults.policy]\npath = 'custom'\ncustom = { 2030 = 0.035 }\n",
+     "defaults.policy.custom.2030",
+     "0.035 is outside the typical range 0.3-10 (% of GDP); a fraction where a percent is meant?"),
+    ("[goal]\nreview_tolerance = 10\n", "goal.review_tolerance",
+     "10 is outside the typical range 0-1 (pp of GDP)"),
+    ("[allies.DEU]\ngdp_base = 4500\n", "allies.DEU.gdp_base",
+     "4500 is outside the typical range 1e9-1e14 (USD); millions or billions where the full sum "
+     "is meant (write 60e9 for 60 billion)?"),
+    ("[allies.POL.growth]\ninflation = 0.5\n", "allies.POL.growth.inflation",
+     "0.5 is outside the typical range -0.02 to 0.3 (fraction a year)"),
+))
+def test_an_atypical_value_loads_with_one_warning_line(write_toml, text, key, problem):
+    path = write_toml(HEAD + text, "my.toml")
+    scenario = load_scenario(path)  # accepted: inside the hard bounds
+    (warning,) = scenario.warnings
+    assert isinstance(warning, ScenarioWarning) and isinstance(warning, SimError)
+    assert (warning.file, warning.key, warning.problem) == (str(path), key, problem)
+    assert str(warning) == f"{path}: {key}: {problem}"
+
+
+@pytest.mark.parametrize("name", sorted(shipped_scenarios()))
+def test_the_shipped_scenarios_load_without_a_warning(name):
+    assert load_scenario(name).warnings == ()
+
+
+def test_a_parent_value_the_child_overrides_no_longer_warns(write_toml):
+    parent = write_toml(HEAD + "[goal]\ncore = 0.035\ntotal = 0.05\n", "parent.toml")
+    child = write_toml('[scenario]\nname = "c"\nextends = "parent.toml"\n[goal]\ncore = 3.5\n'
+                       "total = 5.0\n", "child.toml")
+    assert [w.key for w in load_scenario(parent).warnings] == ["goal.core", "goal.total"]
+    assert load_scenario(child).warnings == ()
+    # A value still in effect keeps naming the file that wrote it.
+    middle = write_toml('[scenario]\nname = "m"\nextends = "parent.toml"\n[goal]\ntotal = 5.0\n',
+                        "middle.toml")
+    assert [(w.file, w.key) for w in load_scenario(middle).warnings] == [
+        (str(parent), "goal.core")]
+
+
+def test_a_replaced_custom_path_no_longer_warns(write_toml):
+    write_toml(HEAD + "[defaults.policy]\npath = 'custom'\ncustom = { 2030 = 0.035 }\n",
+               "parent.toml")
+    child = write_toml('[scenario]\nname = "c"\nextends = "parent.toml"\n[defaults.policy]\n'
+                       "custom = { 2031 = 3.5 }\n", "child.toml")
+    assert load_scenario(child).warnings == ()
+
+
+def test_warnings_of_a_dropped_or_replaced_entry_go_with_it(write_toml):
+    write_toml(AID_PARENT.replace(f"amount = {1e9}", "amount = 150"), "parent.toml")
+    assert [w.key for w in load_scenario(write_toml(_child_of("parent.toml", ""), "keep.toml"))
+            .warnings] == ["aid.pledges[0].amount"]
+    for body in ('[[aid.pledges]]\nid = "a"\nremove = true\n', _pledge("a", 1e9)):
+        child = write_toml(_child_of("parent.toml", body), "child.toml")
+        assert load_scenario(child).warnings == ()
+
+
+def test_with_values_collects_the_variants_warnings():
+    baseline = load_scenario("baseline")
+    variant = baseline.with_values({"goal.core": 0.035, "goal.total": 5.0})
+    assert [(w.file, w.key) for w in variant.warnings] == [(baseline.source, "goal.core")]
+    assert baseline.with_values({"goal.core": 3.0}).warnings == ()
+    assert [w.key for w in baseline.check_values({"defaults.policy.noise": 2.0})] == [
+        "defaults.policy.noise"]
+
+
+def _numeric_fields():
+    """(class, field) for every number and integer field of the scenario and aid tables."""
+    import sim.aid.model as aid_model
+    import sim.scenario as scenario_module
+
+    found = []
+    for module in (scenario_module, aid_model):
+        for value in vars(module).values():
+            if isinstance(value, type) and attrs.has(value) and value.__module__ == module.__name__:
+                found += [(value, f) for f in attrs.fields(value)
+                          if f.metadata.get("kind") in ("number", "integer", "points")]
+    return found
+
+
+@pytest.mark.parametrize(("cls", "field"), _numeric_fields(),
+                         ids=[f"{c.__name__}.{f.name}" for c, f in _numeric_fields()])
+def test_every_numeric_key_declares_a_unit_and_a_typical_range_within_its_bounds(cls, field):
+    lo, hi = field.metadata["typical"]
+    assert field.metadata["unit"] and lo < hi
+    check = field.validator or (lambda *_: None)
+    if field.metadata["kind"] != "points":
+        check(None, field, lo)  # the ends of the typical range are allowed values
+        check(None, field, hi)
+
+
+def test_the_readme_units_table_is_the_fields_table():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert units_table() in readme, "paste sim.scenario.units_table() into the README"
+    listed = {(cls, field.name) for _, cls, field in keyed_fields()}
+    assert {(cls, field.name) for cls, field in _numeric_fields()} <= listed
+
+
+@given(st.sampled_from([(c, f) for c, f in _numeric_fields() if c in (Goal, Policy, Growth)
+                        and f.metadata["kind"] == "number"]), st.data())
+def test_a_warning_exactly_when_a_value_leaves_the_typical_range(field_of, data):
+    cls, field = field_of
+    table = {Goal: "goal", Policy: "defaults.policy", Growth: "defaults.growth"}[cls]
+    lo, hi = field.metadata["typical"]
+    bound_lo, bound_hi = (float(b) for b in field.metadata["bounds"][1:-1].split(", "))
+    value = data.draw(st.floats(max(bound_lo, lo - 10), min(bound_hi, hi + 10),
+                                exclude_min=field.metadata["bounds"][0] == "(",
+                                exclude_max=field.metadata["bounds"][-1] == ")"))
+    try:
+        found = load_scenario("analytic").check_values({f"{table}.{field.name}": value})
+    except ScenarioError:
+        return  # the ends of an open interval
+    assert [w.key for w in found] == ([] if lo <= value <= hi else [f"{table}.{field.name}"])
 
 
 # --- custom paths ------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 ``[aid]`` lives in the same TOML files as the spending model and is checked the same way: every
 mistake is a :class:`~sim.errors.ScenarioError` naming the file and the dotted key
-(``aid.pledges[2].condition.threshold``), unknown keys get a "did you mean". The table helpers of
+(``aid.pledges[2].condition.threshold``), unknown keys get a "did you mean", and each number
+declares a unit and a typical range (outside it, a warning). The table helpers of
 :mod:`sim.scenario` do the key-by-key work; this module adds the aid objects and the
 cross-references between them (a pledge's donor, item, pool; a condition's program or pool).
 
@@ -22,9 +23,18 @@ from typing import Any
 import attrs
 
 from ..data import ALLIES
-from ..errors import DataError, ScenarioError
+from ..errors import DataError, ScenarioError, ScenarioWarning
 from ..resources import calibration_dir
-from ..scenario import _build, _choice, _did_you_mean, _integer, _number, _string, _type_name
+from ..scenario import (
+    _build,
+    _choice,
+    _did_you_mean,
+    _integer,
+    _number,
+    _string,
+    _type_name,
+    _typical,
+)
 
 CHANNELS = ("bilateral", "UDCG", "PURL", "EU")
 CONDITION_KINDS = ("others_total_at_least", "pool_at_least", "matching")
@@ -63,31 +73,48 @@ def _optional_choice(options: tuple[str, ...]) -> Any:
     return attrs.field(default=None, validator=optional, metadata={"kind": "string"})
 
 
+#: Units of the aid model's keys, as the README's units table gives them.
+MONTHS = "months"
+MONTH = "YYYY-MM"
+USD = "USD"
+
+
 @attrs.frozen
 class LagTable:
     """A lag in whole months: triangular between ``min`` and ``max`` with its peak at ``mode``."""
 
-    min: int = _integer(0, 0, 120)
-    mode: int | None = _integer(None, 0, 120)
-    max: int | None = _integer(None, 0, 120)
+    # Procurement "often takes months or even years" (Kiel Institute); the shipped scenario
+    # assumes up to 9 months. Past three years a lag is a new programme.
+    min: int = _integer(0, 0, 120, typical=(0, 36), unit=MONTHS)
+    mode: int | None = _integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
+    max: int | None = _integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
 
 
 @attrs.frozen
 class DonorTable:
-    reliability: float | None = _number(None, 0.0, 1.0)
+    # A probability: any value is a planner's assumption (Kiel: 0.69 of promised heavy weapons
+    # delivered by July 2024).
+    reliability: float | None = _number(None, 0.0, 1.0, typical=(0.0, 1.0), unit="probability")
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
 @attrs.frozen
 class ItemTable:
-    unit_cost: float | None = _number(None, 0.0, None)
-    capacity: int | None = _integer(None, 0, None)
-    capacity_growth: float = _number(0.0, -1.0, 10.0)
+    # From a 155 mm shell (about USD 3,000-8,000) to an air-defence battery (about USD 1bn).
+    unit_cost: float | None = _number(None, 0.0, None, typical=(1e3, 2e9), unit=USD)
+    # Europe's shell output, about 2 million a year (170,000 a month), is the largest line.
+    capacity: int | None = _integer(None, 0, None, typical=(0, 1_000_000),
+                                    unit="units a month")
+    # EU shell capacity roughly tripled in 2023-2025 (+70% a year); doubling a year is the
+    # fastest ramp on record, halving the steepest fall.
+    capacity_growth: float = _number(0.0, -1.0, 10.0, typical=(-0.5, 2.0),
+                                     unit="fraction a year")
 
 
 @attrs.frozen
 class PoolTable:
-    package: float | None = _number(None, 0.0, None)
+    # PURL packages were USD 495-578m in 2025.
+    package: float | None = _number(None, 0.0, None, typical=(1e7, 1e10), unit=USD)
     item: str | None = _string(None)
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
@@ -97,10 +124,15 @@ class ConditionTable:
     kind: str | None = _optional_choice(CONDITION_KINDS)
     program: str | None = _string(None)
     pool: str | None = _string(None)
-    threshold: float | None = _number(None, 0.0, None)
+    # Units or USD by the condition's unit (30 interceptors, USD 1bn): no narrower range holds
+    # for both.
+    threshold: float | None = _number(None, 0.0, None, typical=(0.0, 1e12),
+                                      unit='units, or USD with unit = "usd"')
     unit: str | None = _optional_choice(UNITS)
-    ratio: float | None = _number(None, 0.0, None)
-    deadline: str | None = _string(None)
+    # Matched per unit the others pledge: 1 is one for one; ten for one is unheard of.
+    ratio: float | None = _number(None, 0.0, None, typical=(0.0, 10.0),
+                                  unit="matched per unit pledged")
+    deadline: str | None = _string(None, unit=MONTH)
 
 
 @attrs.frozen
@@ -109,14 +141,28 @@ class PledgeTable:
     donor: str | None = _string(None)
     channel: str = _string("bilateral", CHANNELS)
     program: str = _string("general")
-    amount: float | None = _number(None, 0.0, None)
+    # Single pledges run from about USD 1m to the US's USD 61bn (April 2024) and the EU's
+    # EUR 50bn Ukraine Facility.
+    amount: float | None = _number(None, 0.0, None, typical=(1e5, 2e11),
+                                   unit="units of the pledge's currency")
     currency: str = _string("USD")
-    quantity: int | None = _integer(None, 0, None)
+    # From one system to millions of shells.
+    quantity: int | None = _integer(None, 0, None, typical=(1, 10_000_000), unit="units")
     item: str | None = _string(None)
     pool: str | None = _string(None)
-    month: str | None = _string(None)
-    spread: int = _integer(1, 1, 120)
+    month: str | None = _string(None, unit=MONTH)
+    # Delivered over up to five years; the shipped tranches spread over 10 months.
+    spread: int = _integer(1, 1, 120, typical=(1, 60), unit=MONTHS)
     condition: ConditionTable | None = attrs.field(default=None, metadata={"kind": "table"})
+
+
+@attrs.frozen
+class NeedTable:
+    """One year of ``[aid.needs]``: ``2026 = 60e9`` or ``2026 = { mean = 60e9, sd = 10e9 }``."""
+
+    # Ukraine's stated military need: USD 60bn for 2026 (Pistorius), EUR 83bn (Euronews).
+    mean: float = _number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
+    sd: float = _number(0.0, 0.0, None, typical=(0.0, 1.5e11), unit=USD)
 
 
 @attrs.frozen
@@ -132,6 +178,19 @@ _TABLE_CLASSES: dict[tuple[type, str], type] = {
     (PoolTable, "lag"): LagTable,
     (PledgeTable, "condition"): ConditionTable,
 }
+
+
+def table_class(cls: type, name: str) -> type | None:
+    """The class a table field of an aid table is built from, ``None`` for other fields."""
+    return _TABLE_CLASSES.get((cls, name))
+
+
+#: The aid model's tables by dotted key, for the README's units table (:func:`sim.scenario.
+#: units_table`); ``NAME`` and ``YEAR`` stand for any name or year, ``[]`` for any pledge.
+AID_TABLES: tuple[tuple[str, type], ...] = (
+    ("aid", AidTable), ("aid.needs.YEAR", NeedTable), ("aid.defaults", DonorTable),
+    ("aid.donors.NAME", DonorTable), ("aid.items.NAME", ItemTable),
+    ("aid.pools.NAME", PoolTable), ("aid.pledges[]", PledgeTable))
 
 
 # --- the resolved model ------------------------------------------------------------------------
@@ -258,17 +317,27 @@ class AidModel:
 # --- parsing -----------------------------------------------------------------------------------
 
 
-def check_aid(table: Any, file: str) -> None:
-    """Check one file's ``[aid]`` table on its own (types, ranges, unknown keys)."""
-    _Tables.read(table, lambda _key: file)
+#: Locates a merged key: ``locate("aid.pledges[16].amount")`` -> ``(file, key as written)``.
+Locate = Callable[[str], tuple[str, str]]
 
 
-def parse_aid(table: Any, file_of: Callable[[str], str]) -> AidModel:
+def check_aid(table: Any, locate: Locate, warnings: list[ScenarioWarning] | None = None) -> None:
+    """Check one file's ``[aid]`` table on its own (types, ranges, unknown keys).
+
+    With ``warnings``, each value outside its key's typical range adds a warning there.
+    """
+    _Tables.read(table, locate, warnings)
+
+
+def parse_aid(table: Any, locate: Locate) -> AidModel:
     """Validate a merged ``[aid]`` table into an :class:`AidModel`.
 
-    ``file_of(dotted_key)`` names the file that wrote a key, for error messages.
+    Each file's table has been checked on its own first (:func:`check_aid`; pledge ids unique).
+
+    ``locate(dotted_key)`` names the file that wrote a key and the key as written there, for
+    error messages.
     """
-    return _resolve(_Tables.read(table, file_of), file_of)
+    return _resolve(_Tables.read(table, locate), locate)
 
 
 @attrs.frozen
@@ -286,43 +355,45 @@ class _Tables:
     SECTIONS = ("needs", "defaults", "donors", "items", "pools", "pledges")
 
     @classmethod
-    def read(cls, table: Any, file_of: Callable[[str], str]) -> _Tables:
+    def read(cls, table: Any, locate: Locate,
+             warnings: list[ScenarioWarning] | None = None) -> _Tables:
+        def fail(key: str, problem: str) -> ScenarioError:
+            return ScenarioError(*locate(key), problem)
+
+        def build(kind: type, t: Any, key: str) -> Any:
+            file, written = locate(key)
+            return _build_table(kind, t, written, file, warnings)
+
         if not isinstance(table, dict):
-            raise ScenarioError(file_of("aid"), "aid",
-                                f"must be a table, got {_type_name(table)}")
+            raise fail("aid", f"must be a table, got {_type_name(table)}")
         allowed = (*(f.name for f in attrs.fields(AidTable)), *cls.SECTIONS)
         for key in table:
             if key not in allowed:
-                raise ScenarioError(file_of(f"aid.{key}"), f"aid.{key}", "unknown key"
-                                    + _did_you_mean(key, allowed)
-                                    + f"; aid takes {', '.join(allowed)}")
+                raise fail(f"aid.{key}", "unknown key" + _did_you_mean(key, allowed)
+                           + f"; aid takes {', '.join(allowed)}")
         raw_pledges = table.get("pledges", [])
         if not isinstance(raw_pledges, list):
-            raise ScenarioError(file_of("aid.pledges"), "aid.pledges",
-                                "must be an array of tables ([[aid.pledges]])")
+            raise fail("aid.pledges", "must be an array of tables ([[aid.pledges]])")
 
         def named(section: str, kind: type) -> dict[str, Any]:
-            tables = _named(table.get(section, {}), f"aid.{section}", file_of)
-            return {name: _build_table(kind, t, f"aid.{section}.{name}",
-                                       file_of(f"aid.{section}.{name}"))
-                    for name, t in tables.items()}
+            tables = _named(table.get(section, {}), f"aid.{section}", locate)
+            return {name: build(kind, t, f"aid.{section}.{name}") for name, t in tables.items()}
 
         return cls(
-            settings=_build_table(AidTable, {k: v for k, v in table.items()
-                                             if k not in cls.SECTIONS}, "aid", file_of("aid")),
-            needs=_needs(table.get("needs"), file_of),
-            defaults=_build_table(DonorTable, table.get("defaults", {}), "aid.defaults",
-                                  file_of("aid.defaults")),
+            settings=build(AidTable, {k: v for k, v in table.items() if k not in cls.SECTIONS},
+                           "aid"),
+            needs=_needs(table.get("needs"), locate, warnings),
+            defaults=build(DonorTable, table.get("defaults", {}), "aid.defaults"),
             donors=named("donors", DonorTable),
             items=named("items", ItemTable),
             pools=named("pools", PoolTable),
-            pledges=tuple(_build_table(PledgeTable, t, f"aid.pledges[{i}]",
-                                       file_of(f"aid.pledges[{i}]"))
+            pledges=tuple(build(PledgeTable, t, f"aid.pledges[{i}]")
                           for i, t in enumerate(raw_pledges)),
         )
 
 
-def _build_table(cls: type, table: Any, key: str, file: str) -> Any:
+def _build_table(cls: type, table: Any, key: str, file: str,
+                 warnings: list[ScenarioWarning] | None = None) -> Any:
     """``_build`` for the aid tables, whose nested tables default to ``None``."""
     if not isinstance(table, dict):
         raise ScenarioError(file, key, f"must be a table, got {_type_name(table)}")
@@ -332,9 +403,12 @@ def _build_table(cls: type, table: Any, key: str, file: str) -> Any:
         if sub is None:
             plain[name] = value
         elif sub is LagTable and isinstance(value, int) and not isinstance(value, bool):
-            nested[name] = _build_table(LagTable, {"min": value}, f"{key}.{name}", file)
+            # ``lag = 2`` is ``lag = { min = 2 }``; a warning names the key as written.
+            lag = _build_table(LagTable, {"min": value}, f"{key}.{name}", file)
+            _typical(attrs.fields(LagTable).min, value, f"{key}.{name}", file, warnings)
+            nested[name] = lag
         else:
-            nested[name] = _build_table(sub, value, f"{key}.{name}", file)
+            nested[name] = _build_table(sub, value, f"{key}.{name}", file, warnings)
     # ``_build`` knows numbers, integers and strings; booleans are checked here.
     kinds = {f.name: f.metadata.get("kind") for f in attrs.fields(cls)}
     booleans = {name: value for name, value in plain.items() if kinds.get(name) == "boolean"}
@@ -342,7 +416,8 @@ def _build_table(cls: type, table: Any, key: str, file: str) -> Any:
         if not isinstance(value, bool):
             raise ScenarioError(file, f"{key}.{name}",
                                 f"must be true or false, got {_type_name(value)}")
-    built = _build(cls, {n: v for n, v in plain.items() if n not in booleans}, key, file)
+    built = _build(cls, {n: v for n, v in plain.items() if n not in booleans}, key, file,
+                   warnings)
     return attrs.evolve(built, **booleans, **nested)
 
 
@@ -364,24 +439,28 @@ def _month(text: str, key: str, file: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _resolve(tables: _Tables, file_of: Callable[[str], str]) -> AidModel:
+def _resolve(tables: _Tables, locate: Locate) -> AidModel:
     """Defaults, cross-references and conversions: the checked tables as one model."""
     needs, defaults, settings = tables.needs, tables.defaults, tables.settings
     donor_tables, item_tables, pool_tables = tables.donors, tables.items, tables.pools
     pledge_tables = tables.pledges
 
     def fail(key: str, problem: str) -> ScenarioError:
-        return ScenarioError(file_of(key), key, problem)
+        return ScenarioError(*locate(key), problem)
+
+    def lag(table: LagTable | None, fallback: Lag, key: str) -> Lag:
+        file, written = locate(key)
+        return _lag(table, fallback, written, file)
 
     if not needs:
         raise fail("aid.needs", "required: at least one year = USD, e.g. 2026 = 60e9")
     default_reliability = 1.0 if defaults.reliability is None else defaults.reliability
-    default_lag = _lag(defaults.lag, Lag(0, 0, 0), "aid.defaults.lag", file_of("aid.defaults"))
+    default_lag = lag(defaults.lag, Lag(0, 0, 0), "aid.defaults.lag")
     donors: dict[str, Donor] = {}
     for name, t in donor_tables.items():
         donors[name] = Donor(
             name, default_reliability if t.reliability is None else t.reliability,
-            _lag(t.lag, default_lag, f"aid.donors.{name}.lag", file_of(f"aid.donors.{name}")))
+            lag(t.lag, default_lag, f"aid.donors.{name}.lag"))
 
     items = []
     for name, t in item_tables.items():
@@ -408,8 +487,7 @@ def _resolve(tables: _Tables, file_of: Callable[[str], str]) -> AidModel:
         if item is not None and t.package < items[item].unit_cost_usd:
             raise fail(f"aid.pools.{name}.package", "is smaller than one unit of its item")
         pools.append(Pool(name, t.package, item,
-                          _lag(t.lag, Lag(0, 0, 0), f"aid.pools.{name}.lag",
-                               file_of(f"aid.pools.{name}"))))
+                          lag(t.lag, Lag(0, 0, 0), f"aid.pools.{name}.lag")))
     pool_index = {pool.name: i for i, pool in enumerate(pools)}
 
     first_year = needs[0].year
@@ -417,19 +495,17 @@ def _resolve(tables: _Tables, file_of: Callable[[str], str]) -> AidModel:
     for i, t in enumerate(pledge_tables):
         if t.month is None:
             raise fail(f"aid.pledges[{i}].month", 'required: "YYYY-MM"')
-        months.append(_month(t.month, f"aid.pledges[{i}].month", file_of(f"aid.pledges[{i}]")))
+        file, key = locate(f"aid.pledges[{i}].month")
+        months.append(_month(t.month, key, file))
     first_year = min([first_year, *(year for year, _ in months)])
     last_month = 12 * (needs[-1].year - first_year + 1) - 1
 
     rates = usd_per_unit()
-    pledges, seen = [], set()
+    pledges = []
     for i, (t, (year, month)) in enumerate(zip(pledge_tables, months, strict=True)):
         key = f"aid.pledges[{i}]"
         if not t.id:
             raise fail(f"{key}.id", "required: a short name, e.g. \"gbr-air-defence\"")
-        if t.id in seen:
-            raise fail(f"{key}.id", f"{t.id!r} is used by another pledge")
-        seen.add(t.id)
         if t.donor is None:
             raise fail(f"{key}.donor", "required: an ISO3 code or a donor in aid.donors")
         if t.donor not in donors:
@@ -463,7 +539,7 @@ def _resolve(tables: _Tables, file_of: Callable[[str], str]) -> AidModel:
         condition = None
         if t.condition is not None:
             condition = _condition(t.condition, t, f"{key}.condition", fail, pool_index, find,
-                                   first_year, last_month, file_of(key))
+                                   first_year, last_month, locate)
         pledges.append(Pledge(
             id=t.id, donor=t.donor, channel=t.channel, program=t.program, month=index, usd=usd,
             quantity=quantity, item=item, pool=pool, spread=t.spread, condition=condition,
@@ -484,12 +560,13 @@ def _resolve(tables: _Tables, file_of: Callable[[str], str]) -> AidModel:
 def _condition(t: ConditionTable, pledge: PledgeTable, key: str,
                fail: Callable[[str, str], ScenarioError], pool_index: Mapping[str, int],
                find: Callable[..., int], first_year: int, last_month: int,
-               file: str) -> Condition:
+               locate: Locate) -> Condition:
     if t.kind is None:
         raise fail(f"{key}.kind", f"required: one of {', '.join(CONDITION_KINDS)}")
     if t.deadline is None:
         raise fail(f"{key}.deadline", 'required: the month the condition is judged, "YYYY-MM"')
-    year, month = _month(t.deadline, f"{key}.deadline", file)
+    file, written = locate(f"{key}.deadline")
+    year, month = _month(t.deadline, written, file)
     deadline = 12 * (year - first_year) + month - 1
     if not 0 <= deadline <= last_month:
         raise fail(f"{key}.deadline", "must lie within the months the needs cover")
@@ -513,29 +590,31 @@ def _condition(t: ConditionTable, pledge: PledgeTable, key: str,
                      unit=t.unit or "units")
 
 
-def _named(table: Any, key: str, file_of: Callable[[str], str]) -> dict[str, Any]:
+def _named(table: Any, key: str, locate: Locate) -> dict[str, Any]:
     if not isinstance(table, dict):
-        raise ScenarioError(file_of(key), key, f"must be a table, got {_type_name(table)}")
+        raise ScenarioError(*locate(key), f"must be a table, got {_type_name(table)}")
     return table
 
 
-def _needs(table: Any, file_of: Callable[[str], str]) -> tuple[Need, ...]:
+def _needs(table: Any, locate: Locate,
+           warnings: list[ScenarioWarning] | None = None) -> tuple[Need, ...]:
     if table is None:
         return ()
     if not isinstance(table, dict):
-        raise ScenarioError(file_of("aid.needs"), "aid.needs",
+        raise ScenarioError(*locate("aid.needs"),
                             "must be a table of year = USD, e.g. { 2026 = 60e9 }")
+    fields = attrs.fields_dict(NeedTable)
     needs = []
     for year, value in table.items():
-        key = f"aid.needs.{year}"
+        file, key = locate(f"aid.needs.{year}")
         if not str(year).isdigit() or not 2000 <= int(year) <= 2100:
-            raise ScenarioError(file_of(key), key, "must be a year, e.g. 2026")
+            raise ScenarioError(file, key, "must be a year, e.g. 2026")
         if isinstance(value, dict):
             unknown = set(value) - {"mean", "sd"}
             if unknown:
                 name = sorted(unknown)[0]
                 hint = _did_you_mean(name, ("mean", "sd"))
-                raise ScenarioError(file_of(key), f"{key}.{name}",
+                raise ScenarioError(file, f"{key}.{name}",
                                     f"unknown key{hint}; {key} takes mean, sd")
             mean, sd = value.get("mean"), value.get("sd", 0.0)
         else:
@@ -543,16 +622,17 @@ def _needs(table: Any, file_of: Callable[[str], str]) -> tuple[Need, ...]:
         for name, number in (("mean", mean), ("sd", sd)):
             where = key if not isinstance(value, dict) else f"{key}.{name}"
             if isinstance(number, bool) or not isinstance(number, int | float):
-                raise ScenarioError(file_of(key), where,
+                raise ScenarioError(file, where,
                                     f"must be a number of USD, got {_type_name(number)}")
             if number < 0:
-                raise ScenarioError(file_of(key), where, f"must be at least 0, got {number}")
+                raise ScenarioError(file, where, f"must be at least 0, got {number}")
+            if (name in value) if isinstance(value, dict) else name == "mean":
+                _typical(fields[name], number, where, file, warnings)
         needs.append(Need(int(year), float(mean), float(sd)))
     needs.sort(key=lambda n: n.year)
     years = [n.year for n in needs]
     if years != list(range(years[0], years[0] + len(years))):
-        raise ScenarioError(file_of("aid.needs"), "aid.needs",
-                            f"years must follow one another, got {years}")
+        raise ScenarioError(*locate("aid.needs"), f"years must follow one another, got {years}")
     return tuple(needs)
 
 
