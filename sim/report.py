@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,16 +29,37 @@ from .results import QUANTILES, Probability, Results
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
+
+    The file gets the mode any tool gives a new file, ``0o666`` less the umask (0644 under the
+    usual umask 022), so that colleagues can open a briefing on a shared drive:
+    ``tempfile.mkstemp`` would make it 0600, readable by its owner alone.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = _create_temporary(path)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty file beside ``path`` with a name of its own, open for writing.
+
+    As ``mkstemp`` makes one, but with the mode of :func:`os.open`'s ``0o666``, which the
+    system narrows by the umask (and a folder's default ACL) at creation: reading the umask to
+    apply it by hand would need ``os.umask`` to set it, a race with other threads.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:  # another writer's temporary file: draw another name
+            continue
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -30,7 +30,6 @@ import multiprocessing
 import os
 import socket
 import sys
-import tempfile
 import time
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,7 +47,7 @@ from tqdm import tqdm
 from .errors import OptionError, ResultsError, ScenarioError, SimError
 from .folders import MANIFEST, read_json
 from .montecarlo import run
-from .report import atomic_write_text
+from .report import atomic_write_bytes, atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -495,14 +494,9 @@ def write_tables(spec: SweepSpec, out: Path) -> pd.DataFrame:
     table = pd.DataFrame([rows[i] for i in sorted(rows)], columns=spec.columns())
     table["error"] = table["error"].fillna("")
     atomic_write_text(out / "results.csv", table.to_csv(index=False, lineterminator="\n"))
-    handle, temporary = tempfile.mkstemp(dir=out, prefix=".results.parquet.", suffix=".tmp")
-    os.close(handle)
-    try:
-        table.to_parquet(temporary, index=False)
-        os.replace(temporary, out / "results.parquet")
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # In memory first (a few hundred kB for thousands of variants), then written as every
+    # file is, so the table gets the same mode as the others.
+    atomic_write_bytes(out / "results.parquet", table.to_parquet(index=False))
     return table
 
 

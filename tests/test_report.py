@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from invoke import summit
 
-from sim.report import BAND_QUANTILES
+from sim.briefing import write_run_report
+from sim.report import BAND_QUANTILES, write_outputs
+from sim.sweep import sweep
 
 BAND_COLUMNS = ["p05", "p25", "p50", "p75", "p95"]
 
@@ -77,3 +83,51 @@ def test_a_fixed_need_is_reported_as_stated(aid_run):
     need = results.scenario.aid.needs[0]
     assert need.sd_usd == 0
     assert (aid.loc[0, [f"needs_usd_{label}" for label in BAND_COLUMNS]] == need.mean_usd).all()
+
+
+# --- who may read the files --------------------------------------------------------------------
+
+TINY_SWEEP = """
+[sweep]
+base = "analytic"
+design = "grid"
+draws = 200
+
+[[sweep.parameters]]
+key = "defaults.policy.adjustment"
+values = [0.2, 0.4]
+"""
+
+
+@pytest.fixture(params=[0o022, 0o027], ids=["umask-022", "umask-027"])
+def umask(request):
+    """The process's umask set to the parameter for the test, and restored after it."""
+    previous = os.umask(request.param)
+    yield request.param
+    os.umask(previous)
+
+
+def _modes(folder: Path) -> dict[str, int]:
+    return {str(path.relative_to(folder)): stat.S_IMODE(path.stat().st_mode)
+            for path in folder.rglob("*")}
+
+
+def test_every_file_written_gets_the_umasks_mode(umask, baseline_run, tmp_path, write_toml,
+                                                 capsys):
+    results, folder = baseline_run
+    out = tmp_path / "out"
+    write_outputs(results, out / "run")
+    write_run_report(out / "run", out / "report")
+    sweep(write_toml(TINY_SWEEP, "sweep.toml"), out=out / "sweep")
+    code, _, err = summit(capsys, "compare", str(folder), str(out / "run"),
+                          "--csv", str(out / "compare" / "comparison.csv"))
+    assert code == 0, err
+    modes = _modes(out)
+    for name in ("run/summary.json", "run/allies.csv", "run/bands.csv", "report/report.html",
+                 "report/report.md", "report/alliance-fan.png", "sweep/manifest.json",
+                 "sweep/journal.jsonl", "sweep/sweep.log", "sweep/results.csv",
+                 "sweep/results.parquet", "compare/comparison.csv"):
+        assert name in modes
+    expected = {name: (0o777 if (out / name).is_dir() else 0o666) & ~umask for name in modes}
+    assert modes == expected
+    assert not list(out.rglob(".*.tmp"))
