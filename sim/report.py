@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from . import __version__
 from .data import ALLIES, NOT_ASSESSED, AllyBase
 from .errors import OptionError
 from .results import QUANTILES, Probability, Results
+from .tally import SHARE_MAX
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -77,8 +79,16 @@ def quantile_label(q: float) -> str:
     return f"p{round(q * 100):02d}"
 
 
-def _bands(values: dict[float, float]) -> dict[str, float]:
-    return {quantile_label(q): float(values[q]) for q in QUANTILES}
+def _bands(values: dict[float, float]) -> dict[str, float | None]:
+    """The ``p05 p50 p95`` of a band; ``None`` (JSON's ``null``) for a share quantile at or
+    above 20% of GDP, beyond the histograms' range, which JSON's numbers cannot say."""
+    return {quantile_label(q): _finite(values[q]) for q in QUANTILES}
+
+
+def _finite(value: float) -> float | None:
+    """``value`` as a float, or ``None`` for the ``inf`` of a quantile above the range."""
+    value = float(value)
+    return None if value == math.inf else value
 
 
 def summary(results: Results) -> dict[str, Any]:
@@ -230,7 +240,8 @@ def allies_csv(results: Results) -> str:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        # Blank: a median year never reached, or a share quantile above 20% of GDP (inf).
+        writer.writerow({k: ("" if v is None or v == math.inf else v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -239,7 +250,8 @@ def bands_frame(results: Results) -> pd.DataFrame:
 
     Long and tidy: columns ``entity`` (ISO3 or ``alliance``), ``measure`` (``core``, ``total``),
     ``year``, then ``p05 p25 p50 p75 p95``; one row per entity, measure and year, base year to
-    horizon, allies in code order and the alliance (the USD-weighted aggregate) last.
+    horizon, allies in code order and the alliance (the USD-weighted aggregate) last. A share
+    quantile at or above 20% of GDP, beyond the histograms' range, is left blank (NaN).
     """
     entities, measures, years = [*results.codes, "alliance"], ("core", "total"), results.years
     index = pd.MultiIndex.from_product([entities, measures, years],
@@ -250,7 +262,7 @@ def bands_frame(results: Results) -> pd.DataFrame:
         values = np.stack([np.vstack([results.share_quantiles(m, q),
                                       results.alliance_quantiles(m, q)]) for m in measures],
                           axis=1)
-        columns[quantile_label(q)] = values.ravel()
+        columns[quantile_label(q)] = np.where(np.isposinf(values), np.nan, values).ravel()
     return pd.DataFrame(columns, index=index).reset_index()
 
 
@@ -302,7 +314,12 @@ def _p(prob: Probability) -> str:
 
 
 def _band(p05: float, p50: float, p95: float) -> str:
-    return f"{p50:5.2f} [{p05:5.2f}-{p95:5.2f}]"
+    return f"{_share(p50)} [{_share(p05)}-{_share(p95)}]"
+
+
+def _share(value: float) -> str:
+    """A share quantile, % of GDP; ``>20`` for one above the histograms' range (inf)."""
+    return f"{'>' + format(SHARE_MAX, 'g'):>5}" if value == math.inf else f"{value:5.2f}"
 
 
 def _usd_bn(value: float) -> str:

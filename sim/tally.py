@@ -4,10 +4,12 @@ A :class:`Tally` holds only integer counts, so merging two tallies is exact and 
 order: results are bit-identical however blocks are batched or spread over workers, and memory
 does not grow with the number of draws.
 
-Shares are binned at 0.01 percentage point on [0, 20) % of GDP (higher values fall in the last
-bin); USD shortfalls on a log scale, 100 bins a decade from 1 million to 10 trillion USD, with a
-bin of their own for "no shortfall". Quantiles are read from these bins by linear interpolation,
-so they are accurate to one bin; probabilities are exact counts.
+Shares are binned at 0.01 percentage point on [0, 20) % of GDP, with one bin more for shares of
+20% and above (``SHARE_MAX``), whose values the tally does not keep: a quantile that falls in it is
+reported as ``inf``, known only to be above the range, never as 20. USD shortfalls are binned on a
+log scale, 100 bins a decade from 1 million to 10 trillion USD, with a bin of their own for "no
+shortfall". Quantiles are read from these bins by linear interpolation, so they are accurate to
+one bin; probabilities are exact counts.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from .inputs import ModelInputs
 from .workspace import Workspace
 
 SHARE_BIN = 0.01  # percentage points
-SHARE_BINS = 2000  # covers [0, 20) % of GDP
+SHARE_MAX = 20.0  # % of GDP: the upper edge of the share bins of width SHARE_BIN
+#: Share bins: 2000 on [0, 20) % of GDP, then the last for 20% and above.
+SHARE_BINS = round(SHARE_MAX / SHARE_BIN) + 1
 GAP_DECADES = (6, 13)  # log10 USD range of shortfall bins
 GAP_PER_DECADE = 100
 GAP_BINS = 1 + (GAP_DECADES[1] - GAP_DECADES[0]) * GAP_PER_DECADE  # bin 0: no shortfall
@@ -29,9 +33,9 @@ _SMALLEST_POSITIVE = np.nextafter(0.0, 1.0)
 
 
 def share_bounds() -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds of the share bins, % of GDP."""
-    edges = np.arange(SHARE_BINS + 1) * SHARE_BIN
-    return edges[:-1], edges[1:]
+    """Lower and upper bounds of the share bins, % of GDP; the last bin's upper bound is inf."""
+    lower = np.arange(SHARE_BINS) * SHARE_BIN  # (SHARE_BINS,)
+    return lower, np.append(lower[1:], np.inf)
 
 
 def gap_bounds() -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +45,7 @@ def gap_bounds() -> tuple[np.ndarray, np.ndarray]:
 
 
 def share_bin(values: np.ndarray) -> np.ndarray:
-    """Bin index of shares (% of GDP)."""
+    """Bin index of shares (% of GDP): negative shares in the first, 20% and above the last."""
     values = np.asarray(values, dtype=float)
     index = np.empty(values.shape, dtype=np.intp)
     _share_bins(values, np.empty(values.shape), out=index)

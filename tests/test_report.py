@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from invoke import summit
 
+import sim
 from sim.briefing import write_run_report
-from sim.report import BAND_QUANTILES, write_outputs
+from sim.report import BAND_QUANTILES, format_table, write_outputs
 from sim.sweep import sweep
 
 BAND_COLUMNS = ["p05", "p25", "p50", "p75", "p95"]
@@ -131,3 +132,25 @@ def test_every_file_written_gets_the_umasks_mode(umask, baseline_run, tmp_path, 
     expected = {name: (0o777 if (out / name).is_dir() else 0o666) & ~umask for name in modes}
     assert modes == expected
     assert not list(out.rglob(".*.tmp"))
+
+
+# --- shares beyond the histograms' range -------------------------------------------------------
+
+
+def test_a_share_quantile_above_20_percent_is_written_as_unknown_never_as_20(tmp_path):
+    # Poland held at 25% of GDP: every quantile of its share is above the histograms' 20%.
+    scenario = sim.load_scenario("analytic").with_values({"allies.POL.core_base": 25.0})
+    results = sim.run(scenario, draws=300, seed=4)
+    write_outputs(results, tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["allies"]["POL"]["core_2035"] == {"p05": None, "p50": None, "p95": None}
+    assert all(v is not None for v in summary["allies"]["DEU"]["core_2035"].values())
+    bands = pd.read_csv(tmp_path / "bands.csv").set_index(["entity", "measure", "year"])
+    assert bands.loc["POL"][BAND_COLUMNS].isna().all(axis=None)
+    assert bands.loc["DEU"][BAND_COLUMNS].notna().all(axis=None)
+    allies = pd.read_csv(tmp_path / "allies.csv").set_index("iso3")
+    assert np.isnan(allies.loc["POL", "core_2035_p50"])
+    assert allies.loc["POL", "p_meet_core"] == 1.0
+    poland = next(line for line in format_table(results).splitlines()
+                  if line.startswith("POL"))
+    assert "  >20 [  >20-  >20]" in poland
