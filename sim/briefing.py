@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter
 
 from .data import load_base
 from .errors import DataError
-from .folders import lookup, read_json, read_table
+from .folders import REPORT_FILES, check_report_out, lookup, read_json, read_table
 from .page import Figure, Page, Section, Table, new_figure, sections, write_page
 from .report import AID_NAME, BAND_QUANTILES, BANDS_NAME, SUMMARY_NAME, quantile_label
 from .tally import SHARE_MAX
@@ -406,6 +406,10 @@ def run_page(run_dir: str | Path) -> Page:
 def write_run_report(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Write the run's briefing (``report.html``, ``report.md``, PNGs) into ``out_dir``.
 
-    ``out_dir`` defaults to the run folder itself. Returns the written paths, HTML first.
+    ``out_dir`` defaults to the run folder itself; another run's folder or a sweep folder is
+    refused (:class:`~sim.errors.OptionError`), and the figures of an earlier run report there
+    that this one does not draw are removed. Returns the written paths, HTML first.
     """
-    return write_page(run_page(run_dir), run_dir if out_dir is None else out_dir)
+    out = Path(run_dir if out_dir is None else out_dir)
+    check_report_out(Path(run_dir), out)
+    return write_page(run_page(run_dir), out, stale=REPORT_FILES)

@@ -25,7 +25,16 @@ import pandas as pd
 
 from . import __version__
 from .data import ALLIES, NOT_ASSESSED, AllyBase
-from .errors import OptionError
+from .folders import (
+    AID_NAME,
+    ALLIES_NAME,
+    BANDS_NAME,
+    REPORT_FILES,
+    RUN_FILES,
+    SUMMARY_NAME,
+    check_run_out,
+    remove_stale,
+)
 from .results import QUANTILES, Probability, Results
 from .tally import SHARE_MAX
 
@@ -71,7 +80,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 #: Quantiles of the plot tables: the 50% and 90% bands around the median.
 BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-SUMMARY_NAME, BANDS_NAME, AID_NAME = "summary.json", "bands.csv", "aid.csv"
 
 
 def quantile_label(q: float) -> str:
@@ -289,20 +297,31 @@ def aid_frame(results: Results) -> pd.DataFrame:
 
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     """Write ``summary.json``, ``allies.csv``, ``bands.csv`` and, for a scenario with aid,
-    ``aid.csv`` into ``out_dir``; return their paths."""
+    ``aid.csv`` into ``out_dir``; return their paths.
+
+    The folder then holds this run alone: an earlier run's files that this one does not
+    write (``aid.csv``) and any report of an earlier run are removed; files the project does
+    not write stay. A file or a sweep folder is refused (:class:`~sim.errors.OptionError`).
+    """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OptionError(f"--out: {out} exists and is not a folder")
+    check_run_out(out)
     # Everything is computed before anything is written, so a failure leaves no mixed folder.
     texts = {
         SUMMARY_NAME: json.dumps(summary(results), indent=2, allow_nan=False) + "\n",
-        "allies.csv": allies_csv(results),
+        ALLIES_NAME: allies_csv(results),
         BANDS_NAME: bands_frame(results).to_csv(index=False, lineterminator="\n"),
     }
     if results.aid_tally is not None:
         texts[AID_NAME] = aid_frame(results).to_csv(index=False, lineterminator="\n")
+    # An earlier report goes before the new files are written: it is drawn from the run
+    # folder (`summit report` draws it again), so nothing is lost, and a write cut short
+    # cannot leave an old report, which colleagues open without checking, beside new figures.
+    remove_stale(out, REPORT_FILES)
     for name, text in texts.items():
         atomic_write_text(out / name, text)
+    # The earlier run's own files go after, once the new run's are in place: until then they
+    # belong to a run whole, and a new summary without aid never reads an old aid.csv.
+    remove_stale(out, RUN_FILES, keep=texts)
     return [out / name for name in texts]
 
 

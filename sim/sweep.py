@@ -45,7 +45,7 @@ from scipy.stats import qmc
 from tqdm import tqdm
 
 from .errors import OptionError, ResultsError, ScenarioError, SimError
-from .folders import MANIFEST, read_json
+from .folders import JOURNAL, MANIFEST, SUMMARY_NAME, read_json
 from .montecarlo import run
 from .report import atomic_write_bytes, atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
@@ -56,7 +56,6 @@ _SWEEP_KEYS = ("base", "design", "samples", "seed", "draws", "parameters")
 _PARAMETER_KEYS = ("key", "range", "values", "distribution")
 #: Distributions a parameter may follow, with the numbers each takes, in order.
 DISTRIBUTIONS = {"normal": ("mean", "sd"), "triangular": ("low", "mode", "high")}
-JOURNAL = "journal.jsonl"
 LOG = "sweep.log"
 #: Version of manifest.json's layout; a folder without it predates the recorded design.
 MANIFEST_FORMAT = 1
@@ -517,6 +516,9 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool) -> set[int]:
         return {row["index"] for row in rows}
     if manifest.exists() or (out / JOURNAL).exists():
         raise OptionError(f"--out: {out} already holds a sweep; pass --resume or another folder")
+    if (out / SUMMARY_NAME).exists():
+        raise OptionError(f"--out: {out} holds a run ({SUMMARY_NAME}); write the sweep into a "
+                          "folder of its own")
     atomic_write_text(manifest, json.dumps(spec.manifest(), indent=2) + "\n")
     return set()
 
