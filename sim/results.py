@@ -9,6 +9,7 @@ Every probability is a :class:`Probability` with a 95% Wilson interval.
 from __future__ import annotations
 
 import difflib
+import html
 import math
 import numbers
 from typing import TYPE_CHECKING, Any, Literal
@@ -115,7 +116,21 @@ def check_quantile(q: object) -> float:
     raise OptionError(f"q: must be a quantile from 0 to 1, got {q!r}{hint}")
 
 
-@attrs.frozen(eq=False)
+#: The headline probabilities in words, for a first look at a run.
+_HEADLINE_LABELS = {
+    "alliance_meets_goal": "alliance meets the goal",
+    "alliance_meets_core": "alliance meets the core goal",
+    "alliance_credible_path": "alliance on a credible path in {review}",
+    "all_allies_meet_goal": "every ally meets the goal",
+    "all_allies_meet_core": "every ally meets the core goal",
+}
+
+
+def _interval_text(p: Probability) -> str:
+    return f"{p.p:.3f} [{p.ci95[0]:.3f}-{p.ci95[1]:.3f}]"
+
+
+@attrs.frozen(eq=False, repr=False)
 class Results:
     """The outcome of :func:`sim.run`: the tally plus what produced it."""
 
@@ -132,6 +147,47 @@ class Results:
     @property
     def draws(self) -> int:
         return self.tally.draws
+
+    # --- a first look -------------------------------------------------------------------------
+
+    def _facts(self) -> tuple[str, str, str]:
+        """The run, its allies and years, and the goal in words: what the repr and the
+        notebook table open with."""
+        goal = self.scenario.goal
+        return (f"{self.draws:,} draws, seed {self.seed}",
+                f"{len(self.codes)} assessed allies, {self.years[0]}-{self.years[-1]}",
+                f"{goal.core:g}% core and {goal.total:g}% total by {goal.year}")
+
+    def _lines(self) -> list[tuple[str, Probability]]:
+        """The headline probabilities, and Ukraine's needs met each year for aid, labelled."""
+        review = self.scenario.goal.review_year
+        lines = [(f"P({_HEADLINE_LABELS[name].format(review=review)})", p)
+                 for name, p in self.headline().items()]
+        if self.aid_tally is not None:
+            lines += [(f"P(Ukraine's needs met in {year})", self.aid_tally.p_needs_met(y))
+                      for y, year in enumerate(self.scenario.aid.years)]
+        return lines
+
+    def __repr__(self) -> str:
+        run, allies, goal = self._facts()
+        lines = self._lines()
+        width = max(len(label) for label, _ in lines)
+        return "\n".join([f"<Results of scenario {self.scenario.name!r}: {run}",
+                          f"  {allies}; goal {goal}",
+                          *(f"  {label:<{width}}  {_interval_text(p)}" for label, p in lines)]
+                         ) + ">"
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: the run, the goal, the headline probabilities."""
+        run, allies, goal = self._facts()
+        cells = [("scenario", self.scenario.name), ("run", run), ("allies", allies),
+                 ("goal", goal),
+                 *((label, f"{p.p:.3f}  (95% CI {p.ci95[0]:.3f}-{p.ci95[1]:.3f})")
+                   for label, p in self._lines())]
+        rows = "".join(f'<tr><th style="text-align:left">{html.escape(label)}</th>'
+                       f'<td style="text-align:left">{html.escape(value)}</td></tr>'
+                       for label, value in cells)
+        return f"<table><caption>summit-sim results</caption>{rows}</table>"
 
     @property
     def codes(self) -> tuple[str, ...]:

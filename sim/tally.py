@@ -96,7 +96,7 @@ def _gap_bins(logs: np.ndarray, positive: np.ndarray, *, out: np.ndarray) -> Non
     np.copyto(out, logs, casting="unsafe")
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, repr=False)
 class Tally:
     """Counts accumulated over blocks of draws. Shapes use A allies and Y years (base included)."""
 
@@ -120,6 +120,10 @@ class Tally:
     alliance_meets_core: np.ndarray
     alliance_meets_goal: np.ndarray
     alliance_credible: np.ndarray
+
+    def __repr__(self) -> str:
+        years, allies, _ = self.core_hist.shape
+        return f"<Tally of {self.draws:,} draws: {allies} allies, {years} years>"
 
     @classmethod
     def empty(cls, inputs: ModelInputs) -> Tally:
@@ -257,7 +261,7 @@ class Tally:
         self.alliance_total_gap_hist += counts[1]
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class PackedTally:
     """A :class:`Tally`'s non-zero counts, for :meth:`Tally.merge` in another process.
 
@@ -268,6 +272,10 @@ class PackedTally:
 
     draws: int
     counts: dict[str, tuple[np.ndarray, np.ndarray]]  # field: (flat index, count), int32 mostly
+
+    def __repr__(self) -> str:
+        entries = sum(index.size for index, _ in self.counts.values())
+        return f"<PackedTally of {self.draws:,} draws: {entries:,} non-zero counts>"
 
 
 def _count(index: np.ndarray, *, into: np.ndarray, weight: int = 1) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import numpy as np
 import pytest
 from hypothesis import example, given
@@ -220,3 +222,62 @@ def test_shares_beyond_the_range_read_inf_and_are_counted(beyond_range):
     assert list(above[2] > results.draws / 2) == list(alliance == np.inf)
     # The exact counts are not binned: Poland meets any goal up to its 25%.
     assert results.p_meet_core("POL").p == 1.0
+
+
+# --- a first look ------------------------------------------------------------------------------
+
+
+def test_repr_is_a_few_lines_of_what_was_run_and_the_headline(baseline_results):
+    text = repr(baseline_results)
+    lines = text.splitlines()
+    assert len(lines) <= 8 and len(text) < 600
+    assert lines[0] == "<Results of scenario 'baseline': 5,000 draws, seed 3"
+    assert lines[1] == "  31 assessed allies, 2026-2035; goal 3.5% core and 5% total by 2035"
+    goal = baseline_results.headline()["alliance_meets_goal"]
+    assert f"  P(alliance meets the goal)              {goal.p:.3f} [{goal.ci95[0]:.3f}-" \
+           f"{goal.ci95[1]:.3f}]" in lines
+    assert "P(alliance on a credible path in 2029)" in text and text.endswith("]>")
+    assert len(repr(baseline_results.tally)) < 80
+    assert len(repr(baseline_results.tally.pack())) < 80
+
+
+def test_repr_of_an_aid_run_adds_the_needs_met(aid_run):
+    results, _ = aid_run
+    met = results.aid_tally.p_needs_met(0)
+    assert repr(results).splitlines()[-1] == (
+        f"  P(Ukraine's needs met in 2026)          {met.p:.3f} [{met.ci95[0]:.3f}-"
+        f"{met.ci95[1]:.3f}]>")
+
+
+class _Cells(HTMLParser):
+    """The tags and the text of each table cell of an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.cells: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag in ("th", "td"):
+            self.cells.append("")
+
+    def handle_data(self, data):
+        if self.cells:
+            self.cells[-1] += data
+
+
+def test_the_notebook_table_escapes_the_scenario_name():
+    scenario = sim.load_scenario("analytic").with_values({"scenario.name": '<b>x</b> & "y"'})
+    results = sim.run(scenario, draws=200, seed=1)
+    page = results._repr_html_()
+    parsed = _Cells()
+    parsed.feed(page)
+    assert set(parsed.tags) == {"table", "caption", "tr", "th", "td"}
+    cells = dict(zip(parsed.cells[::2], parsed.cells[1::2], strict=True))
+    assert cells["scenario"] == '<b>x</b> & "y"'
+    assert cells["run"] == "200 draws, seed 1"
+    goal = results.headline()["alliance_meets_goal"]
+    assert cells["P(alliance meets the goal)"] == (
+        f"{goal.p:.3f}  (95% CI {goal.ci95[0]:.3f}-{goal.ci95[1]:.3f})")
+    assert len(page) < 3000
