@@ -21,9 +21,10 @@ from matplotlib.ticker import FuncFormatter
 
 from .data import load_base
 from .errors import DataError
-from .folders import lookup, read_json, read_table
+from .folders import REPORT_FILES, check_report_out, lookup, read_json, read_table
 from .page import Figure, Page, Section, Table, new_figure, sections, write_page
 from .report import AID_NAME, BAND_QUANTILES, BANDS_NAME, SUMMARY_NAME, quantile_label
+from .tally import SHARE_MAX
 
 CORE_COLOUR, TOTAL_COLOUR, NEEDS_COLOUR = "#1f4e9c", "#d9822b", "#6b6b6b"
 _BAND_COLUMNS = [quantile_label(q) for q in BAND_QUANTILES]  # p05 p25 p50 p75 p95
@@ -285,7 +286,8 @@ def _headline(run: RunFolder) -> Section:
     paragraphs = (
         f"The alliance reaches {core:g}% of GDP on core defence in {y} with probability "
         f"{_interval(*core_p)}, and the full {total:g}% goal with probability "
-        f"{_interval(*goal)}; its median core share in {y} is {median_core:.2f}% of GDP.",
+        f"{_interval(*goal)}; its median core share in {y} is "
+        f"{_share_text(None if math.isnan(median_core) else median_core)}% of GDP.",
         f"{len(likely)} of {len(run.assessed)} assessed allies are more likely than not to meet "
         f"the goal" + (f": {', '.join(likely)}." if likely else "."),
         f"Scenario {run.get('scenario')} (sha256 {str(run.get('scenario_sha256'))[:12]}), "
@@ -303,20 +305,39 @@ def _allies_section(run: RunFolder) -> Section:
     for code in run.assessed:
         core, total = run.get(f"allies.{code}.core_{y}"), run.get(f"allies.{code}.total_{y}")
         rows.append({"ally": code, "core base %": run.get(f"allies.{code}.core_base"),
-                     f"core {y} p50": core["p50"],
-                     f"core {y} p05-p95": f"{core['p05']:.2f}-{core['p95']:.2f}",
-                     f"total {y} p50": total["p50"],
+                     f"core {y} p50": _share_value(core["p50"]),
+                     f"core {y} p05-p95": f"{_share_text(core['p05'])}-"
+                                          f"{_share_text(core['p95'])}",
+                     f"total {y} p50": _share_value(total["p50"]),
                      "P(core goal)": probabilities.loc[code, "core"],
                      "P(goal)": probabilities.loc[code, "goal"],
                      "P(goal) 95% CI": f"{probabilities.loc[code, 'goal_lo']:.3f}-"
                                        f"{probabilities.loc[code, 'goal_hi']:.3f}",
                      "shortfall $bn p50": shortfall.loc[code, "p50"]})
     frame = pd.DataFrame(rows).set_index("ally").sort_values("P(goal)", ascending=False)
+    above = frame[[f"core {y} p50", f"total {y} p50"]].isna().any(axis=None) or \
+        frame[f"core {y} p05-p95"].str.contains(ABOVE_RANGE).any()
+    note = (f"Blank or {ABOVE_RANGE}: a share at or above {SHARE_MAX:g}% of GDP, where the "
+            "histograms end; its value is not known." if above else "")
     return Section("Allies", (
         "Shares are % of GDP in the goal year; the shortfall is the USD spending missing to "
         f"reach {run.goal['total']:g}% of GDP (zero when met).",),
         (ally_multiples(run), p_goal_chart(run, probabilities), shortfall_chart(run, shortfall)),
-        (Table(f"Each ally in {y}", frame),))
+        (Table(f"Each ally in {y}", frame, note),))
+
+
+#: How a share quantile at or above SHARE_MAX (``null`` in summary.json) reads in the tables.
+ABOVE_RANGE = f"above {SHARE_MAX:g}"
+
+
+def _share_value(value: float | None) -> float:
+    """A share quantile of summary.json as a number; NaN (a blank cell) for ``null``."""
+    return math.nan if value is None else float(value)
+
+
+def _share_text(value: float | None) -> str:
+    """A share quantile of summary.json in words: two decimals, or ``above 20``."""
+    return ABOVE_RANGE if value is None else f"{value:.2f}"
 
 
 def _aid_section(run: RunFolder) -> Section | None:
@@ -363,6 +384,10 @@ def _footnotes(run: RunFolder) -> tuple[str, ...]:
         "Quantiles are read from 0.01 percentage-point histograms (USD from log-scale bins) and "
         "are accurate to one bin; probabilities are exact counts with 95% Wilson intervals.",
     ]
+    if run.bands[_BAND_COLUMNS].isna().any(axis=None):
+        notes.append(f"Some shares are at or above {SHARE_MAX:g}% of GDP, where the histograms "
+                     "end: their quantiles are not known, and are left out of the charts and "
+                     f"shown blank or as {ABOVE_RANGE} in the tables.")
     return tuple(notes)
 
 
@@ -381,6 +406,10 @@ def run_page(run_dir: str | Path) -> Page:
 def write_run_report(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Write the run's briefing (``report.html``, ``report.md``, PNGs) into ``out_dir``.
 
-    ``out_dir`` defaults to the run folder itself. Returns the written paths, HTML first.
+    ``out_dir`` defaults to the run folder itself; another run's folder or a sweep folder is
+    refused (:class:`~sim.errors.OptionError`), and the figures of an earlier run report there
+    that this one does not draw are removed. Returns the written paths, HTML first.
     """
-    return write_page(run_page(run_dir), run_dir if out_dir is None else out_dir)
+    out = Path(run_dir if out_dir is None else out_dir)
+    check_report_out(Path(run_dir), out)
+    return write_page(run_page(run_dir), out, stale=REPORT_FILES)

@@ -60,13 +60,18 @@ def _warn(warnings: Sequence[ScenarioWarning]) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes; results do not depend on it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for summary.json, allies.csv, bands.csv (and aid.csv).")
+              help="Folder for summary.json, allies.csv, bands.csv (and aid.csv); an earlier "
+                   "run's files and report there are replaced, other files kept.")
 @click.option("--engine", type=click.Choice(["vector", "event"]), default="vector",
               show_default=True, help="Aid engine; both give the same results.")
 @_strict_option
 def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
         engine: str, strict: bool) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
+    if out_dir is not None:
+        from .folders import check_run_out
+
+        check_run_out(Path(out_dir))  # before the run, not after it
     loaded = load_scenario(scenario)
     _warn(loaded.warnings)
     if strict and loaded.warnings:
@@ -114,9 +119,12 @@ def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: s
 def report(folder: Path, out_dir: Path | None, metric: str | None,
            threshold: float | None) -> None:
     """Build the briefing for FOLDER, a run folder (`summit run --out`) or a sweep folder."""
-    from .folders import folder_kind
+    from .folders import check_report_out, folder_kind
 
-    if folder_kind(folder) == "run":
+    kind = folder_kind(folder)
+    if out_dir is not None:
+        check_report_out(folder, out_dir)
+    if kind == "run":
         if metric is not None or threshold is not None:
             raise OptionError("--metric and --threshold: only for sweep folders; "
                               f"{folder} is a run folder")

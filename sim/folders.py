@@ -1,26 +1,43 @@
-"""Run and sweep folders as the reports read them: which kind a folder is, and its files.
+"""Run and sweep folders: which kind a folder is, which files are the project's, reading them.
 
 ``summit run --out DIR`` writes a run folder (``summary.json`` first among its files);
 ``summit sweep --out DIR`` writes a sweep folder (``manifest.json`` first). Reports and
 comparisons read these folders and never rerun a simulation, so everything they need must be in
 the files; what is missing or malformed raises :class:`~sim.errors.ResultsError` naming the file
 and the dotted key, with what to do about it.
+
+A run folder holds one run: writing a run into a folder removes the files an earlier run or its
+report left there (:data:`RUN_FILES`, :data:`REPORT_FILES`) that the new run does not write, and
+never a file the project does not write; a run is never written into a sweep folder, nor a
+report into another run's or sweep's folder.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
-from .errors import ResultsError
-from .report import SUMMARY_NAME
+from .errors import OptionError, ResultsError
 
-#: The file a sweep folder is written with (by :mod:`sim.sweep`).
-MANIFEST = "manifest.json"
+#: The files of a run folder (written by :func:`sim.report.write_outputs`); ``aid.csv`` only
+#: for a scenario with aid.
+SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, AID_NAME = "summary.json", "allies.csv", "bands.csv", \
+    "aid.csv"
+RUN_FILES = (SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, AID_NAME)
+#: The files of a report (:func:`sim.page.write_page`): the page, its Markdown, the figures.
+HTML_NAME, MARKDOWN_NAME = "report.html", "report.md"
+#: The figures of a run's briefing (:mod:`sim.briefing`); the last two only for aid.
+RUN_FIGURES = ("alliance-fan", "allies-small-multiples", "p-goal", "shortfall", "aid-delivered",
+               "aid-triggers")
+REPORT_FILES = (HTML_NAME, MARKDOWN_NAME, *(f"{name}.png" for name in RUN_FIGURES))
+
+#: The files a sweep folder is written with (by :mod:`sim.sweep`), the manifest first.
+MANIFEST, JOURNAL = "manifest.json", "journal.jsonl"
 
 Kind = Literal["run", "sweep"]
 
@@ -80,3 +97,49 @@ def read_table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
         if column not in table.columns:
             raise ResultsError(path, column, "missing column")
     return table
+
+
+# --- writing into a folder ---------------------------------------------------------------------
+
+
+def check_run_out(out: Path) -> None:
+    """Refuse ``out`` for a run's files if it is a file or a sweep folder (an OptionError)."""
+    if out.exists() and not out.is_dir():
+        raise OptionError(f"--out: {out} exists and is not a folder")
+    if _is_sweep_folder(out):
+        raise OptionError(f"--out: {out} is a sweep folder ({MANIFEST}); write the run into a "
+                          "folder of its own")
+
+
+def check_report_out(folder: Path, out: Path) -> None:
+    """Refuse ``out`` for the report of ``folder`` if it is a file, or another run's or a
+    sweep's folder: a report goes beside what it reports, or into a folder of its own."""
+    if out.exists() and not out.is_dir():
+        raise OptionError(f"--out: {out} exists and is not a folder")
+    if not out.is_dir() or (folder.is_dir() and os.path.samefile(folder, out)):
+        return
+    if (out / SUMMARY_NAME).exists():
+        raise OptionError(f"--out: {out} holds another run ({SUMMARY_NAME}); write the report "
+                          "into the run's own folder (the default) or a folder of its own")
+    if _is_sweep_folder(out):
+        raise OptionError(f"--out: {out} is a sweep folder ({MANIFEST}); write the report into "
+                          "the reported folder (the default) or a folder of its own")
+
+
+def _is_sweep_folder(folder: Path) -> bool:
+    return (folder / MANIFEST).exists() or (folder / JOURNAL).exists()
+
+
+def remove_stale(out: Path, names: Collection[str], keep: Collection[str] = ()) -> list[Path]:
+    """Remove the files of ``names`` in ``out`` (those an earlier run or report of the project
+    wrote) but not in ``keep`` (those just written); return the removed paths.
+
+    Only regular files and links of those names go: a folder a user gave such a name stays.
+    """
+    removed = []
+    for name in names:
+        path = out / name
+        if name not in keep and (path.is_file() or path.is_symlink()):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

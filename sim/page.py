@@ -13,18 +13,18 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Collection
 from pathlib import Path
 
 import attrs
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
+from .folders import HTML_NAME, MARKDOWN_NAME, remove_stale
 from .report import atomic_write_bytes, atomic_write_text
 
 #: Resolution of the PNG files; 10 x 6 inch figures come out 1500 x 900 pixels.
 DPI = 150
-HTML_NAME = "report.html"
-MARKDOWN_NAME = "report.md"
 
 
 def new_figure(width: float = 10.0, height: float = 6.0) -> MplFigure:
@@ -175,10 +175,13 @@ def markdown_page(page: Page) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_page(page: Page, out_dir: str | Path) -> list[Path]:
+def write_page(page: Page, out_dir: str | Path, *, stale: Collection[str] = ()) -> list[Path]:
     """Write the page's PNG files, ``report.html`` and ``report.md`` into ``out_dir``.
 
-    Returns the written paths, the HTML page first.
+    ``stale`` names the files an earlier report of the same kind may have left in ``out_dir``;
+    those this page does not write (an aid figure, after a run without aid) are removed once
+    the new files are in place, so the folder holds one report. Returns the written paths,
+    the HTML page first.
     """
     out = Path(out_dir)
     names = [f.file_name for f in page.figures]
@@ -191,6 +194,7 @@ def write_page(page: Page, out_dir: str | Path) -> list[Path]:
         written.append(out / figure.file_name)
     atomic_write_text(out / MARKDOWN_NAME, markdown_page(page))
     atomic_write_text(out / HTML_NAME, html_page(page))
+    remove_stale(out, stale, keep={path.name for path in written})
     return written
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
-import tempfile
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,21 +25,52 @@ import pandas as pd
 
 from . import __version__
 from .data import ALLIES, NOT_ASSESSED, AllyBase
-from .errors import OptionError
+from .folders import (
+    AID_NAME,
+    ALLIES_NAME,
+    BANDS_NAME,
+    REPORT_FILES,
+    RUN_FILES,
+    SUMMARY_NAME,
+    check_run_out,
+    remove_stale,
+)
 from .results import QUANTILES, Probability, Results
+from .tally import SHARE_MAX
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
+
+    The file gets the mode any tool gives a new file, ``0o666`` less the umask (0644 under the
+    usual umask 022), so that colleagues can open a briefing on a shared drive:
+    ``tempfile.mkstemp`` would make it 0600, readable by its owner alone.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = _create_temporary(path)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty file beside ``path`` with a name of its own, open for writing.
+
+    As ``mkstemp`` makes one, but with the mode of :func:`os.open`'s ``0o666``, which the
+    system narrows by the umask (and a folder's default ACL) at creation: reading the umask to
+    apply it by hand would need ``os.umask`` to set it, a race with other threads.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:  # another writer's temporary file: draw another name
+            continue
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -48,7 +80,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 #: Quantiles of the plot tables: the 50% and 90% bands around the median.
 BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-SUMMARY_NAME, BANDS_NAME, AID_NAME = "summary.json", "bands.csv", "aid.csv"
 
 
 def quantile_label(q: float) -> str:
@@ -56,8 +87,16 @@ def quantile_label(q: float) -> str:
     return f"p{round(q * 100):02d}"
 
 
-def _bands(values: dict[float, float]) -> dict[str, float]:
-    return {quantile_label(q): float(values[q]) for q in QUANTILES}
+def _bands(values: dict[float, float]) -> dict[str, float | None]:
+    """The ``p05 p50 p95`` of a band; ``None`` (JSON's ``null``) for a share quantile at or
+    above 20% of GDP, beyond the histograms' range, which JSON's numbers cannot say."""
+    return {quantile_label(q): _finite(values[q]) for q in QUANTILES}
+
+
+def _finite(value: float) -> float | None:
+    """``value`` as a float, or ``None`` for the ``inf`` of a quantile above the range."""
+    value = float(value)
+    return None if value == math.inf else value
 
 
 def summary(results: Results) -> dict[str, Any]:
@@ -212,7 +251,8 @@ def allies_csv(results: Results) -> str:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        # Blank: a median year never reached, or a share quantile above 20% of GDP (inf).
+        writer.writerow({k: ("" if v is None or v == math.inf else v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -221,7 +261,8 @@ def bands_frame(results: Results) -> pd.DataFrame:
 
     Long and tidy: columns ``entity`` (ISO3 or ``alliance``), ``measure`` (``core``, ``total``),
     ``year``, then ``p05 p25 p50 p75 p95``; one row per entity, measure and year, base year to
-    horizon, allies in code order and the alliance (the USD-weighted aggregate) last.
+    horizon, allies in code order and the alliance (the USD-weighted aggregate) last. A share
+    quantile at or above 20% of GDP, beyond the histograms' range, is left blank (NaN).
     """
     entities, measures, years = [*results.codes, "alliance"], ("core", "total"), results.years
     index = pd.MultiIndex.from_product([entities, measures, years],
@@ -232,7 +273,7 @@ def bands_frame(results: Results) -> pd.DataFrame:
         values = np.stack([np.vstack([results.share_quantiles(m, q),
                                       results.alliance_quantiles(m, q)]) for m in measures],
                           axis=1)
-        columns[quantile_label(q)] = values.ravel()
+        columns[quantile_label(q)] = np.where(np.isposinf(values), np.nan, values).ravel()
     return pd.DataFrame(columns, index=index).reset_index()
 
 
@@ -259,20 +300,31 @@ def aid_frame(results: Results) -> pd.DataFrame:
 
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     """Write ``summary.json``, ``allies.csv``, ``bands.csv`` and, for a scenario with aid,
-    ``aid.csv`` into ``out_dir``; return their paths."""
+    ``aid.csv`` into ``out_dir``; return their paths.
+
+    The folder then holds this run alone: an earlier run's files that this one does not
+    write (``aid.csv``) and any report of an earlier run are removed; files the project does
+    not write stay. A file or a sweep folder is refused (:class:`~sim.errors.OptionError`).
+    """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OptionError(f"--out: {out} exists and is not a folder")
+    check_run_out(out)
     # Everything is computed before anything is written, so a failure leaves no mixed folder.
     texts = {
         SUMMARY_NAME: json.dumps(summary(results), indent=2, allow_nan=False) + "\n",
-        "allies.csv": allies_csv(results),
+        ALLIES_NAME: allies_csv(results),
         BANDS_NAME: bands_frame(results).to_csv(index=False, lineterminator="\n"),
     }
     if results.aid_tally is not None:
         texts[AID_NAME] = aid_frame(results).to_csv(index=False, lineterminator="\n")
+    # An earlier report goes before the new files are written: it is drawn from the run
+    # folder (`summit report` draws it again), so nothing is lost, and a write cut short
+    # cannot leave an old report, which colleagues open without checking, beside new figures.
+    remove_stale(out, REPORT_FILES)
     for name, text in texts.items():
         atomic_write_text(out / name, text)
+    # The earlier run's own files go after, once the new run's are in place: until then they
+    # belong to a run whole, and a new summary without aid never reads an old aid.csv.
+    remove_stale(out, RUN_FILES, keep=texts)
     return [out / name for name in texts]
 
 
@@ -284,7 +336,12 @@ def _p(prob: Probability) -> str:
 
 
 def _band(p05: float, p50: float, p95: float) -> str:
-    return f"{p50:5.2f} [{p05:5.2f}-{p95:5.2f}]"
+    return f"{_share(p50)} [{_share(p05)}-{_share(p95)}]"
+
+
+def _share(value: float) -> str:
+    """A share quantile, % of GDP; ``>20`` for one above the histograms' range (inf)."""
+    return f"{'>' + format(SHARE_MAX, 'g'):>5}" if value == math.inf else f"{value:5.2f}"
 
 
 def _usd_bn(value: float) -> str:

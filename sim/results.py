@@ -8,16 +8,20 @@ Every probability is a :class:`Probability` with a 95% Wilson interval.
 
 from __future__ import annotations
 
+import difflib
+import html
 import math
+import numbers
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import numpy as np
 
 from .data import ALLIES, NOT_ASSESSED
+from .errors import OptionError
 from .inputs import ModelInputs
 from .scenario import Scenario
-from .tally import Tally, gap_bounds, share_bounds
+from .tally import SHARE_BINS, Tally, gap_bounds, share_bounds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from .aid.tally import AidTally
 
 Share = Literal["core", "total"]
+SHARES: tuple[Share, ...] = ("core", "total")
 QUANTILES = (0.05, 0.5, 0.95)
 
 
@@ -71,7 +76,8 @@ def histogram_quantiles(counts: np.ndarray, bounds: tuple[np.ndarray, np.ndarray
     """The ``q`` quantile of binned data, interpolating linearly inside the bin (any leading dims).
 
     ``bounds`` holds each bin's lower and upper value; a zero-width bin (the "no shortfall"
-    point mass) yields its value exactly.
+    point mass) yields its value exactly, and a quantile in a bin without an upper bound (shares
+    of 20% of GDP and above) is ``inf``: above the histogram's range, its value unknown.
     """
     cumulative = counts.cumsum(axis=-1)
     total = cumulative[..., -1:]
@@ -82,10 +88,49 @@ def histogram_quantiles(counts: np.ndarray, bounds: tuple[np.ndarray, np.ndarray
     inside = np.take_along_axis(counts, index, -1)
     fraction = np.divide(target - below, inside, out=np.zeros(target.shape), where=inside > 0)
     low, high = bounds[0][index], bounds[1][index]
-    return (low + np.clip(fraction, 0.0, 1.0) * (high - low))[..., 0]
+    bounded = np.isfinite(high)
+    width = np.where(bounded, high - low, 0.0)  # no inf - low, nor 0 * inf, to warn about
+    return np.where(bounded, low + np.clip(fraction, 0.0, 1.0) * width, np.inf)[..., 0]
 
 
-@attrs.frozen(eq=False)
+def check_share(share: object) -> Share:
+    """``share`` if it is ``"core"`` or ``"total"``; otherwise an :class:`OptionError`."""
+    if isinstance(share, str) and share in SHARES:
+        return share  # type: ignore[return-value]
+    hint = ""
+    if share == "related":
+        hint = " (related spending is tallied only inside the total: core + related)"
+    elif isinstance(share, str):
+        close = difflib.get_close_matches(share.lower(), SHARES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise OptionError(f"share: must be 'core' or 'total', got {share!r}{hint}")
+
+
+def check_quantile(q: object) -> float:
+    """``q`` as a float if it is a number from 0 to 1; otherwise an :class:`OptionError`."""
+    if isinstance(q, numbers.Real) and not isinstance(q, bool) and 0 <= q <= 1:
+        return float(q)
+    hint = ""
+    if isinstance(q, numbers.Real) and not isinstance(q, bool) and 1 < q <= 100:
+        hint = f" (a fraction, not a percent: {float(q) / 100:g} for {q:g}%)"
+    raise OptionError(f"q: must be a quantile from 0 to 1, got {q!r}{hint}")
+
+
+#: The headline probabilities in words, for a first look at a run.
+_HEADLINE_LABELS = {
+    "alliance_meets_goal": "alliance meets the goal",
+    "alliance_meets_core": "alliance meets the core goal",
+    "alliance_credible_path": "alliance on a credible path in {review}",
+    "all_allies_meet_goal": "every ally meets the goal",
+    "all_allies_meet_core": "every ally meets the core goal",
+}
+
+
+def _interval_text(p: Probability) -> str:
+    return f"{p.p:.3f} [{p.ci95[0]:.3f}-{p.ci95[1]:.3f}]"
+
+
+@attrs.frozen(eq=False, repr=False)
 class Results:
     """The outcome of :func:`sim.run`: the tally plus what produced it."""
 
@@ -103,6 +148,47 @@ class Results:
     def draws(self) -> int:
         return self.tally.draws
 
+    # --- a first look -------------------------------------------------------------------------
+
+    def _facts(self) -> tuple[str, str, str]:
+        """The run, its allies and years, and the goal in words: what the repr and the
+        notebook table open with."""
+        goal = self.scenario.goal
+        return (f"{self.draws:,} draws, seed {self.seed}",
+                f"{len(self.codes)} assessed allies, {self.years[0]}-{self.years[-1]}",
+                f"{goal.core:g}% core and {goal.total:g}% total by {goal.year}")
+
+    def _lines(self) -> list[tuple[str, Probability]]:
+        """The headline probabilities, and Ukraine's needs met each year for aid, labelled."""
+        review = self.scenario.goal.review_year
+        lines = [(f"P({_HEADLINE_LABELS[name].format(review=review)})", p)
+                 for name, p in self.headline().items()]
+        if self.aid_tally is not None:
+            lines += [(f"P(Ukraine's needs met in {year})", self.aid_tally.p_needs_met(y))
+                      for y, year in enumerate(self.scenario.aid.years)]
+        return lines
+
+    def __repr__(self) -> str:
+        run, allies, goal = self._facts()
+        lines = self._lines()
+        width = max(len(label) for label, _ in lines)
+        return "\n".join([f"<Results of scenario {self.scenario.name!r}: {run}",
+                          f"  {allies}; goal {goal}",
+                          *(f"  {label:<{width}}  {_interval_text(p)}" for label, p in lines)]
+                         ) + ">"
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: the run, the goal, the headline probabilities."""
+        run, allies, goal = self._facts()
+        cells = [("scenario", self.scenario.name), ("run", run), ("allies", allies),
+                 ("goal", goal),
+                 *((label, f"{p.p:.3f}  (95% CI {p.ci95[0]:.3f}-{p.ci95[1]:.3f})")
+                   for label, p in self._lines())]
+        rows = "".join(f'<tr><th style="text-align:left">{html.escape(label)}</th>'
+                       f'<td style="text-align:left">{html.escape(value)}</td></tr>'
+                       for label, value in cells)
+        return f"<table><caption>summit-sim results</caption>{rows}</table>"
+
     @property
     def codes(self) -> tuple[str, ...]:
         """Assessed allies, in the order of every per-ally array."""
@@ -118,10 +204,28 @@ class Results:
         return self.scenario.goal.year
 
     def _index(self, code: str) -> int:
-        try:
+        """The position of ally ``code`` in every per-ally array; an unknown or unassessed ally
+        is an :class:`OptionError` saying why, with the closest code."""
+        if not isinstance(code, str):
+            raise OptionError(f"ally: must be an ISO3 code such as {self.codes[0]!r}, "
+                              f"got {code!r}")
+        if code in self.codes:
             return self.codes.index(code)
-        except ValueError:
-            raise KeyError(f"{code} is not an assessed ally of this run") from None
+        if code in NOT_ASSESSED and code in self.scenario.members:
+            raise OptionError(f"ally: {code} ({ALLIES[code]}) is not assessed: no armed forces "
+                              "and no NATO spending figures")
+        if code in ALLIES:
+            shown = ", ".join(self.codes) if len(self.codes) <= 8 else \
+                f"{len(self.codes)} allies, listed in results.codes"
+            raise OptionError(f"ally: {code} ({ALLIES[code]}) is not in this run's scenario "
+                              f"{self.scenario.name!r} ({shown})")
+        by_name = {name.casefold(): iso3 for iso3, name in ALLIES.items()}
+        close = ([by_name[code.casefold()]] if code.casefold() in by_name else
+                 difflib.get_close_matches(code.upper(), self.codes, n=1))
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise OptionError(f"ally: must be the ISO3 code of one of this run's "
+                          f"{len(self.codes)} assessed allies (results.codes), got "
+                          f"{code!r}{hint}")
 
     # --- probabilities ------------------------------------------------------------------------
 
@@ -151,25 +255,44 @@ class Results:
     # --- distributions ------------------------------------------------------------------------
 
     def share_quantiles(self, share: Share, q: float) -> np.ndarray:
-        """Quantile ``q`` of each ally's share (% of GDP). Shape (allies, years)."""
-        hist = self.tally.core_hist if share == "core" else self.tally.total_hist
-        return histogram_quantiles(hist, share_bounds(), q).T
+        """Quantile ``q`` (0 to 1) of each ally's ``"core"`` or ``"total"`` share (% of GDP).
+        Shape (allies, years).
+
+        ``inf`` where the quantile is at or above 20% of GDP, beyond the histograms' range
+        (:meth:`draws_above_range` counts the draws there).
+        """
+        hist = self.tally.core_hist if check_share(share) == "core" else self.tally.total_hist
+        return histogram_quantiles(hist, share_bounds(), check_quantile(q)).T
 
     def alliance_quantiles(self, share: Share, q: float) -> np.ndarray:
-        """Quantile ``q`` of the alliance's USD-weighted share (% of GDP). Shape (years,)."""
-        hist = self.tally.alliance_core_hist if share == "core" else self.tally.alliance_total_hist
-        return histogram_quantiles(hist, share_bounds(), q)
+        """Quantile ``q`` of the alliance's USD-weighted share (% of GDP). Shape (years,).
+
+        ``inf`` above the histograms' range, as in :meth:`share_quantiles`.
+        """
+        hist = (self.tally.alliance_core_hist if check_share(share) == "core"
+                else self.tally.alliance_total_hist)
+        return histogram_quantiles(hist, share_bounds(), check_quantile(q))
+
+    def draws_above_range(self, share: Share) -> np.ndarray:
+        """Draws whose share is 20% of GDP or more, where the histograms end and a quantile is
+        ``inf``: each ally's, shape (allies, years), then the alliance's as a last row."""
+        tally, last = self.tally, SHARE_BINS - 1
+        allies, alliance = ((tally.core_hist, tally.alliance_core_hist)
+                            if check_share(share) == "core"
+                            else (tally.total_hist, tally.alliance_total_hist))
+        return np.vstack([allies[..., last].T, alliance[:, last]])  # (allies + 1, years)
 
     def shortfall_quantiles(self, share: Share, q: float) -> np.ndarray:
         """Quantile ``q`` of each ally's USD shortfall to the goal in the goal year. (allies,)"""
-        hist = self.tally.core_gap_hist if share == "core" else self.tally.total_gap_hist
-        return histogram_quantiles(hist, gap_bounds(), q)
+        hist = (self.tally.core_gap_hist if check_share(share) == "core"
+                else self.tally.total_gap_hist)
+        return histogram_quantiles(hist, gap_bounds(), check_quantile(q))
 
     def alliance_shortfall_quantile(self, share: Share, q: float) -> float:
         """Quantile ``q`` of the alliance's USD shortfall to the goal in the goal year."""
-        hist = (self.tally.alliance_core_gap_hist if share == "core"
+        hist = (self.tally.alliance_core_gap_hist if check_share(share) == "core"
                 else self.tally.alliance_total_gap_hist)
-        return float(histogram_quantiles(hist, gap_bounds(), q))
+        return float(histogram_quantiles(hist, gap_bounds(), check_quantile(q)))
 
     def median_year_core_reached(self, code: str | None = None) -> int | None:
         """Median first year the core share reaches goal.core; ``None`` if not by the horizon.
@@ -184,7 +307,8 @@ class Results:
     # --- labelled views -----------------------------------------------------------------------
 
     def quantile_frame(self, share: Share, q: float = 0.5) -> pd.DataFrame:
-        """Quantile ``q`` of each ally's share as a DataFrame (rows: allies, columns: years)."""
+        """Quantile ``q`` (0 to 1) of each ally's ``"core"`` or ``"total"`` share (% of GDP) as a
+        DataFrame (rows: allies, columns: years); ``inf`` at or above 20% of GDP."""
         import pandas as pd
 
         return pd.DataFrame(self.share_quantiles(share, q),

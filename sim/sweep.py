@@ -32,7 +32,6 @@ import multiprocessing
 import os
 import socket
 import sys
-import tempfile
 import time
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,9 +47,9 @@ from scipy.stats import qmc
 from tqdm import tqdm
 
 from .errors import OptionError, ResultsError, ScenarioError, ScenarioWarning, SimError, SweepError
-from .folders import MANIFEST, read_json
+from .folders import JOURNAL, MANIFEST, SUMMARY_NAME, read_json
 from .montecarlo import run
-from .report import atomic_write_text
+from .report import atomic_write_bytes, atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -59,7 +58,6 @@ _SWEEP_KEYS = ("base", "design", "samples", "seed", "draws", "parameters")
 _PARAMETER_KEYS = ("key", "range", "values", "distribution")
 #: Distributions a parameter may follow, with the numbers each takes, in order.
 DISTRIBUTIONS = {"normal": ("mean", "sd"), "triangular": ("low", "mode", "high")}
-JOURNAL = "journal.jsonl"
 LOG = "sweep.log"
 #: Version of manifest.json's layout; a folder without it predates the recorded design.
 MANIFEST_FORMAT = 1
@@ -534,14 +532,9 @@ def write_tables(spec: SweepSpec, out: Path) -> pd.DataFrame:
     table = pd.DataFrame([rows[i] for i in sorted(rows)], columns=spec.columns())
     table["error"] = table["error"].fillna("")
     atomic_write_text(out / "results.csv", table.to_csv(index=False, lineterminator="\n"))
-    handle, temporary = tempfile.mkstemp(dir=out, prefix=".results.parquet.", suffix=".tmp")
-    os.close(handle)
-    try:
-        table.to_parquet(temporary, index=False)
-        os.replace(temporary, out / "results.parquet")
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # In memory first (a few hundred kB for thousands of variants), then written as every
+    # file is, so the table gets the same mode as the others.
+    atomic_write_bytes(out / "results.parquet", table.to_parquet(index=False))
     return table
 
 
@@ -562,6 +555,9 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool) -> set[int]:
         return {row["index"] for row in rows}
     if manifest.exists() or (out / JOURNAL).exists():
         raise OptionError(f"--out: {out} already holds a sweep; pass --resume or another folder")
+    if (out / SUMMARY_NAME).exists():
+        raise OptionError(f"--out: {out} holds a run ({SUMMARY_NAME}); write the sweep into a "
+                          "folder of its own")
     atomic_write_text(manifest, json.dumps(spec.manifest(), indent=2) + "\n")
     return set()
 

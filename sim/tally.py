@@ -4,10 +4,12 @@ A :class:`Tally` holds only integer counts, so merging two tallies is exact and 
 order: results are bit-identical however blocks are batched or spread over workers, and memory
 does not grow with the number of draws.
 
-Shares are binned at 0.01 percentage point on [0, 20) % of GDP (higher values fall in the last
-bin); USD shortfalls on a log scale, 100 bins a decade from 1 million to 10 trillion USD, with a
-bin of their own for "no shortfall". Quantiles are read from these bins by linear interpolation,
-so they are accurate to one bin; probabilities are exact counts.
+Shares are binned at 0.01 percentage point on [0, 20) % of GDP, with one bin more for shares of
+20% and above (``SHARE_MAX``), whose values the tally does not keep: a quantile that falls in it is
+reported as ``inf``, known only to be above the range, never as 20. USD shortfalls are binned on a
+log scale, 100 bins a decade from 1 million to 10 trillion USD, with a bin of their own for "no
+shortfall". Quantiles are read from these bins by linear interpolation, so they are accurate to
+one bin; probabilities are exact counts.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from .inputs import ModelInputs
 from .workspace import Workspace
 
 SHARE_BIN = 0.01  # percentage points
-SHARE_BINS = 2000  # covers [0, 20) % of GDP
+SHARE_MAX = 20.0  # % of GDP: the upper edge of the share bins of width SHARE_BIN
+#: Share bins: 2000 on [0, 20) % of GDP, then the last for 20% and above.
+SHARE_BINS = round(SHARE_MAX / SHARE_BIN) + 1
 GAP_DECADES = (6, 13)  # log10 USD range of shortfall bins
 GAP_PER_DECADE = 100
 GAP_BINS = 1 + (GAP_DECADES[1] - GAP_DECADES[0]) * GAP_PER_DECADE  # bin 0: no shortfall
@@ -29,9 +33,9 @@ _SMALLEST_POSITIVE = np.nextafter(0.0, 1.0)
 
 
 def share_bounds() -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds of the share bins, % of GDP."""
-    edges = np.arange(SHARE_BINS + 1) * SHARE_BIN
-    return edges[:-1], edges[1:]
+    """Lower and upper bounds of the share bins, % of GDP; the last bin's upper bound is inf."""
+    lower = np.arange(SHARE_BINS) * SHARE_BIN  # (SHARE_BINS,)
+    return lower, np.append(lower[1:], np.inf)
 
 
 def gap_bounds() -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +45,7 @@ def gap_bounds() -> tuple[np.ndarray, np.ndarray]:
 
 
 def share_bin(values: np.ndarray) -> np.ndarray:
-    """Bin index of shares (% of GDP)."""
+    """Bin index of shares (% of GDP): negative shares in the first, 20% and above the last."""
     values = np.asarray(values, dtype=float)
     index = np.empty(values.shape, dtype=np.intp)
     _share_bins(values, np.empty(values.shape), out=index)
@@ -92,7 +96,7 @@ def _gap_bins(logs: np.ndarray, positive: np.ndarray, *, out: np.ndarray) -> Non
     np.copyto(out, logs, casting="unsafe")
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, repr=False)
 class Tally:
     """Counts accumulated over blocks of draws. Shapes use A allies and Y years (base included)."""
 
@@ -116,6 +120,10 @@ class Tally:
     alliance_meets_core: np.ndarray
     alliance_meets_goal: np.ndarray
     alliance_credible: np.ndarray
+
+    def __repr__(self) -> str:
+        years, allies, _ = self.core_hist.shape
+        return f"<Tally of {self.draws:,} draws: {allies} allies, {years} years>"
 
     @classmethod
     def empty(cls, inputs: ModelInputs) -> Tally:
@@ -253,7 +261,7 @@ class Tally:
         self.alliance_total_gap_hist += counts[1]
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class PackedTally:
     """A :class:`Tally`'s non-zero counts, for :meth:`Tally.merge` in another process.
 
@@ -264,6 +272,10 @@ class PackedTally:
 
     draws: int
     counts: dict[str, tuple[np.ndarray, np.ndarray]]  # field: (flat index, count), int32 mostly
+
+    def __repr__(self) -> str:
+        entries = sum(index.size for index, _ in self.counts.values())
+        return f"<PackedTally of {self.draws:,} draws: {entries:,} non-zero counts>"
 
 
 def _count(index: np.ndarray, *, into: np.ndarray, weight: int = 1) -> None:

@@ -11,6 +11,7 @@ from reports import assert_valid_report
 import sim.montecarlo
 from sim.briefing import run_page, write_run_report
 from sim.errors import ResultsError
+from sim.report import write_outputs
 
 RUN_FIGURES = ["alliance-fan", "allies-small-multiples", "p-goal", "shortfall"]
 
@@ -98,3 +99,14 @@ def test_report_refuses_a_folder_that_is_neither_and_sweep_options_on_a_run(
                           "--out", str(tmp_path / "x"))
     assert code == 2 and "only for sweep folders" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_shares_above_20_percent_are_said_to_be_unknown(tmp_path):
+    scenario = sim.load_scenario("analytic").with_values({"allies.POL.core_base": 25.0})
+    write_outputs(sim.run(scenario, draws=300, seed=4), tmp_path)
+    page = run_page(tmp_path)
+    allies = page.sections[1].tables[0]
+    assert allies.frame.loc["POL", "core 2035 p05-p95"] == "above 20-above 20"
+    assert "at or above 20% of GDP" in allies.note
+    assert any("at or above 20% of GDP" in note for note in page.footnotes)
+    assert_valid_report(write_run_report(tmp_path), tmp_path)

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+import shutil
 
-from sim.errors import ResultsError
-from sim.folders import folder_kind, lookup, read_json, read_table
+import pytest
+from invoke import summit
+
+import sim.cli
+from sim.briefing import write_run_report
+from sim.errors import OptionError, ResultsError
+from sim.folders import (
+    REPORT_FILES,
+    RUN_FIGURES,
+    folder_kind,
+    lookup,
+    read_json,
+    read_table,
+    remove_stale,
+)
+from sim.report import write_outputs
+from sim.sweep import sweep
 
 
 def test_folder_kind_by_the_file_each_kind_is_written_with(tmp_path):
@@ -50,3 +66,114 @@ def test_read_table_checks_its_columns(tmp_path):
     path.write_text("")
     with pytest.raises(ResultsError, match="cannot be read"):
         read_table(path, ["year"])
+
+
+# --- a run folder holds one run ----------------------------------------------------------------
+
+
+def _names(folder) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_a_new_run_removes_the_earlier_runs_files_and_report_and_keeps_the_users(
+        aid_run, baseline_run, tmp_path):
+    (aid_results, _), (results, _) = aid_run, baseline_run
+    out = tmp_path / "run"
+    write_outputs(aid_results, out)
+    write_run_report(out)
+    (out / "notes.txt").write_text("mine")
+    (out / "draft.png").write_bytes(b"mine too")
+    assert {"aid.csv", "report.html", "aid-triggers.png"} <= set(_names(out))
+    written = write_outputs(results, out)
+    assert _names(out) == ["allies.csv", "bands.csv", "draft.png", "notes.txt", "summary.json"]
+    assert written == [out / "summary.json", out / "allies.csv", out / "bands.csv"]
+    assert json.loads((out / "summary.json").read_text())["scenario"] == "baseline"
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_summit_run_into_a_reported_folder_leaves_only_the_new_run(baseline_run, tmp_path,
+                                                                    capsys):
+    _, folder = baseline_run
+    out = tmp_path / "run"
+    shutil.copytree(folder, out)
+    code, _, err = summit(capsys, "report", str(out))
+    assert code == 0, err
+    code, _, err = summit(capsys, "run", "slow-growth", "--draws", "200", "--out", str(out))
+    assert code == 0, err
+    assert _names(out) == ["allies.csv", "bands.csv", "summary.json"]
+    assert json.loads((out / "summary.json").read_text())["scenario"] == "slow-growth"
+
+
+@pytest.fixture
+def sweep_folder(tmp_path):
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "manifest.json").write_text("{}")
+    (folder / "report.html").write_text("the sweep's report")
+    return folder
+
+
+def test_a_run_is_never_written_into_a_sweep_folder(sweep_folder, baseline_run, capsys,
+                                                    monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("ran before checking --out")
+
+    monkeypatch.setattr(sim.cli, "run_scenario", refuse)
+    code, _, err = summit(capsys, "run", "analytic", "--out", str(sweep_folder))
+    assert code == 2
+    assert err == (f"--out: {sweep_folder} is a sweep folder (manifest.json); write the run "
+                   "into a folder of its own\n")
+    with pytest.raises(OptionError, match="is a sweep folder"):
+        write_outputs(baseline_run[0], sweep_folder)
+    assert _names(sweep_folder) == ["manifest.json", "report.html"]
+
+
+def test_a_sweep_is_never_written_into_a_run_folder(baseline_run, tmp_path, write_toml):
+    out = tmp_path / "run"
+    shutil.copytree(baseline_run[1], out)
+    spec = write_toml('[sweep]\nbase = "analytic"\ndesign = "grid"\ndraws = 100\n'
+                      '[[sweep.parameters]]\nkey = "goal.core"\nvalues = [3.0]\n', "s.toml")
+    with pytest.raises(OptionError) as caught:
+        sweep(spec, out=out)
+    assert str(caught.value) == (f"--out: {out} holds a run (summary.json); write the sweep "
+                                 "into a folder of its own")
+    assert _names(out) == ["allies.csv", "bands.csv", "summary.json"]
+
+
+def test_a_report_is_never_written_into_another_runs_or_a_sweeps_folder(
+        aid_run, baseline_run, sweep_folder, capsys):
+    (_, aid_folder), (_, folder) = aid_run, baseline_run
+    before = _names(aid_folder)
+    code, _, err = summit(capsys, "report", str(folder), "--out", str(aid_folder))
+    assert code == 2
+    assert err == (f"--out: {aid_folder} holds another run (summary.json); write the report "
+                   "into the run's own folder (the default) or a folder of its own\n")
+    with pytest.raises(OptionError, match="is a sweep folder"):
+        write_run_report(folder, sweep_folder)
+    assert _names(aid_folder) == before
+    assert (sweep_folder / "report.html").read_text() == "the sweep's report"
+
+
+def test_a_report_folder_holds_one_report(aid_run, baseline_run, tmp_path):
+    (_, aid_folder), (_, folder) = aid_run, baseline_run
+    out = tmp_path / "report"
+    write_run_report(aid_folder, out)
+    assert (out / "aid-delivered.png").is_file()
+    written = write_run_report(folder, out)
+    assert _names(out) == sorted(path.name for path in written)
+    assert not (out / "aid-delivered.png").exists()
+
+
+def test_the_report_files_are_those_the_briefing_writes(aid_run, tmp_path):
+    written = write_run_report(aid_run[1], tmp_path)
+    assert [path.name for path in written] == list(REPORT_FILES)
+    assert [path.stem for path in written[2:]] == list(RUN_FIGURES)
+
+
+def test_remove_stale_leaves_folders_and_the_files_kept(tmp_path):
+    (tmp_path / "report.html").mkdir()
+    for name in ("report.md", "p-goal.png", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    removed = remove_stale(tmp_path, REPORT_FILES, keep={"p-goal.png"})
+    assert removed == [tmp_path / "report.md"]
+    assert _names(tmp_path) == ["notes.txt", "p-goal.png", "report.html"]

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from invoke import summit
 
-from sim.report import BAND_QUANTILES
+import sim
+from sim.briefing import write_run_report
+from sim.report import BAND_QUANTILES, format_table, write_outputs
+from sim.sweep import sweep
 
 BAND_COLUMNS = ["p05", "p25", "p50", "p75", "p95"]
 
@@ -91,3 +98,73 @@ def test_summary_json_records_the_versions_its_figures_depend_on(baseline_run):
     assert summary["environment"] == {"python": platform.python_version(),
                                       "numpy": np.__version__, "scipy": scipy.__version__,
                                       "numba": numba.__version__, "simpy": simpy.__version__}
+
+
+# --- who may read the files --------------------------------------------------------------------
+
+TINY_SWEEP = """
+[sweep]
+base = "analytic"
+design = "grid"
+draws = 200
+
+[[sweep.parameters]]
+key = "defaults.policy.adjustment"
+values = [0.2, 0.4]
+"""
+
+
+@pytest.fixture(params=[0o022, 0o027], ids=["umask-022", "umask-027"])
+def umask(request):
+    """The process's umask set to the parameter for the test, and restored after it."""
+    previous = os.umask(request.param)
+    yield request.param
+    os.umask(previous)
+
+
+def _modes(folder: Path) -> dict[str, int]:
+    return {str(path.relative_to(folder)): stat.S_IMODE(path.stat().st_mode)
+            for path in folder.rglob("*")}
+
+
+def test_every_file_written_gets_the_umasks_mode(umask, baseline_run, tmp_path, write_toml,
+                                                 capsys):
+    results, folder = baseline_run
+    out = tmp_path / "out"
+    write_outputs(results, out / "run")
+    write_run_report(out / "run", out / "report")
+    sweep(write_toml(TINY_SWEEP, "sweep.toml"), out=out / "sweep")
+    code, _, err = summit(capsys, "compare", str(folder), str(out / "run"),
+                          "--csv", str(out / "compare" / "comparison.csv"))
+    assert code == 0, err
+    modes = _modes(out)
+    for name in ("run/summary.json", "run/allies.csv", "run/bands.csv", "report/report.html",
+                 "report/report.md", "report/alliance-fan.png", "sweep/manifest.json",
+                 "sweep/journal.jsonl", "sweep/sweep.log", "sweep/results.csv",
+                 "sweep/results.parquet", "compare/comparison.csv"):
+        assert name in modes
+    expected = {name: (0o777 if (out / name).is_dir() else 0o666) & ~umask for name in modes}
+    assert modes == expected
+    assert not list(out.rglob(".*.tmp"))
+
+
+# --- shares beyond the histograms' range -------------------------------------------------------
+
+
+def test_a_share_quantile_above_20_percent_is_written_as_unknown_never_as_20(tmp_path):
+    # Poland held at 25% of GDP: every quantile of its share is above the histograms' 20%.
+    scenario = sim.load_scenario("analytic").with_values({"allies.POL.core_base": 25.0})
+    results = sim.run(scenario, draws=300, seed=4)
+    write_outputs(results, tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["allies"]["POL"]["core_2035"] == {"p05": None, "p50": None, "p95": None}
+    assert all(v is not None for v in summary["allies"]["DEU"]["core_2035"].values())
+    bands = pd.read_csv(tmp_path / "bands.csv").set_index(["entity", "measure", "year"])
+    assert bands.loc["POL"][BAND_COLUMNS].isna().all(axis=None)
+    assert bands.loc["DEU"][BAND_COLUMNS].notna().all(axis=None)
+    allies = pd.read_csv(tmp_path / "allies.csv").set_index("iso3")
+    assert np.isnan(allies.loc["POL", "core_2035_p50"])
+    assert allies.loc["POL", "p_meet_core"] == 1.0
+    poland = next(line for line in format_table(results).splitlines()
+                  if line.startswith("POL"))
+    assert "  >20 [  >20-  >20]" in poland
