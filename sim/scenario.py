@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .calibrate import calibrated_table
 from .data import ALLIES, NOT_ASSESSED, load_base
 from .errors import FieldError, ScenarioError
 from .history import announced_points
+from .parameters import calibrated_table
 from .resources import scenarios_dir
 
 if TYPE_CHECKING:

@@ -15,15 +15,14 @@ from sim.calibrate import (
     _event_loglik,
     _forward_backward,
     _shrink,
-    calibrated_table,
     fit_growth,
     fit_spending,
-    load_parameters,
     wales_intent,
 )
 from sim.cli import main
 from sim.errors import DataError
 from sim.history import History
+from sim.parameters import calibrated_table, load_parameters
 
 YEARS = np.arange(2014, 2027)
 
