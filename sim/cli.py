@@ -1,5 +1,9 @@
 """The ``summit`` command: a thin click shell over the library.
 
+Each command imports what it uses when it runs, so that ``summit --version``, ``summit
+validate`` and ``summit allies`` start in a fraction of a second: only the commands that simulate
+load Numba, and only those that write tables, fit or draw load pandas, SciPy or Matplotlib.
+
 Bad input of any kind (a scenario file, a data file, an option) ends in one line on stderr and
 exit status 2, never a traceback; ``summit --debug ...`` shows the traceback for bug reports.
 """
@@ -14,14 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .aid import event as aid_event
-from .aid.sampling import sample_aid
-from .data import load_base
 from .errors import OptionError, SimError
-from .montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
-from .montecarlo import run as run_scenario
-from .report import format_allies, format_table, write_outputs
-from .scenario import load_scenario
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,6 +52,10 @@ _seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, sho
 def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
         engine: str) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
+    from .montecarlo import run as run_scenario
+    from .report import format_table, write_outputs
+    from .scenario import load_scenario
+
     loaded = load_scenario(scenario)
     results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True,
                            engine=engine)
@@ -143,6 +144,11 @@ def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
 @_seed_option
 def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
     """Print the aid event log of one draw of SCENARIO, as `summit run` would simulate it."""
+    from .aid import event as aid_event
+    from .aid.sampling import sample_aid
+    from .montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
+    from .scenario import load_scenario
+
     loaded = load_scenario(scenario)
     model = loaded.aid
     if model is None:
@@ -167,6 +173,8 @@ def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 2 if any is invalid, naming the file and key."""
+    from .scenario import load_scenario
+
     failed = False
     for file in files:
         try:
@@ -188,6 +196,9 @@ def validate(files: tuple[str, ...]) -> None:
               help="Also show the calibrated values and announced plans, with their sources.")
 def allies(year: int, sources: bool) -> None:
     """List the 32 allies with their base-year figures and sources."""
+    from .data import load_base
+    from .report import format_allies
+
     click.echo(format_allies(load_base(year)))
     if sources:
         from .provenance import format_sources
@@ -217,7 +228,8 @@ def data(iso3: str) -> None:
               help="Write nothing; exit 1 if the file differs from a fresh fit.")
 def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
     """Fit the spending and growth parameters to history and write the parameter file."""
-    from .calibrate import PARAMETERS_FILE, run_calibration
+    from .calibrate import run_calibration
+    from .parameters import PARAMETERS_FILE
     from .report import atomic_write_text
     from .resources import calibration_dir
 

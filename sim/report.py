@@ -17,15 +17,17 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from . import __version__
 from .data import ALLIES, NOT_ASSESSED, AllyBase
 from .errors import OptionError
 from .results import QUANTILES, Probability, Results
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -220,6 +222,8 @@ def bands_frame(results: Results) -> pd.DataFrame:
     ``year``, then ``p05 p25 p50 p75 p95``; one row per entity, measure and year, base year to
     horizon, allies in code order and the alliance (the USD-weighted aggregate) last.
     """
+    import pandas as pd  # here: the printed table and summary.json do without it
+
     entities, measures, years = [*results.codes, "alliance"], ("core", "total"), results.years
     index = pd.MultiIndex.from_product([entities, measures, years],
                                        names=["entity", "measure", "year"])
@@ -240,6 +244,8 @@ def aid_frame(results: Results) -> pd.DataFrame:
     ``delivered_over_needs_pNN`` for the five band quantiles; ``p_needs_met`` with its 95%
     Wilson interval ``p_needs_met_lo``, ``p_needs_met_hi``.
     """
+    import pandas as pd
+
     tally, model = results.aid_tally, results.scenario.aid
     columns: dict[str, Any] = {"year": list(model.years)}
     for name, quantile in (("needs_usd", lambda q: needs_quantile(results, q)),
