@@ -8,11 +8,15 @@ workers and any grouping of blocks into tasks.
 
 A scenario with an ``[aid]`` table also runs the aid model on every block, from a stream of its
 own: ``SeedSequence(seed, spawn_key=(b, 1))``, so adding aid never changes the spending draws.
+
+A pool's processes start from a fork server that has imported the engine, and never import the
+caller's main module: a script that calls :func:`run` with ``workers=2`` at its top level, with
+no ``if __name__ == "__main__":`` guard, from standard input or in a notebook, runs as it would
+on one core (:func:`sim.pool.pool_context`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from multiprocessing.sharedctypes import Synchronized
@@ -160,10 +164,9 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                             into=into)
             yield sum(sizes[block] for block in blocks)
         return
-    # forkserver: workers start from a clean process with the engine imported and its kernels
-    # compiled, not a fork of whatever threads the caller runs.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.montecarlo", "sim.kernels"])
+    from .pool import pool_context  # here: a run on one core needs no pool
+
+    context = pool_context(["sim.montecarlo", "sim.kernels"])
     # Every process, this one and the pool's, claims task after task from a shared counter
     # until none is left, counting them all into one tally: each stays busy to the end whatever
     # its speed, and a pool process ships one tally back. Which process counts a block never

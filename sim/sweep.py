@@ -26,7 +26,6 @@ import hashlib
 import itertools
 import json
 import math
-import multiprocessing
 import os
 import socket
 import sys
@@ -48,6 +47,7 @@ from tqdm import tqdm
 from .errors import OptionError, ResultsError, ScenarioError, SimError
 from .folders import MANIFEST, read_json
 from .montecarlo import run
+from .pool import pool_context
 from .report import atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
 
@@ -534,8 +534,7 @@ def _rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: list[int
             yield run_variant(spec.base, i, variants[i], spec.draws, spec.seed)
         return
     # One variant a task, each run on one core: the parallelism is across variants.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.sweep", "sim.kernels"])
+    context = pool_context(["sim.sweep", "sim.kernels"])  # processes that skip the main module
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two variants per worker in flight: memory stays flat however many there are.
         pending: set[Future[dict[str, Any]]] = set()
