@@ -42,11 +42,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
-from tqdm import tqdm
 
 from .errors import OptionError, ResultsError, ScenarioError, SimError
 from .folders import MANIFEST, read_json
-from .montecarlo import run
+from .montecarlo import progress_bar, run
 from .pool import pool_context
 from .report import atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
@@ -584,12 +583,14 @@ def _dask_rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: lis
 
 def _progress(rows: Iterator[dict[str, Any]], total: int, show: bool
               ) -> Iterator[dict[str, Any]]:
-    """A bar with rate and ETA on a terminal; a plain line every 10 s otherwise."""
+    """A bar with rate and ETA on a terminal or in a notebook; a plain line every 10 s
+    otherwise."""
     if not show:
         yield from rows
         return
-    if sys.stderr.isatty():
-        yield from tqdm(rows, total=total, unit="variant", leave=False)
+    bar = progress_bar(total, "variant", iterable=rows)
+    if bar is not None:
+        yield from bar
         return
     started = last = time.monotonic()
     for count, row in enumerate(rows, 1):
