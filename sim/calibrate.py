@@ -2,7 +2,7 @@
 
 `summit calibrate` runs :func:`calibrate` on :func:`sim.history.load_history` and writes
 ``calibration/parameters.toml``; the scenario loader fills every value a scenario leaves unset
-from that file (:func:`calibrated_table`). Calibration never imports the engines.
+from that file (:func:`sim.parameters.calibrated_table`). Calibration never imports the engines.
 
 Spending (SPEC 3.2). From 2014 every ally intended the Wales pledge: 2% of GDP by 2024, a straight
 line from its 2014 share (an ally already above 2% intends to hold its share). On top of that,
@@ -60,7 +60,6 @@ from .errors import DataError
 from .history import HISTORY_FILES, History, load_history
 from .resources import calibration_dir
 
-PARAMETERS_FILE = "parameters.toml"
 #: The code whose digest the parameter file records beside the data's.
 _CODE_FILES = tuple(Path(__file__).parent / name for name in ("calibrate.py", "history.py"))
 WALES_YEAR, WALES_TARGET = 2024, 2.0  # "2% within a decade" of the 2014 Wales Summit
@@ -413,7 +412,7 @@ def _environment_line() -> str:
 
 def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
     """The parameter file's text: fixed float format, sorted keys, a header naming its inputs."""
-    from . import __version__  # here: the package imports the scenario loader, which imports us
+    from . import __version__
 
     s, g = result.spending, result.growth
     tables: dict[str, dict[str, float]] = {
@@ -565,42 +564,3 @@ def run_calibration(data_dir: Path | None = None) -> tuple[Calibration, str]:
     result = calibrate(load_history(data_dir))
     files = [data_dir / name for name in HISTORY_FILES]
     return result, parameters_toml(result, files)
-
-
-@functools.lru_cache(maxsize=4)
-def load_parameters(path: Path | None = None) -> dict[str, Any]:
-    """The parameter file as a mapping; a clear :class:`DataError` if missing or malformed."""
-    path = path or calibration_dir() / PARAMETERS_FILE
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"{path}: parameter file is missing; run `summit calibrate`") from None
-    except tomllib.TOMLDecodeError as err:
-        raise DataError(f"{path}: not valid TOML: {err}") from None
-    for key in ("alliance", "allies"):
-        if not isinstance(document.get(key), dict):
-            raise DataError(f"{path}: {key}: missing table; run `summit calibrate`")
-    return document
-
-
-def calibrated_table(code: str, path: Path | None = None) -> dict[str, Any]:
-    """The values the parameter file gives one ally, shaped as a scenario's ``[allies.X]`` table.
-
-    The loader merges a scenario over this table, so a scenario overrides any value it sets.
-    """
-    parameters = load_parameters(path)
-    alliance, ally = parameters["alliance"], parameters["allies"].get(code)
-    where = path or calibration_dir() / PARAMETERS_FILE
-    try:
-        return {
-            "policy": {"adjustment": ally["policy"]["adjustment"],
-                       "noise": ally["policy"]["noise"]},
-            "growth": {"sd": ally["growth"]["sd"],
-                       "persistence": alliance["growth"]["persistence"],
-                       "common": alliance["growth"]["common"]},
-            "shocks": {"rate": alliance["shocks"]["rate"], "size": alliance["shocks"]["size"],
-                       "spread": alliance["shocks"]["spread"]},
-        }
-    except (KeyError, TypeError) as err:
-        raise DataError(f"{where}: allies.{code} or alliance: missing {err}; "
-                        "run `summit calibrate`") from None

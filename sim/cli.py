@@ -1,5 +1,9 @@
 """The ``summit`` command: a thin click shell over the library.
 
+Each command imports what it uses when it runs, so that ``summit --version``, ``summit
+validate`` and ``summit allies`` start in a fraction of a second: only the commands that simulate
+load Numba, and only those that write tables, fit or draw load pandas, SciPy or Matplotlib.
+
 Bad input of any kind (a scenario file, a data file, an option) ends in one line on stderr and
 exit status 2, never a traceback; ``summit --debug ...`` shows the traceback for bug reports.
 """
@@ -14,14 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .aid import event as aid_event
-from .aid.sampling import sample_aid
-from .data import load_base
 from .errors import OptionError, ScenarioWarning, SimError
-from .montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
-from .montecarlo import run as run_scenario
-from .report import format_allies, format_table, write_outputs
-from .scenario import find_scenario, is_sweep_file, load_scenario
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,6 +65,10 @@ def _warn(warnings: Sequence[ScenarioWarning]) -> None:
 def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
         engine: str, strict: bool) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
+    from .montecarlo import run as run_scenario
+    from .report import format_table, write_outputs
+    from .scenario import load_scenario
+
     if out_dir is not None:
         from .folders import check_run_out
 
@@ -166,6 +167,11 @@ def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
 @_seed_option
 def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
     """Print the aid event log of one draw of SCENARIO, as `summit run` would simulate it."""
+    from .aid import event as aid_event
+    from .aid.sampling import sample_aid
+    from .montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
+    from .scenario import load_scenario
+
     loaded = load_scenario(scenario)
     model = loaded.aid
     if model is None:
@@ -195,6 +201,8 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
     Warnings go to stderr; with --strict they are errors. For a scenario that extends another,
     a second line says what it changed.
     """
+    from .scenario import find_scenario, is_sweep_file, load_scenario
+
     failed = False
     for file in files:
         try:
@@ -233,6 +241,9 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
               help="Also show the calibrated values and announced plans, with their sources.")
 def allies(year: int, sources: bool) -> None:
     """List the 32 allies with their base-year figures and sources."""
+    from .data import load_base
+    from .report import format_allies
+
     click.echo(format_allies(load_base(year)))
     if sources:
         from .provenance import format_sources
@@ -262,7 +273,8 @@ def data(iso3: str) -> None:
               help="Write nothing; exit 1 if the file differs from a fresh fit, and say how.")
 def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
     """Fit the spending and growth parameters to history and write the parameter file."""
-    from .calibrate import PARAMETERS_FILE, check_parameters, run_calibration
+    from .calibrate import check_parameters, run_calibration
+    from .parameters import PARAMETERS_FILE
     from .report import atomic_write_text
     from .resources import calibration_dir
 

@@ -8,24 +8,23 @@ workers and any grouping of blocks into tasks.
 
 A scenario with an ``[aid]`` table also runs the aid model on every block, from a stream of its
 own: ``SeedSequence(seed, spawn_key=(b, 1))``, so adding aid never changes the spending draws.
+
+A pool's processes start from a fork server that has imported the engine, and never import the
+caller's main module: a script that calls :func:`run` with ``workers=2`` at its top level, with
+no ``if __name__ == "__main__":`` guard, from standard input or in a notebook, runs as it would
+on one core (:func:`sim.pool.pool_context`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from multiprocessing.sharedctypes import Synchronized
+import importlib
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
-from tqdm import tqdm
 
-from .aid import event as aid_event
-from .aid import vector as aid_vector
-from .aid.model import AidModel
-from .aid.sampling import sample_aid
-from .aid.tally import AidTally
 from .engine import simulate
 from .errors import OptionError
 from .inputs import ModelInputs, sample_shocks, sample_threat
@@ -34,10 +33,22 @@ from .scenario import Scenario
 from .tally import PackedTally, Tally
 from .workspace import Workspace
 
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
+
+    from .aid.model import AidModel
+    from .aid.tally import AidTally
+
 #: Draws per seeding block. Part of the reproducibility contract: changing it changes results.
 DEFAULT_BLOCK_SIZE = 4096
-#: Aid engines by ``--engine`` name; both take the same sampled inputs (SPEC 3.3).
-AID_ENGINES = {"vector": aid_vector.simulate, "event": aid_event.simulate}
+#: Aid engines by ``--engine`` name, each its module's ``simulate``; both take the same sampled
+#: inputs (SPEC 3.3). Imported when a scenario has aid: the event engine needs SimPy.
+AID_ENGINES = {"vector": "sim.aid.vector", "event": "sim.aid.event"}
+
+
+def aid_engine(name: str) -> Callable[..., Any]:
+    """The ``simulate`` function of the aid engine called ``name`` (a key of AID_ENGINES)."""
+    return importlib.import_module(AID_ENGINES[name]).simulate
 
 
 def block_generator(seed: int, block: int) -> np.random.Generator:
@@ -75,7 +86,7 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     sizes = block_sizes(draws, block_size)
     workspace = Workspace() if workspace is None else workspace
     if into is None:
-        into = Tally.empty(inputs), None if aid is None else AidTally.empty(aid, aid_allies)
+        into = Tally.empty(inputs), _aid_tally(aid, aid_allies)
     tally, aid_tally = into
     for block in blocks:
         shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block], workspace)
@@ -86,10 +97,21 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         paths = simulate(inputs, shocks, workspace)
         tally.add(inputs, paths, workspace)
         if aid is not None:
+            from .aid.sampling import sample_aid  # here: a run without aid never imports it
+
             aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
-            outcome = AID_ENGINES[engine](aid, aid_draws)
+            outcome = aid_engine(engine)(aid, aid_draws)
             aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
     return tally, aid_tally
+
+
+def _aid_tally(aid: AidModel | None, aid_allies: tuple[str, ...]) -> AidTally | None:
+    """An empty aid tally for a scenario with aid, else None."""
+    if aid is None:
+        return None
+    from .aid.tally import AidTally
+
+    return AidTally.empty(aid, aid_allies)
 
 
 def _tasks(n_blocks: int, blocks_per_task: int | None) -> list[range]:
@@ -116,8 +138,9 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
 
     ``workers`` processes count blocks: this one and, beyond one, a process pool.
     ``blocks_per_task`` groups blocks into tasks (default: one block a task); it never changes
-    the results. ``progress`` shows a bar on a terminal. ``engine`` picks the aid engine,
-    ``"vector"`` or ``"event"`` (same results, the event engine is the slow readable reference).
+    the results. ``progress`` shows a bar on a terminal or in a Jupyter notebook. ``engine``
+    picks the aid engine, ``"vector"`` or ``"event"`` (same results, the event engine is the
+    slow readable reference).
     """
     draws = _check_positive("draws", draws)
     workers = _check_positive("workers", workers)
@@ -133,15 +156,34 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
         sorted({p.donor for p in aid.pledges} & set(inputs.codes)))
     tasks = _tasks(len(block_sizes(draws, block_size)), blocks_per_task)
 
-    tally = Tally.empty(inputs)
-    aid_tally = None if aid is None else AidTally.empty(aid, aid_allies)
-    with tqdm(total=draws, unit="draw", disable=None if progress else True, leave=False,
-              desc=scenario.name) as bar:
+    tally, aid_tally = Tally.empty(inputs), _aid_tally(aid, aid_allies)
+    bar = progress_bar(draws, "draw", scenario.name) if progress else None
+    try:
         for counted in _count(inputs, int(seed), draws, block_size, tasks, workers,
                               (aid, engine, aid_allies), (tally, aid_tally)):
-            bar.update(counted)
+            if bar is not None:
+                bar.update(counted)
+    finally:
+        if bar is not None:
+            bar.close()
     return Results(scenario=scenario, inputs=inputs, tally=tally, seed=int(seed),
                    block_size=block_size, aid_tally=aid_tally, aid_allies=aid_allies)
+
+
+def progress_bar(total: int, unit: str, desc: str | None = None,
+                 iterable: Iterable[Any] | None = None) -> Any:
+    """A progress bar of ``total`` ``unit``s (over ``iterable`` if given) on a terminal or in a
+    Jupyter notebook; None elsewhere.
+
+    :mod:`tqdm.auto` draws a widget in a notebook and text on a terminal. Where there is
+    neither, as when standard error is a file or a pipe, there is no bar and tqdm is not
+    imported (it takes ~45 ms).
+    """
+    if not (sys.stderr.isatty() or "ipykernel" in sys.modules):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, unit=unit, leave=False, desc=desc)
 
 
 def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
@@ -160,10 +202,11 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                             into=into)
             yield sum(sizes[block] for block in blocks)
         return
-    # forkserver: workers start from a clean process with the engine imported and its kernels
-    # compiled, not a fork of whatever threads the caller runs.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.montecarlo", "sim.kernels"])
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
+
+    from .pool import pool_context  # here: a run on one core needs no pool
+
+    context = pool_context(["sim.montecarlo", "sim.kernels"])
     # Every process, this one and the pool's, claims task after task from a shared counter
     # until none is left, counting them all into one tally: each stays busy to the end whatever
     # its speed, and a pool process ships one tally back. Which process counts a block never
@@ -240,7 +283,7 @@ def _pool_job(inputs: ModelInputs, seed: int, draws: int, block_size: int, tasks
               ) -> tuple[PackedTally, AidTally | None]:
     """A pool process's job: claim and count tasks until none is left; pack the tally."""
     model, _, aid_allies = aid
-    into = Tally.empty(inputs), None if model is None else AidTally.empty(model, aid_allies)
+    into = Tally.empty(inputs), _aid_tally(model, aid_allies)
     for _ in _claim_and_count(inputs, seed, draws, block_size, tasks, aid, _pool_counters,
                               Workspace(), into):
         pass
@@ -256,3 +299,4 @@ def _merge(part: tuple[PackedTally, AidTally | None],
     if aid_tally is not None:
         aid_tally.merge(part_aid)
     return part_tally.draws
+

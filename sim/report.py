@@ -18,10 +18,9 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from . import __version__
 from .data import ALLIES, NOT_ASSESSED, AllyBase
@@ -37,6 +36,9 @@ from .folders import (
 )
 from .results import QUANTILES, Probability, Results
 from .tally import SHARE_MAX
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -264,6 +266,8 @@ def bands_frame(results: Results) -> pd.DataFrame:
     horizon, allies in code order and the alliance (the USD-weighted aggregate) last. A share
     quantile at or above 20% of GDP, beyond the histograms' range, is left blank (NaN).
     """
+    import pandas as pd  # here: the printed table and summary.json do without it
+
     entities, measures, years = [*results.codes, "alliance"], ("core", "total"), results.years
     index = pd.MultiIndex.from_product([entities, measures, years],
                                        names=["entity", "measure", "year"])
@@ -284,6 +288,8 @@ def aid_frame(results: Results) -> pd.DataFrame:
     ``delivered_over_needs_pNN`` for the five band quantiles; ``p_needs_met`` with its 95%
     Wilson interval ``p_needs_met_lo``, ``p_needs_met_hi``.
     """
+    import pandas as pd
+
     tally, model = results.aid_tally, results.scenario.aid
     columns: dict[str, Any] = {"year": list(model.years)}
     for name, quantile in (("needs_usd", lambda q: needs_quantile(results, q)),

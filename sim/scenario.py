@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .calibrate import calibrated_table
 from .data import ALLIES, NOT_ASSESSED, load_base
 from .errors import FieldError, ScenarioError, ScenarioWarning
 from .history import announced_points
+from .parameters import calibrated_table
 from .resources import scenarios_dir
 
 if TYPE_CHECKING:

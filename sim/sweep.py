@@ -28,7 +28,6 @@ import hashlib
 import itertools
 import json
 import math
-import multiprocessing
 import os
 import socket
 import sys
@@ -44,11 +43,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
-from tqdm import tqdm
 
 from .errors import OptionError, ResultsError, ScenarioError, ScenarioWarning, SimError, SweepError
 from .folders import JOURNAL, MANIFEST, SUMMARY_NAME, read_json
-from .montecarlo import run
+from .montecarlo import progress_bar, run
+from .pool import pool_context
 from .report import atomic_write_bytes, atomic_write_text
 from .scenario import Scenario, _did_you_mean, find_scenario
 
@@ -569,8 +568,7 @@ def _rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: list[int
             yield run_variant(spec.base, i, variants[i], spec.draws, spec.seed)
         return
     # One variant a task, each run on one core: the parallelism is across variants.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.sweep", "sim.kernels"])
+    context = pool_context(["sim.sweep", "sim.kernels"])  # processes that skip the main module
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two variants per worker in flight: memory stays flat however many there are.
         pending: set[Future[dict[str, Any]]] = set()
@@ -620,12 +618,14 @@ def _dask_rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: lis
 
 def _progress(rows: Iterator[dict[str, Any]], total: int, show: bool
               ) -> Iterator[dict[str, Any]]:
-    """A bar with rate and ETA on a terminal; a plain line every 10 s otherwise."""
+    """A bar with rate and ETA on a terminal or in a notebook; a plain line every 10 s
+    otherwise."""
     if not show:
         yield from rows
         return
-    if sys.stderr.isatty():
-        yield from tqdm(rows, total=total, unit="variant", leave=False)
+    bar = progress_bar(total, "variant", iterable=rows)
+    if bar is not None:
+        yield from bar
         return
     started = last = time.monotonic()
     for count, row in enumerate(rows, 1):

@@ -27,10 +27,8 @@ from sim.calibrate import (
     _growth_objective,
     _shrink,
     _spending_objective,
-    calibrated_table,
     fit_growth,
     fit_spending,
-    load_parameters,
     run_calibration,
     wales_intent,
 )
@@ -38,6 +36,7 @@ from sim.cli import main
 from sim.environment import FIT_PACKAGES, versions
 from sim.errors import DataError
 from sim.history import History
+from sim.parameters import calibrated_table, load_parameters
 from sim.resources import calibration_dir
 
 YEARS = np.arange(2014, 2027)

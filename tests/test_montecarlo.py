@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import sys
+import types
+
 import attrs
 import numpy as np
 import pytest
@@ -12,6 +16,7 @@ import sim
 from sim import montecarlo
 from sim.inputs import ModelInputs
 from sim.montecarlo import block_generator, block_sizes
+from sim.sweep import _progress as sweep_progress
 from sim.tally import Tally
 
 
@@ -121,3 +126,50 @@ def test_tally_size_does_not_grow_with_draws(analytic):
 def test_bad_run_options_raise_option_errors(analytic, option, value):
     with pytest.raises(sim.OptionError, match=option):
         sim.run(analytic, **{option: value})
+
+
+class _Bar:
+    """Stands in for tqdm.auto's bar: records what it was given and fed."""
+
+    def __init__(self, made: list[_Bar], iterable=None, **options) -> None:
+        self.iterable, self.options, self.counted, self.closed = iterable, options, 0, False
+        made.append(self)
+
+    def update(self, n: int = 1) -> None:
+        self.counted += n
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __iter__(self):
+        for item in self.iterable:
+            self.counted += 1
+            yield item
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("where", ["terminal", "notebook", "pipe"])
+def test_progress_bars_come_from_tqdm_auto_on_a_terminal_or_in_a_notebook(analytic, monkeypatch,
+                                                                         where):
+    # tqdm.auto draws a widget in Jupyter, where standard error is not a terminal; on a pipe
+    # there is no bar at all.
+    import tqdm.auto
+
+    made: list[_Bar] = []
+    monkeypatch.setattr(tqdm.auto, "tqdm", lambda *args, **options: _Bar(made, *args, **options))
+    monkeypatch.setattr(sys, "stderr", _Terminal() if where == "terminal" else io.StringIO())
+    if where == "notebook":
+        monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    sim.run(analytic, draws=3_000, seed=1, block_size=512, progress=True)
+    rows = list(sweep_progress(iter([{"index": 0}, {"index": 1}]), 2, show=True))
+    assert len(rows) == 2
+    if where == "pipe":
+        assert made == []
+        return
+    run_bar, sweep_bar = made
+    assert (run_bar.options["total"], run_bar.counted, run_bar.closed) == (3_000, 3_000, True)
+    assert (sweep_bar.options["total"], sweep_bar.counted) == (2, 2)

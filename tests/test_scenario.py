@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import bare_keys, inside, outside
 
-from sim.calibrate import calibrated_table, load_parameters
 from sim.data import ALLIES
 from sim.errors import ScenarioError, ScenarioWarning, SimError
 from sim.inputs import policy_path
+from sim.parameters import calibrated_table, load_parameters
 from sim.resources import calibration_dir
 from sim.scenario import (
     AllySettings,
