@@ -18,11 +18,12 @@ import json
 import os
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import OptionError, ResultsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The files of a run folder (written by :func:`sim.report.write_outputs`); ``aid.csv`` only
 #: for a scenario with aid.
@@ -84,6 +85,8 @@ def lookup(document: dict[str, Any], dotted: str, path: Path) -> Any:
 
 def read_table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     """A CSV table with at least ``columns``; a missing file or column is a ResultsError."""
+    import pandas as pd  # here: the commands that only name a folder's files do without it
+
     try:
         table = pd.read_csv(path)
     except FileNotFoundError:

@@ -9,6 +9,7 @@ import pytest
 from invoke import summit
 
 import sim.cli
+import sim.montecarlo
 from sim.briefing import write_run_report
 from sim.errors import OptionError, ResultsError
 from sim.folders import (
@@ -118,7 +119,7 @@ def test_a_run_is_never_written_into_a_sweep_folder(sweep_folder, baseline_run, 
     def refuse(*args, **kwargs):
         raise AssertionError("ran before checking --out")
 
-    monkeypatch.setattr(sim.cli, "run_scenario", refuse)
+    monkeypatch.setattr(sim.montecarlo, "run", refuse)
     code, _, err = summit(capsys, "run", "analytic", "--out", str(sweep_folder))
     assert code == 2
     assert err == (f"--out: {sweep_folder} is a sweep folder (manifest.json); write the run "
