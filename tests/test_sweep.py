@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import distributed
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +24,7 @@ from sim.sweep import (
     MANIFEST,
     Parameter,
     SweepRecord,
+    local_cluster,
     read_journal,
     unit_points,
     variant_seed,
@@ -51,6 +52,16 @@ range = [0.005, 0.025]
 
 def lhs(write_toml, samples: int = 6, draws: int = 300) -> Path:
     return write_toml(LHS.format(samples=samples, draws=draws), "sweep.toml")
+
+
+@pytest.fixture(scope="module")
+def pool_sweep(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The six-variant LHS sweep on a pool of two processes, run once for the tests that compare
+    other executors with it: its folder and its table."""
+    folder = tmp_path_factory.mktemp("pool-sweep")
+    path = folder / "sweep.toml"
+    path.write_text(LHS.format(samples=6, draws=300), encoding="utf-8")
+    return folder / "out", sweep(path, out=folder / "out", workers=2)
 
 
 # --- the sweep file ----------------------------------------------------------------------------
@@ -227,13 +238,12 @@ def test_a_variant_seed_depends_on_the_sweep_seed_and_index_only() -> None:
 # --- running -----------------------------------------------------------------------------------
 
 
-def test_tables_are_identical_for_one_and_two_workers(write_toml, tmp_path) -> None:
+def test_tables_are_identical_for_one_and_two_workers(write_toml, tmp_path, pool_sweep) -> None:
     path = lhs(write_toml)
     one = sweep(path, out=tmp_path / "one", workers=1)
-    two = sweep(path, out=tmp_path / "two", workers=2)
+    pool, two = pool_sweep
     pd.testing.assert_frame_equal(one, two)
-    assert (tmp_path / "one" / "results.csv").read_bytes() == (
-        tmp_path / "two" / "results.csv").read_bytes()
+    assert (tmp_path / "one" / "results.csv").read_bytes() == (pool / "results.csv").read_bytes()
     assert one["index"].tolist() == list(range(6))
     assert (one["status"] == "ok").all()
     assert ((one["alliance_meets_goal_lo"] <= one["alliance_meets_goal"])
@@ -322,20 +332,59 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(write_toml, tmp_path)
     assert sorted(row["index"] for row in read_journal(killed)) == list(range(24))
 
 
-def test_dask_tables_equal_the_process_pools(write_toml, tmp_path) -> None:
+def test_dask_tables_equal_the_process_pools(write_toml, tmp_path, pool_sweep) -> None:
     path = lhs(write_toml)
-    processes = sweep(path, out=tmp_path / "processes", workers=2)
-    # No address: the sweep starts its own local cluster on loopback.
-    local = sweep(path, out=tmp_path / "local", workers=2, executor="dask")
-    # An address: a scheduler someone else started, as on a cluster of machines.
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    pool, processes = pool_sweep
+    # An address: a scheduler someone else started, as on a cluster of machines. (Without one,
+    # the sweep starts its own local cluster: the next test.)
+    with local_cluster(2) as cluster:
         remote = sweep(path, out=tmp_path / "remote", executor="dask",
                        scheduler=cluster.scheduler_address)
-    pd.testing.assert_frame_equal(local, processes)
     pd.testing.assert_frame_equal(remote, processes)
     assert ((tmp_path / "remote" / "results.csv").read_bytes()
-            == (tmp_path / "processes" / "results.csv").read_bytes())
+            == (pool / "results.csv").read_bytes())
+
+
+#: Dask's default dashboard port: a notebook's cluster, or another suite's, may hold it.
+DASHBOARD_PORT = 8787
+
+
+@pytest.fixture
+def dashboard_port_taken():
+    """Take port 8787 as another Dask cluster would, binding it on loopback and on every
+    interface while free; one something else holds already is taken all the same."""
+    held = []
+    try:
+        for host in ("127.0.0.1", "0.0.0.0"):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind((host, DASHBOARD_PORT))
+                sock.listen()
+                held.append(sock)
+            except OSError:  # in use: by another process, or by our loopback socket
+                sock.close()
+        # Taken means a server can listen there no more, as a Tornado server binds.
+        for host in ("127.0.0.1", "0.0.0.0"):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                with pytest.raises(OSError):
+                    probe.bind((host, DASHBOARD_PORT))
+                    probe.listen()
+        yield
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_local_dask_cluster_takes_no_fixed_port(write_toml, tmp_path, pool_sweep,
+                                                  dashboard_port_taken) -> None:
+    # No address: the sweep starts its own local cluster on loopback, on ports the system
+    # picks; Dask's default 8787 being taken must neither warn nor fail.
+    local = sweep(lhs(write_toml), out=tmp_path / "local", workers=2, executor="dask")
+    pool, processes = pool_sweep
+    pd.testing.assert_frame_equal(local, processes)
+    assert (tmp_path / "local" / "results.csv").read_bytes() == (
+        pool / "results.csv").read_bytes()
 
 
 def test_a_scheduler_needs_the_dask_executor(write_toml, tmp_path) -> None:
