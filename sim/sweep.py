@@ -589,11 +589,9 @@ def _dask_rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: lis
                workers: int, scheduler: str | None) -> Iterator[dict[str, Any]]:
     """Rows from a Dask cluster: the one at ``scheduler``, or a local one on loopback."""
     # Imported here: Dask is needed only by those who use it, and it is slow to import.
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
-    cluster = None if scheduler else LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None)
+    cluster = None if scheduler else local_cluster(workers)
     try:
         with Client(scheduler or cluster) as client:
             in_flight = 2 * max(len(client.scheduler_info()["workers"]), 1)
@@ -614,6 +612,21 @@ def _dask_rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: lis
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def local_cluster(workers: int) -> Any:
+    """A Dask cluster of ``workers`` one-thread processes on loopback, without a dashboard, on
+    ports the system picks: two sweeps, or a sweep beside a notebook's cluster, never collide."""
+    from distributed import LocalCluster
+
+    # The scheduler serves HTTP (health and metrics) even with its dashboard off, and
+    # ``dashboard_address=None`` means its default port 8787: with 8787 taken, by a notebook's
+    # cluster or another sweep, Dask warns and moves, and where warnings are errors it fails.
+    # Port 0 lets the system pick a free port; ``dashboard=False`` overrides the dashboard
+    # LocalCluster turns on for any address. Nannies and workers take port 0 when given none.
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                        host="127.0.0.1", scheduler_port=0, dashboard_address="127.0.0.1:0",
+                        worker_dashboard_address=None, scheduler_kwargs={"dashboard": False})
 
 
 def _progress(rows: Iterator[dict[str, Any]], total: int, show: bool

@@ -1,4 +1,10 @@
-"""Test settings: Hypothesis profiles (CI is derandomized), and shared fixtures."""
+"""Test settings: Hypothesis profiles (CI is derandomized), and shared fixtures.
+
+No test may depend on how fast the machine is: a suite beside two others on two cores runs
+several times slower than alone. So every profile has no deadline and no too-slow health check
+(Hypothesis's only checks on time), and a warning that only says something took long is not an
+error.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,20 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "ci", max_examples=25, derandomize=True, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile("dev", max_examples=25, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=300, deadline=None)
+#: Every profile: no limit on the time an example, or generating one, may take.
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=25, derandomize=True, **_UNTIMED)
+settings.register_profile("dev", max_examples=25, **_UNTIMED)
+settings.register_profile("thorough", max_examples=300, **_UNTIMED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Dask warns when creating its scratch folder took over a second, which on a loaded machine
+    # it may; with warnings as errors the cluster would fail to start. Later lines take
+    # precedence over pyproject's "error".
+    config.addinivalue_line("filterwarnings", "ignore:Creating scratch directories is taking "
+                            "a surprisingly long time:UserWarning")
 
 
 @pytest.fixture

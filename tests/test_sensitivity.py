@@ -31,6 +31,7 @@ def ishigami_table(samples: int, seed: int) -> pd.DataFrame:
     return table
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 3])
 def test_ishigami_indices_match_the_published_values(seed) -> None:
     found = sobol_indices(ishigami_table(4096, seed), KEYS, "y", seed=seed)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import distributed
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +23,7 @@ from sim.sweep import (
     MANIFEST,
     Parameter,
     SweepRecord,
+    local_cluster,
     read_journal,
     unit_points,
     variant_seed,
@@ -51,6 +51,16 @@ range = [0.005, 0.025]
 
 def lhs(write_toml, samples: int = 6, draws: int = 300) -> Path:
     return write_toml(LHS.format(samples=samples, draws=draws), "sweep.toml")
+
+
+@pytest.fixture(scope="module")
+def pool_sweep(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The six-variant LHS sweep on a pool of two processes, run once for the tests that compare
+    other executors with it: its folder and its table."""
+    folder = tmp_path_factory.mktemp("pool-sweep")
+    path = folder / "sweep.toml"
+    path.write_text(LHS.format(samples=6, draws=300), encoding="utf-8")
+    return folder / "out", sweep(path, out=folder / "out", workers=2)
 
 
 # --- the sweep file ----------------------------------------------------------------------------
@@ -227,13 +237,12 @@ def test_a_variant_seed_depends_on_the_sweep_seed_and_index_only() -> None:
 # --- running -----------------------------------------------------------------------------------
 
 
-def test_tables_are_identical_for_one_and_two_workers(write_toml, tmp_path) -> None:
+def test_tables_are_identical_for_one_and_two_workers(write_toml, tmp_path, pool_sweep) -> None:
     path = lhs(write_toml)
     one = sweep(path, out=tmp_path / "one", workers=1)
-    two = sweep(path, out=tmp_path / "two", workers=2)
+    pool, two = pool_sweep
     pd.testing.assert_frame_equal(one, two)
-    assert (tmp_path / "one" / "results.csv").read_bytes() == (
-        tmp_path / "two" / "results.csv").read_bytes()
+    assert (tmp_path / "one" / "results.csv").read_bytes() == (pool / "results.csv").read_bytes()
     assert one["index"].tolist() == list(range(6))
     assert (one["status"] == "ok").all()
     assert ((one["alliance_meets_goal_lo"] <= one["alliance_meets_goal"])
@@ -294,48 +303,98 @@ def test_progress_off_a_terminal_is_plain_lines(write_toml, tmp_path, capsys) ->
     assert "2 variants (0 failed)" in err
 
 
+#: ``summit sweep`` that kills itself with SIGKILL as it starts variant ``KILLED_AT``: a kill -9
+#: at a point fixed in the sweep, not at a moment that depends on the machine's speed.
+KILLED_MID_SWEEP = """
+import importlib, os, signal, sys
+from sim.cli import main
+
+module = importlib.import_module("sim.sweep")  # sim.sweep, the attribute, is the function
+run_variant = module.run_variant
+
+def run_or_die(base, index, *args):
+    if index == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_variant(base, index, *args)
+
+module.run_variant = run_or_die
+main(["sweep", sys.argv[1], "--out", sys.argv[2]])
+"""
+
+
 def test_resume_after_kill_9_gives_the_uninterrupted_table(write_toml, tmp_path) -> None:
-    path = lhs(write_toml, samples=24, draws=1500)
+    path = lhs(write_toml, samples=8)
     killed = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(path), "--out",
-                                str(killed)], env=env, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while len(read_journal(killed)) < 3:
-            assert process.poll() is None, "the sweep ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    done = len(read_journal(killed))
-    assert 3 <= done < 24
+    process = subprocess.run([sys.executable, "-c", KILLED_MID_SWEEP, str(path), str(killed),
+                              "3"], env=env, stderr=subprocess.DEVNULL, check=False)
+    assert process.returncode == -signal.SIGKILL
+    # Variants 0 to 2 were journaled; variant 3 was in flight.
+    assert sorted(row["index"] for row in read_journal(killed)) == [0, 1, 2]
     # A line a crash cut short is ignored, and the variant it was writing runs again.
     with open(killed / JOURNAL, "a", encoding="utf-8") as journal:
-        journal.write(json.dumps({"index": 23, "status": "ok"})[:12])
+        journal.write(json.dumps({"index": 7, "status": "ok"})[:12])
     resumed = sweep(path, out=killed, resume=True)
     whole = sweep(path, out=tmp_path / "whole")
     pd.testing.assert_frame_equal(resumed, whole)
     assert ((killed / "results.csv").read_bytes()
             == (tmp_path / "whole" / "results.csv").read_bytes())
-    assert sorted(row["index"] for row in read_journal(killed)) == list(range(24))
+    assert sorted(row["index"] for row in read_journal(killed)) == list(range(8))
 
 
-def test_dask_tables_equal_the_process_pools(write_toml, tmp_path) -> None:
+def test_dask_tables_equal_the_process_pools(write_toml, tmp_path, pool_sweep) -> None:
     path = lhs(write_toml)
-    processes = sweep(path, out=tmp_path / "processes", workers=2)
-    # No address: the sweep starts its own local cluster on loopback.
-    local = sweep(path, out=tmp_path / "local", workers=2, executor="dask")
-    # An address: a scheduler someone else started, as on a cluster of machines.
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    pool, processes = pool_sweep
+    # An address: a scheduler someone else started, as on a cluster of machines. (Without one,
+    # the sweep starts its own local cluster: the next test.)
+    with local_cluster(2) as cluster:
         remote = sweep(path, out=tmp_path / "remote", executor="dask",
                        scheduler=cluster.scheduler_address)
-    pd.testing.assert_frame_equal(local, processes)
     pd.testing.assert_frame_equal(remote, processes)
     assert ((tmp_path / "remote" / "results.csv").read_bytes()
-            == (tmp_path / "processes" / "results.csv").read_bytes())
+            == (pool / "results.csv").read_bytes())
+
+
+#: Dask's default dashboard port: a notebook's cluster, or another suite's, may hold it.
+DASHBOARD_PORT = 8787
+
+
+@pytest.fixture
+def dashboard_port_taken():
+    """Take port 8787 as another Dask cluster would, binding it on loopback and on every
+    interface while free; one something else holds already is taken all the same."""
+    held = []
+    try:
+        for host in ("127.0.0.1", "0.0.0.0"):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind((host, DASHBOARD_PORT))
+                sock.listen()
+                held.append(sock)
+            except OSError:  # in use: by another process, or by our loopback socket
+                sock.close()
+        # Taken means a server can listen there no more, as a Tornado server binds.
+        for host in ("127.0.0.1", "0.0.0.0"):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                with pytest.raises(OSError):
+                    probe.bind((host, DASHBOARD_PORT))
+                    probe.listen()
+        yield
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_local_dask_cluster_takes_no_fixed_port(write_toml, tmp_path, pool_sweep,
+                                                  dashboard_port_taken) -> None:
+    # No address: the sweep starts its own local cluster on loopback, on ports the system
+    # picks; Dask's default 8787 being taken must neither warn nor fail.
+    local = sweep(lhs(write_toml), out=tmp_path / "local", workers=2, executor="dask")
+    pool, processes = pool_sweep
+    pd.testing.assert_frame_equal(local, processes)
+    assert (tmp_path / "local" / "results.csv").read_bytes() == (
+        pool / "results.csv").read_bytes()
 
 
 def test_a_scheduler_needs_the_dask_executor(write_toml, tmp_path) -> None:
