@@ -29,13 +29,14 @@ run: $(STAMP)
 	$(BIN)/summit run
 
 test: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks tools
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_aid.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_startup.py
 
 # The newest versions pyproject.toml's ranges allow, and uv's own pin with its hashes. Then run
 # `make test`; if the parameter file no longer reproduces, `summit calibrate` and review the diff.
