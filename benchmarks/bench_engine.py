@@ -9,10 +9,10 @@ the results. This script times, in one process and one run, the best of five rep
 
 - **RNG**: the same normals drawn the same way as a run, block by block (``DEFAULT_BLOCK_SIZE``
   draws, a ``default_rng`` per block from the run's seed, the shapes and order of
-  :func:`sim.inputs.sample_shocks`), and nothing else;
+  :func:`sim.spending.inputs.sample_shocks`), and nothing else;
 - **engine**: ``sim.montecarlo.run`` on the shipped baseline scenario with ``workers=1``, which
   draws those normals, simulates the paths and tallies them (in the compiled loops of
-  :mod:`sim.kernels`, compiled or loaded from Numba's cache before the timing starts);
+  :mod:`sim.spending.kernels`, compiled or loaded from Numba's cache before the timing starts);
 - **engine, 2 workers**: the same run counted by two processes (this one and a pool of one),
   pool start-up included.
 
@@ -51,7 +51,6 @@ import attrs
 import numpy as np
 
 import sim
-from sim.inputs import ModelInputs, sample_shocks, sample_threat
 from sim.montecarlo import (
     DEFAULT_BLOCK_SIZE,
     block_generator,
@@ -59,7 +58,8 @@ from sim.montecarlo import (
     run,
     threat_generator,
 )
-from sim.tally import Tally
+from sim.spending.inputs import ModelInputs, sample_shocks, sample_threat
+from sim.spending.tally import Tally
 
 SCENARIO = "baseline"
 SEED = 20250625  # any fixed seed; the work done does not depend on it

@@ -7,9 +7,10 @@ that does only the work it cannot do without:
   the libraries that reading and checking a scenario needs (target: at most 3 times as long);
 - ``summit run`` at its default 20,000 draws against a minimal NumPy script that draws the same
   random numbers the same way: the same ``SeedSequence`` blocks of ``DEFAULT_BLOCK_SIZE`` draws,
-  the same generator calls into arrays made once and reused, as :func:`sim.inputs.sample_shocks`
-  and :func:`sim.inputs.sample_threat` draw them, and nothing else (target: at most 2 times as
-  long). Its numbers are checked equal to the engine's, block by block, before the timing.
+  the same generator calls into arrays made once and reused, as
+  :func:`sim.spending.inputs.sample_shocks` and :func:`sim.spending.inputs.sample_threat` draw
+  them, and nothing else (target: at most 2 times as long). Its numbers are checked equal to the
+  engine's, block by block, before the timing.
 
 ``summit --version`` is timed too, for reference. The commands run as ``python -m sim`` (the
 ``summit`` script imports the same modules). Each is timed as the CPU time of its process, user
@@ -34,9 +35,9 @@ import time
 from pathlib import Path
 
 import sim
-from sim.inputs import ModelInputs, sample_shocks, sample_threat
 from sim.montecarlo import DEFAULT_BLOCK_SIZE, block_generator, block_sizes, threat_generator
-from sim.workspace import Workspace
+from sim.spending.inputs import ModelInputs, sample_shocks, sample_threat
+from sim.spending.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "baseline"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sim
 from sim.resources import scenarios_dir
-from sim.sweep import SweepSpec, variant_seed
+from sim.sweeps.sweep import SweepSpec, variant_seed
 
 SPEEDUP_TARGET = 1.8
 OVERHEAD_TARGET = 0.10

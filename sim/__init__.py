@@ -1,12 +1,13 @@
 """summit-sim: Monte Carlo scenarios for NATO's 5% goal and for aid delivered to Ukraine.
 
-The data flow is one module per stage: a scenario file (:mod:`sim.scenario`) becomes arrays
-(:mod:`sim.inputs`), the engine simulates blocks of draws (:mod:`sim.engine`), counts stream into a
-tally (:mod:`sim.tally`), :mod:`sim.montecarlo` runs the blocks, :mod:`sim.results` answers
-questions, :mod:`sim.report` writes tables and files, :mod:`sim.sweep` runs many variants of a
-scenario, and :mod:`sim.cli` is the ``summit`` command. Aid to Ukraine lives in :mod:`sim.aid`; the
-sourced history, the fit and the backtest in :mod:`sim.history`, :mod:`sim.calibrate` and
-:mod:`sim.backtest`.
+The layout is the data flow, one package per stage: the sourced figures (:mod:`sim.data`) and a
+scenario file become a validated :class:`Scenario` (:mod:`sim.scenario`, on the field machinery of
+:mod:`sim.schema`); the spending model (:mod:`sim.spending`) and the aid model (:mod:`sim.aid`)
+simulate and count blocks of draws, which :mod:`sim.montecarlo` runs and :mod:`sim.results`
+answers questions of; :mod:`sim.sweeps` runs many variants of a scenario, :mod:`sim.calibration`
+fits the model to history and backtests it, :mod:`sim.reports` writes what a planner reads, and
+:mod:`sim.cli` is the ``summit`` command. No module imports a stage above its own (the contracts
+in ``pyproject.toml``, checked by ``make test``).
 
 The public names below are imported on first use, not with the package: ``import sim`` costs
 next to nothing, and ``summit validate`` or loading a scenario never pays for SciPy, pandas,
@@ -16,24 +17,22 @@ Matplotlib or Numba, which only fitting, sweeps, reports and simulating need.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 #: Each public name and the module that defines it.
 _PUBLIC = {
-    "AidModel": "aid.model",
+    "AidModel": "scenario.aid",
     "AllyConfig": "scenario",
-    "Backtest": "backtest",
-    "Calibration": "calibrate",
+    "Backtest": "calibration.backtest",
+    "Calibration": "calibration.fit",
     "DataError": "errors",
     "Goal": "scenario",
     "Growth": "scenario",
-    "History": "history",
+    "History": "data.history",
     "OptionError": "errors",
-    "Pledge": "aid.model",
+    "Pledge": "scenario.aid",
     "Policy": "scenario",
     "Probability": "results",
     "Results": "results",
@@ -41,12 +40,12 @@ _PUBLIC = {
     "Scenario": "scenario",
     "ScenarioError": "errors",
     "SimError": "errors",
-    "SweepSpec": "sweep",
+    "SweepSpec": "sweeps.sweep",
     "Threat": "scenario",
-    "load_history": "history",
+    "load_history": "data.history",
     "load_scenario": "scenario",
     "run": "montecarlo",
-    "sweep": "sweep",
+    "sweep": "sweeps.sweep",
 }
 
 __all__ = [
@@ -77,15 +76,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .aid.model import AidModel, Pledge
-    from .backtest import Backtest
-    from .calibrate import Calibration
-    from .errors import DataError, OptionError, ResultsError, ScenarioError, SimError
-    from .history import History, load_history
-    from .montecarlo import run
-    from .results import Probability, Results
-    from .scenario import AllyConfig, Goal, Growth, Policy, Scenario, Threat, load_scenario
-    from .sweep import SweepSpec, sweep
+    from sim.calibration.backtest import Backtest
+    from sim.calibration.fit import Calibration
+    from sim.data.history import History, load_history
+    from sim.errors import DataError, OptionError, ResultsError, ScenarioError, SimError
+    from sim.montecarlo import run
+    from sim.results import Probability, Results
+    from sim.scenario import AllyConfig, Goal, Growth, Policy, Scenario, Threat, load_scenario
+    from sim.scenario.aid import AidModel, Pledge
+    from sim.sweeps.sweep import SweepSpec, sweep
 
 
 def __getattr__(name: str) -> Any:
@@ -106,19 +105,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
-
-class _Package(types.ModuleType):
-    """The package's module type: ``sim.sweep`` stays the function when :mod:`sim.sweep` loads.
-
-    Importing a submodule binds its name in the package, which would hide the public function
-    of the same name; when the package imported everything at once, the function was bound
-    last and won, and it still does.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "sweep" and isinstance(value, types.ModuleType):
-            value = value.sweep
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

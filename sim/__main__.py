@@ -1,5 +1,5 @@
 """``python -m sim``: the ``summit`` command."""
 
-from .cli import main
+from sim.cli import main
 
 main()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import OptionError, ScenarioWarning, SimError
+from sim import __version__
+from sim.errors import OptionError, ScenarioWarning, SimError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,12 +65,12 @@ def _warn(warnings: Sequence[ScenarioWarning]) -> None:
 def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
         engine: str, strict: bool) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
-    from .montecarlo import run as run_scenario
-    from .report import format_table, write_outputs
-    from .scenario import load_scenario
+    from sim.montecarlo import run as run_scenario
+    from sim.reports.outputs import format_table, write_outputs
+    from sim.scenario import load_scenario
 
     if out_dir is not None:
-        from .folders import check_run_out
+        from sim.files import check_run_out
 
         check_run_out(Path(out_dir))  # before the run, not after it
     loaded = load_scenario(scenario)
@@ -100,7 +100,7 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
 def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: str,
           scheduler: str | None) -> None:
     """Run the sweep file SWEEP: one Monte Carlo run per variant, one table row each."""
-    from .sweep import sweep as run_sweep
+    from sim.sweeps.sweep import sweep as run_sweep
 
     table = run_sweep(sweep_file, out=out_dir, workers=workers, resume=resume, progress=True,
                       executor=executor, scheduler=scheduler)
@@ -120,7 +120,7 @@ def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: s
 def report(folder: Path, out_dir: Path | None, metric: str | None,
            threshold: float | None) -> None:
     """Build the briefing for FOLDER, a run folder (`summit run --out`) or a sweep folder."""
-    from .folders import check_report_out, folder_kind
+    from sim.files import check_report_out, folder_kind
 
     kind = folder_kind(folder)
     if out_dir is not None:
@@ -129,11 +129,11 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
         if metric is not None or threshold is not None:
             raise OptionError("--metric and --threshold: only for sweep folders; "
                               f"{folder} is a run folder")
-        from .briefing import write_run_report
+        from sim.reports.briefing import write_run_report
 
         written = write_run_report(folder, out_dir)
     else:
-        from .sweep_briefing import write_sweep_report
+        from sim.reports.sweep_briefing import write_sweep_report
 
         options = {k: v for k, v in (("metric", metric), ("threshold", threshold))
                    if v is not None}
@@ -149,8 +149,8 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
               help="Also write the comparison as a CSV file.")
 def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
     """Compare run folders A and B (from `summit run --out`): B - A, beyond the noise or not."""
-    from .compare import compare_runs, format_comparison
-    from .report import atomic_write_text
+    from sim.reports.compare import compare_runs, format_comparison
+    from sim.reports.outputs import atomic_write_text
 
     comparison = compare_runs(run_a, run_b)
     click.echo(format_comparison(comparison))
@@ -167,10 +167,10 @@ def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
 @_seed_option
 def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
     """Print the aid event log of one draw of SCENARIO, as `summit run` would simulate it."""
-    from .aid import event as aid_event
-    from .aid.sampling import sample_aid
-    from .montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
-    from .scenario import load_scenario
+    from sim.aid import event as aid_event
+    from sim.aid.sampling import sample_aid
+    from sim.montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
+    from sim.scenario import load_scenario
 
     loaded = load_scenario(scenario)
     model = loaded.aid
@@ -201,14 +201,14 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
     Warnings go to stderr; with --strict they are errors. For a scenario that extends another,
     a second line says what it changed.
     """
-    from .scenario import find_scenario, is_sweep_file, load_scenario
+    from sim.scenario import find_scenario, is_sweep_file, load_scenario
 
     failed = False
     for file in files:
         try:
             path = find_scenario(file)
             if is_sweep_file(path):
-                from .sweep import SweepSpec  # only sweeps need its imports
+                from sim.sweeps.sweep import SweepSpec  # only sweeps need its imports
 
                 spec = SweepSpec.from_file(path)
                 warnings = spec.warnings
@@ -241,25 +241,25 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
               help="Also show the calibrated values and announced plans, with their sources.")
 def allies(year: int, sources: bool) -> None:
     """List the 32 allies with their base-year figures and sources."""
-    from .data import load_base
-    from .report import format_allies
+    from sim.data.base import load_base
+    from sim.reports.outputs import format_allies
 
     click.echo(format_allies(load_base(year)))
     if sources:
-        from .provenance import format_sources
+        from sim.calibration.provenance import format_sources
 
         click.echo("")
         click.echo(format_sources())
 
 
-# --- calibration: thin shells over sim.history, sim.calibrate, sim.backtest --------------------
+# --- calibration: thin shells over sim.data.history and sim.calibration ---------------------
 
 
 @cli.command()
 @click.argument("iso3")
 def data(iso3: str) -> None:
     """Show every sourced figure for ally ISO3, by edition, with sources and vintages."""
-    from .provenance import format_ally_data
+    from sim.calibration.provenance import format_ally_data
 
     click.echo(format_ally_data(iso3))
 
@@ -273,10 +273,10 @@ def data(iso3: str) -> None:
               help="Write nothing; exit 1 if the file differs from a fresh fit, and say how.")
 def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
     """Fit the spending and growth parameters to history and write the parameter file."""
-    from .calibrate import check_parameters, run_calibration
-    from .parameters import PARAMETERS_FILE
-    from .report import atomic_write_text
-    from .resources import calibration_dir
+    from sim.calibration.fit import check_parameters, run_calibration
+    from sim.data.parameters import PARAMETERS_FILE
+    from sim.reports.outputs import atomic_write_text
+    from sim.resources import calibration_dir
 
     result, text = run_calibration(data_dir)
     out = out or calibration_dir() / PARAMETERS_FILE
@@ -306,9 +306,9 @@ def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
               show_default=True)
 def backtest(fit_until: tuple[int, ...], draws: int, seed: int, output: str) -> None:
     """Fit on data up to YEAR only, project to 2026, and compare with what happened."""
-    from .backtest import backtest as run_backtest
-    from .backtest import format_backtests
-    from .history import load_history
+    from sim.calibration.backtest import backtest as run_backtest
+    from sim.calibration.backtest import format_backtests
+    from sim.data.history import load_history
 
     history = load_history()
     results = [run_backtest(history, year, draws=draws, seed=seed) for year in fit_until]

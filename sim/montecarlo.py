@@ -25,19 +25,19 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from .engine import simulate
-from .errors import OptionError
-from .inputs import ModelInputs, sample_shocks, sample_threat
-from .results import Results
-from .scenario import Scenario
-from .tally import PackedTally, Tally
-from .workspace import Workspace
+from sim.errors import OptionError
+from sim.results import Results
+from sim.scenario import Scenario
+from sim.spending.engine import simulate
+from sim.spending.inputs import ModelInputs, sample_shocks, sample_threat
+from sim.spending.tally import PackedTally, Tally
+from sim.spending.workspace import Workspace
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import Synchronized
 
-    from .aid.model import AidModel
-    from .aid.tally import AidTally
+    from sim.aid.tally import AidTally
+    from sim.scenario.aid import AidModel
 
 #: Draws per seeding block. Part of the reproducibility contract: changing it changes results.
 DEFAULT_BLOCK_SIZE = 4096
@@ -97,7 +97,7 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         paths = simulate(inputs, shocks, workspace)
         tally.add(inputs, paths, workspace)
         if aid is not None:
-            from .aid.sampling import sample_aid  # here: a run without aid never imports it
+            from sim.aid.sampling import sample_aid  # here: a run without aid never imports it
 
             aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
             outcome = aid_engine(engine)(aid, aid_draws)
@@ -109,7 +109,7 @@ def _aid_tally(aid: AidModel | None, aid_allies: tuple[str, ...]) -> AidTally | 
     """An empty aid tally for a scenario with aid, else None."""
     if aid is None:
         return None
-    from .aid.tally import AidTally
+    from sim.aid.tally import AidTally
 
     return AidTally.empty(aid, aid_allies)
 
@@ -204,9 +204,9 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         return
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
-    from .pool import pool_context  # here: a run on one core needs no pool
+    from sim.pool import pool_context  # here: a run on one core needs no pool
 
-    context = pool_context(["sim.montecarlo", "sim.kernels"])
+    context = pool_context(["sim.montecarlo", "sim.spending.kernels"])
     # Every process, this one and the pool's, claims task after task from a shared counter
     # until none is left, counting them all into one tally: each stays busy to the end whatever
     # its speed, and a pool process ships one tally back. Which process counts a block never

@@ -1,7 +1,7 @@
 """Results of a run: probabilities with confidence intervals and quantiles, labelled by ally/year.
 
-:class:`Results` wraps the run's :class:`~sim.tally.Tally` with the scenario and the seed, and
-answers the planner's questions: P(an ally meets the core goal), P(the alliance meets the goal),
+:class:`Results` wraps the run's :class:`~sim.spending.tally.Tally` with the scenario and the seed,
+and answers the planner's questions: P(an ally meets the core goal), P(the alliance meets the goal),
 quantile bands of the shares, the median year the core goal is first reached, USD shortfalls.
 Every probability is a :class:`Probability` with a 95% Wilson interval.
 """
@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import numpy as np
 
-from .data import ALLIES, NOT_ASSESSED
-from .errors import OptionError
-from .inputs import ModelInputs
-from .scenario import Scenario
-from .tally import SHARE_BINS, Tally, gap_bounds, share_bounds
+from sim.data.base import ALLIES, NOT_ASSESSED
+from sim.errors import OptionError
+from sim.scenario import Scenario
+from sim.spending.inputs import ModelInputs
+from sim.spending.tally import SHARE_BINS, Tally, gap_bounds, share_bounds
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .aid.tally import AidTally
+    from sim.aid.tally import AidTally
 
 Share = Literal["core", "total"]
 SHARES: tuple[Share, ...] = ("core", "total")

@@ -8,7 +8,7 @@ import pytest
 from aid_strategies import scenario_with
 
 import sim
-from sim.aid.model import usd_per_unit
+from sim.scenario.aid import usd_per_unit
 
 BASE = {
     "needs": {"2026": 60e9},

@@ -9,8 +9,8 @@ from aid_strategies import SPENDING, scenario_with
 
 import sim
 from sim.aid.tally import AidTally
-from sim.report import summary
-from sim.tally import Tally
+from sim.reports.outputs import summary
+from sim.spending.tally import Tally
 
 SURE = {"reliability": 1.0, "lag": 0}
 

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.backtest import LEVELS, Backtest, backtest, format_backtests, inside
+from sim.calibration.backtest import LEVELS, Backtest, backtest, format_backtests, inside
 from sim.cli import main
+from sim.data.history import load_history
 from sim.errors import OptionError
-from sim.history import load_history
 
 
 def _hand_made() -> Backtest:

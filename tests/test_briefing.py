@@ -1,4 +1,4 @@
-"""Tests of sim.briefing and `summit report` on run folders: files, images, never a rerun."""
+"""Tests of sim.reports.briefing and `summit report` on run folders: files, images, no rerun."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from invoke import summit
 from reports import assert_valid_report
 
 import sim.montecarlo
-from sim.briefing import run_page, write_run_report
 from sim.errors import ResultsError
-from sim.report import write_outputs
+from sim.reports.briefing import run_page, write_run_report
+from sim.reports.outputs import write_outputs
 
 RUN_FIGURES = ["alliance-fan", "allies-small-multiples", "p-goal", "shortfall"]
 

@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 
-from sim import calibrate
-from sim.calibrate import (
+from sim.calibration import fit as calibrate
+from sim.calibration.fit import (
     _event_loglik,
     _forward_backward,
     _growth_objective,
@@ -33,10 +33,10 @@ from sim.calibrate import (
     wales_intent,
 )
 from sim.cli import main
+from sim.data.history import History
+from sim.data.parameters import calibrated_table, load_parameters
 from sim.environment import FIT_PACKAGES, versions
 from sim.errors import DataError
-from sim.history import History
-from sim.parameters import calibrated_table, load_parameters
 from sim.resources import calibration_dir
 
 YEARS = np.arange(2014, 2027)
@@ -346,7 +346,7 @@ def test_calibrate_check_fails_on_a_stale_file(shared_fit, capsys, tmp_path):
     assert status == 1
     assert "differs from a fresh fit" in err
     assert "missing from the file: alliance.growth.common, " in err
-    assert "code or data changed since the file was written: sim/calibrate.py, " in err
+    assert "code or data changed since the file was written: sim/calibration/fit.py, " in err
     assert "the file does not record those that wrote it" in err
 
 

@@ -1,4 +1,4 @@
-"""Tests of sim.compare and `summit compare`: differences of two runs against the noise."""
+"""Tests of sim.reports.compare and `summit compare`: differences of two runs against the noise."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from invoke import summit
 
 import sim
-from sim.compare import compare_runs
 from sim.errors import ResultsError
-from sim.report import write_outputs
+from sim.reports.compare import compare_runs
+from sim.reports.outputs import write_outputs
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.data import (
+from sim.data.base import (
     ALLIES,
     CORE_SHARE_FILE,
     CORE_USD_FILE,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.discovery import prim_box
 from sim.errors import OptionError
+from sim.sweeps.discovery import prim_box
 
 
 def uniform_inputs(rows: int, seed: int) -> pd.DataFrame:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest, norm
 
 import sim
-from sim.engine import simulate
-from sim.inputs import ModelInputs, Shocks, sample_shocks
+from sim.spending.engine import simulate
+from sim.spending.inputs import ModelInputs, Shocks, sample_shocks
 
 
 def _inputs(**values) -> ModelInputs:

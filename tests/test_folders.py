@@ -1,4 +1,4 @@
-"""Tests of sim.folders: telling run from sweep folders, and reading their files."""
+"""Tests of sim.files: telling run from sweep folders, and reading their files."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from invoke import summit
 
 import sim.cli
 import sim.montecarlo
-from sim.briefing import write_run_report
 from sim.errors import OptionError, ResultsError
-from sim.folders import (
+from sim.files import (
     REPORT_FILES,
     RUN_FIGURES,
     folder_kind,
@@ -21,8 +20,9 @@ from sim.folders import (
     read_table,
     remove_stale,
 )
-from sim.report import write_outputs
-from sim.sweep import sweep
+from sim.reports.briefing import write_run_report
+from sim.reports.outputs import write_outputs
+from sim.sweeps.sweep import sweep
 
 
 def test_folder_kind_by_the_file_each_kind_is_written_with(tmp_path):

@@ -11,11 +11,11 @@ import pytest
 from invoke import summit as _summit
 
 import sim
-from sim.data import CORE_EDITION, CORE_SHARE_FILE, CORE_USD_FILE, GDP_FILE, NOT_ASSESSED
+from sim.data.base import CORE_EDITION, CORE_SHARE_FILE, CORE_USD_FILE, GDP_FILE, NOT_ASSESSED
+from sim.data.history import HISTORY_FILES, PLANS_FILE, announced_plans, load_history
+from sim.data.parameters import load_parameters
 from sim.errors import DataError
-from sim.history import HISTORY_FILES, PLANS_FILE, announced_plans, load_history
-from sim.parameters import load_parameters
-from sim.report import summary
+from sim.reports.outputs import summary
 from sim.resources import calibration_dir
 
 DATA = calibration_dir() / "data"

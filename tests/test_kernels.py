@@ -19,10 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
-from sim import kernels
-from sim.engine import simulate
-from sim.inputs import ModelInputs, Shocks, sample_shocks, sample_threat
-from sim.tally import SHARE_BINS, Tally, share_bin
+from sim.spending import kernels
+from sim.spending.engine import simulate
+from sim.spending.inputs import ModelInputs, Shocks, sample_shocks, sample_threat
+from sim.spending.tally import SHARE_BINS, Tally, share_bin
 
 
 def reference_paths(inputs: ModelInputs, shocks: Shocks) -> tuple[np.ndarray, ...]:

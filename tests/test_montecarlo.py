@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 import sim
 from sim import montecarlo
-from sim.inputs import ModelInputs
 from sim.montecarlo import block_generator, block_sizes
-from sim.sweep import _progress as sweep_progress
-from sim.tally import Tally
+from sim.spending.inputs import ModelInputs
+from sim.spending.tally import Tally
+from sim.sweeps.sweep import _progress as sweep_progress
 
 
 def _assert_same_tally(a: Tally, b: Tally) -> None:

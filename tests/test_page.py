@@ -1,4 +1,4 @@
-"""Tests of sim.page: PNG files, the self-contained HTML page and the Markdown summary."""
+"""Tests of sim.reports.page: PNG files, the self-contained HTML page and the Markdown summary."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from reports import png_size
 
-from sim.page import (
+from sim.reports.page import (
     Figure,
     Page,
     Section,

@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 import sim
-from sim.tally import Tally
+from sim.spending.tally import Tally
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +29,7 @@ import hashlib
 import attrs
 
 import sim
-from sim.tally import Tally
+from sim.spending.tally import Tally
 
 scenario = sim.load_scenario("analytic")
 results = sim.run(scenario, draws=3_000, seed=11, block_size=512, workers=2)

@@ -13,9 +13,9 @@ import pytest
 from invoke import summit
 
 import sim
-from sim.briefing import write_run_report
-from sim.report import BAND_QUANTILES, format_table, write_outputs
-from sim.sweep import sweep
+from sim.reports.briefing import write_run_report
+from sim.reports.outputs import BAND_QUANTILES, format_table, write_outputs
+from sim.sweeps.sweep import sweep
 
 BAND_COLUMNS = ["p05", "p25", "p50", "p75", "p95"]
 

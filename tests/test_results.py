@@ -13,7 +13,7 @@ from scipy.stats import binomtest
 import sim
 from sim.errors import OptionError
 from sim.results import Probability, histogram_quantiles, wilson_interval
-from sim.tally import SHARE_BINS, SHARE_MAX, gap_bin, gap_bounds, share_bin, share_bounds
+from sim.spending.tally import SHARE_BINS, SHARE_MAX, gap_bin, gap_bounds, share_bin, share_bounds
 
 
 @given(successes=st.integers(0, 500), extra=st.integers(0, 500))

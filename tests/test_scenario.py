@@ -16,10 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import bare_keys, inside, outside
 
-from sim.data import ALLIES
+from sim.data.base import ALLIES
+from sim.data.parameters import calibrated_table, load_parameters
 from sim.errors import ScenarioError, ScenarioWarning, SimError
-from sim.inputs import policy_path
-from sim.parameters import calibrated_table, load_parameters
 from sim.resources import calibration_dir
 from sim.scenario import (
     AllySettings,
@@ -34,6 +33,7 @@ from sim.scenario import (
     shipped_scenarios,
     units_table,
 )
+from sim.spending.inputs import policy_path
 
 #: A child of the shipped baseline; lines appended after it land in the [scenario] table.
 HEAD = '[scenario]\nname = "t"\nextends = "baseline"\n'
@@ -879,8 +879,8 @@ def test_with_values_collects_the_variants_warnings():
 
 def _numeric_fields():
     """(class, field) for every number and integer field of the scenario and aid tables."""
-    import sim.aid.model as aid_model
     import sim.scenario as scenario_module
+    import sim.scenario.aid as aid_model
 
     found = []
     for module in (scenario_module, aid_model):

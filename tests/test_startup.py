@@ -92,6 +92,7 @@ def test_the_lazy_package_resolves_every_public_name():
     for name in sim.__all__:
         assert getattr(sim, name) is not None
     assert isinstance(sim.results, types.ModuleType)  # a submodule, imported on first use
-    assert callable(sim.sweep) and not isinstance(sim.sweep, types.ModuleType)
+    assert isinstance(sim.sweeps, types.ModuleType)  # the stage's package
+    assert callable(sim.sweep) and not isinstance(sim.sweep, types.ModuleType)  # its function
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         sim.nothing  # noqa: B018

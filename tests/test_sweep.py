@@ -18,7 +18,7 @@ from scipy.stats import norm
 
 from sim import ScenarioError, SweepSpec, sweep
 from sim.errors import OptionError, ResultsError
-from sim.sweep import (
+from sim.sweeps.sweep import (
     JOURNAL,
     MANIFEST,
     Parameter,
@@ -309,7 +309,7 @@ KILLED_MID_SWEEP = """
 import importlib, os, signal, sys
 from sim.cli import main
 
-module = importlib.import_module("sim.sweep")  # sim.sweep, the attribute, is the function
+module = importlib.import_module("sim.sweeps.sweep")
 run_variant = module.run_variant
 
 def run_or_die(base, index, *args):

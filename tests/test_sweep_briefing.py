@@ -13,8 +13,8 @@ from reports import assert_valid_report
 
 from sim import sweep
 from sim.errors import OptionError, ResultsError
-from sim.sweep import MANIFEST
-from sim.sweep_briefing import sweep_page, write_sweep_report
+from sim.reports.sweep_briefing import sweep_page, write_sweep_report
+from sim.sweeps.sweep import MANIFEST
 
 SWEEP = """
 [sweep]

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
-from sim.engine import simulate
-from sim.inputs import ModelInputs, sample_shocks, sample_threat
 from sim.montecarlo import simulate_blocks, threat_generator
+from sim.spending.engine import simulate
+from sim.spending.inputs import ModelInputs, sample_shocks, sample_threat
 
 
 def _inputs(**values) -> ModelInputs:

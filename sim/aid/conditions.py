@@ -31,8 +31,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .model import AidModel
-from .sampling import AidDraws
+from sim.aid.sampling import AidDraws
+from sim.scenario.aid import AidModel
 
 
 @attrs.frozen(eq=False)

@@ -25,10 +25,10 @@ import attrs
 import numpy as np
 import simpy
 
-from .conditions import Resolution, resolve
-from .model import AidModel, Pledge
-from .outcome import AidOutcome
-from .sampling import AidDraws
+from sim.aid.conditions import Resolution, resolve
+from sim.aid.outcome import AidOutcome
+from sim.aid.sampling import AidDraws
+from sim.scenario.aid import AidModel, Pledge
 
 POOL_PHASE = 0.5  # pools buy after the month's payments have arrived
 PRODUCTION_PHASE = 0.9  # lines produce after the month's orders and packages are in

@@ -10,7 +10,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .model import AidModel
+from sim.scenario.aid import AidModel
 
 
 @attrs.frozen(eq=False)

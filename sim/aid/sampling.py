@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .model import AidModel, Lag
+from sim.scenario.aid import AidModel, Lag
 
 
 @attrs.frozen(eq=False)

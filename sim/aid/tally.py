@@ -1,8 +1,8 @@
 """Streaming counts of aid outcomes: needs met, delivered vs needs, triggers, coordination gap.
 
-Like :class:`sim.tally.Tally`, an :class:`AidTally` holds only integer counts, so tallies merge
-exactly in any order and results are bit-identical across workers and batchings. Delivered value
-over needs is binned at 0.001 on [0, 3) (higher values in the last bin); USD amounts use the
+Like :class:`sim.spending.tally.Tally`, an :class:`AidTally` holds only integer counts, so tallies
+merge exactly in any order and results are bit-identical across workers and batchings. Delivered
+value over needs is binned at 0.001 on [0, 3) (higher values in the last bin); USD amounts use the
 spending tally's log bins (100 a decade from 1 million to 10 trillion USD, bin 0 for zero); an
 ally's aid as a share of its core defence spending is binned at 0.01 percentage point on [0, 100].
 """
@@ -12,13 +12,13 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..engine import Paths
-from ..inputs import ModelInputs
-from ..results import Probability, histogram_quantiles
-from ..tally import GAP_BINS, gap_bin, gap_bounds
-from .model import AidModel
-from .outcome import AidOutcome
-from .sampling import AidDraws
+from sim.aid.outcome import AidOutcome
+from sim.aid.sampling import AidDraws
+from sim.results import Probability, histogram_quantiles
+from sim.scenario.aid import AidModel
+from sim.spending.engine import Paths
+from sim.spending.inputs import ModelInputs
+from sim.spending.tally import GAP_BINS, gap_bin, gap_bounds
 
 RATIO_BIN = 0.001
 RATIO_BINS = 3000  # delivered / needs on [0, 3)

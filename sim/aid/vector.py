@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conditions import resolve_both
-from .model import AidModel
-from .outcome import AidOutcome
-from .sampling import AidDraws
+from sim.aid.conditions import resolve_both
+from sim.aid.outcome import AidOutcome
+from sim.aid.sampling import AidDraws
+from sim.scenario.aid import AidModel
 
 
 def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:

@@ -4,7 +4,7 @@ A sweep file names a base scenario, the dotted scenario keys to vary (each over 
 values or a distribution), a design (``grid``, ``lhs`` or ``sobol``) and the draws per variant.
 A grid runs every combination of the values; ``lhs`` runs ``samples`` variants; ``sobol`` runs
 Saltelli's scheme for Sobol indices, ``samples * (parameters + 2)`` variants (see
-:func:`unit_points`), which :mod:`sim.sensitivity` analyses. Variant ``i`` is
+:func:`unit_points`), which :mod:`sim.sweeps.sensitivity` analyses. Variant ``i`` is
 ``base.with_values({key: value, ...})`` run with a seed that depends only on the sweep seed and
 ``i``, so a variant's row is the same whatever the worker count or the order variants finish in.
 Reading a sweep file checks it whole without running anything: each parameter's key, and the
@@ -44,12 +44,19 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from .errors import OptionError, ResultsError, ScenarioError, ScenarioWarning, SimError, SweepError
-from .folders import JOURNAL, MANIFEST, SUMMARY_NAME, read_json
-from .montecarlo import progress_bar, run
-from .pool import pool_context
-from .report import atomic_write_bytes, atomic_write_text
-from .scenario import Scenario, _did_you_mean, find_scenario
+from sim.errors import (
+    OptionError,
+    ResultsError,
+    ScenarioError,
+    ScenarioWarning,
+    SimError,
+    SweepError,
+)
+from sim.files import JOURNAL, MANIFEST, SUMMARY_NAME, read_json
+from sim.montecarlo import progress_bar, run
+from sim.pool import pool_context
+from sim.reports.outputs import atomic_write_bytes, atomic_write_text
+from sim.scenario import Scenario, _did_you_mean, find_scenario
 
 DESIGNS = ("grid", "lhs", "sobol")
 EXECUTORS = ("processes", "dask")
@@ -568,7 +575,8 @@ def _rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: list[int
             yield run_variant(spec.base, i, variants[i], spec.draws, spec.seed)
         return
     # One variant a task, each run on one core: the parallelism is across variants.
-    context = pool_context(["sim.sweep", "sim.kernels"])  # processes that skip the main module
+    # Processes that never run the main module, with the sweep and the kernels loaded.
+    context = pool_context(["sim.sweeps.sweep", "sim.spending.kernels"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two variants per worker in flight: memory stays flat however many there are.
         pending: set[Future[dict[str, Any]]] = set()

@@ -1,7 +1,7 @@
 """Global sensitivity: Sobol indices of a sweep's metric, from a sweep on Saltelli's design.
 
-A ``design = "sobol"`` sweep (:func:`sim.sweep.unit_points`) runs, for each of N base points, the
-row of matrix A, D rows that take one column from matrix B, and the row of B. From the metric in
+A ``design = "sobol"`` sweep (:func:`sim.sweeps.sweep.unit_points`) runs, for each of N base points,
+the row of matrix A, D rows that take one column from matrix B, and the row of B. From the metric in
 those N * (D + 2) rows, ``SALib.analyze.sobol.analyze`` estimates each parameter's first-order
 index S1 (the share of the metric's variance its value alone explains) and total-order index ST
 (the share left unexplained if every other parameter were known: its own effect plus all its
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import OptionError
+from sim.errors import OptionError
 
 #: The columns of :func:`sobol_indices`'s frame: each index with its 95% interval.
 INDEX_COLUMNS = ("S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi")

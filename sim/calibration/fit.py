@@ -1,8 +1,9 @@
 """Fitting the spending and growth models to 2014–2026 history, and the parameter file.
 
-`summit calibrate` runs :func:`calibrate` on :func:`sim.history.load_history` and writes
+`summit calibrate` runs :func:`calibrate` on :func:`sim.data.history.load_history` and writes
 ``calibration/parameters.toml``; the scenario loader fills every value a scenario leaves unset
-from that file (:func:`sim.parameters.calibrated_table`). Calibration never imports the engines.
+from that file (:func:`sim.data.parameters.calibrated_table`). Calibration never imports the
+engines.
 
 Spending (SPEC 3.2). From 2014 every ally intended the Wales pledge: 2% of GDP by 2024, a straight
 line from its 2014 share (an ally already above 2% intends to hold its share). On top of that,
@@ -28,7 +29,7 @@ noisy series borrow strength from the others.
 Growth (SPEC 3.1). An AR(1) per ally around its historical mean with a pooled persistence and a
 pooled loading on one common factor, fitted by Gaussian maximum likelihood on the derived real
 growth series; each ally's volatility is shrunk the same way. The medium-term mean used in
-projections stays the IMF WEO projection (:mod:`sim.data`).
+projections stays the IMF WEO projection (:mod:`sim.data.base`).
 
 Both fits end where the exact gradient vanishes, to within its rounding, not where a line search
 stops improving: so the parameter file's six decimals do not depend on the last bits of the
@@ -55,13 +56,16 @@ import attrs
 import numpy as np
 from scipy import optimize, special, stats
 
-from .environment import FIT_PACKAGES, versions
-from .errors import DataError
-from .history import HISTORY_FILES, History, load_history
-from .resources import calibration_dir
+from sim.data.history import HISTORY_FILES, History, load_history
+from sim.environment import FIT_PACKAGES, versions
+from sim.errors import DataError
+from sim.resources import calibration_dir
 
 #: The code whose digest the parameter file records beside the data's.
-_CODE_FILES = tuple(Path(__file__).parent / name for name in ("calibrate.py", "history.py"))
+#: The code the fitted values depend on, whose digests the parameter file records: this module
+#: and the reader of the history it fits.
+_CODE_FILES = (Path(__file__), Path(__file__).parent.parent / "data" / "history.py")
+_PACKAGE_ROOT = Path(__file__).parent.parent.parent
 WALES_YEAR, WALES_TARGET = 2024, 2.0  # "2% within a decade" of the 2014 Wales Summit
 #: A negative log-likelihood in the optimiser's coordinates: its value and exact gradient.
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -412,7 +416,7 @@ def _environment_line() -> str:
 
 def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
     """The parameter file's text: fixed float format, sorted keys, a header naming its inputs."""
-    from . import __version__
+    from sim import __version__
 
     s, g = result.spending, result.growth
     tables: dict[str, dict[str, float]] = {
@@ -433,11 +437,11 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
     lines = [
         "# Calibrated parameters of summit-sim, written by `summit calibrate`. Do not edit by",
         "# hand: change the data or the code, re-run, and review the diff.",
-        f"# Code: sim.calibrate, summit-sim {__version__}. Fitted on {result.years[0]}-"
+        f"# Code: sim.calibration.fit, summit-sim {__version__}. Fitted on {result.years[0]}-"
         f"{result.years[1]} (NATO July 2026 edition, core definition).",
         _environment_line(),
         "# Code and data (sha256):",
-        *(f"#   sim/{p.name} {_sha256(p)}" for p in _CODE_FILES),
+        *(f"#   {p.relative_to(_PACKAGE_ROOT).as_posix()} {_sha256(p)}" for p in _CODE_FILES),
         *(f"#   {p.name} {_sha256(p)}" for p in sorted(data_files)),
         "# Units: adjustment is the fraction of the gap to intent closed a year; noise, size and",
         "# spread are pp of GDP; rate is threat events a year; growth sd is a fraction a year.",

@@ -1,17 +1,18 @@
 """The report of a sweep: which assumptions matter most, and under which ranges a goal fails.
 
 ``summit report SWEEP_DIR`` reads only the sweep's folder — ``manifest.json`` for the design
-(:class:`sim.sweep.SweepRecord`) and ``results.parquet`` (or ``results.csv``) for the variants —
-and builds a :class:`sim.page.Page` with four sections:
+(:class:`sim.sweeps.sweep.SweepRecord`) and ``results.parquet`` (or ``results.csv``) for the
+variants — and builds a :class:`sim.reports.page.Page` with four sections:
 
 - the sweep: its design, its parameters and how many variants ran, failed or are missing;
 - global sensitivity (``design = "sobol"`` only): Sobol first- and total-order indices with 95%
-  intervals of each headline probability (:mod:`sim.sensitivity`), as tables and one bar chart;
+  intervals of each headline probability (:mod:`sim.sweeps.sensitivity`), as tables and one bar
+  chart;
 - scenario discovery (any design): the PRIM box of the variants where the chosen metric falls
-  below the user's threshold (:mod:`sim.discovery`), its limits, coverage, density and mass;
+  below the user's threshold (:mod:`sim.sweeps.discovery`), its limits, coverage, density and mass;
 - the chosen metric against each parameter, one scatter panel each, the threshold drawn.
 
-:func:`write_sweep_report` writes the page with :func:`sim.page.write_page`: PNG files, a
+:func:`write_sweep_report` writes the page with :func:`sim.reports.page.write_page`: PNG files, a
 self-contained ``report.html`` and a ``report.md`` summary beside them.
 """
 
@@ -24,12 +25,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
-from .discovery import PrimBox, prim_box
-from .errors import OptionError, ResultsError
-from .page import Figure, Page, Section, Table, new_figure, sections, write_page
-from .scenario import _did_you_mean
-from .sensitivity import check_saltelli, sobol_indices
-from .sweep import SweepRecord
+from sim.errors import OptionError, ResultsError
+from sim.reports.page import Figure, Page, Section, Table, new_figure, sections, write_page
+from sim.scenario import _did_you_mean
+from sim.sweeps.discovery import PrimBox, prim_box
+from sim.sweeps.sensitivity import check_saltelli, sobol_indices
+from sim.sweeps.sweep import SweepRecord
 
 #: The metrics whose Sobol indices every Sobol report shows (with Ukraine's needs when swept).
 SOBOL_METRICS = ("alliance_meets_goal", "all_allies_meet_goal", "alliance_meets_core")

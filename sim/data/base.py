@@ -16,8 +16,8 @@ from types import MappingProxyType
 
 import attrs
 
-from .errors import DataError
-from .resources import calibration_dir
+from sim.errors import DataError
+from sim.resources import calibration_dir
 
 #: All 32 allies, ISO 3166 alpha-3 code and English short name, in code order.
 ALLIES: dict[str, str] = {

@@ -1,8 +1,8 @@
 """Backtests: fit on history up to a cut-off year, project the years after, compare with NATO's.
 
-:func:`backtest` fits the spending model (:func:`sim.calibrate.fit_spending`) on the core shares
-up to ``fit_until`` only, projects every ally from its actual share that year to 2026 with the
-fitted adjustment, noise and threat events (SPEC 3.2 with threat events on, as the baseline runs
+:func:`backtest` fits the spending model (:func:`sim.calibration.fit.fit_spending`) on the core
+shares up to ``fit_until`` only, projects every ally from its actual share that year to 2026 with
+the fitted adjustment, noise and threat events (SPEC 3.2 with threat events on, as the baseline runs
 it), and sets the predictive quantiles beside the shares NATO's July 2026 edition reports.
 Intent is the Wales pledge (2% by 2024, then held), the policy in force over the whole span,
 plus any threat events the fit found before the cut-off and those drawn after it.
@@ -18,9 +18,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .calibrate import SpendingFit, fit_spending, wales_intent
-from .errors import OptionError
-from .history import History
+from sim.calibration.fit import SpendingFit, fit_spending, wales_intent
+from sim.data.history import History
+from sim.errors import OptionError
 
 #: Quantiles reported per ally and year: the 90% and 50% central intervals and the median.
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)

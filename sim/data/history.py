@@ -23,7 +23,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from .data import (
+from sim.data.base import (
     ALLIES,
     CORE_EDITION,
     CORE_SHARE_FILE,
@@ -32,8 +32,8 @@ from .data import (
     GROWTH_FILE,
     NOT_ASSESSED,
 )
-from .errors import DataError
-from .resources import calibration_dir
+from sim.errors import DataError
+from sim.resources import calibration_dir
 
 PLANS_FILE = "announced_paths.csv"
 FIRST_YEAR, LAST_YEAR = 2014, 2026

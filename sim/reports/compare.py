@@ -19,9 +19,9 @@ import attrs
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from .errors import ResultsError
-from .folders import folder_kind, lookup, read_json
-from .report import SUMMARY_NAME
+from sim.errors import ResultsError
+from sim.files import folder_kind, lookup, read_json
+from sim.reports.outputs import SUMMARY_NAME
 
 _COLUMNS = ("measure", "entity", "p_a", "lo_a", "hi_a", "p_b", "lo_b", "hi_b", "difference",
             "difference_lo", "difference_hi", "exceeds_noise")

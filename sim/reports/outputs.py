@@ -1,8 +1,8 @@
 """Reports of a run: the printed table, ``summary.json``, ``allies.csv`` and the plot tables.
 
 ``bands.csv`` (and ``aid.csv`` when the scenario has aid) hold the per-year quantile bands the
-briefing page (:mod:`sim.briefing`) plots, so a report is drawn from the run folder alone and never
-reruns the simulation.
+briefing page (:mod:`sim.reports.briefing`) plots, so a report is drawn from the run folder alone
+and never reruns the simulation.
 
 Files are written whole or not at all: each goes to a temporary file beside its target and is
 renamed over it, so an interrupted run never leaves a half-written file or destroys an old one.
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import __version__
-from .data import ALLIES, NOT_ASSESSED, AllyBase
-from .folders import (
+from sim import __version__
+from sim.data.base import ALLIES, NOT_ASSESSED, AllyBase
+from sim.files import (
     AID_NAME,
     ALLIES_NAME,
     BANDS_NAME,
@@ -34,8 +34,8 @@ from .folders import (
     check_run_out,
     remove_stale,
 )
-from .results import QUANTILES, Probability, Results
-from .tally import SHARE_MAX
+from sim.results import QUANTILES, Probability, Results
+from sim.spending.tally import SHARE_MAX
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +103,7 @@ def _finite(value: float) -> float | None:
 
 def summary(results: Results) -> dict[str, Any]:
     """The run's machine-readable summary (the ``summary.json`` contract of SPEC 4)."""
-    from .environment import versions
+    from sim.environment import versions
 
     scenario, inputs = results.scenario, results.inputs
     y, goal_index = scenario.goal.year, inputs.goal_index

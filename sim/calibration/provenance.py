@@ -7,10 +7,10 @@ an ally (each edition of the defence share, so revisions show), the values the e
 
 from __future__ import annotations
 
-from .data import ALLIES, CORE_EDITION, NOT_ASSESSED
-from .errors import OptionError
-from .history import announced_plans, load_history
-from .parameters import PARAMETERS_FILE, calibrated_table, load_parameters
+from sim.data.base import ALLIES, CORE_EDITION, NOT_ASSESSED
+from sim.data.history import announced_plans, load_history
+from sim.data.parameters import PARAMETERS_FILE, calibrated_table, load_parameters
+from sim.errors import OptionError
 
 
 def _check(code: str) -> str:

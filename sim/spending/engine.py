@@ -15,9 +15,9 @@ skipped and the equation above holds exactly.
 
 The engine is pure: shocks in, paths out, no randomness of its own. Here the model's per-ally
 terms are worked out once per block; the recursion itself runs in a compiled loop,
-:func:`sim.kernels.simulate_block`, which keeps every operation's order and rounding. The paths
-live in a :class:`~sim.workspace.Workspace` when the caller lends one, so that block after block
-reuses their memory.
+:func:`sim.spending.kernels.simulate_block`, which keeps every operation's order and rounding. The
+paths live in a :class:`~sim.spending.workspace.Workspace` when the caller lends one, so that block
+after block reuses their memory.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .inputs import ModelInputs, Shocks
-from .workspace import Workspace
+from sim.spending.inputs import ModelInputs, Shocks
+from sim.spending.workspace import Workspace
 
 
 @attrs.frozen(eq=False)
@@ -43,7 +43,9 @@ def simulate(inputs: ModelInputs, shocks: Shocks, workspace: Workspace | None = 
 
     With a ``workspace``, the paths live in it: they are valid until its next block.
     """
-    from . import kernels  # Numba takes a second to load: only commands that simulate pay it
+    from sim.spending import (
+        kernels,  # Numba takes a second to load: only commands that simulate pay it
+    )
 
     workspace = Workspace() if workspace is None else workspace
     steps, draws, allies = shocks.growth.shape

@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .data import ALLIES, NOT_ASSESSED, load_base
-from .errors import FieldError, ScenarioError, ScenarioWarning
-from .history import announced_points
-from .parameters import calibrated_table
-from .resources import scenarios_dir
+from sim.data.base import ALLIES, NOT_ASSESSED, load_base
+from sim.data.history import announced_points
+from sim.data.parameters import calibrated_table
+from sim.errors import FieldError, ScenarioError, ScenarioWarning
+from sim.resources import scenarios_dir
 
 if TYPE_CHECKING:
-    from .aid.model import AidModel
+    from sim.scenario.aid import AidModel
 
 PATHS = ("linear", "flat", "custom", "announced")
 FIRST_BASE_YEAR, LAST_BASE_YEAR = 2014, 2026  # years the July 2026 NATO edition covers
@@ -240,7 +240,7 @@ class Threat:
     mean ``size`` and sd ``spread`` (the jump's own part fades at the adjustment speed). One
     uniform number per year and draw is shared by all allies: an ally reacts when it falls below
     its ``rate``, so with equal rates every ally sees the same events. Calibrated from 2014-2026
-    history (see :mod:`sim.calibrate`).
+    history (see :mod:`sim.calibration.fit`).
     """
 
     enabled: bool = _boolean(False)
@@ -474,7 +474,7 @@ def find_scenario(path_or_name: str | Path) -> Path:
 
 
 def is_sweep_file(path: str | Path) -> bool:
-    """Whether a TOML file holds a ``[sweep]`` table (:mod:`sim.sweep`) rather than a scenario."""
+    """Whether a TOML file holds a ``[sweep]`` table (:mod:`sim.sweeps`) rather than a scenario."""
     return isinstance(_read_toml(Path(path)).get("sweep"), dict)
 
 
@@ -747,7 +747,7 @@ def keyed_fields() -> list[tuple[str, type, attrs.Attribute]]:
     Keys of ``[defaults]`` and ``[allies.X]`` are given without that prefix (``policy.noise``);
     ``NAME`` and ``YEAR`` stand for any name or year, ``[]`` for any entry of an array.
     """
-    from .aid.model import AID_TABLES, table_class
+    from sim.scenario.aid import AID_TABLES, table_class
 
     roots = [("scenario", Meta), ("goal", Goal), ("", AllySettings), *AID_TABLES]
     found: list[tuple[str, type, attrs.Attribute]] = []
@@ -822,7 +822,7 @@ def _check_document(doc: dict[str, Any],
         _build(AllySettings, table, key, file, warnings)
     _check_entries(doc, file)
     if "aid" in doc:
-        from .aid.model import check_aid  # the aid model builds on this module's helpers
+        from sim.scenario.aid import check_aid  # the aid model builds on this module's helpers
 
         # Entries that remove an inherited pledge are the merge's business, not pledges.
         view, entries = _layer({}, {}, {"aid": doc["aid"]}, file, None, removals=False)
@@ -1067,7 +1067,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         raise fail("scenario.allies", "lists no assessed ally (Iceland is not assessed)")
     aid = None
     if "aid" in doc:
-        from .aid.model import parse_aid
+        from sim.scenario.aid import parse_aid
 
         aid = parse_aid(doc["aid"], _locator(origins, entries, source))
     return Scenario(

@@ -22,10 +22,10 @@ from typing import Any
 
 import attrs
 
-from ..data import ALLIES
-from ..errors import DataError, ScenarioError, ScenarioWarning
-from ..resources import calibration_dir
-from ..scenario import (
+from sim.data.base import ALLIES
+from sim.errors import DataError, ScenarioError, ScenarioWarning
+from sim.resources import calibration_dir
+from sim.scenario import (
     _build,
     _choice,
     _did_you_mean,

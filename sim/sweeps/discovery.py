@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import OptionError
+from sim.errors import OptionError
 
 
 @attrs.frozen

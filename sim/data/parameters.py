@@ -1,7 +1,7 @@
 """The calibrated parameter file, ``calibration/parameters.toml``, as the scenario loader reads it.
 
-:mod:`sim.calibrate` fits the parameters and writes this file; every scenario value left unset is
-filled from it (:func:`calibrated_table`). Reading it needs only :mod:`tomllib`, so loading a
+:mod:`sim.calibration.fit` fits the parameters and writes this file; every scenario value left unset
+is filled from it (:func:`calibrated_table`). Reading it needs only :mod:`tomllib`, so loading a
 scenario never imports the fitting code (SciPy) that wrote it.
 """
 
@@ -12,8 +12,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
-from .resources import calibration_dir
+from sim.errors import DataError
+from sim.resources import calibration_dir
 
 #: The parameter file's name in the calibration folder.
 PARAMETERS_FILE = "parameters.toml"

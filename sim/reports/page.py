@@ -20,8 +20,8 @@ import attrs
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
-from .folders import HTML_NAME, MARKDOWN_NAME, remove_stale
-from .report import atomic_write_bytes, atomic_write_text
+from sim.files import HTML_NAME, MARKDOWN_NAME, remove_stale
+from sim.reports.outputs import atomic_write_bytes, atomic_write_text
 
 #: Resolution of the PNG files; 10 x 6 inch figures come out 1500 x 900 pixels.
 DPI = 150

@@ -2,10 +2,11 @@
 
 ``summit report RUN_DIR`` reads what ``summit run --out`` wrote (``summary.json``, ``allies.csv``'s
 sibling ``bands.csv``, and ``aid.csv`` for a scenario with aid) and never reruns the simulation.
-It builds a :class:`~sim.page.Page`: the alliance fan chart against the goal lines, per-ally small
-multiples with 50% and 90% bands, P(goal) per ally with its interval, the USD shortfall per ally,
-and for aid the delivered value against needs and the pledges' trigger probabilities.
-:func:`sim.page.write_page` turns it into PNG files, a self-contained HTML page and Markdown.
+It builds a :class:`~sim.reports.page.Page`: the alliance fan chart against the goal lines, per-ally
+small multiples with 50% and 90% bands, P(goal) per ally with its interval, the USD shortfall per
+ally, and for aid the delivered value against needs and the pledges' trigger probabilities.
+:func:`sim.reports.page.write_page` turns it into PNG files, a self-contained HTML page and
+Markdown.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from .data import load_base
-from .errors import DataError
-from .folders import REPORT_FILES, check_report_out, lookup, read_json, read_table
-from .page import Figure, Page, Section, Table, new_figure, sections, write_page
-from .report import AID_NAME, BAND_QUANTILES, BANDS_NAME, SUMMARY_NAME, quantile_label
-from .tally import SHARE_MAX
+from sim.data.base import load_base
+from sim.errors import DataError
+from sim.files import REPORT_FILES, check_report_out, lookup, read_json, read_table
+from sim.reports.outputs import AID_NAME, BAND_QUANTILES, BANDS_NAME, SUMMARY_NAME, quantile_label
+from sim.reports.page import Figure, Page, Section, Table, new_figure, sections, write_page
+from sim.spending.tally import SHARE_MAX
 
 CORE_COLOUR, TOTAL_COLOUR, NEEDS_COLOUR = "#1f4e9c", "#d9822b", "#6b6b6b"
 _BAND_COLUMNS = [quantile_label(q) for q in BAND_QUANTILES]  # p05 p25 p50 p75 p95

@@ -11,8 +11,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .scenario import Policy, Scenario
-from .workspace import Workspace
+from sim.scenario import Policy, Scenario
+from sim.spending.workspace import Workspace
 
 
 @attrs.frozen(eq=False)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .engine import Paths
-from .inputs import ModelInputs
-from .workspace import Workspace
+from sim.spending.engine import Paths
+from sim.spending.inputs import ModelInputs
+from sim.spending.workspace import Workspace
 
 SHARE_BIN = 0.01  # percentage points
 SHARE_MAX = 20.0  # % of GDP: the upper edge of the share bins of width SHARE_BIN
@@ -175,7 +175,9 @@ class Tally:
 
     def add(self, inputs: ModelInputs, paths: Paths, workspace: Workspace | None = None) -> None:
         """Count one block of simulated paths, with scratch memory from ``workspace`` if given."""
-        from . import kernels  # Numba takes a second to load: only commands that count pay it
+        from sim.spending import (
+            kernels,  # Numba takes a second to load: only commands that count pay it
+        )
 
         workspace = Workspace() if workspace is None else workspace
         core, related, gdp = paths.core_share, paths.related_share, paths.gdp_usd

@@ -20,24 +20,24 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import OptionError, ResultsError
+from sim.errors import OptionError, ResultsError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: The files of a run folder (written by :func:`sim.report.write_outputs`); ``aid.csv`` only
-#: for a scenario with aid.
+#: The files of a run folder (written by :func:`sim.reports.outputs.write_outputs`); ``aid.csv``
+#: only for a scenario with aid.
 SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, AID_NAME = "summary.json", "allies.csv", "bands.csv", \
     "aid.csv"
 RUN_FILES = (SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, AID_NAME)
-#: The files of a report (:func:`sim.page.write_page`): the page, its Markdown, the figures.
+#: The files of a report (:func:`sim.reports.page.write_page`): the page, its Markdown, the figures.
 HTML_NAME, MARKDOWN_NAME = "report.html", "report.md"
-#: The figures of a run's briefing (:mod:`sim.briefing`); the last two only for aid.
+#: The figures of a run's briefing (:mod:`sim.reports.briefing`); the last two only for aid.
 RUN_FIGURES = ("alliance-fan", "allies-small-multiples", "p-goal", "shortfall", "aid-delivered",
                "aid-triggers")
 REPORT_FILES = (HTML_NAME, MARKDOWN_NAME, *(f"{name}.png" for name in RUN_FIGURES))
 
-#: The files a sweep folder is written with (by :mod:`sim.sweep`), the manifest first.
+#: The files a sweep folder is written with (by :mod:`sim.sweeps.sweep`), the manifest first.
 MANIFEST, JOURNAL = "manifest.json", "journal.jsonl"
 
 Kind = Literal["run", "sweep"]
