@@ -29,7 +29,7 @@ from sim.sweeps.sweep import (
     variant_seed,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 LHS = """
 [sweep]

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 from invoke import summit
-from reports import assert_valid_report
+from page_checks import assert_valid_report
 
 import sim.montecarlo
 from sim.errors import ResultsError

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from invoke import summit
-from reports import assert_valid_report
+from page_checks import assert_valid_report
 
 from sim import sweep
 from sim.errors import OptionError, ResultsError

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 import pytest
-from reports import png_size
+from page_checks import png_size
 
 from sim.reports.page import (
     Figure,

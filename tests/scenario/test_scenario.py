@@ -903,7 +903,7 @@ def test_every_numeric_key_declares_a_unit_and_a_typical_range_within_its_bounds
 
 
 def test_the_readme_units_table_is_the_fields_table():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert units_table() in readme, "paste sim.scenario.units_table() into the README"
     listed = {(cls, field.name) for _, cls, field in keyed_fields()}
     assert {(cls, field.name) for cls, field in _numeric_fields()} <= listed
