@@ -205,8 +205,9 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
     from sim.pool import pool_context  # here: a run on one core needs no pool
+    from sim.spending.compiled import preload
 
-    context = pool_context(["sim.montecarlo", "sim.spending.kernels"])
+    context = pool_context(["sim.montecarlo", *preload()])
     # Every process, this one and the pool's, claims task after task from a shared counter
     # until none is left, counting them all into one tally: each stays busy to the end whatever
     # its speed, and a pool process ships one tally back. Which process counts a block never

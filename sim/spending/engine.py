@@ -43,9 +43,7 @@ def simulate(inputs: ModelInputs, shocks: Shocks, workspace: Workspace | None = 
 
     With a ``workspace``, the paths live in it: they are valid until its next block.
     """
-    from sim.spending import (
-        kernels,  # Numba takes a second to load: only commands that simulate pay it
-    )
+    from sim.spending.compiled import kernels  # here: only commands that simulate load them
 
     workspace = Workspace() if workspace is None else workspace
     steps, draws, allies = shocks.growth.shape
@@ -76,6 +74,6 @@ def simulate(inputs: ModelInputs, shocks: Shocks, workspace: Workspace | None = 
     # The kernel takes C-ordered float arrays: these are, as made here, and pass uncopied.
     terms, threat = ([np.ascontiguousarray(array, dtype=float) for array in arrays]
                      for arrays in (terms, threat))
-    kernels.simulate_block(*terms, shocks.threat is not None, *threat,
+    kernels().simulate_block(*terms, shocks.threat is not None, *threat,
                            core, related, gdp, growth, events)
     return Paths(core_share=core, related_share=related, gdp_usd=gdp)

@@ -175,9 +175,7 @@ class Tally:
 
     def add(self, inputs: ModelInputs, paths: Paths, workspace: Workspace | None = None) -> None:
         """Count one block of simulated paths, with scratch memory from ``workspace`` if given."""
-        from sim.spending import (
-            kernels,  # Numba takes a second to load: only commands that count pay it
-        )
+        from sim.spending.compiled import kernels  # here: only commands that count load them
 
         workspace = Workspace() if workspace is None else workspace
         core, related, gdp = paths.core_share, paths.related_share, paths.gdp_usd
@@ -191,7 +189,7 @@ class Tally:
         alliance = workspace.array("tally.alliance", (3, years, draws))
         # Year by year, so that the alliance sums read each year's total while it is in cache.
         for t in range(years):
-            all_meet_core, all_meet_goal = kernels.count_year(
+            all_meet_core, all_meet_goal = kernels().count_year(
                 t, years, core[t], related[t], total, inputs.goal_index, inputs.review_index,
                 inputs.goal_core, inputs.goal_total, line, _BINS_PER_POINT, SHARE_BINS - 1,
                 self.core_hist[t], self.total_hist[t], self.first_core, self.meet_core,

@@ -576,7 +576,9 @@ def _rows(spec: SweepSpec, variants: Sequence[Mapping[str, Any]], todo: list[int
         return
     # One variant a task, each run on one core: the parallelism is across variants.
     # Processes that never run the main module, with the sweep and the kernels loaded.
-    context = pool_context(["sim.sweeps.sweep", "sim.spending.kernels"])
+    from sim.spending.compiled import preload
+
+    context = pool_context(["sim.sweeps.sweep", *preload()])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two variants per worker in flight: memory stays flat however many there are.
         pending: set[Future[dict[str, Any]]] = set()
