@@ -3,8 +3,8 @@
 ``[aid]`` lives in the same TOML files as the spending model and is checked the same way: every
 mistake is a :class:`~sim.errors.ScenarioError` naming the file and the dotted key
 (``aid.pledges[2].condition.threshold``), unknown keys get a "did you mean", and each number
-declares a unit and a typical range (outside it, a warning). The table helpers of
-:mod:`sim.scenario` do the key-by-key work; this module adds the aid objects and the
+declares a unit and a typical range (outside it, a warning). The field kinds of
+:mod:`sim.schema` do the key-by-key work; this module adds the aid objects and the
 cross-references between them (a pledge's donor, item, pool; a condition's program or pool).
 
 Units: money in USD once converted (pledges may be written in GBP, EUR... and are converted with
@@ -22,19 +22,10 @@ from typing import Any
 
 import attrs
 
+from sim import schema
 from sim.data.base import ALLIES
 from sim.errors import DataError, ScenarioError, ScenarioWarning
 from sim.resources import calibration_dir
-from sim.scenario import (
-    _build,
-    _choice,
-    _did_you_mean,
-    _integer,
-    _number,
-    _string,
-    _type_name,
-    _typical,
-)
 
 CHANNELS = ("bilateral", "UDCG", "PURL", "EU")
 CONDITION_KINDS = ("others_total_at_least", "pool_at_least", "matching")
@@ -64,7 +55,7 @@ def usd_per_unit() -> dict[str, float]:
 
 def _optional_choice(options: tuple[str, ...]) -> Any:
     """A string field that may be left out (``None``) but, when set, is one of ``options``."""
-    check = _choice(options)
+    check = schema.choice(options)
 
     def optional(instance: object, attribute: attrs.Attribute, value: str | None) -> None:
         if value is not None:
@@ -85,74 +76,75 @@ class LagTable:
 
     # Procurement "often takes months or even years" (Kiel Institute); the shipped scenario
     # assumes up to 9 months. Past three years a lag is a new programme.
-    min: int = _integer(0, 0, 120, typical=(0, 36), unit=MONTHS)
-    mode: int | None = _integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
-    max: int | None = _integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
+    min: int = schema.integer(0, 0, 120, typical=(0, 36), unit=MONTHS)
+    mode: int | None = schema.integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
+    max: int | None = schema.integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
 
 
 @attrs.frozen
 class DonorTable:
     # A probability: any value is a planner's assumption (Kiel: 0.69 of promised heavy weapons
     # delivered by July 2024).
-    reliability: float | None = _number(None, 0.0, 1.0, typical=(0.0, 1.0), unit="probability")
+    reliability: float | None = schema.number(None, 0.0, 1.0, typical=(0.0, 1.0),
+                                              unit="probability")
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
 @attrs.frozen
 class ItemTable:
     # From a 155 mm shell (about USD 3,000-8,000) to an air-defence battery (about USD 1bn).
-    unit_cost: float | None = _number(None, 0.0, None, typical=(1e3, 2e9), unit=USD)
+    unit_cost: float | None = schema.number(None, 0.0, None, typical=(1e3, 2e9), unit=USD)
     # Europe's shell output, about 2 million a year (170,000 a month), is the largest line.
-    capacity: int | None = _integer(None, 0, None, typical=(0, 1_000_000),
+    capacity: int | None = schema.integer(None, 0, None, typical=(0, 1_000_000),
                                     unit="units a month")
     # EU shell capacity roughly tripled in 2023-2025 (+70% a year); doubling a year is the
     # fastest ramp on record, halving the steepest fall.
-    capacity_growth: float = _number(0.0, -1.0, 10.0, typical=(-0.5, 2.0),
+    capacity_growth: float = schema.number(0.0, -1.0, 10.0, typical=(-0.5, 2.0),
                                      unit="fraction a year")
 
 
 @attrs.frozen
 class PoolTable:
     # PURL packages were USD 495-578m in 2025.
-    package: float | None = _number(None, 0.0, None, typical=(1e7, 1e10), unit=USD)
-    item: str | None = _string(None)
+    package: float | None = schema.number(None, 0.0, None, typical=(1e7, 1e10), unit=USD)
+    item: str | None = schema.string(None)
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
 @attrs.frozen
 class ConditionTable:
     kind: str | None = _optional_choice(CONDITION_KINDS)
-    program: str | None = _string(None)
-    pool: str | None = _string(None)
+    program: str | None = schema.string(None)
+    pool: str | None = schema.string(None)
     # Units or USD by the condition's unit (30 interceptors, USD 1bn): no narrower range holds
     # for both.
-    threshold: float | None = _number(None, 0.0, None, typical=(0.0, 1e12),
+    threshold: float | None = schema.number(None, 0.0, None, typical=(0.0, 1e12),
                                       unit='units, or USD with unit = "usd"')
     unit: str | None = _optional_choice(UNITS)
     # Matched per unit the others pledge: 1 is one for one; ten for one is unheard of.
-    ratio: float | None = _number(None, 0.0, None, typical=(0.0, 10.0),
+    ratio: float | None = schema.number(None, 0.0, None, typical=(0.0, 10.0),
                                   unit="matched per unit pledged")
-    deadline: str | None = _string(None, unit=MONTH)
+    deadline: str | None = schema.string(None, unit=MONTH)
 
 
 @attrs.frozen
 class PledgeTable:
-    id: str | None = _string(None)
-    donor: str | None = _string(None)
-    channel: str = _string("bilateral", CHANNELS)
-    program: str = _string("general")
+    id: str | None = schema.string(None)
+    donor: str | None = schema.string(None)
+    channel: str = schema.string("bilateral", CHANNELS)
+    program: str = schema.string("general")
     # Single pledges run from about USD 1m to the US's USD 61bn (April 2024) and the EU's
     # EUR 50bn Ukraine Facility.
-    amount: float | None = _number(None, 0.0, None, typical=(1e5, 2e11),
+    amount: float | None = schema.number(None, 0.0, None, typical=(1e5, 2e11),
                                    unit="units of the pledge's currency")
-    currency: str = _string("USD")
+    currency: str = schema.string("USD")
     # From one system to millions of shells.
-    quantity: int | None = _integer(None, 0, None, typical=(1, 10_000_000), unit="units")
-    item: str | None = _string(None)
-    pool: str | None = _string(None)
-    month: str | None = _string(None, unit=MONTH)
+    quantity: int | None = schema.integer(None, 0, None, typical=(1, 10_000_000), unit="units")
+    item: str | None = schema.string(None)
+    pool: str | None = schema.string(None)
+    month: str | None = schema.string(None, unit=MONTH)
     # Delivered over up to five years; the shipped tranches spread over 10 months.
-    spread: int = _integer(1, 1, 120, typical=(1, 60), unit=MONTHS)
+    spread: int = schema.integer(1, 1, 120, typical=(1, 60), unit=MONTHS)
     condition: ConditionTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
@@ -161,17 +153,17 @@ class NeedTable:
     """One year of ``[aid.needs]``: ``2026 = 60e9`` or ``2026 = { mean = 60e9, sd = 10e9 }``."""
 
     # Ukraine's stated military need: USD 60bn for 2026 (Pistorius), EUR 83bn (Euronews).
-    mean: float = _number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
-    sd: float = _number(0.0, 0.0, None, typical=(0.0, 1.5e11), unit=USD)
+    mean: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
+    sd: float = schema.number(0.0, 0.0, None, typical=(0.0, 1.5e11), unit=USD)
 
 
 @attrs.frozen
 class AidTable:
-    resolution: str = _string("greatest", RESOLUTIONS)
-    counts_in_core: bool = attrs.field(default=False, metadata={"kind": "boolean"})
+    resolution: str = schema.string("greatest", RESOLUTIONS)
+    counts_in_core: bool = schema.boolean(False)
 
 
-# The ``lag`` and ``condition`` fields default to None, so ``_build`` cannot find their class
+# The ``lag`` and ``condition`` fields default to None, so ``schema.build`` cannot find their class
 # from the default; these say which class each table field is built from.
 _TABLE_CLASSES: dict[tuple[type, str], type] = {
     (DonorTable, "lag"): LagTable,
@@ -365,11 +357,11 @@ class _Tables:
             return _build_table(kind, t, written, file, warnings)
 
         if not isinstance(table, dict):
-            raise fail("aid", f"must be a table, got {_type_name(table)}")
+            raise fail("aid", f"must be a table, got {schema.type_name(table)}")
         allowed = (*(f.name for f in attrs.fields(AidTable)), *cls.SECTIONS)
         for key in table:
             if key not in allowed:
-                raise fail(f"aid.{key}", "unknown key" + _did_you_mean(key, allowed)
+                raise fail(f"aid.{key}", "unknown key" + schema.did_you_mean(key, allowed)
                            + f"; aid takes {', '.join(allowed)}")
         raw_pledges = table.get("pledges", [])
         if not isinstance(raw_pledges, list):
@@ -394,9 +386,9 @@ class _Tables:
 
 def _build_table(cls: type, table: Any, key: str, file: str,
                  warnings: list[ScenarioWarning] | None = None) -> Any:
-    """``_build`` for the aid tables, whose nested tables default to ``None``."""
+    """``schema.build`` for the aid tables, whose nested tables default to ``None``."""
     if not isinstance(table, dict):
-        raise ScenarioError(file, key, f"must be a table, got {_type_name(table)}")
+        raise ScenarioError(file, key, f"must be a table, got {schema.type_name(table)}")
     plain, nested = {}, {}
     for name, value in table.items():
         sub = _TABLE_CLASSES.get((cls, name))
@@ -405,18 +397,18 @@ def _build_table(cls: type, table: Any, key: str, file: str,
         elif sub is LagTable and isinstance(value, int) and not isinstance(value, bool):
             # ``lag = 2`` is ``lag = { min = 2 }``; a warning names the key as written.
             lag = _build_table(LagTable, {"min": value}, f"{key}.{name}", file)
-            _typical(attrs.fields(LagTable).min, value, f"{key}.{name}", file, warnings)
+            schema.check_typical(attrs.fields(LagTable).min, value, f"{key}.{name}", file, warnings)
             nested[name] = lag
         else:
             nested[name] = _build_table(sub, value, f"{key}.{name}", file, warnings)
-    # ``_build`` knows numbers, integers and strings; booleans are checked here.
+    # ``schema.build`` knows numbers, integers and strings; booleans are checked here.
     kinds = {f.name: f.metadata.get("kind") for f in attrs.fields(cls)}
     booleans = {name: value for name, value in plain.items() if kinds.get(name) == "boolean"}
     for name, value in booleans.items():
         if not isinstance(value, bool):
             raise ScenarioError(file, f"{key}.{name}",
-                                f"must be true or false, got {_type_name(value)}")
-    built = _build(cls, {n: v for n, v in plain.items() if n not in booleans}, key, file,
+                                f"must be true or false, got {schema.type_name(value)}")
+    built = schema.build(cls, {n: v for n, v in plain.items() if n not in booleans}, key, file,
                    warnings)
     return attrs.evolve(built, **booleans, **nested)
 
@@ -474,7 +466,7 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
 
     def find(kind: str, names: Mapping[str, int], name: str, key: str) -> int:
         if name not in names:
-            hint = _did_you_mean(name, names) if names else f" (define [aid.{kind}s.{name}])"
+            hint = schema.did_you_mean(name, names) if names else f" (define [aid.{kind}s.{name}])"
             raise fail(key, f"no {kind} {name!r} in aid.{kind}s" + hint)
         return names[name]
 
@@ -512,13 +504,14 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
             if t.donor not in ALLIES:
                 raise fail(f"{key}.donor", f"unknown donor {t.donor!r}: use an ally's ISO3 code "
                            "or define [aid.donors." + t.donor + "]"
-                           + _did_you_mean(t.donor, [*ALLIES, *donors]))
+                           + schema.did_you_mean(t.donor, [*ALLIES, *donors]))
             donors[t.donor] = Donor(t.donor, default_reliability, default_lag)
         if (t.amount is None) == (t.quantity is None):
             raise fail(key, "needs exactly one of amount (money) and quantity (units of an item)")
         if t.currency not in rates:
             raise fail(f"{key}.currency", f"no rate for {t.currency!r} in calibration/data/"
-                       f"{RATES_FILE} (has {', '.join(rates)})" + _did_you_mean(t.currency, rates))
+                       f"{RATES_FILE} (has {', '.join(rates)})"
+                       + schema.did_you_mean(t.currency, rates))
         item = None if t.item is None else find("item", item_index, t.item, f"{key}.item")
         pool = None if t.pool is None else find("pool", pool_index, t.pool, f"{key}.pool")
         if t.quantity is not None and item is None:
@@ -550,7 +543,7 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
         c = p.condition
         if c is not None and c.program is not None and c.program not in programs:
             raise fail(f"aid.pledges[{i}].condition.program",
-                       f"no pledge is to program {c.program!r}" + _did_you_mean(c.program,
+                       f"no pledge is to program {c.program!r}" + schema.did_you_mean(c.program,
                                                                                  programs))
     return AidModel(first_year=first_year, needs=needs, donors=donors, items=tuple(items),
                     pools=tuple(pools), pledges=tuple(pledges), resolution=settings.resolution,
@@ -592,7 +585,7 @@ def _condition(t: ConditionTable, pledge: PledgeTable, key: str,
 
 def _named(table: Any, key: str, locate: Locate) -> dict[str, Any]:
     if not isinstance(table, dict):
-        raise ScenarioError(*locate(key), f"must be a table, got {_type_name(table)}")
+        raise ScenarioError(*locate(key), f"must be a table, got {schema.type_name(table)}")
     return table
 
 
@@ -613,7 +606,7 @@ def _needs(table: Any, locate: Locate,
             unknown = set(value) - {"mean", "sd"}
             if unknown:
                 name = sorted(unknown)[0]
-                hint = _did_you_mean(name, ("mean", "sd"))
+                hint = schema.did_you_mean(name, ("mean", "sd"))
                 raise ScenarioError(file, f"{key}.{name}",
                                     f"unknown key{hint}; {key} takes mean, sd")
             mean, sd = value.get("mean"), value.get("sd", 0.0)
@@ -623,11 +616,11 @@ def _needs(table: Any, locate: Locate,
             where = key if not isinstance(value, dict) else f"{key}.{name}"
             if isinstance(number, bool) or not isinstance(number, int | float):
                 raise ScenarioError(file, where,
-                                    f"must be a number of USD, got {_type_name(number)}")
+                                    f"must be a number of USD, got {schema.type_name(number)}")
             if number < 0:
                 raise ScenarioError(file, where, f"must be at least 0, got {number}")
             if (name in value) if isinstance(value, dict) else name == "mean":
-                _typical(fields[name], number, where, file, warnings)
+                schema.check_typical(fields[name], number, where, file, warnings)
         needs.append(Need(int(year), float(mean), float(sd)))
     needs.sort(key=lambda n: n.year)
     years = [n.year for n in needs]
