@@ -14,11 +14,11 @@ import numpy as np
 
 from sim.aid.outcome import AidOutcome
 from sim.aid.sampling import AidDraws
-from sim.results import Probability, histogram_quantiles
 from sim.scenario.aid import AidModel
 from sim.spending.engine import Paths
 from sim.spending.inputs import ModelInputs
 from sim.spending.tally import GAP_BINS, gap_bin, gap_bounds
+from sim.statistics import Probability, histogram_quantiles
 
 RATIO_BIN = 0.001
 RATIO_BINS = 3000  # delivered / needs on [0, 3)
