@@ -179,6 +179,15 @@ def _slip(value: float, typical: tuple[float, float], unit: str) -> str:
 # --- reading tables ----------------------------------------------------------------------------
 
 
+def nested_class(field: attrs.Attribute[Any]) -> type[attrs.AttrsInstance] | None:
+    """The class a nested-table field is built as (its default's factory), else ``None``.
+
+    A table field without a factory (the aid tables' ``lag = None``) is built by its loader.
+    """
+    factory = getattr(field.default, "factory", None)
+    return factory if field.metadata.get("kind") == "table" and isinstance(factory, type) else None
+
+
 def check_typical(field: attrs.Attribute[Any], value: Any, key: str, file: str,
                   warnings: list[ScenarioWarning] | None) -> None:
     """Warn when a value within the hard bounds lies outside the field's typical range."""
@@ -223,8 +232,9 @@ def convert(field: attrs.Attribute[Any], value: Any, key: str, file: str,
             warnings: list[ScenarioWarning] | None = None) -> Any:
     """One TOML value checked against its field's kind, as the field holds it."""
     kind = field.metadata.get("kind")
-    if kind == "table":
-        return build(field.default.factory, value, key, file, warnings)
+    nested = nested_class(field)
+    if nested is not None:
+        return build(nested, value, key, file, warnings)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(file, key, f"must be a number, got {type_name(value)}")

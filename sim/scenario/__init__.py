@@ -417,10 +417,11 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> _Chain:
 
     def in_effect(warning: ScenarioWarning) -> bool:
         # A parent's value is in effect unless this file wrote over it (or dropped its entry).
-        head, bracket, _ = (warning.key or "").partition("]")
+        key = warning.key or ""
+        head, bracket, _ = key.partition("]")
         if bracket:
             return (warning.file, head + "]") in surviving
-        return not any(warning.key == k or warning.key.startswith(k + ".") for k in written)
+        return not any(key == k or key.startswith(k + ".") for k in written)
 
     return _Chain(merged, {**base.origins, **origins}, entries,
                   [w for w in base.warnings if in_effect(w)] + warnings, inheritance)
@@ -633,8 +634,7 @@ def keyed_fields() -> list[tuple[str, type, attrs.Attribute]]:
     def walk(prefix: str, cls: type) -> None:
         for field in attrs.fields(cls):
             key = f"{prefix}.{field.name}" if prefix else field.name
-            sub = (field.default.factory if field.metadata.get("kind") == "table"
-                   and isinstance(field.default, attrs.Factory) else table_class(cls, field.name))
+            sub = schema.nested_class(field) or table_class(cls, field.name)
             if sub is not None:
                 walk(key, sub)
             elif "unit" in field.metadata:
@@ -816,9 +816,11 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         if not settings.shocks.enabled:  # fitted but unused: not reported as calibrated
             calibrated = tuple(k for k in calibrated if not k.startswith("shocks."))
         figures = base[code]
-        core_base = (settings.core_base if settings.core_base is not None
-                     else figures.core_share.value)
-        gdp_base = settings.gdp_base if settings.gdp_base is not None else figures.gdp_usd.value
+        core_share, gdp_usd = figures.core_share, figures.gdp_usd
+        # load_base refuses data without both for an assessed ally.
+        assert core_share is not None and gdp_usd is not None
+        core_base = settings.core_base if settings.core_base is not None else core_share.value
+        gdp_base = settings.gdp_base if settings.gdp_base is not None else gdp_usd.value
         if settings.related_base is None:
             raise fail(f"allies.{code}.related_base", "required: NATO publishes no per-ally "
                        "figure for defence- and security-related spending, so the scenario "

@@ -384,8 +384,8 @@ class _Tables:
         )
 
 
-def _build_table(cls: type, table: Any, key: str, file: str,
-                 warnings: list[ScenarioWarning] | None = None) -> Any:
+def _build_table(cls: type[schema.Table], table: Any, key: str, file: str,
+                 warnings: list[ScenarioWarning] | None = None) -> schema.Table:
     """``schema.build`` for the aid tables, whose nested tables default to ``None``."""
     if not isinstance(table, dict):
         raise ScenarioError(file, key, f"must be a table, got {schema.type_name(table)}")
@@ -409,8 +409,9 @@ def _build_table(cls: type, table: Any, key: str, file: str,
             raise ScenarioError(file, f"{key}.{name}",
                                 f"must be true or false, got {schema.type_name(value)}")
     built = schema.build(cls, {n: v for n, v in plain.items() if n not in booleans}, key, file,
-                   warnings)
-    return attrs.evolve(built, **booleans, **nested)
+                         warnings)
+    # mypy's attrs plugin evolves only a named attrs class, not a type variable bound to one.
+    return attrs.evolve(built, **booleans, **nested)  # type: ignore[misc]
 
 
 def _lag(table: LagTable | None, fallback: Lag, key: str, file: str) -> Lag:
@@ -455,13 +456,15 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
             lag(t.lag, default_lag, f"aid.donors.{name}.lag"))
 
     items = []
-    for name, t in item_tables.items():
-        for field in ("unit_cost", "capacity"):
-            if getattr(t, field) is None:
-                raise fail(f"aid.items.{name}.{field}", "required")
-        if t.unit_cost <= 0:
-            raise fail(f"aid.items.{name}.unit_cost", f"must be above 0, got {t.unit_cost}")
-        items.append(Item(name, t.unit_cost, t.capacity, t.capacity_growth))
+    for name, item_table in item_tables.items():
+        unit_cost, capacity = item_table.unit_cost, item_table.capacity
+        if unit_cost is None:
+            raise fail(f"aid.items.{name}.unit_cost", "required")
+        if capacity is None:
+            raise fail(f"aid.items.{name}.capacity", "required")
+        if unit_cost <= 0:
+            raise fail(f"aid.items.{name}.unit_cost", f"must be above 0, got {unit_cost}")
+        items.append(Item(name, unit_cost, capacity, item_table.capacity_growth))
     item_index = {item.name: i for i, item in enumerate(items)}
 
     def find(kind: str, names: Mapping[str, int], name: str, key: str) -> int:
@@ -471,72 +474,77 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
         return names[name]
 
     pools = []
-    for name, t in pool_tables.items():
-        if t.package is None or t.package <= 0:
+    for name, pool_table in pool_tables.items():
+        if pool_table.package is None or pool_table.package <= 0:
             raise fail(f"aid.pools.{name}.package", "required: the package size in USD, above 0")
-        item = None if t.item is None else find("item", item_index, t.item,
+        item = None if pool_table.item is None else find("item", item_index, pool_table.item,
                                                 f"aid.pools.{name}.item")
-        if item is not None and t.package < items[item].unit_cost_usd:
+        if item is not None and pool_table.package < items[item].unit_cost_usd:
             raise fail(f"aid.pools.{name}.package", "is smaller than one unit of its item")
-        pools.append(Pool(name, t.package, item,
-                          lag(t.lag, Lag(0, 0, 0), f"aid.pools.{name}.lag")))
+        pools.append(Pool(name, pool_table.package, item,
+                          lag(pool_table.lag, Lag(0, 0, 0), f"aid.pools.{name}.lag")))
     pool_index = {pool.name: i for i, pool in enumerate(pools)}
 
     first_year = needs[0].year
     months = []
-    for i, t in enumerate(pledge_tables):
-        if t.month is None:
+    for i, pledge in enumerate(pledge_tables):
+        if pledge.month is None:
             raise fail(f"aid.pledges[{i}].month", 'required: "YYYY-MM"')
         file, key = locate(f"aid.pledges[{i}].month")
-        months.append(_month(t.month, key, file))
+        months.append(_month(pledge.month, key, file))
     first_year = min([first_year, *(year for year, _ in months)])
     last_month = 12 * (needs[-1].year - first_year + 1) - 1
 
     rates = usd_per_unit()
     pledges = []
-    for i, (t, (year, month)) in enumerate(zip(pledge_tables, months, strict=True)):
+    for i, (pledge, (year, month)) in enumerate(zip(pledge_tables, months, strict=True)):
         key = f"aid.pledges[{i}]"
-        if not t.id:
+        if not pledge.id:
             raise fail(f"{key}.id", "required: a short name, e.g. \"gbr-air-defence\"")
-        if t.donor is None:
+        if pledge.donor is None:
             raise fail(f"{key}.donor", "required: an ISO3 code or a donor in aid.donors")
-        if t.donor not in donors:
-            if t.donor not in ALLIES:
-                raise fail(f"{key}.donor", f"unknown donor {t.donor!r}: use an ally's ISO3 code "
-                           "or define [aid.donors." + t.donor + "]"
-                           + schema.did_you_mean(t.donor, [*ALLIES, *donors]))
-            donors[t.donor] = Donor(t.donor, default_reliability, default_lag)
-        if (t.amount is None) == (t.quantity is None):
+        if pledge.donor not in donors:
+            if pledge.donor not in ALLIES:
+                raise fail(f"{key}.donor", f"unknown donor {pledge.donor!r}: use an ally's ISO3 "
+                           "code or define [aid.donors." + pledge.donor + "]"
+                           + schema.did_you_mean(pledge.donor, [*ALLIES, *donors]))
+            donors[pledge.donor] = Donor(pledge.donor, default_reliability, default_lag)
+        if (pledge.amount is None) == (pledge.quantity is None):
             raise fail(key, "needs exactly one of amount (money) and quantity (units of an item)")
-        if t.currency not in rates:
-            raise fail(f"{key}.currency", f"no rate for {t.currency!r} in calibration/data/"
+        if pledge.currency not in rates:
+            raise fail(f"{key}.currency", f"no rate for {pledge.currency!r} in calibration/data/"
                        f"{RATES_FILE} (has {', '.join(rates)})"
-                       + schema.did_you_mean(t.currency, rates))
-        item = None if t.item is None else find("item", item_index, t.item, f"{key}.item")
-        pool = None if t.pool is None else find("pool", pool_index, t.pool, f"{key}.pool")
-        if t.quantity is not None and item is None:
+                       + schema.did_you_mean(pledge.currency, rates))
+        item = (None if pledge.item is None
+                else find("item", item_index, pledge.item, f"{key}.item"))
+        pool = (None if pledge.pool is None
+                else find("pool", pool_index, pledge.pool, f"{key}.pool"))
+        if pledge.quantity is not None and item is None:
             raise fail(f"{key}.item", "required by quantity: which item the units are")
-        if pool is not None and (item is not None or t.amount is None):
+        if pool is not None and (item is not None or pledge.amount is None):
             raise fail(f"{key}.pool", "a pool takes money: give amount, not item or quantity")
         index = 12 * (year - first_year) + month - 1
         if index > last_month:
             raise fail(f"{key}.month", f"is after the last needs year {needs[-1].year}")
+        # A pledge of money (no quantity) has its amount: exactly one of the two is set.
+        money = 0.0 if pledge.amount is None else pledge.amount * rates[pledge.currency]
         if item is None:
-            usd, quantity = t.amount * rates[t.currency], 0
-        elif t.quantity is not None:
-            quantity = t.quantity
+            usd, quantity = money, 0
+        elif pledge.quantity is not None:
+            quantity = pledge.quantity
             usd = quantity * items[item].unit_cost_usd
         else:
-            usd = t.amount * rates[t.currency]
+            usd = money
             quantity = int(usd // items[item].unit_cost_usd)
         condition = None
-        if t.condition is not None:
-            condition = _condition(t.condition, t, f"{key}.condition", fail, pool_index, find,
-                                   first_year, last_month, locate)
+        if pledge.condition is not None:
+            condition = _condition(pledge.condition, pledge, f"{key}.condition", fail,
+                                   pool_index, find, first_year, last_month, locate)
         pledges.append(Pledge(
-            id=t.id, donor=t.donor, channel=t.channel, program=t.program, month=index, usd=usd,
-            quantity=quantity, item=item, pool=pool, spread=t.spread, condition=condition,
-            amount=t.amount, currency=t.currency,
+            id=pledge.id, donor=pledge.donor, channel=pledge.channel, program=pledge.program,
+            month=index, usd=usd, quantity=quantity, item=item, pool=pool, spread=pledge.spread,
+            condition=condition,
+            amount=pledge.amount, currency=pledge.currency,
         ))
     programs = {p.program for p in pledges}
     for i, p in enumerate(pledges):
@@ -574,11 +582,14 @@ def _condition(t: ConditionTable, pledge: PledgeTable, key: str,
         if getattr(t, name) is None:
             raise fail(f"{key}.{name}", f"required by kind {t.kind!r}")
     if t.kind == "pool_at_least":
+        assert t.pool is not None and t.threshold is not None  # required by the kind, above
         return Condition(t.kind, deadline, pool=find("pool", pool_index, t.pool, f"{key}.pool"),
                          threshold=t.threshold, unit="usd")
     if t.kind == "matching":
+        assert t.ratio is not None  # required by the kind, above
         return Condition(t.kind, deadline, program=t.program, ratio=t.ratio,
                          unit="units" if pledge.quantity is not None else "usd")
+    assert t.threshold is not None  # required by the kind, above
     return Condition(t.kind, deadline, program=t.program, threshold=t.threshold,
                      unit=t.unit or "units")
 
@@ -612,6 +623,7 @@ def _needs(table: Any, locate: Locate,
             mean, sd = value.get("mean"), value.get("sd", 0.0)
         else:
             mean, sd = value, 0.0
+        checked: dict[str, float] = {}
         for name, number in (("mean", mean), ("sd", sd)):
             where = key if not isinstance(value, dict) else f"{key}.{name}"
             if isinstance(number, bool) or not isinstance(number, int | float):
@@ -621,7 +633,8 @@ def _needs(table: Any, locate: Locate,
                 raise ScenarioError(file, where, f"must be at least 0, got {number}")
             if (name in value) if isinstance(value, dict) else name == "mean":
                 schema.check_typical(fields[name], number, where, file, warnings)
-        needs.append(Need(int(year), float(mean), float(sd)))
+            checked[name] = float(number)
+        needs.append(Need(int(year), checked["mean"], checked["sd"]))
     needs.sort(key=lambda n: n.year)
     years = [n.year for n in needs]
     if years != list(range(years[0], years[0] + len(years))):
