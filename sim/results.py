@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import math
 import numbers
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -46,13 +47,24 @@ def check_share(share: object) -> Share:
     raise OptionError(f"share: must be 'core' or 'total', got {share!r}{hint}")
 
 
+def _real(q: object) -> float | None:
+    """``q`` as a float if it is a real number other than a boolean, else ``None``."""
+    if not isinstance(q, numbers.Real) or isinstance(q, bool):
+        return None
+    try:
+        return float(q)
+    except OverflowError:  # an integer beyond any float: far outside 0 to 1
+        return math.inf
+
+
 def check_quantile(q: object) -> float:
     """``q`` as a float if it is a number from 0 to 1; otherwise an :class:`OptionError`."""
-    if isinstance(q, numbers.Real) and not isinstance(q, bool) and 0 <= q <= 1:
-        return float(q)
+    value = _real(q)
+    if value is not None and 0 <= value <= 1:
+        return value
     hint = ""
-    if isinstance(q, numbers.Real) and not isinstance(q, bool) and 1 < q <= 100:
-        hint = f" (a fraction, not a percent: {float(q) / 100:g} for {q:g}%)"
+    if value is not None and 1 < value <= 100:
+        hint = f" (a fraction, not a percent: {value / 100:g} for {q:g}%)"
     raise OptionError(f"q: must be a quantile from 0 to 1, got {q!r}{hint}")
 
 
@@ -103,9 +115,10 @@ class Results:
         review = self.scenario.goal.review_year
         lines = [(f"P({_HEADLINE_LABELS[name].format(review=review)})", p)
                  for name, p in self.headline().items()]
-        if self.aid_tally is not None:
-            lines += [(f"P(Ukraine's needs met in {year})", self.aid_tally.p_needs_met(y))
-                      for y, year in enumerate(self.scenario.aid.years)]
+        aid, counts = self.scenario.aid, self.aid_tally
+        if aid is not None and counts is not None:
+            lines += [(f"P(Ukraine's needs met in {year})", counts.p_needs_met(y))
+                      for y, year in enumerate(aid.years)]
         return lines
 
     def __repr__(self) -> str:

@@ -8,7 +8,7 @@ from both so that neither stage imports the other.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, SupportsInt
 
 import attrs
 import numpy as np
@@ -24,7 +24,8 @@ class Probability:
     trials: int
 
     @classmethod
-    def from_counts(cls, successes: int, trials: int) -> Probability:
+    def from_counts(cls, successes: SupportsInt, trials: SupportsInt) -> Probability:
+        """From counts: Python or NumPy integers, or a tally's 0-d count arrays."""
         successes, trials = int(successes), int(trials)
         return cls(successes / trials, wilson_interval(successes, trials), successes, trials)
 

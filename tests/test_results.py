@@ -90,6 +90,7 @@ def test_a_share_other_than_core_or_total_is_refused(baseline_results, method, s
     (float("nan"), "q: must be a quantile from 0 to 1, got nan"),
     (True, "q: must be a quantile from 0 to 1, got True"),
     ("0.5", "q: must be a quantile from 0 to 1, got '0.5'"),
+    (10**400, f"q: must be a quantile from 0 to 1, got {10**400}"),  # beyond any float
 ])
 @pytest.mark.parametrize("method", ["quantile_frame", "share_quantiles", "alliance_quantiles",
                                     "shortfall_quantiles", "alliance_shortfall_quantile"])

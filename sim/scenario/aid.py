@@ -305,6 +305,13 @@ class AidModel:
     def donor_of(self, pledge: Pledge) -> Donor:
         return self.donors[pledge.donor]
 
+    def condition_of(self, j: int) -> Condition:
+        """The condition of pledge ``j``, which the caller knows to be conditional."""
+        condition = self.pledges[j].condition
+        if condition is None:
+            raise ValueError(f"pledge {self.pledges[j].id!r} has no condition")  # a bug
+        return condition
+
 
 # --- parsing -----------------------------------------------------------------------------------
 
