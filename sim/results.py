@@ -23,6 +23,7 @@ from sim.scenario import Scenario
 from sim.spending.inputs import ModelInputs
 from sim.spending.tally import SHARE_BINS, Tally, gap_bounds, share_bounds
 from sim.statistics import Probability, histogram_quantiles
+from sim.statistics import wilson_interval as wilson_interval  # re-exported for callers
 
 if TYPE_CHECKING:
     import pandas as pd
