@@ -28,8 +28,12 @@ $(STAMP): $(UV) uv.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/summit run
 
+# The import contracts and the type check (pyproject.toml's [tool.importlinter] and [tool.mypy])
+# run before the tests.
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks tools
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -34,7 +34,7 @@ _PUBLIC = {
     "OptionError": "errors",
     "Pledge": "scenario.aid",
     "Policy": "scenario",
-    "Probability": "results",
+    "Probability": "statistics",
     "Results": "results",
     "ResultsError": "errors",
     "Scenario": "scenario",
@@ -81,9 +81,10 @@ if TYPE_CHECKING:
     from sim.data.history import History, load_history
     from sim.errors import DataError, OptionError, ResultsError, ScenarioError, SimError
     from sim.montecarlo import run
-    from sim.results import Probability, Results
+    from sim.results import Results
     from sim.scenario import AllyConfig, Goal, Growth, Policy, Scenario, Threat, load_scenario
     from sim.scenario.aid import AidModel, Pledge
+    from sim.statistics import Probability
     from sim.sweeps.sweep import SweepSpec, sweep
 
 

@@ -3,7 +3,7 @@
 :class:`Results` wraps the run's :class:`~sim.spending.tally.Tally` with the scenario and the seed,
 and answers the planner's questions: P(an ally meets the core goal), P(the alliance meets the goal),
 quantile bands of the shares, the median year the core goal is first reached, USD shortfalls.
-Every probability is a :class:`Probability` with a 95% Wilson interval.
+Every probability is a :class:`~sim.statistics.Probability` with a 95% Wilson interval.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from sim.errors import OptionError
 from sim.scenario import Scenario
 from sim.spending.inputs import ModelInputs
 from sim.spending.tally import SHARE_BINS, Tally, gap_bounds, share_bounds
+from sim.statistics import Probability, histogram_quantiles
+from sim.statistics import wilson_interval as wilson_interval  # re-exported for callers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,66 +33,6 @@ if TYPE_CHECKING:
 Share = Literal["core", "total"]
 SHARES: tuple[Share, ...] = ("core", "total")
 QUANTILES = (0.05, 0.5, 0.95)
-
-
-@attrs.frozen
-class Probability:
-    """An estimated probability: ``successes`` of ``trials`` draws, with a 95% Wilson interval."""
-
-    p: float
-    ci95: tuple[float, float]
-    successes: int
-    trials: int
-
-    @classmethod
-    def from_counts(cls, successes: int, trials: int) -> Probability:
-        successes, trials = int(successes), int(trials)
-        return cls(successes / trials, wilson_interval(successes, trials), successes, trials)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"p": self.p, "ci95": list(self.ci95)}
-
-
-#: The standard normal's 97.5% quantile, ``scipy.stats.norm.ppf(0.975)``.
-_Z95 = 1.959963984540054
-
-
-def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
-    """The 95% Wilson score interval of a binomial proportion (no continuity correction).
-
-    The closed form that ``scipy.stats.binomtest(...).proportion_ci(method="wilson")`` gives
-    (the tests hold them equal), without the exact test ``binomtest`` also computes, which cost
-    more than a whole small run.
-    """
-    z2 = _Z95 * _Z95
-    centre = (successes + z2 / 2) / (trials + z2)
-    half = _Z95 * math.sqrt(successes * (trials - successes) / trials + z2 / 4) / (trials + z2)
-    # The interval holds the estimate exactly; rounding can leave a bound a hair short of it
-    # (29 successes in 29 trials gave an upper bound of 1 - 2**-53).
-    estimate = successes / trials
-    return max(0.0, min(centre - half, estimate)), min(1.0, max(centre + half, estimate))
-
-
-def histogram_quantiles(counts: np.ndarray, bounds: tuple[np.ndarray, np.ndarray],
-                        q: float) -> np.ndarray:
-    """The ``q`` quantile of binned data, interpolating linearly inside the bin (any leading dims).
-
-    ``bounds`` holds each bin's lower and upper value; a zero-width bin (the "no shortfall"
-    point mass) yields its value exactly, and a quantile in a bin without an upper bound (shares
-    of 20% of GDP and above) is ``inf``: above the histogram's range, its value unknown.
-    """
-    cumulative = counts.cumsum(axis=-1)
-    total = cumulative[..., -1:]
-    target = q * total
-    index = (cumulative < target).sum(axis=-1, keepdims=True)
-    index = np.minimum(index, counts.shape[-1] - 1)
-    below = np.where(index > 0, np.take_along_axis(cumulative, np.maximum(index - 1, 0), -1), 0)
-    inside = np.take_along_axis(counts, index, -1)
-    fraction = np.divide(target - below, inside, out=np.zeros(target.shape), where=inside > 0)
-    low, high = bounds[0][index], bounds[1][index]
-    bounded = np.isfinite(high)
-    width = np.where(bounded, high - low, 0.0)  # no inf - low, nor 0 * inf, to warn about
-    return np.where(bounded, low + np.clip(fraction, 0.0, 1.0) * width, np.inf)[..., 0]
 
 
 def check_share(share: object) -> Share:
@@ -106,13 +48,24 @@ def check_share(share: object) -> Share:
     raise OptionError(f"share: must be 'core' or 'total', got {share!r}{hint}")
 
 
+def _real(q: object) -> float | None:
+    """``q`` as a float if it is a real number other than a boolean, else ``None``."""
+    if not isinstance(q, numbers.Real) or isinstance(q, bool):
+        return None
+    try:
+        return float(q)
+    except OverflowError:  # an integer beyond any float: far outside 0 to 1
+        return math.inf
+
+
 def check_quantile(q: object) -> float:
     """``q`` as a float if it is a number from 0 to 1; otherwise an :class:`OptionError`."""
-    if isinstance(q, numbers.Real) and not isinstance(q, bool) and 0 <= q <= 1:
-        return float(q)
+    value = _real(q)
+    if value is not None and 0 <= value <= 1:
+        return value
     hint = ""
-    if isinstance(q, numbers.Real) and not isinstance(q, bool) and 1 < q <= 100:
-        hint = f" (a fraction, not a percent: {float(q) / 100:g} for {q:g}%)"
+    if value is not None and 1 < value <= 100:
+        hint = f" (a fraction, not a percent: {value / 100:g} for {q:g}%)"
     raise OptionError(f"q: must be a quantile from 0 to 1, got {q!r}{hint}")
 
 
@@ -163,9 +116,10 @@ class Results:
         review = self.scenario.goal.review_year
         lines = [(f"P({_HEADLINE_LABELS[name].format(review=review)})", p)
                  for name, p in self.headline().items()]
-        if self.aid_tally is not None:
-            lines += [(f"P(Ukraine's needs met in {year})", self.aid_tally.p_needs_met(y))
-                      for y, year in enumerate(self.scenario.aid.years)]
+        aid, counts = self.scenario.aid, self.aid_tally
+        if aid is not None and counts is not None:
+            lines += [(f"P(Ukraine's needs met in {year})", counts.p_needs_met(y))
+                      for y, year in enumerate(aid.years)]
         return lines
 
     def __repr__(self) -> str:

@@ -78,7 +78,7 @@ class _Conditions:
         cond = self.conditional
         start = np.array([p.start for p in pledges])  # (pledges,)
         arrival = start + draws.lag_months  # (draws, pledges) month the money is paid
-        matching = {j for j in cond if pledges[j].condition.kind == "matching"}
+        matching = {j for j in cond if model.condition_of(j).kind == "matching"}
         honoured = draws.honoured  # (draws, pledges)
         unconditional = np.array([p.condition is None for p in pledges])  # (pledges,)
         # For each conditional pledge c: which pledges its condition counts — (pledges,) or, for
@@ -87,7 +87,7 @@ class _Conditions:
         self.counted_conditional: list[np.ndarray] = []
         self.fixed_total: list[np.ndarray] = []
         for c in cond:
-            p, condition = pledges[c], pledges[c].condition
+            p, condition = pledges[c], model.condition_of(c)
             if condition.kind == "pool_at_least":
                 into = np.array([q.pool == condition.pool for q in pledges])  # (pledges,)
                 counted = into & (arrival <= condition.deadline)  # (draws, pledges)
@@ -113,18 +113,19 @@ class _Conditions:
         usd = np.where(fired, self.base_usd[cond], 0.0)  # (draws, C)
         units = np.where(fired, self.base_units[cond], 0)  # (draws, C)
         for k, c in enumerate(cond):
-            p = model.pledges[c]
-            if p.condition.kind != "matching":
+            p, condition = model.pledges[c], model.condition_of(c)
+            if condition.kind != "matching":
                 continue
             # Matching counts non-matching pledges only, whose worth does not depend on it.
             given = self._total(k, usd, units)  # (draws,)
-            if p.condition.unit == "units":
-                matched = np.minimum(np.floor(p.condition.ratio * given).astype(np.int64),
+            if condition.unit == "units":
+                assert p.item is not None  # matching in units: a pledge of an item's units
+                matched = np.minimum(np.floor(condition.ratio * given).astype(np.int64),
                                      p.quantity)  # (draws,)
                 units[:, k] = np.where(fired[:, k], matched, 0)
                 usd[:, k] = units[:, k] * model.items[p.item].unit_cost_usd
             else:
-                usd[:, k] = np.where(fired[:, k], np.minimum(p.condition.ratio * given, p.usd),
+                usd[:, k] = np.where(fired[:, k], np.minimum(condition.ratio * given, p.usd),
                                      0.0)
                 if p.item is not None:
                     units[:, k] = (usd[:, k] // model.items[p.item].unit_cost_usd).astype(
@@ -133,7 +134,7 @@ class _Conditions:
 
     def _total(self, k: int, usd: np.ndarray, units: np.ndarray) -> np.ndarray:
         """What conditional pledge k's condition counts, given the conditional pledges' worth."""
-        condition = self.model.pledges[self.conditional[k]].condition
+        condition = self.model.condition_of(self.conditional[k])
         amount = units if condition.unit == "units" else usd
         given = np.where(self.honoured, amount, 0)  # (draws, C)
         counted = self.counted_conditional[k]
@@ -145,7 +146,7 @@ class _Conditions:
         usd, units = self.worth(fired)
         holds = np.empty_like(fired)  # (draws, C)
         for k, c in enumerate(self.conditional):
-            condition = self.model.pledges[c].condition
+            condition = self.model.condition_of(c)
             total = self._total(k, usd, units)
             holds[:, k] = total > 0 if condition.kind == "matching" else \
                 total >= condition.threshold

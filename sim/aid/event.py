@@ -112,11 +112,11 @@ def donor(env: simpy.Environment, state: State, j: int) -> Generator[Any, Any, N
 
 def deadline(env: simpy.Environment, state: State, j: int) -> Generator[Any, Any, None]:
     """Report at a conditional pledge's deadline whether its condition held."""
-    pledge = state.model.pledges[j]
-    cond = pledge.condition
+    pledge, cond = state.model.pledges[j], state.model.condition_of(j)
     yield env.timeout(cond.deadline)
     verdict = "holds: the pledge fires" if state.chosen.fired[0, j] else "fails: no pledge"
     if cond.kind == "pool_at_least":
+        assert cond.pool is not None  # a pool_at_least condition names its pool
         what = f"pool {state.model.pools[cond.pool].name} holds at least {_usd(cond.threshold)}"
     elif cond.kind == "matching":
         what = f"others pledge to {cond.program} (matched x{cond.ratio:g})"

@@ -14,11 +14,12 @@ import numpy as np
 
 from sim.aid.outcome import AidOutcome
 from sim.aid.sampling import AidDraws
-from sim.results import Probability, histogram_quantiles
+from sim.errors import OptionError
 from sim.scenario.aid import AidModel
 from sim.spending.engine import Paths
 from sim.spending.inputs import ModelInputs
 from sim.spending.tally import GAP_BINS, gap_bin, gap_bounds
+from sim.statistics import Probability, histogram_quantiles
 
 RATIO_BIN = 0.001
 RATIO_BINS = 3000  # delivered / needs on [0, 3)
@@ -107,6 +108,9 @@ class AidTally:
         self.gap_draws += int((outcome.fired_greatest != outcome.fired_least).any(axis=1).sum())
         self.gap_hist += np.bincount(gap_bin(outcome.coordination_gap_usd), minlength=GAP_BINS)
         if allies:
+            if inputs is None or paths is None:
+                raise OptionError("allies: counting aid in core spending needs the same draws' "
+                                  "inputs and paths")
             self._add_aid_in_core(model, outcome, allies, inputs, paths)
 
     def _add_aid_in_core(self, model: AidModel, outcome: AidOutcome, allies: tuple[str, ...],

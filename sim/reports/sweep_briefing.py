@@ -27,7 +27,7 @@ from matplotlib.figure import Figure as MplFigure
 
 from sim.errors import OptionError, ResultsError
 from sim.reports.page import Figure, Page, Section, Table, new_figure, sections, write_page
-from sim.scenario import _did_you_mean
+from sim.schema import did_you_mean as _did_you_mean
 from sim.sweeps.discovery import PrimBox, prim_box
 from sim.sweeps.sensitivity import check_saltelli, sobol_indices
 from sim.sweeps.sweep import SweepRecord

@@ -14,155 +14,34 @@ Units: shares are % of GDP, growth and inflation are fractions per year, money i
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
-import math
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from sim import schema
 from sim.data.base import ALLIES, NOT_ASSESSED, load_base
 from sim.data.history import announced_points
 from sim.data.parameters import calibrated_table
-from sim.errors import FieldError, ScenarioError, ScenarioWarning
+from sim.errors import ScenarioError, ScenarioWarning
 from sim.resources import scenarios_dir
-
-if TYPE_CHECKING:
-    from sim.scenario.aid import AidModel
+from sim.scenario.aid import AID_TABLES, AidModel, check_aid, parse_aid, table_class
 
 PATHS = ("linear", "flat", "custom", "announced")
 FIRST_BASE_YEAR, LAST_BASE_YEAR = 2014, 2026  # years the July 2026 NATO edition covers
 MAX_HORIZON_YEARS = 50
 
 
-# --- field helpers: each field declares its TOML kind so the loader can check types ----------
-#
-# Numeric fields also declare their unit and a *typical* range beside the hard bounds, as
-# scipy.stats' distributions declare a parameter's domain and typical values: a value outside the
-# bounds is an error, one inside them but outside the typical range loads with a warning.
-
-
-def _range(lo: float | None, hi: float | None, *, lo_open: bool = False,
-           hi_open: bool = False) -> Callable[..., None]:
-    if lo is not None and hi is not None and not (lo_open or hi_open):
-        bound = f"between {lo} and {hi}"
-    else:
-        parts = []
-        if lo is not None:
-            parts.append(f"{'above' if lo_open else 'at least'} {lo}")
-        if hi is not None:
-            parts.append(f"{'below' if hi_open else 'at most'} {hi}")
-        bound = " and ".join(parts)
-
-    def check(_instance: object, attribute: attrs.Attribute, value: Any) -> None:
-        if value is None:
-            return
-        below = lo is not None and (value <= lo if lo_open else value < lo)
-        above = hi is not None and (value >= hi if hi_open else value > hi)
-        if below or above:
-            raise FieldError(attribute.name, f"must be {bound}, got {value}")
-
-    return check
-
-
-def _choice(options: tuple[str, ...]) -> Callable[..., None]:
-    def check(_instance: object, attribute: attrs.Attribute, value: str) -> None:
-        if value not in options:
-            raise FieldError(
-                attribute.name,
-                f"must be one of {', '.join(repr(o) for o in options)}, got {value!r}"
-                + _did_you_mean(value, options),
-            )
-
-    return check
-
-
-def _interval(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
-    """Hard bounds in interval notation: ``[0, 1]``, ``[0, 100)``, ``[0, inf)``."""
-    left = "(" if lo is None or lo_open else "["
-    right = ")" if hi is None or hi_open else "]"
-    low = "-inf" if lo is None else _figure(lo)
-    high = "inf" if hi is None else _figure(hi)
-    return f"{left}{low}, {high}{right}"
-
-
-def _number(default: float | None, lo: float | None = None, hi: float | None = None, *,
-            typical: tuple[float, float], unit: str, lo_open: bool = False,
-            hi_open: bool = False) -> Any:
-    return attrs.field(default=default,
-                       validator=_range(lo, hi, lo_open=lo_open, hi_open=hi_open),
-                       metadata={"kind": "number", "unit": unit, "typical": typical,
-                                 "bounds": _interval(lo, hi, lo_open, hi_open)})
-
-
-def _integer(default: int | None, lo: int | None = None, hi: int | None = None, *,
-             typical: tuple[int, int], unit: str, bounds: str | None = None) -> Any:
-    # ``bounds``: the hard bounds in words, where other keys set them (a year after the base).
-    return attrs.field(default=default, validator=_range(lo, hi),
-                       metadata={"kind": "integer", "unit": unit, "typical": typical,
-                                 "bounds": bounds or _interval(lo, hi, False, False)})
-
-
-def _boolean(default: bool) -> Any:
-    return attrs.field(default=default, metadata={"kind": "boolean"})
-
-
-def _string(default: str | None, choices: tuple[str, ...] | None = None, *,
-            unit: str | None = None) -> Any:
-    validator = _choice(choices) if choices else None
-    metadata = {"kind": "string"} if unit is None else {"kind": "string", "unit": unit}
-    return attrs.field(default=default, validator=validator, metadata=metadata)
-
-
-def _figure(value: float) -> str:
-    """A number as a scenario file writes it: ``0.035``, ``10``, ``60e9``."""
-    if value and abs(value) >= 1e5:
-        mantissa, exponent = f"{value:e}".split("e")
-        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
-    return f"{value:g}"
-
-
-def _span(typical: tuple[float, float]) -> str:
-    lo, hi = typical
-    return f"{_figure(lo)} to {_figure(hi)}" if lo < 0 else f"{_figure(lo)}-{_figure(hi)}"
-
-
-#: Units whose values are money, where a figure in millions or billions is a likely slip.
-_MONEY = frozenset({"USD", "units of the pledge's currency"})
-
-
-def _slip(value: float, typical: tuple[float, float], unit: str) -> str:
-    """The unit slip that would explain an atypical value, as a question, or nothing."""
-    lo, hi = typical
-    if unit.startswith("%") and value < lo <= value * 100 <= hi:
-        return "; a fraction where a percent is meant?"
-    if unit.startswith("fraction") and value >= 1 and lo <= value / 100 <= hi:
-        return "; a percent where a fraction is meant?"
-    if unit in _MONEY and value < lo and (lo <= value * 1e6 <= hi or lo <= value * 1e9 <= hi):
-        return "; millions or billions where the full sum is meant (write 60e9 for 60 billion)?"
-    return ""
-
-
-def _typical(field: attrs.Attribute, value: Any, key: str, file: str,
-             warnings: list[ScenarioWarning] | None) -> None:
-    """Warn when a value within the hard bounds lies outside the field's typical range."""
-    typical = field.metadata.get("typical")
-    if warnings is None or typical is None or value is None:
-        return
-    if not typical[0] <= value <= typical[1]:
-        unit = field.metadata["unit"]
-        warnings.append(ScenarioWarning(
-            file, key, f"{_figure(value)} is outside the typical range {_span(typical)} "
-            f"({unit}){_slip(value, typical, unit)}"))
-
-
-def _did_you_mean(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def _check_code(code: Any, key: str, file: str) -> None:
+    if not isinstance(code, str) or code not in ALLIES:
+        raise ScenarioError(
+            file, key, f"unknown ally code {code!r} (ISO 3166 alpha-3, e.g. DEU)"
+            + schema.did_you_mean(str(code).upper(), ALLIES),
+        )
 
 
 # --- the objects a scenario resolves to --------------------------------------------------------
@@ -189,21 +68,21 @@ class Policy:
     ``c[t] = c[t-1] + adjustment * (p[t] - c[t-1]) + noise * z[t]``, then ``max(c, floor)``.
     """
 
-    path: str = _string("linear", PATHS)
+    path: str = schema.string("linear", PATHS)
     # Any speed from none (0) to reaching the path at once (1) is a planner's assumption; the
     # fit gives 0 to 0.12 a year per ally.
-    adjustment: float = _number(0.35, 0.0, 1.0, typical=(0.0, 1.0),
+    adjustment: float = schema.number(0.35, 0.0, 1.0, typical=(0.0, 1.0),
                                 unit="fraction of the gap closed a year")
     # Fitted 0.05 to 0.59 pp a year across allies; 1 pp is above any ally's 2014-2026 record.
-    noise: float = _number(0.10, 0.0, 5.0, typical=(0.0, 1.0), unit=f"{POINTS} a year")
+    noise: float = schema.number(0.10, 0.0, 5.0, typical=(0.0, 1.0), unit=f"{POINTS} a year")
     # A floor of 0 (none) up to the highest shares anyone plans.
-    floor: float = _number(0.0, 0.0, 100.0, hi_open=True, typical=(0.0, _SHARES[1]), unit=SHARE)
+    floor: float = schema.number(0.0, 0.0, 100.0, hi_open=True, typical=(0.0, _SHARES[1]),
+                                 unit=SHARE)
     #: Share the ``linear`` path reaches in the goal year; ``None`` means the goal's.
-    target: float | None = _number(None, 0.0, 100.0, hi_open=True, typical=_SHARES, unit=SHARE)
+    target: float | None = schema.number(None, 0.0, 100.0, hi_open=True, typical=_SHARES,
+                                         unit=SHARE)
     #: ``(year, share)`` points of a ``custom`` path, interpolated from the base year.
-    custom: tuple[tuple[int, float], ...] = attrs.field(
-        default=(), metadata={"kind": "points", "unit": SHARE, "typical": _SHARES,
-                              "bounds": _interval(0.0, 100.0, False, True)})
+    custom: tuple[tuple[int, float], ...] = schema.points(typical=_SHARES, unit=SHARE)
 
 
 @attrs.frozen
@@ -215,20 +94,21 @@ class Growth:
 
     # IMF WEO (Oct 2025) means for 2027-2030 run from 0.7% (Italy) to 3.8% (Turkey) a year; a
     # decade-long average below -3% or above 7% has no precedent among allies since 1990.
-    mean: float | None = _number(None, -0.2, 0.2, typical=(-0.03, 0.07), unit="fraction a year")
+    mean: float | None = schema.number(None, -0.2, 0.2, typical=(-0.03, 0.07),
+                                       unit="fraction a year")
     # Fitted 0.018 to 0.116 per ally (2014-2026, the pandemic included).
-    sd: float = _number(0.01, 0.0, 0.2, typical=(0.0, 0.15), unit="fraction a year")
+    sd: float = schema.number(0.01, 0.0, 0.2, typical=(0.0, 0.15), unit="fraction a year")
     # Fitted 0.14 for the alliance: annual growth is mildly persistent; beyond -0.5 it swings
     # year to year, beyond 0.9 it nearly never returns to its mean.
-    persistence: float = _number(0.4, -1.0, 1.0, lo_open=True, hi_open=True,
+    persistence: float = schema.number(0.4, -1.0, 1.0, lo_open=True, hi_open=True,
                                  typical=(-0.5, 0.9), unit="AR(1) coefficient")
     # A loading between independent (0) and fully common (1) growth; fitted 0.89.
-    common: float = _number(0.5, 0.0, 1.0, typical=(0.0, 1.0),
+    common: float = schema.number(0.5, 0.0, 1.0, typical=(0.0, 1.0),
                             unit="loading on the common factor")
     # Allies' inflation 2014-2026 ran from -1% to about 15% a year outside Turkey (up to 72%);
     # 30% covers a high-inflation ally over a decade.
     #: Deterministic inflation of USD GDP; 0 reports money in constant base-year USD.
-    inflation: float = _number(0.0, -0.5, 1.0, typical=(-0.02, 0.3), unit="fraction a year")
+    inflation: float = schema.number(0.0, -0.5, 1.0, typical=(-0.02, 0.3), unit="fraction a year")
 
 
 @attrs.frozen
@@ -243,27 +123,27 @@ class Threat:
     history (see :mod:`sim.calibration.fit`).
     """
 
-    enabled: bool = _boolean(False)
+    enabled: bool = schema.boolean(False)
     # Fitted 0.23 a year (2014 and 2022 in 13 years); one event every two years is more than
     # NATO has seen in any decade since 1949.
-    rate: float = _number(0.0, 0.0, 1.0, typical=(0.0, 0.5), unit="events a year")
+    rate: float = schema.number(0.0, 0.0, 1.0, typical=(0.0, 0.5), unit="events a year")
     # Fitted 0.46 pp (mean) and 0.38 pp (sd across allies); 2 pp per event is four times that.
-    size: float = _number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
-    spread: float = _number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
+    size: float = schema.number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
+    spread: float = schema.number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
 
 
 @attrs.frozen
 class AllySettings:
     """One ``[defaults]`` or ``[allies.ISO3]`` table as written: ``None`` means not set here."""
 
-    core_base: float | None = _number(None, 0.0, 100.0, hi_open=True, typical=_SHARES,
+    core_base: float | None = schema.number(None, 0.0, 100.0, hi_open=True, typical=_SHARES,
                                       unit=SHARE)
     # No NATO series: the shipped scenarios assume 0, and the 1.5% goal bounds what counts;
     # 3 is twice that.
-    related_base: float | None = _number(None, 0.0, 100.0, hi_open=True, typical=(0.0, 3.0),
+    related_base: float | None = schema.number(None, 0.0, 100.0, hi_open=True, typical=(0.0, 3.0),
                                          unit=SHARE)
     # Allies' GDP runs from USD 4.6bn (Montenegro, 2014) to USD 32.5tn (the US, 2026).
-    gdp_base: float | None = _number(None, 0.0, None, typical=(1e9, 1e14), unit="USD")
+    gdp_base: float | None = schema.number(None, 0.0, None, typical=(1e9, 1e14), unit="USD")
     policy: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     related: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     growth: Growth = attrs.field(factory=Growth, metadata={"kind": "table"})
@@ -276,31 +156,31 @@ class Goal:
 
     # NATO's goals: 2% (Wales, 2014), 3.5% core and 5% in all (The Hague, 2025); below 1 a goal
     # is likely a fraction, above 10 (15 in all) beyond any ally's spending since the Cold War.
-    core: float = _number(3.5, 0.0, 100.0, hi_open=True, typical=(1.0, 10.0), unit=SHARE)
-    total: float = _number(5.0, 0.0, 100.0, hi_open=True, typical=(1.0, 15.0), unit=SHARE)
-    year: int = _integer(2035, typical=_YEARS, unit=YEAR,
+    core: float = schema.number(3.5, 0.0, 100.0, hi_open=True, typical=(1.0, 10.0), unit=SHARE)
+    total: float = schema.number(5.0, 0.0, 100.0, hi_open=True, typical=(1.0, 15.0), unit=SHARE)
+    year: int = schema.integer(2035, typical=_YEARS, unit=YEAR,
                          bounds="after the base year, up to the horizon")
     #: Year of the Hague review of "credible paths".
-    review_year: int = _integer(2029, typical=_YEARS, unit=YEAR,
+    review_year: int = schema.integer(2029, typical=_YEARS, unit=YEAR,
                                 bounds="after the base year, up to goal.year")
     # NATO has not defined it; the baseline assumes 0.1 pp. A tolerance above 1 pp counts an
     # ally a third of the way short of a 3.5% goal as credible.
     #: Percentage points below the straight base-to-goal line still counted as credible.
-    review_tolerance: float = _number(0.0, 0.0, 100.0, typical=(0.0, 1.0), unit=POINTS)
+    review_tolerance: float = schema.number(0.0, 0.0, 100.0, typical=(0.0, 1.0), unit=POINTS)
 
 
 @attrs.frozen
 class Meta:
     """The ``[scenario]`` table."""
 
-    name: str | None = _string(None)
-    description: str = _string("")
-    extends: str | None = _string(None)
-    allies: tuple[str, ...] | None = attrs.field(default=None, metadata={"kind": "codes"})
+    name: str | None = schema.string(None)
+    description: str = schema.string("")
+    extends: str | None = schema.string(None)
+    allies: tuple[str, ...] | None = schema.codes(_check_code)
     # The years of the July 2026 NATO edition: every one is a legitimate base.
-    base_year: int = _integer(LAST_BASE_YEAR, FIRST_BASE_YEAR, LAST_BASE_YEAR,
+    base_year: int = schema.integer(LAST_BASE_YEAR, FIRST_BASE_YEAR, LAST_BASE_YEAR,
                               typical=(FIRST_BASE_YEAR, LAST_BASE_YEAR), unit=YEAR)
-    horizon: int | None = _integer(None, typical=_YEARS, unit=YEAR,
+    horizon: int | None = schema.integer(None, typical=_YEARS, unit=YEAR,
                                    bounds=f"1 to {MAX_HORIZON_YEARS} years after the base year")
 
 
@@ -469,7 +349,7 @@ def find_scenario(path_or_name: str | Path) -> Path:
     raise ScenarioError(
         path_or_name, None,
         f"no such file or shipped scenario (shipped: {', '.join(shipped)})"
-        + _did_you_mean(str(path_or_name), shipped),
+        + schema.did_you_mean(str(path_or_name), shipped),
     )
 
 
@@ -537,10 +417,11 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> _Chain:
 
     def in_effect(warning: ScenarioWarning) -> bool:
         # A parent's value is in effect unless this file wrote over it (or dropped its entry).
-        head, bracket, _ = (warning.key or "").partition("]")
+        key = warning.key or ""
+        head, bracket, _ = key.partition("]")
         if bracket:
             return (warning.file, head + "]") in surviving
-        return not any(warning.key == k or warning.key.startswith(k + ".") for k in written)
+        return not any(key == k or key.startswith(k + ".") for k in written)
 
     return _Chain(merged, {**base.origins, **origins}, entries,
                   [w for w in base.warnings if in_effect(w)] + warnings, inheritance)
@@ -556,7 +437,7 @@ def _find_parent(path: Path, ref: str) -> Path:
     raise ScenarioError(
         path, "scenario.extends",
         f"{ref!r} is neither a file relative to this one nor a shipped scenario "
-        f"({', '.join(shipped)})" + _did_you_mean(ref, shipped),
+        f"({', '.join(shipped)})" + schema.did_you_mean(ref, shipped),
     )
 
 
@@ -635,7 +516,7 @@ def _layer(base: dict[str, Any], base_entries: Mapping[str, tuple[str, str]],
                 if at is None:
                     raise ScenarioError(file, f"{key}[{j}].{ENTRY_ID}", f"removes {ident!r}, but "
                                         f"{parent!r} has no entry of that id in {key}"
-                                        + _did_you_mean(ident, index))
+                                        + schema.did_you_mean(ident, index))
                 merged[at] = None
             elif at is not None:
                 merged[at] = (copy.deepcopy(entry), (file, f"{key}[{j}]"))
@@ -747,16 +628,13 @@ def keyed_fields() -> list[tuple[str, type, attrs.Attribute]]:
     Keys of ``[defaults]`` and ``[allies.X]`` are given without that prefix (``policy.noise``);
     ``NAME`` and ``YEAR`` stand for any name or year, ``[]`` for any entry of an array.
     """
-    from sim.scenario.aid import AID_TABLES, table_class
-
     roots = [("scenario", Meta), ("goal", Goal), ("", AllySettings), *AID_TABLES]
     found: list[tuple[str, type, attrs.Attribute]] = []
 
     def walk(prefix: str, cls: type) -> None:
         for field in attrs.fields(cls):
             key = f"{prefix}.{field.name}" if prefix else field.name
-            sub = (field.default.factory if field.metadata.get("kind") == "table"
-                   and isinstance(field.default, attrs.Factory) else table_class(cls, field.name))
+            sub = schema.nested_class(field) or table_class(cls, field.name)
             if sub is not None:
                 walk(key, sub)
             elif "unit" in field.metadata:
@@ -778,7 +656,7 @@ def units_table() -> str:
     lines = ["| key | unit | allowed | typical |", "|---|---|---|---|"]
     for group, keys in rows.items():
         meta = fields[group].metadata
-        typical = _span(meta["typical"]) if "typical" in meta else ""
+        typical = schema.span(meta["typical"]) if "typical" in meta else ""
         lines.append(f"| {', '.join(keys)} | {meta['unit']} | {meta.get('bounds', '')} | "
                      f"{typical} |")
     return "\n".join(lines) + "\n"
@@ -798,17 +676,18 @@ def _check_document(doc: dict[str, Any],
                             "`summit validate` checks it")
     for key in doc:
         if key not in _SECTIONS:
-            raise ScenarioError(file, key, "unknown section" + _did_you_mean(key, _SECTIONS))
+            raise ScenarioError(file, key, "unknown section" + schema.did_you_mean(key, _SECTIONS))
     for section in _SECTIONS:
         if section in doc and not isinstance(doc[section], dict):
-            raise ScenarioError(file, section, f"must be a table, got {_type_name(doc[section])}")
+            raise ScenarioError(file, section,
+                                f"must be a table, got {schema.type_name(doc[section])}")
     warnings: list[ScenarioWarning] = []
     scenario = doc.setdefault("scenario", {})
-    _build(Meta, scenario, "scenario", file, warnings)
+    schema.build(Meta, scenario, "scenario", file, warnings)
     if not isinstance(scenario.get("name"), str) or not scenario["name"].strip():
         raise ScenarioError(file, "scenario.name", "required: every scenario file names itself")
-    _build(Goal, doc.get("goal", {}), "goal", file, warnings)
-    _build(AllySettings, doc.get("defaults", {}), "defaults", file, warnings)
+    schema.build(Goal, doc.get("goal", {}), "goal", file, warnings)
+    schema.build(AllySettings, doc.get("defaults", {}), "defaults", file, warnings)
     for code, table in doc.get("allies", {}).items():
         key = f"allies.{code}"
         _check_code(code, key, file)
@@ -818,12 +697,10 @@ def _check_document(doc: dict[str, Any],
                 "not assessed for the spending goal",
             )
         if not isinstance(table, dict):
-            raise ScenarioError(file, key, f"must be a table, got {_type_name(table)}")
-        _build(AllySettings, table, key, file, warnings)
+            raise ScenarioError(file, key, f"must be a table, got {schema.type_name(table)}")
+        schema.build(AllySettings, table, key, file, warnings)
     _check_entries(doc, file)
     if "aid" in doc:
-        from sim.scenario.aid import check_aid  # the aid model builds on this module's helpers
-
         # Entries that remove an inherited pledge are the merge's business, not pledges.
         view, entries = _layer({}, {}, {"aid": doc["aid"]}, file, None, removals=False)
         check_aid(view["aid"], _locator({}, entries, file), warnings)
@@ -880,100 +757,6 @@ def _leaf_keys(table: Mapping[str, Any], prefix: str = "") -> list[str]:
     return keys
 
 
-def _check_code(code: Any, key: str, file: str) -> None:
-    if not isinstance(code, str) or code not in ALLIES:
-        raise ScenarioError(
-            file, key, f"unknown ally code {code!r} (ISO 3166 alpha-3, e.g. DEU)"
-            + _did_you_mean(str(code).upper(), ALLIES),
-        )
-
-
-def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
-
-
-def _build(cls: type, table: Any, key: str, file: str,
-           warnings: list[ScenarioWarning] | None = None) -> Any:
-    """Construct ``cls`` from a TOML table, turning every problem into a ScenarioError.
-
-    With ``warnings``, each value outside its field's typical range adds a warning there.
-    """
-    if not isinstance(table, dict):
-        raise ScenarioError(file, key, f"must be a table, got {_type_name(table)}")
-    fields = {f.name: f for f in attrs.fields(cls)}
-    kwargs = {}
-    for name, value in table.items():
-        if name not in fields:
-            raise ScenarioError(
-                file, f"{key}.{name}", "unknown key" + _did_you_mean(name, fields)
-                + f"; {key} takes {', '.join(fields)}",
-            )
-        kwargs[name] = _convert(fields[name], value, f"{key}.{name}", file, warnings)
-    try:
-        built = cls(**kwargs)
-    except FieldError as err:
-        raise ScenarioError(file, f"{key}.{err.field}", err.problem) from None
-    for name, value in kwargs.items():
-        if fields[name].metadata.get("kind") in ("number", "integer"):
-            _typical(fields[name], value, f"{key}.{name}", file, warnings)
-    return built
-
-
-def _convert(field: attrs.Attribute, value: Any, key: str, file: str,
-             warnings: list[ScenarioWarning] | None = None) -> Any:
-    kind = field.metadata.get("kind")
-    if kind == "table":
-        return _build(field.default.factory, value, key, file, warnings)
-    if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(file, key, f"must be a number, got {_type_name(value)}")
-        if not math.isfinite(value):
-            raise ScenarioError(file, key, f"must be a finite number, got {value}")
-        return float(value)
-    if kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ScenarioError(file, key, f"must be an integer, got {_type_name(value)}")
-        return value
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise ScenarioError(file, key, f"must be true or false, got {_type_name(value)}")
-        return value
-    if kind == "string":
-        if not isinstance(value, str):
-            raise ScenarioError(file, key, f"must be a string, got {_type_name(value)}")
-        return value
-    if kind == "codes":
-        if not isinstance(value, list) or not value:
-            raise ScenarioError(file, key, "must be a non-empty array of ISO3 codes")
-        for i, code in enumerate(value):
-            _check_code(code, f"{key}[{i}]", file)
-        if len(set(value)) != len(value):
-            raise ScenarioError(file, key, "lists an ally twice")
-        return tuple(value)
-    if kind == "points":
-        points = _points(value, key, file)
-        for year, share in points:
-            _typical(field, share, f"{key}.{year}", file, warnings)
-        return points
-    raise AssertionError(f"field {field.name} has no TOML kind")  # a bug, not user input
-
-
-def _points(value: Any, key: str, file: str) -> tuple[tuple[int, float], ...]:
-    if not isinstance(value, dict) or not value:
-        raise ScenarioError(file, key, 'must be a table of year = share, e.g. { 2030 = 3.0 }')
-    points = []
-    for year, share in value.items():
-        if not str(year).isdigit():
-            raise ScenarioError(file, f"{key}.{year}", "must be a year, e.g. 2030")
-        if isinstance(share, bool) or not isinstance(share, int | float):
-            raise ScenarioError(file, f"{key}.{year}", f"must be a number, got {_type_name(share)}")
-        if not 0.0 <= share < 100.0:
-            raise ScenarioError(file, f"{key}.{year}", f"must be between 0 and 100, got {share}")
-        points.append((int(year), float(share)))
-    return tuple(sorted(points))
-
-
 # --- resolving a checked document --------------------------------------------------------------
 
 
@@ -987,8 +770,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         file = origins.get(key) or source
         return ScenarioError(file, key, problem)
 
-    meta = _build(Meta, doc["scenario"], "scenario", source)
-    goal = _build(Goal, doc.get("goal", {}), "goal", source)
+    meta = schema.build(Meta, doc["scenario"], "scenario", source)
+    goal = schema.build(Goal, doc.get("goal", {}), "goal", source)
     base_year = meta.base_year
     horizon = meta.horizon if meta.horizon is not None else goal.year
     if not base_year < horizon <= base_year + MAX_HORIZON_YEARS:
@@ -1029,13 +812,15 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             own = f"allies.{code}.{dotted}"
             return own if own in origins else f"defaults.{dotted}"
 
-        settings = _build(AllySettings, table, f"allies.{code}", source)
+        settings = schema.build(AllySettings, table, f"allies.{code}", source)
         if not settings.shocks.enabled:  # fitted but unused: not reported as calibrated
             calibrated = tuple(k for k in calibrated if not k.startswith("shocks."))
         figures = base[code]
-        core_base = (settings.core_base if settings.core_base is not None
-                     else figures.core_share.value)
-        gdp_base = settings.gdp_base if settings.gdp_base is not None else figures.gdp_usd.value
+        core_share, gdp_usd = figures.core_share, figures.gdp_usd
+        # load_base refuses data without both for an assessed ally.
+        assert core_share is not None and gdp_usd is not None
+        core_base = settings.core_base if settings.core_base is not None else core_share.value
+        gdp_base = settings.gdp_base if settings.gdp_base is not None else gdp_usd.value
         if settings.related_base is None:
             raise fail(f"allies.{code}.related_base", "required: NATO publishes no per-ally "
                        "figure for defence- and security-related spending, so the scenario "
@@ -1067,8 +852,6 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         raise fail("scenario.allies", "lists no assessed ally (Iceland is not assessed)")
     aid = None
     if "aid" in doc:
-        from sim.scenario.aid import parse_aid
-
         aid = parse_aid(doc["aid"], _locator(origins, entries, source))
     return Scenario(
         name=meta.name or "", description=meta.description, base_year=base_year,

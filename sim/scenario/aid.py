@@ -3,8 +3,8 @@
 ``[aid]`` lives in the same TOML files as the spending model and is checked the same way: every
 mistake is a :class:`~sim.errors.ScenarioError` naming the file and the dotted key
 (``aid.pledges[2].condition.threshold``), unknown keys get a "did you mean", and each number
-declares a unit and a typical range (outside it, a warning). The table helpers of
-:mod:`sim.scenario` do the key-by-key work; this module adds the aid objects and the
+declares a unit and a typical range (outside it, a warning). The field kinds of
+:mod:`sim.schema` do the key-by-key work; this module adds the aid objects and the
 cross-references between them (a pledge's donor, item, pool; a condition's program or pool).
 
 Units: money in USD once converted (pledges may be written in GBP, EUR... and are converted with
@@ -22,19 +22,10 @@ from typing import Any
 
 import attrs
 
+from sim import schema
 from sim.data.base import ALLIES
 from sim.errors import DataError, ScenarioError, ScenarioWarning
 from sim.resources import calibration_dir
-from sim.scenario import (
-    _build,
-    _choice,
-    _did_you_mean,
-    _integer,
-    _number,
-    _string,
-    _type_name,
-    _typical,
-)
 
 CHANNELS = ("bilateral", "UDCG", "PURL", "EU")
 CONDITION_KINDS = ("others_total_at_least", "pool_at_least", "matching")
@@ -64,7 +55,7 @@ def usd_per_unit() -> dict[str, float]:
 
 def _optional_choice(options: tuple[str, ...]) -> Any:
     """A string field that may be left out (``None``) but, when set, is one of ``options``."""
-    check = _choice(options)
+    check = schema.choice(options)
 
     def optional(instance: object, attribute: attrs.Attribute, value: str | None) -> None:
         if value is not None:
@@ -85,74 +76,75 @@ class LagTable:
 
     # Procurement "often takes months or even years" (Kiel Institute); the shipped scenario
     # assumes up to 9 months. Past three years a lag is a new programme.
-    min: int = _integer(0, 0, 120, typical=(0, 36), unit=MONTHS)
-    mode: int | None = _integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
-    max: int | None = _integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
+    min: int = schema.integer(0, 0, 120, typical=(0, 36), unit=MONTHS)
+    mode: int | None = schema.integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
+    max: int | None = schema.integer(None, 0, 120, typical=(0, 36), unit=MONTHS)
 
 
 @attrs.frozen
 class DonorTable:
     # A probability: any value is a planner's assumption (Kiel: 0.69 of promised heavy weapons
     # delivered by July 2024).
-    reliability: float | None = _number(None, 0.0, 1.0, typical=(0.0, 1.0), unit="probability")
+    reliability: float | None = schema.number(None, 0.0, 1.0, typical=(0.0, 1.0),
+                                              unit="probability")
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
 @attrs.frozen
 class ItemTable:
     # From a 155 mm shell (about USD 3,000-8,000) to an air-defence battery (about USD 1bn).
-    unit_cost: float | None = _number(None, 0.0, None, typical=(1e3, 2e9), unit=USD)
+    unit_cost: float | None = schema.number(None, 0.0, None, typical=(1e3, 2e9), unit=USD)
     # Europe's shell output, about 2 million a year (170,000 a month), is the largest line.
-    capacity: int | None = _integer(None, 0, None, typical=(0, 1_000_000),
+    capacity: int | None = schema.integer(None, 0, None, typical=(0, 1_000_000),
                                     unit="units a month")
     # EU shell capacity roughly tripled in 2023-2025 (+70% a year); doubling a year is the
     # fastest ramp on record, halving the steepest fall.
-    capacity_growth: float = _number(0.0, -1.0, 10.0, typical=(-0.5, 2.0),
+    capacity_growth: float = schema.number(0.0, -1.0, 10.0, typical=(-0.5, 2.0),
                                      unit="fraction a year")
 
 
 @attrs.frozen
 class PoolTable:
     # PURL packages were USD 495-578m in 2025.
-    package: float | None = _number(None, 0.0, None, typical=(1e7, 1e10), unit=USD)
-    item: str | None = _string(None)
+    package: float | None = schema.number(None, 0.0, None, typical=(1e7, 1e10), unit=USD)
+    item: str | None = schema.string(None)
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
 @attrs.frozen
 class ConditionTable:
     kind: str | None = _optional_choice(CONDITION_KINDS)
-    program: str | None = _string(None)
-    pool: str | None = _string(None)
+    program: str | None = schema.string(None)
+    pool: str | None = schema.string(None)
     # Units or USD by the condition's unit (30 interceptors, USD 1bn): no narrower range holds
     # for both.
-    threshold: float | None = _number(None, 0.0, None, typical=(0.0, 1e12),
+    threshold: float | None = schema.number(None, 0.0, None, typical=(0.0, 1e12),
                                       unit='units, or USD with unit = "usd"')
     unit: str | None = _optional_choice(UNITS)
     # Matched per unit the others pledge: 1 is one for one; ten for one is unheard of.
-    ratio: float | None = _number(None, 0.0, None, typical=(0.0, 10.0),
+    ratio: float | None = schema.number(None, 0.0, None, typical=(0.0, 10.0),
                                   unit="matched per unit pledged")
-    deadline: str | None = _string(None, unit=MONTH)
+    deadline: str | None = schema.string(None, unit=MONTH)
 
 
 @attrs.frozen
 class PledgeTable:
-    id: str | None = _string(None)
-    donor: str | None = _string(None)
-    channel: str = _string("bilateral", CHANNELS)
-    program: str = _string("general")
+    id: str | None = schema.string(None)
+    donor: str | None = schema.string(None)
+    channel: str = schema.string("bilateral", CHANNELS)
+    program: str = schema.string("general")
     # Single pledges run from about USD 1m to the US's USD 61bn (April 2024) and the EU's
     # EUR 50bn Ukraine Facility.
-    amount: float | None = _number(None, 0.0, None, typical=(1e5, 2e11),
+    amount: float | None = schema.number(None, 0.0, None, typical=(1e5, 2e11),
                                    unit="units of the pledge's currency")
-    currency: str = _string("USD")
+    currency: str = schema.string("USD")
     # From one system to millions of shells.
-    quantity: int | None = _integer(None, 0, None, typical=(1, 10_000_000), unit="units")
-    item: str | None = _string(None)
-    pool: str | None = _string(None)
-    month: str | None = _string(None, unit=MONTH)
+    quantity: int | None = schema.integer(None, 0, None, typical=(1, 10_000_000), unit="units")
+    item: str | None = schema.string(None)
+    pool: str | None = schema.string(None)
+    month: str | None = schema.string(None, unit=MONTH)
     # Delivered over up to five years; the shipped tranches spread over 10 months.
-    spread: int = _integer(1, 1, 120, typical=(1, 60), unit=MONTHS)
+    spread: int = schema.integer(1, 1, 120, typical=(1, 60), unit=MONTHS)
     condition: ConditionTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
@@ -161,17 +153,17 @@ class NeedTable:
     """One year of ``[aid.needs]``: ``2026 = 60e9`` or ``2026 = { mean = 60e9, sd = 10e9 }``."""
 
     # Ukraine's stated military need: USD 60bn for 2026 (Pistorius), EUR 83bn (Euronews).
-    mean: float = _number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
-    sd: float = _number(0.0, 0.0, None, typical=(0.0, 1.5e11), unit=USD)
+    mean: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
+    sd: float = schema.number(0.0, 0.0, None, typical=(0.0, 1.5e11), unit=USD)
 
 
 @attrs.frozen
 class AidTable:
-    resolution: str = _string("greatest", RESOLUTIONS)
-    counts_in_core: bool = attrs.field(default=False, metadata={"kind": "boolean"})
+    resolution: str = schema.string("greatest", RESOLUTIONS)
+    counts_in_core: bool = schema.boolean(False)
 
 
-# The ``lag`` and ``condition`` fields default to None, so ``_build`` cannot find their class
+# The ``lag`` and ``condition`` fields default to None, so ``schema.build`` cannot find their class
 # from the default; these say which class each table field is built from.
 _TABLE_CLASSES: dict[tuple[type, str], type] = {
     (DonorTable, "lag"): LagTable,
@@ -313,6 +305,13 @@ class AidModel:
     def donor_of(self, pledge: Pledge) -> Donor:
         return self.donors[pledge.donor]
 
+    def condition_of(self, j: int) -> Condition:
+        """The condition of pledge ``j``, which the caller knows to be conditional."""
+        condition = self.pledges[j].condition
+        if condition is None:
+            raise ValueError(f"pledge {self.pledges[j].id!r} has no condition")  # a bug
+        return condition
+
 
 # --- parsing -----------------------------------------------------------------------------------
 
@@ -365,11 +364,11 @@ class _Tables:
             return _build_table(kind, t, written, file, warnings)
 
         if not isinstance(table, dict):
-            raise fail("aid", f"must be a table, got {_type_name(table)}")
+            raise fail("aid", f"must be a table, got {schema.type_name(table)}")
         allowed = (*(f.name for f in attrs.fields(AidTable)), *cls.SECTIONS)
         for key in table:
             if key not in allowed:
-                raise fail(f"aid.{key}", "unknown key" + _did_you_mean(key, allowed)
+                raise fail(f"aid.{key}", "unknown key" + schema.did_you_mean(key, allowed)
                            + f"; aid takes {', '.join(allowed)}")
         raw_pledges = table.get("pledges", [])
         if not isinstance(raw_pledges, list):
@@ -392,11 +391,11 @@ class _Tables:
         )
 
 
-def _build_table(cls: type, table: Any, key: str, file: str,
-                 warnings: list[ScenarioWarning] | None = None) -> Any:
-    """``_build`` for the aid tables, whose nested tables default to ``None``."""
+def _build_table(cls: type[schema.Table], table: Any, key: str, file: str,
+                 warnings: list[ScenarioWarning] | None = None) -> schema.Table:
+    """``schema.build`` for the aid tables, whose nested tables default to ``None``."""
     if not isinstance(table, dict):
-        raise ScenarioError(file, key, f"must be a table, got {_type_name(table)}")
+        raise ScenarioError(file, key, f"must be a table, got {schema.type_name(table)}")
     plain, nested = {}, {}
     for name, value in table.items():
         sub = _TABLE_CLASSES.get((cls, name))
@@ -405,20 +404,21 @@ def _build_table(cls: type, table: Any, key: str, file: str,
         elif sub is LagTable and isinstance(value, int) and not isinstance(value, bool):
             # ``lag = 2`` is ``lag = { min = 2 }``; a warning names the key as written.
             lag = _build_table(LagTable, {"min": value}, f"{key}.{name}", file)
-            _typical(attrs.fields(LagTable).min, value, f"{key}.{name}", file, warnings)
+            schema.check_typical(attrs.fields(LagTable).min, value, f"{key}.{name}", file, warnings)
             nested[name] = lag
         else:
             nested[name] = _build_table(sub, value, f"{key}.{name}", file, warnings)
-    # ``_build`` knows numbers, integers and strings; booleans are checked here.
+    # ``schema.build`` knows numbers, integers and strings; booleans are checked here.
     kinds = {f.name: f.metadata.get("kind") for f in attrs.fields(cls)}
     booleans = {name: value for name, value in plain.items() if kinds.get(name) == "boolean"}
     for name, value in booleans.items():
         if not isinstance(value, bool):
             raise ScenarioError(file, f"{key}.{name}",
-                                f"must be true or false, got {_type_name(value)}")
-    built = _build(cls, {n: v for n, v in plain.items() if n not in booleans}, key, file,
-                   warnings)
-    return attrs.evolve(built, **booleans, **nested)
+                                f"must be true or false, got {schema.type_name(value)}")
+    built = schema.build(cls, {n: v for n, v in plain.items() if n not in booleans}, key, file,
+                         warnings)
+    # mypy's attrs plugin evolves only a named attrs class, not a type variable bound to one.
+    return attrs.evolve(built, **booleans, **nested)  # type: ignore[misc]
 
 
 def _lag(table: LagTable | None, fallback: Lag, key: str, file: str) -> Lag:
@@ -463,94 +463,102 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
             lag(t.lag, default_lag, f"aid.donors.{name}.lag"))
 
     items = []
-    for name, t in item_tables.items():
-        for field in ("unit_cost", "capacity"):
-            if getattr(t, field) is None:
-                raise fail(f"aid.items.{name}.{field}", "required")
-        if t.unit_cost <= 0:
-            raise fail(f"aid.items.{name}.unit_cost", f"must be above 0, got {t.unit_cost}")
-        items.append(Item(name, t.unit_cost, t.capacity, t.capacity_growth))
+    for name, item_table in item_tables.items():
+        unit_cost, capacity = item_table.unit_cost, item_table.capacity
+        if unit_cost is None:
+            raise fail(f"aid.items.{name}.unit_cost", "required")
+        if capacity is None:
+            raise fail(f"aid.items.{name}.capacity", "required")
+        if unit_cost <= 0:
+            raise fail(f"aid.items.{name}.unit_cost", f"must be above 0, got {unit_cost}")
+        items.append(Item(name, unit_cost, capacity, item_table.capacity_growth))
     item_index = {item.name: i for i, item in enumerate(items)}
 
     def find(kind: str, names: Mapping[str, int], name: str, key: str) -> int:
         if name not in names:
-            hint = _did_you_mean(name, names) if names else f" (define [aid.{kind}s.{name}])"
+            hint = schema.did_you_mean(name, names) if names else f" (define [aid.{kind}s.{name}])"
             raise fail(key, f"no {kind} {name!r} in aid.{kind}s" + hint)
         return names[name]
 
     pools = []
-    for name, t in pool_tables.items():
-        if t.package is None or t.package <= 0:
+    for name, pool_table in pool_tables.items():
+        if pool_table.package is None or pool_table.package <= 0:
             raise fail(f"aid.pools.{name}.package", "required: the package size in USD, above 0")
-        item = None if t.item is None else find("item", item_index, t.item,
+        item = None if pool_table.item is None else find("item", item_index, pool_table.item,
                                                 f"aid.pools.{name}.item")
-        if item is not None and t.package < items[item].unit_cost_usd:
+        if item is not None and pool_table.package < items[item].unit_cost_usd:
             raise fail(f"aid.pools.{name}.package", "is smaller than one unit of its item")
-        pools.append(Pool(name, t.package, item,
-                          lag(t.lag, Lag(0, 0, 0), f"aid.pools.{name}.lag")))
+        pools.append(Pool(name, pool_table.package, item,
+                          lag(pool_table.lag, Lag(0, 0, 0), f"aid.pools.{name}.lag")))
     pool_index = {pool.name: i for i, pool in enumerate(pools)}
 
     first_year = needs[0].year
     months = []
-    for i, t in enumerate(pledge_tables):
-        if t.month is None:
+    for i, pledge in enumerate(pledge_tables):
+        if pledge.month is None:
             raise fail(f"aid.pledges[{i}].month", 'required: "YYYY-MM"')
         file, key = locate(f"aid.pledges[{i}].month")
-        months.append(_month(t.month, key, file))
+        months.append(_month(pledge.month, key, file))
     first_year = min([first_year, *(year for year, _ in months)])
     last_month = 12 * (needs[-1].year - first_year + 1) - 1
 
     rates = usd_per_unit()
     pledges = []
-    for i, (t, (year, month)) in enumerate(zip(pledge_tables, months, strict=True)):
+    for i, (pledge, (year, month)) in enumerate(zip(pledge_tables, months, strict=True)):
         key = f"aid.pledges[{i}]"
-        if not t.id:
+        if not pledge.id:
             raise fail(f"{key}.id", "required: a short name, e.g. \"gbr-air-defence\"")
-        if t.donor is None:
+        if pledge.donor is None:
             raise fail(f"{key}.donor", "required: an ISO3 code or a donor in aid.donors")
-        if t.donor not in donors:
-            if t.donor not in ALLIES:
-                raise fail(f"{key}.donor", f"unknown donor {t.donor!r}: use an ally's ISO3 code "
-                           "or define [aid.donors." + t.donor + "]"
-                           + _did_you_mean(t.donor, [*ALLIES, *donors]))
-            donors[t.donor] = Donor(t.donor, default_reliability, default_lag)
-        if (t.amount is None) == (t.quantity is None):
+        if pledge.donor not in donors:
+            if pledge.donor not in ALLIES:
+                raise fail(f"{key}.donor", f"unknown donor {pledge.donor!r}: use an ally's ISO3 "
+                           "code or define [aid.donors." + pledge.donor + "]"
+                           + schema.did_you_mean(pledge.donor, [*ALLIES, *donors]))
+            donors[pledge.donor] = Donor(pledge.donor, default_reliability, default_lag)
+        if (pledge.amount is None) == (pledge.quantity is None):
             raise fail(key, "needs exactly one of amount (money) and quantity (units of an item)")
-        if t.currency not in rates:
-            raise fail(f"{key}.currency", f"no rate for {t.currency!r} in calibration/data/"
-                       f"{RATES_FILE} (has {', '.join(rates)})" + _did_you_mean(t.currency, rates))
-        item = None if t.item is None else find("item", item_index, t.item, f"{key}.item")
-        pool = None if t.pool is None else find("pool", pool_index, t.pool, f"{key}.pool")
-        if t.quantity is not None and item is None:
+        if pledge.currency not in rates:
+            raise fail(f"{key}.currency", f"no rate for {pledge.currency!r} in calibration/data/"
+                       f"{RATES_FILE} (has {', '.join(rates)})"
+                       + schema.did_you_mean(pledge.currency, rates))
+        item = (None if pledge.item is None
+                else find("item", item_index, pledge.item, f"{key}.item"))
+        pool = (None if pledge.pool is None
+                else find("pool", pool_index, pledge.pool, f"{key}.pool"))
+        if pledge.quantity is not None and item is None:
             raise fail(f"{key}.item", "required by quantity: which item the units are")
-        if pool is not None and (item is not None or t.amount is None):
+        if pool is not None and (item is not None or pledge.amount is None):
             raise fail(f"{key}.pool", "a pool takes money: give amount, not item or quantity")
         index = 12 * (year - first_year) + month - 1
         if index > last_month:
             raise fail(f"{key}.month", f"is after the last needs year {needs[-1].year}")
+        # A pledge of money (no quantity) has its amount: exactly one of the two is set.
+        money = 0.0 if pledge.amount is None else pledge.amount * rates[pledge.currency]
         if item is None:
-            usd, quantity = t.amount * rates[t.currency], 0
-        elif t.quantity is not None:
-            quantity = t.quantity
+            usd, quantity = money, 0
+        elif pledge.quantity is not None:
+            quantity = pledge.quantity
             usd = quantity * items[item].unit_cost_usd
         else:
-            usd = t.amount * rates[t.currency]
+            usd = money
             quantity = int(usd // items[item].unit_cost_usd)
         condition = None
-        if t.condition is not None:
-            condition = _condition(t.condition, t, f"{key}.condition", fail, pool_index, find,
-                                   first_year, last_month, locate)
+        if pledge.condition is not None:
+            condition = _condition(pledge.condition, pledge, f"{key}.condition", fail,
+                                   pool_index, find, first_year, last_month, locate)
         pledges.append(Pledge(
-            id=t.id, donor=t.donor, channel=t.channel, program=t.program, month=index, usd=usd,
-            quantity=quantity, item=item, pool=pool, spread=t.spread, condition=condition,
-            amount=t.amount, currency=t.currency,
+            id=pledge.id, donor=pledge.donor, channel=pledge.channel, program=pledge.program,
+            month=index, usd=usd, quantity=quantity, item=item, pool=pool, spread=pledge.spread,
+            condition=condition,
+            amount=pledge.amount, currency=pledge.currency,
         ))
     programs = {p.program for p in pledges}
     for i, p in enumerate(pledges):
         c = p.condition
         if c is not None and c.program is not None and c.program not in programs:
             raise fail(f"aid.pledges[{i}].condition.program",
-                       f"no pledge is to program {c.program!r}" + _did_you_mean(c.program,
+                       f"no pledge is to program {c.program!r}" + schema.did_you_mean(c.program,
                                                                                  programs))
     return AidModel(first_year=first_year, needs=needs, donors=donors, items=tuple(items),
                     pools=tuple(pools), pledges=tuple(pledges), resolution=settings.resolution,
@@ -581,18 +589,21 @@ def _condition(t: ConditionTable, pledge: PledgeTable, key: str,
         if getattr(t, name) is None:
             raise fail(f"{key}.{name}", f"required by kind {t.kind!r}")
     if t.kind == "pool_at_least":
+        assert t.pool is not None and t.threshold is not None  # required by the kind, above
         return Condition(t.kind, deadline, pool=find("pool", pool_index, t.pool, f"{key}.pool"),
                          threshold=t.threshold, unit="usd")
     if t.kind == "matching":
+        assert t.ratio is not None  # required by the kind, above
         return Condition(t.kind, deadline, program=t.program, ratio=t.ratio,
                          unit="units" if pledge.quantity is not None else "usd")
+    assert t.threshold is not None  # required by the kind, above
     return Condition(t.kind, deadline, program=t.program, threshold=t.threshold,
                      unit=t.unit or "units")
 
 
 def _named(table: Any, key: str, locate: Locate) -> dict[str, Any]:
     if not isinstance(table, dict):
-        raise ScenarioError(*locate(key), f"must be a table, got {_type_name(table)}")
+        raise ScenarioError(*locate(key), f"must be a table, got {schema.type_name(table)}")
     return table
 
 
@@ -613,22 +624,24 @@ def _needs(table: Any, locate: Locate,
             unknown = set(value) - {"mean", "sd"}
             if unknown:
                 name = sorted(unknown)[0]
-                hint = _did_you_mean(name, ("mean", "sd"))
+                hint = schema.did_you_mean(name, ("mean", "sd"))
                 raise ScenarioError(file, f"{key}.{name}",
                                     f"unknown key{hint}; {key} takes mean, sd")
             mean, sd = value.get("mean"), value.get("sd", 0.0)
         else:
             mean, sd = value, 0.0
+        checked: dict[str, float] = {}
         for name, number in (("mean", mean), ("sd", sd)):
             where = key if not isinstance(value, dict) else f"{key}.{name}"
             if isinstance(number, bool) or not isinstance(number, int | float):
                 raise ScenarioError(file, where,
-                                    f"must be a number of USD, got {_type_name(number)}")
+                                    f"must be a number of USD, got {schema.type_name(number)}")
             if number < 0:
                 raise ScenarioError(file, where, f"must be at least 0, got {number}")
             if (name in value) if isinstance(value, dict) else name == "mean":
-                _typical(fields[name], number, where, file, warnings)
-        needs.append(Need(int(year), float(mean), float(sd)))
+                schema.check_typical(fields[name], number, where, file, warnings)
+            checked[name] = float(number)
+        needs.append(Need(int(year), checked["mean"], checked["sd"]))
     needs.sort(key=lambda n: n.year)
     years = [n.year for n in needs]
     if years != list(range(years[0], years[0] + len(years))):

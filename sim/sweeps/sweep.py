@@ -56,7 +56,8 @@ from sim.files import JOURNAL, MANIFEST, SUMMARY_NAME, read_json
 from sim.montecarlo import progress_bar, run
 from sim.pool import pool_context
 from sim.reports.outputs import atomic_write_bytes, atomic_write_text
-from sim.scenario import Scenario, _did_you_mean, find_scenario
+from sim.scenario import Scenario, find_scenario
+from sim.schema import did_you_mean as _did_you_mean
 
 DESIGNS = ("grid", "lhs", "sobol")
 EXECUTORS = ("processes", "dask")

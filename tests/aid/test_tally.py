@@ -8,7 +8,10 @@ import pytest
 from aid_strategies import SPENDING, scenario_with
 
 import sim
+from sim.aid import vector as aid_vector
+from sim.aid.sampling import sample_aid
 from sim.aid.tally import AidTally
+from sim.errors import OptionError
 from sim.reports.outputs import summary
 from sim.spending.tally import Tally
 
@@ -136,3 +139,12 @@ def test_iceland_can_give_and_is_left_out_of_core_shares():
     assert s["aid"]["pledges"]["isl"]["delivered_usd"]["p50"] == pytest.approx(4e8, rel=0.03)
     assert "aid_in_core_pct" in s["allies"]["DEU"]
     assert "aid_in_core_pct" not in s["allies"]["ISL"]
+
+
+def test_counting_aid_in_core_spending_without_the_spending_draws_is_refused():
+    scenario = sim.load_scenario("udcg-2026")
+    model = scenario.aid
+    draws = sample_aid(model, np.random.default_rng(1), 4)
+    outcome = aid_vector.simulate(model, draws)
+    with pytest.raises(OptionError, match="needs the same draws' inputs and paths"):
+        AidTally.empty(model, ("DEU",)).add(model, draws, outcome, allies=("DEU",))
