@@ -41,7 +41,7 @@ _PUBLIC = {
     "ScenarioError": "errors",
     "SimError": "errors",
     "SweepSpec": "sweeps.sweep",
-    "Threat": "scenario",
+    "ThreatEvents": "spending.mechanisms.threat",
     "load_history": "data.history",
     "load_scenario": "scenario",
     "run": "montecarlo",
@@ -67,7 +67,7 @@ __all__ = [
     "ScenarioError",
     "SimError",
     "SweepSpec",
-    "Threat",
+    "ThreatEvents",
     "__version__",
     "load_history",
     "load_scenario",
@@ -82,8 +82,9 @@ if TYPE_CHECKING:
     from sim.errors import DataError, OptionError, ResultsError, ScenarioError, SimError
     from sim.montecarlo import run
     from sim.results import Probability, Results
-    from sim.scenario import AllyConfig, Goal, Growth, Policy, Scenario, Threat, load_scenario
+    from sim.scenario import AllyConfig, Goal, Growth, Policy, Scenario, load_scenario
     from sim.scenario.aid import AidModel, Pledge
+    from sim.spending.mechanisms.threat import ThreatEvents
     from sim.sweeps.sweep import SweepSpec, sweep
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import importlib
 import json
 import math
 import tomllib
@@ -182,6 +183,25 @@ _SHARES = (0.3, 10.0)
 _YEARS = (2015, 2060)
 
 
+# The spending model's mechanisms declare their own tables (sim.spending.mechanisms): each adds
+# one table field, its KEY, to [defaults] and [allies.X]. Imported here, after the field helpers
+# that the mechanisms' tables are made with, and by module name, so that either module may be
+# imported first.
+from sim.spending.mechanisms import MECHANISM_MODULES  # noqa: E402
+
+_MECHANISMS = tuple(importlib.import_module(name) for name in MECHANISM_MODULES)
+
+
+def _with_mechanism_tables(cls: type) -> type:
+    """Add each mechanism's table as a field ``KEY`` (kind "table", default its defaults) to an
+    attrs class about to be made, after the fields the class itself declares."""
+    for mechanism in _MECHANISMS:
+        cls.__annotations__[mechanism.KEY] = mechanism.Table.__name__
+        setattr(cls, mechanism.KEY, attrs.field(factory=mechanism.Table,
+                                                metadata={"kind": "table"}))
+    return cls
+
+
 @attrs.frozen
 class Policy:
     """How a spending share moves toward the ally's intent (SPEC 3.2), in % of GDP.
@@ -232,27 +252,7 @@ class Growth:
 
 
 @attrs.frozen
-class Threat:
-    """Threat events: rare alliance-wide jumps in intended core spending (``[defaults.shocks]``).
-
-    Off unless ``enabled``. In a year with an event, the ally's intended core share rises for
-    good by ``size`` pp of GDP, and its actual core share rises that year by a jump, normal with
-    mean ``size`` and sd ``spread`` (the jump's own part fades at the adjustment speed). One
-    uniform number per year and draw is shared by all allies: an ally reacts when it falls below
-    its ``rate``, so with equal rates every ally sees the same events. Calibrated from 2014-2026
-    history (see :mod:`sim.calibration.fit`).
-    """
-
-    enabled: bool = _boolean(False)
-    # Fitted 0.23 a year (2014 and 2022 in 13 years); one event every two years is more than
-    # NATO has seen in any decade since 1949.
-    rate: float = _number(0.0, 0.0, 1.0, typical=(0.0, 0.5), unit="events a year")
-    # Fitted 0.46 pp (mean) and 0.38 pp (sd across allies); 2 pp per event is four times that.
-    size: float = _number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
-    spread: float = _number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
-
-
-@attrs.frozen
+@_with_mechanism_tables
 class AllySettings:
     """One ``[defaults]`` or ``[allies.ISO3]`` table as written: ``None`` means not set here."""
 
@@ -267,7 +267,7 @@ class AllySettings:
     policy: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     related: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     growth: Growth = attrs.field(factory=Growth, metadata={"kind": "table"})
-    shocks: Threat = attrs.field(factory=Threat, metadata={"kind": "table"})
+    # and one table per mechanism (threat events: ``shocks``), from _with_mechanism_tables
 
 
 @attrs.frozen
@@ -305,6 +305,7 @@ class Meta:
 
 
 @attrs.frozen
+@_with_mechanism_tables
 class AllyConfig:
     """An assessed ally with every parameter resolved: what the engine runs."""
 
@@ -315,9 +316,9 @@ class AllyConfig:
     policy: Policy
     related: Policy
     growth: Growth
-    shocks: Threat = Threat()
     #: Dotted keys whose values come from calibration/parameters.toml, not the scenario.
     calibrated: tuple[str, ...] = ()
+    # and one table per mechanism (threat events: ``shocks``), from _with_mechanism_tables
 
 
 @attrs.frozen
@@ -1030,8 +1031,10 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             return own if own in origins else f"defaults.{dotted}"
 
         settings = _build(AllySettings, table, f"allies.{code}", source)
-        if not settings.shocks.enabled:  # fitted but unused: not reported as calibrated
-            calibrated = tuple(k for k in calibrated if not k.startswith("shocks."))
+        for mechanism in _MECHANISMS:  # fitted but unused: not reported as calibrated
+            if not getattr(settings, mechanism.KEY).enabled:
+                calibrated = tuple(k for k in calibrated
+                                   if not k.startswith(f"{mechanism.KEY}."))
         figures = base[code]
         core_base = (settings.core_base if settings.core_base is not None
                      else figures.core_share.value)
@@ -1061,7 +1064,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
             growth=attrs.evolve(settings.growth, mean=mean),
-            shocks=settings.shocks, calibrated=calibrated,
+            calibrated=calibrated,
+            **{mechanism.KEY: getattr(settings, mechanism.KEY) for mechanism in _MECHANISMS},
         ))
     if not configs:
         raise fail("scenario.allies", "lists no assessed ally (Iceland is not assessed)")
