@@ -102,6 +102,7 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
 
             aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
             outcome = aid_engine(engine)(aid, aid_draws)
+            assert aid_tally is not None  # made with the aid model: _aid_tally
             aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
     return tally, aid_tally
 
@@ -284,6 +285,7 @@ def _pool_job(inputs: ModelInputs, seed: int, draws: int, block_size: int, tasks
               ) -> tuple[PackedTally, AidTally | None]:
     """A pool process's job: claim and count tasks until none is left; pack the tally."""
     model, _, aid_allies = aid
+    assert _pool_counters is not None  # set by _join_pool, the pool's initializer
     into = Tally.empty(inputs), _aid_tally(model, aid_allies)
     for _ in _claim_and_count(inputs, seed, draws, block_size, tasks, aid, _pool_counters,
                               Workspace(), into):
@@ -297,7 +299,7 @@ def _merge(part: tuple[PackedTally, AidTally | None],
     """Add a task's tallies to the run's; return the task's draws."""
     (tally, aid_tally), (part_tally, part_aid) = into, part
     tally.merge(part_tally)
-    if aid_tally is not None:
+    if aid_tally is not None and part_aid is not None:
         aid_tally.merge(part_aid)
     return part_tally.draws
 

@@ -124,6 +124,8 @@ def policy_path(policy: Policy, base: float, years: np.ndarray, goal_year: int) 
     if policy.path == "flat":
         return np.full(len(years), base, dtype=float)
     if policy.path == "linear" or (policy.path == "announced" and not policy.custom):
+        if policy.target is None:
+            raise ValueError("policy target unresolved: the scenario loader sets it")
         target = max(float(policy.target), base)
         fraction = np.clip((years - base_year) / (goal_year - base_year), 0.0, 1.0)
         return base + (target - base) * fraction

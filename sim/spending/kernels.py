@@ -20,17 +20,18 @@ that every worker starts with them ready.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
 
-from sim.spending.mechanisms import MECHANISMS, threat
+from sim.spending.mechanisms import MECHANISM_MODULES, threat
 
-COMPILE_OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "boundscheck": False,
-                   "error_model": "numpy"}
+COMPILE_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "fastmath": False,
+                                   "boundscheck": False, "error_model": "numpy"}
 
 _F1, _F2, _F3 = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1]
 _I2 = numba.int64[:, ::1]
@@ -148,7 +149,8 @@ def _adjust_with(before, keep, pull, raised, shock, noise, floor, jump, now):
 #: closes over this number, which Numba's cache key includes, so that editing a mechanism
 #: compiles the kernel afresh rather than loading a stale one.
 _MECHANISMS_CODE = int(hashlib.sha256(b"".join(
-    Path(mechanism.__file__).read_bytes() for mechanism in MECHANISMS)).hexdigest()[:15], 16)
+    Path(str(sys.modules[name].__file__)).read_bytes() for name in MECHANISM_MODULES
+)).hexdigest()[:15], 16)
 
 
 def _simulate_block(mechanisms_code: int) -> Callable[..., None]:

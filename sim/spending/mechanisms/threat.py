@@ -60,7 +60,7 @@ class ThreatEvents:
 
 
 #: The scenario table the loader adds under ``[defaults]`` and ``[allies.X]`` as :data:`KEY`.
-Table = ThreatEvents
+Table: type[ThreatEvents] = ThreatEvents
 
 
 class ThreatArrays(NamedTuple):
@@ -148,9 +148,11 @@ class ThreatTerms(NamedTuple):
 def compiled_terms(terms: ThreatArrays | None, drawn: ThreatDraws | None) -> ThreatTerms:
     """The compiled step's record; empty arrays when the mechanism is off."""
     if terms is None or drawn is None:
-        return ThreatTerms(*np.empty((4, 0)), np.empty((0, 0)), np.empty((0, 0)))
+        none = np.empty(0)
+        return ThreatTerms(none, none, none, none, np.empty((0, 0)), np.empty((0, 0)))
     steps, draws, allies = drawn.jump.shape
-    return ThreatTerms(*(np.ascontiguousarray(array, dtype=float) for array in terms),
+    rate, pull, jump_size, spread = (np.ascontiguousarray(array, dtype=float) for array in terms)
+    return ThreatTerms(rate, pull, jump_size, spread,
                        np.ascontiguousarray(drawn.uniform, dtype=float),
                        np.ascontiguousarray(drawn.jump, dtype=float).reshape(steps,
                                                                              draws * allies))
