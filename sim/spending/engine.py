@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 
 from sim.spending.inputs import Draws, ModelInputs
-from sim.spending.mechanisms import threat
+from sim.spending.mechanisms import MECHANISMS
 from sim.spending.workspace import Workspace
 
 
@@ -69,9 +69,11 @@ def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = No
         inputs.related_noise, inputs.related_floor)))
     normals = kernels.StandardNormals(*(np.ascontiguousarray(array, dtype=float) for array in (
         drawn.common, drawn.growth, drawn.core, drawn.related)))
-    threat_on = inputs.mechanisms[threat.NAME] is not None
-    threat_terms = threat.compiled_terms(inputs.mechanisms[threat.NAME],
-                                         drawn.mechanisms.get(threat.NAME))
-    kernels.simulate_block(terms, normals, threat_on, threat_terms,
+    # Each mechanism, in MECHANISMS order: whether it is on, and its compiled step's record.
+    mechanisms = [part for mechanism in MECHANISMS for part in (
+        inputs.mechanisms[mechanism.NAME] is not None,
+        mechanism.compiled_terms(inputs.mechanisms[mechanism.NAME],
+                                 drawn.mechanisms.get(mechanism.NAME)))]
+    kernels.simulate_block(terms, normals, *mechanisms,
                            kernels.BlockPaths(core, related, gdp, growth, events))
     return Paths(core_share=core, related_share=related, gdp_usd=gdp)

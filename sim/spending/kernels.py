@@ -8,9 +8,12 @@ The results are part of the reproducibility contract, so the loops do every floa
 operation of the model one at a time, in the order the SPEC writes it, each rounded to double
 as NumPy rounds it: compiled without ``fastmath``, so the compiler may neither reassociate sums
 nor contract a multiply and an add into one fused operation (``tests/spending/test_kernels.py``
-checks the paths and counts bit for bit against a plain NumPy transcription, and the machine code
-for fused multiply-adds). Reductions across allies, whose order NumPy chooses (the alliance's USD
-sums), and logarithms, whose last bit depends on the maths library, stay in NumPy.
+checks the paths and counts bit for bit against the model's NumPy reference,
+:mod:`sim.spending.reference`, and the machine code for fused multiply-adds). The kernels take
+their terms as named records (NamedTuples of arrays), and compile each mechanism's step
+(:mod:`sim.spending.mechanisms`) with the same options. Reductions across allies, whose order
+NumPy chooses (the alliance's USD sums), and logarithms, whose last bit depends on the maths
+library, stay in NumPy.
 
 The kernels are compiled for their signatures when this module is first imported, or loaded
 from Numba's cache next to it; :mod:`sim.montecarlo` imports it in the pool's fork server, so

@@ -48,6 +48,8 @@ class Mechanism(Protocol):
     def reference_step(self, state: Any, terms: Any, drawn: Any,
                        t: int) -> tuple[np.ndarray, np.ndarray]: ...
 
+    def compiled_terms(self, terms: Any | None, drawn: Any | None) -> Any: ...
+
 
 #: The mechanism modules of MECHANISM_MODULES.
 MECHANISMS: tuple[Mechanism, ...] = (threat,)
