@@ -9,7 +9,7 @@ the results. This script times, in one process and one run, the best of five rep
 
 - **RNG**: the same normals drawn the same way as a run, block by block (``DEFAULT_BLOCK_SIZE``
   draws, a ``default_rng`` per block from the run's seed, the shapes and order of
-  :func:`sim.spending.inputs.sample_shocks`), and nothing else;
+  :func:`sim.spending.inputs.sample_draws` and each mechanism's ``sample``), and nothing else;
 - **engine**: ``sim.montecarlo.run`` on the shipped baseline scenario with ``workers=1``, which
   draws those normals, simulates the paths and tallies them (in the compiled loops of
   :mod:`sim.spending.kernels`, compiled or loaded from Numba's cache before the timing starts);
@@ -39,6 +39,7 @@ a meaningful speed-up.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import multiprocessing
@@ -55,10 +56,10 @@ from sim.montecarlo import (
     DEFAULT_BLOCK_SIZE,
     block_generator,
     block_sizes,
+    mechanism_generator,
     run,
-    threat_generator,
 )
-from sim.spending.inputs import ModelInputs, sample_shocks, sample_threat
+from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
 from sim.spending.tally import Tally
 
 SCENARIO = "baseline"
@@ -79,18 +80,18 @@ def timed(work: Callable[[], T]) -> tuple[float, T]:
 
 
 def draw_normals(inputs: ModelInputs, draws: int) -> int:
-    """Draw a run's shocks block by block as the engine does, keeping none; return their count.
+    """Draw a run's numbers block by block as the engine does, keeping none; return their count.
 
     The threat-event numbers (a uniform per draw-year and a normal jump per ally) are drawn too
     when the scenario enables threat events, from their own stream as the engine does.
     """
     normals = 0
     for block, size in enumerate(block_sizes(draws, DEFAULT_BLOCK_SIZE)):
-        shocks = sample_shocks(inputs, block_generator(SEED, block), size)
-        normals += shocks.common.size + shocks.growth.size + shocks.core.size + shocks.related.size
-        if inputs.threat_enabled:
-            threat, jump = sample_threat(inputs, threat_generator(SEED, block), size)
-            normals += threat.size + jump.size
+        drawn = sample_draws(inputs, block_generator(SEED, block), size)
+        drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, SEED,
+                                                                   block))
+        normals += drawn.common.size + drawn.growth.size + drawn.core.size + drawn.related.size
+        normals += sum(array.size for arrays in drawn.mechanisms.values() for array in arrays)
     return normals
 
 

@@ -8,7 +8,7 @@ that does only the work it cannot do without:
 - ``summit run`` at its default 20,000 draws against a minimal NumPy script that draws the same
   random numbers the same way: the same ``SeedSequence`` blocks of ``DEFAULT_BLOCK_SIZE`` draws,
   the same generator calls into arrays made once and reused, as
-  :func:`sim.spending.inputs.sample_shocks` and :func:`sim.spending.inputs.sample_threat` draw
+  :func:`sim.spending.inputs.sample_draws` and :func:`sim.mechanisms.threat.sample` draw
   them, and nothing else (target: at most 2 times as long). Its numbers are checked equal to the
   engine's, block by block, before the timing.
 
@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 
 import sim
-from sim.montecarlo import DEFAULT_BLOCK_SIZE, block_generator, block_sizes, threat_generator
-from sim.spending.inputs import ModelInputs, sample_shocks, sample_threat
-from sim.spending.workspace import Workspace
+from sim.montecarlo import DEFAULT_BLOCK_SIZE, block_generator, block_sizes, mechanism_generator
+from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
+from sim.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "baseline"
@@ -84,17 +84,18 @@ def rng_script(inputs: ModelInputs) -> str:
     """The reference script for a run of the scenario laid out as ``inputs``."""
     return RNG_SCRIPT.format(seed=SEED, draws=DRAWS, block_size=DEFAULT_BLOCK_SIZE,
                              steps=inputs.n_steps, allies=inputs.n_allies,
-                             threat_on=inputs.threat_enabled)
+                             threat_on=inputs.mechanisms["threat"] is not None)
 
 
 def engine_digests(inputs: ModelInputs) -> list[str]:
     """Each block's digest of the numbers a run draws, in this process, as the script prints."""
     digests, workspace = [], Workspace()
     for block, size in enumerate(block_sizes(DRAWS, DEFAULT_BLOCK_SIZE)):
-        shocks = sample_shocks(inputs, block_generator(SEED, block), size, workspace)
-        drawn = [shocks.common, shocks.growth, shocks.core, shocks.related]
-        if inputs.threat_enabled:
-            drawn += sample_threat(inputs, threat_generator(SEED, block), size, workspace)
+        block_draws = sample_draws(inputs, block_generator(SEED, block), size, workspace)
+        block_draws = sample_mechanisms(inputs, block_draws, lambda stream, block=block:
+                                        mechanism_generator(SEED, block, stream), workspace)
+        drawn = [block_draws.common, block_draws.growth, block_draws.core, block_draws.related,
+                 *(array for arrays in block_draws.mechanisms.values() for array in arrays)]
         digests.append(hashlib.sha256(b"".join(a.tobytes() for a in drawn)).hexdigest())
     return digests
 

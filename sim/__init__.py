@@ -41,7 +41,7 @@ _PUBLIC = {
     "ScenarioError": "errors",
     "SimError": "errors",
     "SweepSpec": "sweeps.sweep",
-    "Threat": "scenario",
+    "ThreatEvents": "mechanisms.threat",
     "load_history": "data.history",
     "load_scenario": "scenario",
     "run": "montecarlo",
@@ -67,7 +67,7 @@ __all__ = [
     "ScenarioError",
     "SimError",
     "SweepSpec",
-    "Threat",
+    "ThreatEvents",
     "__version__",
     "load_history",
     "load_scenario",
@@ -80,9 +80,10 @@ if TYPE_CHECKING:
     from sim.calibration.fit import Calibration
     from sim.data.history import History, load_history
     from sim.errors import DataError, OptionError, ResultsError, ScenarioError, SimError
+    from sim.mechanisms.threat import ThreatEvents
     from sim.montecarlo import run
     from sim.results import Results
-    from sim.scenario import AllyConfig, Goal, Growth, Policy, Scenario, Threat, load_scenario
+    from sim.scenario import AllyConfig, Goal, Growth, Policy, Scenario, load_scenario
     from sim.scenario.aid import AidModel, Pledge
     from sim.statistics import Probability
     from sim.sweeps.sweep import SweepSpec, sweep

@@ -7,7 +7,9 @@ its size, and tallies merge exactly, so a run's results are bit-identical for an
 workers and any grouping of blocks into tasks.
 
 A scenario with an ``[aid]`` table also runs the aid model on every block, from a stream of its
-own: ``SeedSequence(seed, spawn_key=(b, 1))``, so adding aid never changes the spending draws.
+own: ``SeedSequence(seed, spawn_key=(b, 1))``, so adding aid never changes the spending draws;
+each mechanism of the spending model that is on draws from ``(b, STREAM)``, its own stream
+(:mod:`sim.mechanisms`; threat events ``(b, 2)``).
 
 A pool's processes start from a fork server that has imported the engine, and never import the
 caller's main module: a script that calls :func:`run` with ``workers=2`` at its top level, with
@@ -17,21 +19,21 @@ on one core (:func:`sim.pool.pool_context`).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import numpy as np
 
 from sim.errors import OptionError
 from sim.results import Results
 from sim.scenario import Scenario
 from sim.spending.engine import simulate
-from sim.spending.inputs import ModelInputs, sample_shocks, sample_threat
+from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
 from sim.spending.tally import PackedTally, Tally
-from sim.spending.workspace import Workspace
+from sim.workspace import Workspace
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import Synchronized
@@ -61,9 +63,10 @@ def aid_generator(seed: int, block: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 1)))
 
 
-def threat_generator(seed: int, block: int) -> np.random.Generator:
-    """Block ``block``'s generator of threat events: a stream apart from its other shocks."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, 2)))
+def mechanism_generator(seed: int, block: int, stream: int) -> np.random.Generator:
+    """Block ``block``'s generator of the mechanism whose ``STREAM`` is ``stream``
+    (:mod:`sim.mechanisms`): a stream apart from the spending model's and aid's."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, stream)))
 
 
 def block_sizes(draws: int, block_size: int) -> list[int]:
@@ -89,18 +92,17 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         into = Tally.empty(inputs), _aid_tally(aid, aid_allies)
     tally, aid_tally = into
     for block in blocks:
-        shocks = sample_shocks(inputs, block_generator(seed, block), sizes[block], workspace)
-        if inputs.threat_enabled:
-            threat, jump = sample_threat(inputs, threat_generator(seed, block), sizes[block],
-                                         workspace)
-            shocks = attrs.evolve(shocks, threat=threat, threat_jump=jump)
-        paths = simulate(inputs, shocks, workspace)
+        drawn = sample_draws(inputs, block_generator(seed, block), sizes[block], workspace)
+        drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, seed,
+                                                                   block), workspace)
+        paths = simulate(inputs, drawn, workspace)
         tally.add(inputs, paths, workspace)
         if aid is not None:
             from sim.aid.sampling import sample_aid  # here: a run without aid never imports it
 
             aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
             outcome = aid_engine(engine)(aid, aid_draws)
+            assert aid_tally is not None  # made with the aid model: _aid_tally
             aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
     return tally, aid_tally
 
@@ -284,6 +286,7 @@ def _pool_job(inputs: ModelInputs, seed: int, draws: int, block_size: int, tasks
               ) -> tuple[PackedTally, AidTally | None]:
     """A pool process's job: claim and count tasks until none is left; pack the tally."""
     model, _, aid_allies = aid
+    assert _pool_counters is not None  # set by _join_pool, the pool's initializer
     into = Tally.empty(inputs), _aid_tally(model, aid_allies)
     for _ in _claim_and_count(inputs, seed, draws, block_size, tasks, aid, _pool_counters,
                               Workspace(), into):
@@ -297,7 +300,7 @@ def _merge(part: tuple[PackedTally, AidTally | None],
     """Add a task's tallies to the run's; return the task's draws."""
     (tally, aid_tally), (part_tally, part_aid) = into, part
     tally.merge(part_tally)
-    if aid_tally is not None:
+    if aid_tally is not None and part_aid is not None:
         aid_tally.merge(part_aid)
     return part_tally.draws
 

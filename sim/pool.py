@@ -52,11 +52,15 @@ class _PoolPopen(popen_forkserver.Popen):
             reduction.dump(process_obj, pickled)
         finally:
             context.set_spawning_popen(None)
-        self.sentinel, to_child = forkserver.connect_to_new_process(self._fds)
+        # _fds and util.close_fds are multiprocessing's own (Popen.duplicate_for_child fills
+        # the list), private and so not in its type stubs.
+        self.sentinel, to_child = forkserver.connect_to_new_process(
+            self._fds)  # type: ignore[attr-defined]
         # The new process learns that this one has gone when its copy of the write end of the
         # pipe is the last one open: keep one for as long as this object lives.
         parent_alive = os.dup(to_child)
-        self.finalizer = util.Finalize(self, util.close_fds, (parent_alive, self.sentinel))
+        self.finalizer = util.Finalize(self, util.close_fds,  # type: ignore[attr-defined]
+                                       (parent_alive, self.sentinel))
         with open(to_child, "wb", closefd=True) as stream:
             stream.write(pickled.getbuffer())
         self.pid = forkserver.read_signed(self.sentinel)

@@ -26,6 +26,11 @@ import attrs
 
 from sim.errors import FieldError, ScenarioError, ScenarioWarning
 
+#: Units of the spending model's keys, as the README's units table gives them.
+SHARE = "% of GDP"
+POINTS = "pp of GDP"
+YEAR = "year"
+
 Table = TypeVar("Table", bound=attrs.AttrsInstance)
 
 #: Checks one entry of a ``codes`` field: ``check(code, dotted_key, file)``, raising a

@@ -2,10 +2,11 @@
 
 :func:`backtest` fits the spending model (:func:`sim.calibration.fit.fit_spending`) on the core
 shares up to ``fit_until`` only, projects every ally from its actual share that year to 2026 with
-the fitted adjustment, noise and threat events (SPEC 3.2 with threat events on, as the baseline runs
-it), and sets the predictive quantiles beside the shares NATO's July 2026 edition reports.
-Intent is the Wales pledge (2% by 2024, then held), the policy in force over the whole span,
-plus any threat events the fit found before the cut-off and those drawn after it.
+the fitted adjustment, noise and threat events (SPEC 3.2 with threat events on, as the baseline
+runs it: the steps of the reference model, :mod:`sim.spending.reference`), and sets the
+predictive quantiles beside the shares NATO's July 2026 edition reports. Intent is the Wales
+pledge (2% by 2024, then held), the policy in force over the whole span, plus any threat events
+the fit found before the cut-off and those drawn after it.
 
 Calibrated uncertainty is the goal: about half of the actual shares should fall inside the 50%
 intervals and about nine in ten inside the 90% intervals.
@@ -21,6 +22,8 @@ import numpy as np
 from sim.calibration.fit import SpendingFit, fit_spending, wales_intent
 from sim.data.history import History
 from sim.errors import OptionError
+from sim.mechanisms import threat
+from sim.spending import reference
 
 #: Quantiles reported per ally and year: the 90% and 50% central intervals and the median.
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -107,21 +110,26 @@ def backtest(history: History, fit_until: int, *, draws: int = 4000,
     wales = wales_intent(history.core_share, years)[cut + 1:]  # (steps, allies)
     adjustment = np.array([e.value for e in fit.ally_adjustment])  # (allies,)
     noise = np.array([e.value for e in fit.ally_noise])  # (allies,)
-    # Events found before the cut-off, drawn from the filter's distribution, then new events.
+    # Events found before the cut-off, drawn from the filter's distribution, then new events
+    # (threat events' own terms and draws, the same rate for every ally: alliance-wide events).
     known = rng.choice(len(fit.events_now), size=draws, p=np.asarray(fit.events_now))
-    new = rng.random((steps, draws)) < fit.rate.value  # (years, draws)
-    size = fit.size.value
-    jumps = new[:, :, None] * (size + fit.spread.value
-                               * rng.standard_normal((steps, draws, allies)))
-    raised = size * (known + np.cumsum(new, axis=0))  # (years, draws) intent added by events
+    size, rate, spread = fit.size.value, np.full(allies, fit.rate.value), fit.spread.value
+    terms = threat.ThreatArrays(rate=rate, pull=adjustment * size,
+                                jump_size=size * (1.0 - adjustment),
+                                spread=np.full(allies, spread))
+    drawn = threat.ThreatDraws(uniform=rng.random((steps, draws)),
+                               jump=rng.standard_normal((steps, draws, allies)))
     z = rng.standard_normal((steps, draws, allies))
+    state = {"events": np.broadcast_to(known[:, None], (draws, allies)).astype(float)}
+    floor = np.zeros(allies)
     share = np.empty((steps, draws, allies))  # (years, draws, allies)
     previous = np.broadcast_to(history.core_share[cut], (draws, allies))
     for t in range(steps):
-        intent = wales[t] + raised[t][:, None]
-        step = (adjustment * (intent - previous) + jumps[t] - adjustment * size * new[t][:, None]
-                + noise * z[t])
-        previous = np.maximum(previous + step, 0.0)
+        # The reference model's step (SPEC 3.2 with threat events, as the engine runs it).
+        raised, jump = threat.reference_step(state, terms, drawn, t + 1)
+        previous = reference.share_step(previous, 1.0 - adjustment, adjustment * wales[t], z[t],
+                                        noise, floor, raised)
+        previous = np.maximum(previous + jump, floor)
         share[t] = previous
     count = (share >= THRESHOLD).sum(axis=-1)  # (years, draws)
     actual = history.core_share[cut + 1:]

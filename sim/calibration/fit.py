@@ -48,7 +48,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -257,7 +257,7 @@ def _hessian(objective: Objective, theta: np.ndarray) -> np.ndarray:
 
 
 def _minimize(objective: Objective, start: np.ndarray,
-              bounds: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+              bounds: Sequence[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
     """The minimum of ``objective`` (a value and its exact gradient), and the Hessian there.
 
     L-BFGS-B ends where rounding in the objective stops its line search, about 1e-6 from the

@@ -28,8 +28,10 @@ from sim.data.base import ALLIES, NOT_ASSESSED, load_base
 from sim.data.history import announced_points
 from sim.data.parameters import calibrated_table
 from sim.errors import ScenarioError, ScenarioWarning
+from sim.mechanisms import MECHANISMS
 from sim.resources import scenarios_dir
 from sim.scenario.aid import AID_TABLES, AidModel, check_aid, parse_aid, table_class
+from sim.schema import POINTS, SHARE, YEAR
 
 PATHS = ("linear", "flat", "custom", "announced")
 FIRST_BASE_YEAR, LAST_BASE_YEAR = 2014, 2026  # years the July 2026 NATO edition covers
@@ -47,10 +49,6 @@ def _check_code(code: Any, key: str, file: str) -> None:
 # --- the objects a scenario resolves to --------------------------------------------------------
 
 
-#: Units of the spending model's keys, as the README's units table gives them.
-SHARE = "% of GDP"
-POINTS = "pp of GDP"
-YEAR = "year"
 
 #: Typical core and related shares, % of GDP: NATO's 2014-2026 series runs from 0.37 (Luxembourg,
 #: 2014) to 5.33 (Lithuania, 2026); below 0.3 a share is likely a fraction (0.035 for 3.5%), and
@@ -59,6 +57,21 @@ _SHARES = (0.3, 10.0)
 #: Typical years of a goal, its review and the horizon: NATO's goals were set for 2024 (Wales,
 #: 2014) and 2035 (The Hague, 2025); no plan looks past 2060.
 _YEARS = (2015, 2060)
+
+
+# The spending model's mechanisms declare their own tables (sim.mechanisms): each adds one
+# table field, its KEY, to [defaults] and [allies.X].
+_MECHANISMS = MECHANISMS
+
+
+def _with_mechanism_tables(cls: type) -> type:
+    """Add each mechanism's table as a field ``KEY`` (kind "table", default its defaults) to an
+    attrs class about to be made, after the fields the class itself declares."""
+    for mechanism in _MECHANISMS:
+        cls.__annotations__[mechanism.KEY] = mechanism.Table.__name__
+        setattr(cls, mechanism.KEY, attrs.field(factory=mechanism.Table,
+                                                metadata={"kind": "table"}))
+    return cls
 
 
 @attrs.frozen
@@ -112,27 +125,7 @@ class Growth:
 
 
 @attrs.frozen
-class Threat:
-    """Threat events: rare alliance-wide jumps in intended core spending (``[defaults.shocks]``).
-
-    Off unless ``enabled``. In a year with an event, the ally's intended core share rises for
-    good by ``size`` pp of GDP, and its actual core share rises that year by a jump, normal with
-    mean ``size`` and sd ``spread`` (the jump's own part fades at the adjustment speed). One
-    uniform number per year and draw is shared by all allies: an ally reacts when it falls below
-    its ``rate``, so with equal rates every ally sees the same events. Calibrated from 2014-2026
-    history (see :mod:`sim.calibration.fit`).
-    """
-
-    enabled: bool = schema.boolean(False)
-    # Fitted 0.23 a year (2014 and 2022 in 13 years); one event every two years is more than
-    # NATO has seen in any decade since 1949.
-    rate: float = schema.number(0.0, 0.0, 1.0, typical=(0.0, 0.5), unit="events a year")
-    # Fitted 0.46 pp (mean) and 0.38 pp (sd across allies); 2 pp per event is four times that.
-    size: float = schema.number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
-    spread: float = schema.number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
-
-
-@attrs.frozen
+@_with_mechanism_tables
 class AllySettings:
     """One ``[defaults]`` or ``[allies.ISO3]`` table as written: ``None`` means not set here."""
 
@@ -147,7 +140,7 @@ class AllySettings:
     policy: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     related: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     growth: Growth = attrs.field(factory=Growth, metadata={"kind": "table"})
-    shocks: Threat = attrs.field(factory=Threat, metadata={"kind": "table"})
+    # and one table per mechanism (threat events: ``shocks``), from _with_mechanism_tables
 
 
 @attrs.frozen
@@ -185,6 +178,7 @@ class Meta:
 
 
 @attrs.frozen
+@_with_mechanism_tables
 class AllyConfig:
     """An assessed ally with every parameter resolved: what the engine runs."""
 
@@ -195,9 +189,9 @@ class AllyConfig:
     policy: Policy
     related: Policy
     growth: Growth
-    shocks: Threat = Threat()
     #: Dotted keys whose values come from calibration/parameters.toml, not the scenario.
     calibrated: tuple[str, ...] = ()
+    # and one table per mechanism (threat events: ``shocks``), from _with_mechanism_tables
 
 
 @attrs.frozen
@@ -813,8 +807,10 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             return own if own in origins else f"defaults.{dotted}"
 
         settings = schema.build(AllySettings, table, f"allies.{code}", source)
-        if not settings.shocks.enabled:  # fitted but unused: not reported as calibrated
-            calibrated = tuple(k for k in calibrated if not k.startswith("shocks."))
+        for mechanism in _MECHANISMS:  # fitted but unused: not reported as calibrated
+            if not getattr(settings, mechanism.KEY).enabled:
+                calibrated = tuple(k for k in calibrated
+                                   if not k.startswith(f"{mechanism.KEY}."))
         figures = base[code]
         core_share, gdp_usd = figures.core_share, figures.gdp_usd
         # load_base refuses data without both for an assessed ally.
@@ -846,7 +842,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
             growth=attrs.evolve(settings.growth, mean=mean),
-            shocks=settings.shocks, calibrated=calibrated,
+            calibrated=calibrated,
+            **{mechanism.KEY: getattr(settings, mechanism.KEY) for mechanism in _MECHANISMS},
         ))
     if not configs:
         raise fail("scenario.allies", "lists no assessed ally (Iceland is not assessed)")

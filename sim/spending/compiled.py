@@ -10,8 +10,9 @@ It is the same source compiled by the same compiler with the same options — no
 every operation is rounded as NumPy rounds it and none is fused into a multiply-add — for this
 machine's processor, as the Numba-compiled kernels are; results are bit-identical
 (``tests/spending/test_compiled.py``). The module's name carries a digest of what it was built
-from (the kernels' source, Numba's and Python's versions, the processor), so a change in any of
-them builds a new one. Where it cannot be built (no C compiler, or a Numba without ``pycc``),
+from (the kernels' source and what is compiled into them: their records and the mechanisms'
+steps; Numba's and Python's versions; the processor), so a change in any of them builds a new
+one. Where it cannot be built (no C compiler, or a Numba without ``pycc``),
 the Numba-compiled kernels serve, with the same results.
 """
 
@@ -33,6 +34,9 @@ from typing import Literal
 #: The kernels the engine and the tally call, by name.
 EXPORTS = ("simulate_block", "count_year")
 _SOURCE = Path(__file__).with_name("kernels.py")
+#: What else is compiled into the kernels: their records' types and the mechanisms' compiled steps.
+_COMPILED_WITH = (Path(__file__).with_name("records.py"),
+                  Path(__file__).parent.parent / "mechanisms")
 
 Kind = Literal["auto", "ahead", "jit"]
 _loaded: dict[str, ModuleType] = {}
@@ -74,7 +78,10 @@ class BuildError(RuntimeError):
 def module_name() -> str:
     """The extension's module name: ``summit_kernels_`` and a digest of what it is built from."""
     digest = hashlib.sha256()
-    for part in (_SOURCE.read_bytes(), importlib.metadata.version("numba").encode(),
+    sources = [_SOURCE, *(p for path in _COMPILED_WITH
+                          for p in (sorted(path.glob("*.py")) if path.is_dir() else [path]))]
+    for part in (*(source.read_bytes() for source in sources),
+                 importlib.metadata.version("numba").encode(),
                  sys.version.encode(), platform.machine().encode(), _processor().encode()):
         digest.update(hashlib.sha256(part).digest())
     return f"summit_kernels_{digest.hexdigest()[:16]}"

@@ -1,18 +1,23 @@
-"""From a scenario to arrays: the engine's fixed parameters and each block's random shocks.
+"""From a scenario to arrays: the engine's fixed parameters and each block's random draws.
 
 :class:`ModelInputs` holds every per-ally parameter as an array in engine order, with the policy
-paths laid out year by year. :func:`sample_shocks` draws one block's standard-normal shocks from a
-generator; it is the only place the spending model consumes randomness, so the order of draws here
-is part of the reproducibility contract (same seed, same block, same numbers).
+paths laid out year by year, and each mechanism's arrays (:mod:`sim.mechanisms`).
+:func:`sample_draws` draws one block's standard normals of SPEC 3.1 and 3.2 from a generator; it
+and the mechanisms' ``sample`` are the only places the spending model consumes randomness, so the
+order of draws here is part of the reproducibility contract (same seed, same block, same
+numbers).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import numpy as np
 
+from sim.mechanisms import MECHANISMS
 from sim.scenario import Policy, Scenario
-from sim.spending.workspace import Workspace
+from sim.workspace import Workspace
 
 
 @attrs.frozen(eq=False)
@@ -47,11 +52,8 @@ class ModelInputs:
     inflation: np.ndarray  # (allies,)
     review_line: np.ndarray  # (allies,) core share on the straight base-to-goal line, review year
     review_tolerance: float
-    #: Threat events (off unless a scenario enables them): rate a year and pp added to intent.
-    threat_enabled: bool = False
-    threat_rate: np.ndarray | None = None  # (allies,)
-    threat_size: np.ndarray | None = None  # (allies,)
-    threat_spread: np.ndarray | None = None  # (allies,)
+    #: Each mechanism's arrays by its NAME (sim.mechanisms), None where it is off.
+    mechanisms: dict[str, Any] = attrs.field(factory=dict)
 
     @property
     def n_allies(self) -> int:
@@ -69,7 +71,7 @@ class ModelInputs:
         years = np.arange(scenario.base_year, scenario.horizon + 1)
         goal = scenario.goal
 
-        def column(get) -> np.ndarray:
+        def column(get: Any) -> np.ndarray:
             return np.array([get(a) for a in allies], dtype=float)
 
         core_path = np.column_stack([  # (years, allies)
@@ -105,10 +107,7 @@ class ModelInputs:
             inflation=column(lambda a: a.growth.inflation),
             review_line=core_base + (goal.core - core_base) * fraction,
             review_tolerance=goal.review_tolerance,
-            threat_enabled=any(a.shocks.enabled for a in allies),
-            threat_rate=column(lambda a: a.shocks.rate if a.shocks.enabled else 0.0),
-            threat_size=column(lambda a: a.shocks.size),
-            threat_spread=column(lambda a: a.shocks.spread),
+            mechanisms={mechanism.NAME: mechanism.arrays(allies) for mechanism in MECHANISMS},
         )
 
 
@@ -125,6 +124,8 @@ def policy_path(policy: Policy, base: float, years: np.ndarray, goal_year: int) 
     if policy.path == "flat":
         return np.full(len(years), base, dtype=float)
     if policy.path == "linear" or (policy.path == "announced" and not policy.custom):
+        if policy.target is None:
+            raise ValueError("policy target unresolved: the scenario loader sets it")
         target = max(float(policy.target), base)
         fraction = np.clip((years - base_year) / (goal_year - base_year), 0.0, 1.0)
         return base + (target - base) * fraction
@@ -136,58 +137,51 @@ def policy_path(policy: Policy, base: float, years: np.ndarray, goal_year: int) 
 
 
 @attrs.frozen(eq=False)
-class Shocks:
-    """One block's standard-normal shocks, year-major so each year's slice is contiguous."""
+class Draws:
+    """One block's random numbers, year-major so each year's slice is contiguous: the standard
+    normals of SPEC 3.1 and 3.2, and the draws of each mechanism that is on."""
 
     common: np.ndarray  # (steps, draws) alliance growth factor f[t]
     growth: np.ndarray  # (steps, draws, allies) idiosyncratic growth e[i,t]
     core: np.ndarray  # (steps, draws, allies) execution noise z[i,t] of core spending
     related: np.ndarray  # (steps, draws, allies) execution noise of related spending
-    #: Threat events, from their own stream; None when off. Uniform numbers that decide the
-    #: events (steps, draws), and standard normals of each ally's jump (steps, draws, allies).
-    threat: np.ndarray | None = None
-    threat_jump: np.ndarray | None = None
+    #: Each mechanism's draws by its NAME, from its own stream; only those that are on.
+    mechanisms: dict[str, Any] = attrs.field(factory=dict)
 
     @property
     def draws(self) -> int:
-        return self.common.shape[1]
+        return int(self.common.shape[1])
 
 
-def sample_shocks(inputs: ModelInputs, rng: np.random.Generator, draws: int,
-                  workspace: Workspace | None = None) -> Shocks:
-    """Draw one block's shocks; the order of the four calls is fixed for reproducibility.
+def sample_draws(inputs: ModelInputs, rng: np.random.Generator, draws: int,
+                 workspace: Workspace | None = None) -> Draws:
+    """Draw one block's standard normals; the order of the four calls is fixed for
+    reproducibility. The mechanisms draw from streams of their own (:func:`sample_mechanisms`).
 
-    With a ``workspace`` the shocks are drawn into its arrays (the same numbers: a generator
+    With a ``workspace`` the numbers are drawn into its arrays (the same numbers: a generator
     fills an array in order, given or new) and are valid until its next block.
     """
     steps, allies = inputs.n_steps, inputs.n_allies
     if workspace is None:
-        return Shocks(
+        return Draws(
             common=rng.standard_normal((steps, draws)),
             growth=rng.standard_normal((steps, draws, allies)),
             core=rng.standard_normal((steps, draws, allies)),
             related=rng.standard_normal((steps, draws, allies)),
         )
     common = workspace.array("inputs.common", (steps, draws))
-    growth, core, related = workspace.array("inputs.shocks", (3, steps, draws, allies))
+    growth, core, related = workspace.array("inputs.normals", (3, steps, draws, allies))
     for out in (common, growth, core, related):
         rng.standard_normal(out=out)
-    return Shocks(common=common, growth=growth, core=core, related=related)
+    return Draws(common=common, growth=growth, core=core, related=related)
 
 
-def sample_threat(inputs: ModelInputs, rng: np.random.Generator, draws: int,
-                  workspace: Workspace | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """One block's threat-event numbers: ``(threat, threat_jump)`` for :class:`Shocks`.
-
-    Drawn from a generator of their own so that turning threat events on leaves every other
-    shock of the block unchanged; the order of the two calls is fixed for reproducibility.
-    With a ``workspace``, drawn into its arrays as :func:`sample_shocks` does.
-    """
-    steps = inputs.n_steps
-    if workspace is None:
-        return rng.random((steps, draws)), rng.standard_normal((steps, draws, inputs.n_allies))
-    threat = workspace.array("inputs.threat", (steps, draws))
-    jump = workspace.array("inputs.threat_jump", (steps, draws, inputs.n_allies))
-    rng.random(out=threat)
-    rng.standard_normal(out=jump)
-    return threat, jump
+def sample_mechanisms(inputs: ModelInputs, drawn: Draws, generator: Any,
+                      workspace: Workspace | None = None) -> Draws:
+    """``drawn`` with the draws of every mechanism that is on; ``generator(stream)`` gives the
+    block's generator of a mechanism's stream."""
+    mechanisms = {mechanism.NAME: mechanism.sample(terms, generator(mechanism.STREAM),
+                                                   inputs.n_steps, drawn.draws, workspace)
+                  for mechanism in MECHANISMS
+                  if (terms := inputs.mechanisms[mechanism.NAME]) is not None}
+    return attrs.evolve(drawn, mechanisms=mechanisms) if mechanisms else drawn

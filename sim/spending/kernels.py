@@ -8,9 +8,12 @@ The results are part of the reproducibility contract, so the loops do every floa
 operation of the model one at a time, in the order the SPEC writes it, each rounded to double
 as NumPy rounds it: compiled without ``fastmath``, so the compiler may neither reassociate sums
 nor contract a multiply and an add into one fused operation (``tests/spending/test_kernels.py``
-checks the paths and counts bit for bit against a plain NumPy transcription, and the machine code
-for fused multiply-adds). Reductions across allies, whose order NumPy chooses (the alliance's USD
-sums), and logarithms, whose last bit depends on the maths library, stay in NumPy.
+checks the paths and counts bit for bit against the model's NumPy reference,
+:mod:`sim.spending.reference`, and the machine code for fused multiply-adds). The kernels take
+their terms as named records (NamedTuples of arrays), and compile each mechanism's step
+(:mod:`sim.mechanisms`) with the same options. Reductions across allies, whose order
+NumPy chooses (the alliance's USD sums), and logarithms, whose last bit depends on the maths
+library, stay in NumPy.
 
 The kernels are compiled for their signatures when this module is first imported, or loaded
 from Numba's cache next to it; :mod:`sim.montecarlo` imports it in the pool's fork server, so
@@ -19,11 +22,20 @@ that every worker starts with them ready.
 
 from __future__ import annotations
 
+import hashlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import numba
 import numpy as np
 
-COMPILE_OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "boundscheck": False,
-                   "error_model": "numpy"}
+from sim.mechanisms import MECHANISM_MODULES, threat
+from sim.spending.records import BlockPaths, SpendingTerms, StandardNormals
+
+COMPILE_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "fastmath": False,
+                                   "boundscheck": False, "error_model": "numpy"}
 
 _F1, _F2, _F3 = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1]
 _I2 = numba.int64[:, ::1]
@@ -67,108 +79,116 @@ def _adjust(before, keep, pull, shock, noise, floor, now):
         now[k] = share
 
 
-@numba.njit(numba.void(
-    _F1, _F1, _F1,  # base core share, related share, GDP
-    _F1, _F1, _F1, _F1, _F1,  # growth: mu, rho, own scale, common scale, 1 + inflation
-    _F1, _F2, _F1, _F1,  # core: keep, pull, noise, floor
-    _F1, _F2, _F1, _F1,  # related: keep, pull, noise, floor
-    _F2, _F3, _F3, _F3,  # shocks: common, growth, core, related
-    numba.boolean, _F2, _F3, _F1, _F1, _F1, _F1,  # threat: on, uniforms, jumps, rate, ...
-    _F3, _F3, _F3, _F2, _F2,  # out: core, related, gdp; scratch: growth, event count
-), **COMPILE_OPTIONS)
-def simulate_block(core_base, related_base, gdp_base,
-                   mu, rho, own_scale, common_scale, nominal,
-                   core_keep, core_pull, core_noise, core_floor,
-                   related_keep, related_pull, related_noise, related_floor,
-                   common, growth_shocks, core_shocks, related_shocks,
-                   threat_on, threat_uniform, jump_shocks, threat_rate, threat_pull, jump_size,
-                   jump_spread,
-                   core, related, gdp, growth, events):
-    """Fill the (years, draws, allies) paths ``core``, ``related`` and ``gdp`` of one block.
+_TERMS = numba.types.NamedTuple((_F1,) * 9 + (_F2, _F1, _F1, _F1, _F2, _F1, _F1), SpendingTerms)
+_NORMALS = numba.types.NamedTuple((_F2, _F3, _F3, _F3), StandardNormals)
+_PATHS = numba.types.NamedTuple((_F3, _F3, _F3, _F2, _F2), BlockPaths)
+_THREAT = numba.types.NamedTuple((_F1,) * 4 + (_F2, _F2), threat.ThreatTerms)
 
-    Per-ally terms are vectors (allies,), pulls (years, allies); ``growth`` and ``events``
-    (draws, allies) carry each draw's growth and threat-event count from year to year.
-    """
-    steps, draws, allies = growth_shocks.shape
-    years, size = steps + 1, draws * allies
-    # Flat views: year by year, draw-major rows of every ally.
-    core_flat, related_flat = core.reshape(years, size), related.reshape(years, size)
-    gdp_flat = gdp.reshape(years, size)
-    growth_flat, events_flat = growth.reshape(size), events.reshape(size)
-    growth_e, core_z = growth_shocks.reshape(steps, size), core_shocks.reshape(steps, size)
-    related_z = related_shocks.reshape(steps, size)
-    jump_v = jump_shocks.reshape(steps if threat_on else 0, size if threat_on else 0)
+#: The mechanisms' compiled steps (sim.mechanisms), compiled with these options.
+_threat_step = numba.njit(numba.void(_THREAT, numba.int64, numba.int64, numba.int64, _F1, _F1,
+                                     _F1), **COMPILE_OPTIONS)(threat.compiled_step)
 
-    chunk = min(CHUNK_DRAWS, draws)
-    mu_, rho_, own_, nominal_ = (_tiled(mu, chunk), _tiled(rho, chunk), _tiled(own_scale, chunk),
-                                 _tiled(nominal, chunk))
-    core_keep_, core_noise_, core_floor_ = (_tiled(core_keep, chunk), _tiled(core_noise, chunk),
-                                            _tiled(core_floor, chunk))
-    related_keep_, related_noise_, related_floor_ = (
-        _tiled(related_keep, chunk), _tiled(related_noise, chunk), _tiled(related_floor, chunk))
-    core_pull_ = np.empty((years, chunk * allies))
-    related_pull_ = np.empty((years, chunk * allies))
-    for t in range(years):
-        core_pull_[t] = _tiled(core_pull[t], chunk)
-        related_pull_[t] = _tiled(related_pull[t], chunk)
-    common_ = np.empty(chunk * allies)  # this year's common factor times each ally's loading
-    new = np.empty(chunk * allies)  # this year's threat events, 0 or 1
-    if threat_on:
-        threat_pull_, jump_size_ = _tiled(threat_pull, chunk), _tiled(jump_size, chunk)
-        jump_spread_ = _tiled(jump_spread, chunk)
-    else:
-        threat_pull_ = jump_size_ = jump_spread_ = np.empty(0)
 
-    for d in range(draws):
-        core_flat[0, d * allies:(d + 1) * allies] = core_base
-        related_flat[0, d * allies:(d + 1) * allies] = related_base
-        gdp_flat[0, d * allies:(d + 1) * allies] = gdp_base
-        growth_flat[d * allies:(d + 1) * allies] = mu
-    events_flat[:] = 0.0
+@numba.njit(numba.void(_F1, _F1, _F1, _F1, _F1, _F1, _F1, _F1, _F1), **COMPILE_OPTIONS)
+def _adjust_with(before, keep, pull, raised, shock, noise, floor, jump, now):
+    """:func:`_adjust` with what mechanisms add: ``raised`` to the pull before the noise, and
+    ``jump`` after the floor, then the floor again."""
+    for k in range(now.size):
+        share = before[k] * keep[k] + pull[k]
+        share = share + raised[k]
+        share = share + shock[k] * noise[k]
+        if share < floor[k]:
+            share = floor[k]
+        share = share + jump[k]
+        if share < floor[k]:
+            share = floor[k]
+        now[k] = share
 
-    for first in range(0, draws, chunk):
-        n_draws = min(chunk, draws - first)
-        low, n = first * allies, n_draws * allies
-        g_, ev_ = growth_flat[low:low + n], events_flat[low:low + n]
-        for t in range(1, years):
-            # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
-            _outer(common[t - 1], common_scale, first, n_draws, allies, common_)
-            e_ = growth_e[t - 1, low:low + n]
-            gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
-            for k in range(n):
-                g = (g_[k] - mu_[k]) * rho_[k] + mu_[k]
-                g = g + e_[k] * own_[k]
-                g = g + common_[k]
-                g_[k] = g
-                gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
 
-            # SPEC 3.2 (see _adjust); threat events add to intent and jump.
-            before, now = core_flat[t - 1, low:low + n], core_flat[t, low:low + n]
-            z_, pull = core_z[t - 1, low:low + n], core_pull_[t]
-            if threat_on:
-                for d in range(n_draws):
-                    uniform = threat_uniform[t - 1, first + d]
-                    for a in range(allies):
-                        new[d * allies + a] = 1.0 if uniform < threat_rate[a] else 0.0
-                v_ = jump_v[t - 1, low:low + n]
+#: The sha256 of the mechanisms' modules, as a number. Numba's cache knows a kernel by its own
+#: file and code only, and a compiled step is compiled into the kernel that calls it: the kernel
+#: closes over this number, which Numba's cache key includes, so that editing a mechanism
+#: compiles the kernel afresh rather than loading a stale one.
+_MECHANISMS_CODE = int(hashlib.sha256(b"".join(
+    Path(str(sys.modules[name].__file__)).read_bytes() for name in MECHANISM_MODULES
+)).hexdigest()[:15], 16)
+
+
+def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
+    """The block kernel, tied to ``mechanisms_code`` (see _MECHANISMS_CODE)."""
+
+    def simulate_block(terms, normals, threat_on, threat_terms, out):
+        """Fill the (years, draws, allies) paths of ``out`` for one block (see the records above);
+        ``threat_on`` runs threat events' compiled step with ``threat_terms``."""
+        if mechanisms_code < 0:  # never: the number is there for Numba's cache key
+            return
+        steps, draws, allies = normals.growth.shape
+        years, size = steps + 1, draws * allies
+        # Flat views: year by year, draw-major rows of every ally.
+        core_flat, related_flat = out.core.reshape(years, size), out.related.reshape(years, size)
+        gdp_flat = out.gdp.reshape(years, size)
+        growth_flat, events_flat = out.growth.reshape(size), out.events.reshape(size)
+        growth_e = normals.growth.reshape(steps, size)
+        core_z, related_z = normals.core.reshape(steps, size), normals.related.reshape(steps, size)
+
+        chunk = min(CHUNK_DRAWS, draws)
+        mu_, rho_ = _tiled(terms.mu, chunk), _tiled(terms.rho, chunk)
+        own_, nominal_ = _tiled(terms.own_scale, chunk), _tiled(terms.nominal, chunk)
+        core_keep_, core_noise_ = _tiled(terms.core_keep, chunk), _tiled(terms.core_noise, chunk)
+        core_floor_ = _tiled(terms.core_floor, chunk)
+        related_keep_, related_noise_ = (_tiled(terms.related_keep, chunk),
+                                         _tiled(terms.related_noise, chunk))
+        related_floor_ = _tiled(terms.related_floor, chunk)
+        core_pull_ = np.empty((years, chunk * allies))
+        related_pull_ = np.empty((years, chunk * allies))
+        for t in range(years):
+            core_pull_[t] = _tiled(terms.core_pull[t], chunk)
+            related_pull_[t] = _tiled(terms.related_pull[t], chunk)
+        common_ = np.empty(chunk * allies)  # this year's common factor times each ally's loading
+        raised = np.empty(chunk * allies)  # what mechanisms add to this year's pull toward intent
+        jump = np.empty(chunk * allies)  # and to the share after the floor
+
+        for d in range(draws):
+            core_flat[0, d * allies:(d + 1) * allies] = terms.core_base
+            related_flat[0, d * allies:(d + 1) * allies] = terms.related_base
+            gdp_flat[0, d * allies:(d + 1) * allies] = terms.gdp_base
+            growth_flat[d * allies:(d + 1) * allies] = terms.mu
+        events_flat[:] = 0.0
+
+        for first in range(0, draws, chunk):
+            n_draws = min(chunk, draws - first)
+            low, n = first * allies, n_draws * allies
+            g_, ev_ = growth_flat[low:low + n], events_flat[low:low + n]
+            for t in range(1, years):
+                # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
+                _outer(normals.common[t - 1], terms.common_scale, first, n_draws, allies, common_)
+                e_ = growth_e[t - 1, low:low + n]
+                gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
                 for k in range(n):
-                    count = ev_[k] + new[k]
-                    ev_[k] = count
-                    c = before[k] * core_keep_[k] + pull[k]
-                    c = c + count * threat_pull_[k]
-                    c = c + z_[k] * core_noise_[k]
-                    if c < core_floor_[k]:
-                        c = core_floor_[k]
-                    # In an event year the rest of the rise arrives at once, then the floor.
-                    c = c + (v_[k] * jump_spread_[k] + jump_size_[k]) * new[k]
-                    if c < core_floor_[k]:
-                        c = core_floor_[k]
-                    now[k] = c
-            else:
-                _adjust(before, core_keep_, pull, z_, core_noise_, core_floor_, now)
-            _adjust(related_flat[t - 1, low:low + n], related_keep_, related_pull_[t],
-                    related_z[t - 1, low:low + n], related_noise_, related_floor_,
-                    related_flat[t, low:low + n])
+                    g = (g_[k] - mu_[k]) * rho_[k] + mu_[k]
+                    g = g + e_[k] * own_[k]
+                    g = g + common_[k]
+                    g_[k] = g
+                    gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
+
+                # SPEC 3.2 (see _adjust), with what the mechanisms that are on add.
+                before, now = core_flat[t - 1, low:low + n], core_flat[t, low:low + n]
+                z_, pull = core_z[t - 1, low:low + n], core_pull_[t]
+                if threat_on:
+                    _threat_step(threat_terms, t, first, n_draws, ev_, raised, jump)
+                    _adjust_with(before, core_keep_, pull, raised, z_, core_noise_, core_floor_,
+                                 jump, now)
+                else:
+                    _adjust(before, core_keep_, pull, z_, core_noise_, core_floor_, now)
+                _adjust(related_flat[t - 1, low:low + n], related_keep_, related_pull_[t],
+                        related_z[t - 1, low:low + n], related_noise_, related_floor_,
+                        related_flat[t, low:low + n])
+
+    return simulate_block
+
+
+simulate_block = numba.njit(numba.void(_TERMS, _NORMALS, numba.boolean, _THREAT, _PATHS),
+                            **COMPILE_OPTIONS)(_simulate_block(_MECHANISMS_CODE))
 
 
 @numba.njit(numba.types.UniTuple(numba.int64, 2)(

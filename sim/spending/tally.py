@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.spending.engine import Paths
 from sim.spending.inputs import ModelInputs
-from sim.spending.workspace import Workspace
+from sim.workspace import Workspace
 
 SHARE_BIN = 0.01  # percentage points
 SHARE_MAX = 20.0  # % of GDP: the upper edge of the share bins of width SHARE_BIN

@@ -12,28 +12,28 @@ from scipy.stats import binomtest, norm
 
 import sim
 from sim.spending.engine import simulate
-from sim.spending.inputs import ModelInputs, Shocks, sample_shocks
+from sim.spending.inputs import Draws, ModelInputs, sample_draws
 
 
 def _inputs(**values) -> ModelInputs:
     return ModelInputs.from_scenario(sim.load_scenario("analytic").with_values(values))
 
 
-def _spec_loop(inputs: ModelInputs, shocks: Shocks, d: int, i: int) -> tuple[list, list, list]:
+def _spec_loop(inputs: ModelInputs, drawn: Draws, d: int, i: int) -> tuple[list, list, list]:
     """SPEC 3.1 and 3.2 written out for one draw and one ally, in plain Python floats."""
     mu, rho = inputs.growth_mean[i], inputs.growth_persistence[i]
     sd, common = inputs.growth_sd[i], inputs.growth_common[i]
     g, c, r, gdp = mu, inputs.core_base[i], inputs.related_base[i], inputs.gdp_base[i]
     cores, relateds, gdps = [c], [r], [gdp]
     for t in range(1, inputs.n_steps + 1):
-        f, e = shocks.common[t - 1, d], shocks.growth[t - 1, d, i]
+        f, e = drawn.common[t - 1, d], drawn.growth[t - 1, d, i]
         g = mu + rho * (g - mu) + sd * (common * f + math.sqrt(1 - common**2) * e)
         gdp = gdp * (1 + g) * (1 + inputs.inflation[i])
         a, s = inputs.core_adjustment[i], inputs.core_noise[i]
-        c = max(c + a * (inputs.core_path[t, i] - c) + s * shocks.core[t - 1, d, i],
+        c = max(c + a * (inputs.core_path[t, i] - c) + s * drawn.core[t - 1, d, i],
                 inputs.core_floor[i])
         a, s = inputs.related_adjustment[i], inputs.related_noise[i]
-        r = max(r + a * (inputs.related_path[t, i] - r) + s * shocks.related[t - 1, d, i],
+        r = max(r + a * (inputs.related_path[t, i] - r) + s * drawn.related[t - 1, d, i],
                 inputs.related_floor[i])
         cores.append(c)
         relateds.append(r)
@@ -51,11 +51,11 @@ def test_engine_follows_the_spec_equations(seed, adjustment, noise, floor, persi
                         "defaults.growth.persistence": persistence,
                         "defaults.growth.common": common, "defaults.growth.inflation": inflation,
                         "defaults.growth.sd": 0.02})
-    shocks = sample_shocks(inputs, np.random.default_rng(seed), 3)
-    paths = simulate(inputs, shocks)
+    drawn = sample_draws(inputs, np.random.default_rng(seed), 3)
+    paths = simulate(inputs, drawn)
     for d in range(3):
         for i in range(inputs.n_allies):
-            cores, relateds, gdps = _spec_loop(inputs, shocks, d, i)
+            cores, relateds, gdps = _spec_loop(inputs, drawn, d, i)
             np.testing.assert_allclose(paths.core_share[:, d, i], cores, rtol=1e-12, atol=1e-12)
             np.testing.assert_allclose(paths.related_share[:, d, i], relateds, rtol=1e-12,
                                        atol=1e-12)
@@ -69,7 +69,7 @@ def test_full_adjustment_without_noise_reaches_the_path_exactly(seed, path, core
                         "defaults.policy.path": path, "defaults.core_base": core_base,
                         "allies.POL.core_base": core_base, "allies.POL.policy.noise": 0.0,
                         "allies.POL.policy.path": path})
-    paths = simulate(inputs, sample_shocks(inputs, np.random.default_rng(seed), 5))
+    paths = simulate(inputs, sample_draws(inputs, np.random.default_rng(seed), 5))
     expected = np.broadcast_to(inputs.core_path[:, None, :], paths.core_share.shape)
     assert np.array_equal(paths.core_share, expected)
 
@@ -77,7 +77,7 @@ def test_full_adjustment_without_noise_reaches_the_path_exactly(seed, path, core
 def test_growth_without_shocks_compounds_the_mean():
     inputs = _inputs(**{"defaults.growth.sd": 0.0, "defaults.growth.mean": 0.02,
                         "defaults.growth.inflation": 0.01})
-    paths = simulate(inputs, sample_shocks(inputs, np.random.default_rng(1), 4))
+    paths = simulate(inputs, sample_draws(inputs, np.random.default_rng(1), 4))
     steps = np.arange(inputs.n_steps + 1)[:, None, None]
     expected = inputs.gdp_base * (1.02 * 1.01) ** steps
     np.testing.assert_allclose(paths.gdp_usd, np.broadcast_to(expected, paths.gdp_usd.shape),

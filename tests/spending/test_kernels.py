@@ -1,9 +1,9 @@
-"""The compiled loops against a plain NumPy transcription of the model, bit for bit.
+"""The compiled loops against the model's NumPy reference, bit for bit.
 
-The reference below is the engine and the tally written as whole-array NumPy operations, in the
-order SPEC 3.1 and 3.2 give them: one rounding per operation, nothing fused or reordered. The
-compiled loops must give exactly the same paths and counts, for every scenario, number of
-draws (whole chunks of draws or not), and with threat events on or off.
+:mod:`sim.spending.reference` is the engine and the tally written as whole-array NumPy
+operations, in the order SPEC 3.1 and 3.2 give them: one rounding per operation, nothing fused or
+reordered. The compiled loops must give exactly the same paths and counts, for every scenario,
+number of draws (whole chunks of draws or not), and with threat events on or off.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import platform
 import re
 
-import attrs
 import numba
 import numpy as np
 import pytest
@@ -19,77 +18,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
-from sim.spending import kernels
+from sim.spending import kernels, reference
 from sim.spending.engine import simulate
-from sim.spending.inputs import ModelInputs, Shocks, sample_shocks, sample_threat
-from sim.spending.tally import SHARE_BINS, Tally, share_bin
+from sim.spending.inputs import Draws, ModelInputs, sample_draws, sample_mechanisms
+from sim.spending.tally import Tally
 
 
-def reference_paths(inputs: ModelInputs, shocks: Shocks) -> tuple[np.ndarray, ...]:
-    """Core share, related share and GDP, (years, draws, allies) each, by whole arrays."""
-    steps, draws, allies = shocks.growth.shape
-    core, related, gdp = np.empty((3, steps + 1, draws, allies))
-    core[0], related[0], gdp[0] = inputs.core_base, inputs.related_base, inputs.gdp_base
-    mu, rho = inputs.growth_mean, inputs.growth_persistence
-    own = inputs.growth_sd * np.sqrt(1.0 - inputs.growth_common**2)
-    loading = inputs.growth_sd * inputs.growth_common
-    core_a, related_a = inputs.core_adjustment, inputs.related_adjustment
-    growth = np.broadcast_to(mu, (draws, allies))
-    events = np.zeros((draws, allies))
-    for t in range(1, steps + 1):
-        growth = ((growth - mu) * rho + mu + shocks.growth[t - 1] * own
-                  + shocks.common[t - 1][:, None] * loading)
-        gdp[t] = gdp[t - 1] * ((growth + 1.0) * (1.0 + inputs.inflation))
-        c = core[t - 1] * (1.0 - core_a) + core_a * inputs.core_path[t]
-        if shocks.threat is not None:
-            new = (shocks.threat[t - 1][:, None] < inputs.threat_rate).astype(float)
-            events = events + new
-            c = c + events * (core_a * inputs.threat_size)
-        c = np.maximum(c + shocks.core[t - 1] * inputs.core_noise, inputs.core_floor)
-        if shocks.threat is not None:
-            jump = (shocks.threat_jump[t - 1] * inputs.threat_spread
-                    + inputs.threat_size * (1.0 - core_a))
-            c = np.maximum(c + jump * new, inputs.core_floor)
-        core[t] = c
-        related[t] = np.maximum(
-            related[t - 1] * (1.0 - related_a) + related_a * inputs.related_path[t]
-            + shocks.related[t - 1] * inputs.related_noise, inputs.related_floor)
-    return core, related, gdp
-
-
-def reference_counts(inputs: ModelInputs, core: np.ndarray, related: np.ndarray) -> dict:
-    """The per-ally counts of a tally, from (years, draws, allies) paths, by whole arrays."""
-    years, _, allies = core.shape
-    total = core + related
-    goal, review = inputs.goal_index, inputs.review_index
-
-    def histograms(shares: np.ndarray) -> np.ndarray:  # (years, allies, SHARE_BINS)
-        return np.array([[np.bincount(share_bin(shares[t, :, a]), minlength=SHARE_BINS)
-                          for a in range(allies)] for t in range(years)])
-
-    meets_core = core[goal] >= inputs.goal_core  # (draws, allies)
-    meets_goal = meets_core & (total[goal] >= inputs.goal_total)
-    reached = core >= inputs.goal_core  # (years, draws, allies)
-    first = np.where(reached.any(axis=0), reached.argmax(axis=0), years)  # (draws, allies)
-    return {
-        "core_hist": histograms(core),
-        "total_hist": histograms(total),
-        "meet_core": meets_core.sum(axis=0),
-        "meet_goal": meets_goal.sum(axis=0),
-        "all_meet_core": meets_core.all(axis=1).sum(),
-        "all_meet_goal": meets_goal.all(axis=1).sum(),
-        "credible": (core[review] >= inputs.review_line - inputs.review_tolerance).sum(axis=0),
-        "first_core": np.array([np.bincount(first[:, a], minlength=years + 1)
-                                for a in range(allies)]),
-    }
-
-
-def _shocks(inputs: ModelInputs, seed: int, draws: int) -> Shocks:
-    shocks = sample_shocks(inputs, np.random.default_rng(seed), draws)
-    if not inputs.threat_enabled:
-        return shocks
-    threat, jump = sample_threat(inputs, np.random.default_rng(seed + 1), draws)
-    return attrs.evolve(shocks, threat=threat, threat_jump=jump)
+def _draws(inputs: ModelInputs, seed: int, draws: int) -> Draws:
+    drawn = sample_draws(inputs, np.random.default_rng(seed), draws)
+    return sample_mechanisms(inputs, drawn,
+                             lambda stream: np.random.default_rng([seed, stream]))
 
 
 _ANALYTIC_VALUES = st.fixed_dictionaries({
@@ -116,21 +54,21 @@ _INPUTS = st.one_of(
 
 @given(inputs=_INPUTS, seed=st.integers(0, 2**32 - 1),
        draws=st.integers(1, 3 * kernels.CHUNK_DRAWS + 1))
-def test_compiled_paths_equal_the_numpy_transcription_bit_for_bit(inputs, seed, draws):
-    shocks = _shocks(inputs, seed, draws)
-    paths = simulate(inputs, shocks)
-    core, related, gdp = reference_paths(inputs, shocks)
+def test_compiled_paths_equal_the_reference_bit_for_bit(inputs, seed, draws):
+    drawn = _draws(inputs, seed, draws)
+    paths = simulate(inputs, drawn)
+    core, related, gdp = reference.simulate(inputs, drawn)
     assert np.array_equal(paths.core_share, core)
     assert np.array_equal(paths.related_share, related)
     assert np.array_equal(paths.gdp_usd, gdp)
 
 
 @given(inputs=_INPUTS, seed=st.integers(0, 2**32 - 1), draws=st.integers(1, 150))
-def test_compiled_counts_equal_the_numpy_transcription(inputs, seed, draws):
-    paths = simulate(inputs, _shocks(inputs, seed, draws))
+def test_compiled_counts_equal_the_reference(inputs, seed, draws):
+    paths = simulate(inputs, _draws(inputs, seed, draws))
     tally = Tally.empty(inputs)
     tally.add(inputs, paths)
-    expected = reference_counts(inputs, paths.core_share, paths.related_share)
+    expected = reference.counts(inputs, paths.core_share, paths.related_share)
     for name, counts in expected.items():
         assert np.array_equal(getattr(tally, name), counts), name
     assert tally.draws == draws
@@ -142,7 +80,7 @@ def test_counts_add_up_block_after_block():
     inputs = ModelInputs.from_scenario(sim.load_scenario("baseline"))
     tally = Tally.empty(inputs)
     for seed in (1, 2):
-        tally.add(inputs, simulate(inputs, _shocks(inputs, seed, 70)))
+        tally.add(inputs, simulate(inputs, _draws(inputs, seed, 70)))
     assert (tally.core_hist.sum(axis=2) == 140).all()
     assert (tally.total_hist.sum(axis=2) == 140).all()
     assert (tally.first_core.sum(axis=1) == 140).all()
@@ -167,14 +105,22 @@ def test_no_fused_multiply_add_in_the_machine_code(kernel):
     assert not re.search(_FUSED[platform.machine()], assembly)
 
 
-def test_sliced_shocks_give_the_paths_of_their_copies():
+def _every_other_draw(array: np.ndarray) -> np.ndarray:
+    return array[..., ::2, :] if array.ndim == 3 else array[:, ::2]
+
+
+def test_sliced_draws_give_the_paths_of_their_copies():
     # Every other draw of a block: views that are not C-ordered, handed to the kernel as copies.
     inputs = ModelInputs.from_scenario(sim.load_scenario("baseline"))
-    shocks = _shocks(inputs, 5, 40)
-    sliced = Shocks(**{name: None if value is None else value[..., ::2, :] if value.ndim == 3
-                       else value[:, ::2] for name, value in attrs.asdict(shocks).items()})
-    copied = Shocks(**{name: None if value is None else value.copy()
-                       for name, value in attrs.asdict(sliced).items()})
+    drawn = _draws(inputs, 5, 40)
+    threat = drawn.mechanisms["threat"]
+    sliced = Draws(*(_every_other_draw(array) for array in
+                     (drawn.common, drawn.growth, drawn.core, drawn.related)),
+                   mechanisms={"threat": type(threat)(*map(_every_other_draw, threat))})
+    copied = Draws(*(array.copy() for array in
+                     (sliced.common, sliced.growth, sliced.core, sliced.related)),
+                   mechanisms={"threat": type(threat)(*(a.copy() for a in
+                                                        sliced.mechanisms["threat"]))})
     assert not sliced.growth.flags.c_contiguous
     assert np.array_equal(simulate(inputs, sliced).core_share,
-                          reference_paths(inputs, copied)[0])
+                          reference.simulate(inputs, copied)[0])

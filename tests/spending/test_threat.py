@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import attrs
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
-from sim.montecarlo import simulate_blocks, threat_generator
+from sim.mechanisms import threat
+from sim.montecarlo import mechanism_generator, simulate_blocks
 from sim.spending.engine import simulate
-from sim.spending.inputs import ModelInputs, sample_shocks, sample_threat
+from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
 
 
 def _inputs(**values) -> ModelInputs:
     return ModelInputs.from_scenario(sim.load_scenario("analytic").with_values(values))
 
 
+def _with_events(inputs: ModelInputs, seed: int, draws: int):
+    drawn = sample_draws(inputs, np.random.default_rng(seed), draws)
+    return sample_mechanisms(inputs, drawn, lambda stream: np.random.default_rng(seed + stream))
+
+
 def test_threat_events_are_off_unless_the_scenario_enables_them():
-    assert not _inputs().threat_enabled
-    assert ModelInputs.from_scenario(sim.load_scenario("baseline")).threat_enabled
+    assert _inputs().mechanisms["threat"] is None
+    assert ModelInputs.from_scenario(sim.load_scenario("baseline")).mechanisms["threat"]
 
 
 @given(seed=st.integers(0, 2**32 - 1))
@@ -27,15 +32,14 @@ def test_events_that_never_fire_change_nothing(seed):
     off = _inputs()
     on = _inputs(**{"defaults.shocks.enabled": True, "defaults.shocks.rate": 0.0,
                     "defaults.shocks.size": 0.7})
-    shocks = sample_shocks(off, np.random.default_rng(seed), 5)
-    threat, jump = sample_threat(on, np.random.default_rng(seed + 1), 5)
-    plain = simulate(off, shocks)
-    with_events = simulate(on, attrs.evolve(shocks, threat=threat, threat_jump=jump))
-    assert np.array_equal(plain.core_share, with_events.core_share)
+    plain = simulate(off, _with_events(off, seed, 5))
+    with_events = _with_events(on, seed, 5)
+    assert "threat" in with_events.mechanisms
+    assert np.array_equal(plain.core_share, simulate(on, with_events).core_share)
 
 
 def test_threat_stream_leaves_the_other_shocks_untouched():
-    # The spending shocks of block b come from spawn_key (b,); events from (b, 2): turning
+    # The spending model's draws of block b come from spawn_key (b,); events from (b, 2): turning
     # events on draws nothing from the spending stream, so their tallies differ only by events.
     off = _inputs()
     on = _inputs(**{"defaults.shocks.enabled": True, "defaults.shocks.rate": 0.0,
@@ -43,7 +47,8 @@ def test_threat_stream_leaves_the_other_shocks_untouched():
     a, _ = simulate_blocks(off, seed=11, draws=300, block_size=128, blocks=range(3))
     b, _ = simulate_blocks(on, seed=11, draws=300, block_size=128, blocks=range(3))
     assert np.array_equal(a.core_hist, b.core_hist)
-    assert not np.array_equal(threat_generator(11, 0).random(3), threat_generator(11, 1).random(3))
+    assert not np.array_equal(mechanism_generator(11, 0, threat.STREAM).random(3),
+                              mechanism_generator(11, 1, threat.STREAM).random(3))
 
 
 @given(adjustment=st.floats(0.0, 1.0), size=st.floats(0.0, 2.0))
@@ -56,10 +61,7 @@ def test_an_event_every_year_raises_a_flat_path_by_size_each_year(adjustment, si
                         "defaults.policy.adjustment": adjustment,
                         "defaults.policy.noise": 0.0, "allies.POL.policy.noise": 0.0,
                         "allies.POL.policy.adjustment": adjustment})
-    shocks = sample_shocks(inputs, np.random.default_rng(0), 2)
-    threat, jump = sample_threat(inputs, np.random.default_rng(1), 2)
-    shocks = attrs.evolve(shocks, threat=threat, threat_jump=jump)
-    paths = simulate(inputs, shocks)
+    paths = simulate(inputs, _with_events(inputs, 0, 2))
     steps = np.arange(len(inputs.years))[:, None, None]
     expected = np.broadcast_to(inputs.core_base + size * steps, paths.core_share.shape)
     np.testing.assert_allclose(paths.core_share, expected, atol=1e-9)

@@ -1,0 +1,119 @@
+"""The spending model written once, readably: SPEC 3.1 and 3.2 and threat events, in NumPy.
+
+This is the model; the compiled loops of :mod:`sim.spending.kernels` are a fast transcription of
+it, tested bit for bit against it (``tests/spending/test_kernels.py``), as the event engine
+:mod:`sim.aid.event` is for aid. The backtest (:mod:`sim.calibration.backtest`) projects with
+:func:`core_step`.
+
+Each step works on whole arrays, one NumPy operation per operation of the model, in the order
+the SPEC writes it, so that every intermediate is rounded to double exactly as the kernels round
+it (nothing fused, nothing reassociated):
+
+- growth ``g[t] = (g[t-1] - mu)*rho + mu + e[t]*own + f[t]*loading`` with
+  ``own = sd*sqrt(1 - common^2)`` and ``loading = sd*common``; USD GDP grows by
+  ``(1 + g) * (1 + inflation)``;
+- a share ``c[t] = max(c[t-1]*(1 - a) + a*p[t] + z[t]*noise, floor)``;
+- with threat events, the core share adds ``events so far * a*size`` to its pull before the
+  noise, is floored, then rises by the jump ``v*spread + size*(1 - a)`` in an event year and is
+  floored again (:mod:`sim.mechanisms.threat`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.spending.tally import SHARE_BINS, share_bin
+
+
+def growth_step(growth: np.ndarray, mu: np.ndarray, rho: np.ndarray, own: np.ndarray,
+                loading: np.ndarray, own_normals: np.ndarray,
+                common_normals: np.ndarray) -> np.ndarray:
+    """SPEC 3.1 for one year: (draws, allies) growth from last year's; ``common_normals`` is
+    the year's alliance factor (draws,)."""
+    return ((growth - mu) * rho + mu + own_normals * own
+            + common_normals[:, None] * loading)
+
+
+def share_step(before: np.ndarray, keep: np.ndarray, pull: np.ndarray, normals: np.ndarray,
+               noise: np.ndarray, floor: np.ndarray,
+               raised: np.ndarray | None = None) -> np.ndarray:
+    """SPEC 3.2 for one year: ``max(before*keep + pull [+ raised] + normals*noise, floor)``.
+
+    ``keep`` is ``1 - adjustment`` and ``pull`` ``adjustment * p[t]``; ``raised``, when given,
+    is what mechanisms add to the pull toward intent (threat events' ``events * a*size``).
+    """
+    share = before * keep + pull
+    if raised is not None:
+        share = share + raised
+    return np.maximum(share + normals * noise, floor)
+
+
+def simulate(inputs: Any, drawn: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Core share, related share and GDP, (years, draws, allies) each, of one block.
+
+    ``inputs`` is a :class:`~sim.spending.inputs.ModelInputs`, ``drawn`` the block's
+    :class:`~sim.spending.inputs.Draws`. Each mechanism that is on takes its arrays from
+    ``inputs.mechanisms`` and its draws from ``drawn.mechanisms``, and adds to the core share's
+    pull and, after the floor, a jump (with two mechanisms on, their sums).
+    """
+    from sim.mechanisms import MECHANISMS
+
+    steps, draws, allies = drawn.growth.shape
+    core, related, gdp = np.empty((3, steps + 1, draws, allies))
+    core[0], related[0], gdp[0] = inputs.core_base, inputs.related_base, inputs.gdp_base
+    mu, rho = inputs.growth_mean, inputs.growth_persistence
+    own = inputs.growth_sd * np.sqrt(1.0 - inputs.growth_common**2)
+    loading = inputs.growth_sd * inputs.growth_common
+    core_a, related_a = inputs.core_adjustment, inputs.related_adjustment
+    growth = np.broadcast_to(mu, (draws, allies))
+    on = [(mechanism, inputs.mechanisms[mechanism.NAME], drawn.mechanisms[mechanism.NAME])
+          for mechanism in MECHANISMS if inputs.mechanisms[mechanism.NAME] is not None]
+    states = [mechanism.reference_start(terms, draws) for mechanism, terms, _ in on]
+    for t in range(1, steps + 1):
+        growth = growth_step(growth, mu, rho, own, loading, drawn.growth[t - 1],
+                             drawn.common[t - 1])
+        gdp[t] = gdp[t - 1] * ((growth + 1.0) * (1.0 + inputs.inflation))
+        raised = jump = None
+        for (mechanism, terms, its_draws), state in zip(on, states, strict=True):
+            more, extra = mechanism.reference_step(state, terms, its_draws, t)
+            raised = more if raised is None else raised + more
+            jump = extra if jump is None else jump + extra
+        c = share_step(core[t - 1], 1.0 - core_a, core_a * inputs.core_path[t],
+                       drawn.core[t - 1], inputs.core_noise, inputs.core_floor, raised)
+        if jump is not None:
+            c = np.maximum(c + jump, inputs.core_floor)
+        core[t] = c
+        related[t] = share_step(related[t - 1], 1.0 - related_a,
+                                related_a * inputs.related_path[t], drawn.related[t - 1],
+                                inputs.related_noise, inputs.related_floor)
+    return core, related, gdp
+
+
+def counts(inputs: Any, core: np.ndarray, related: np.ndarray) -> dict[str, Any]:
+    """The per-ally counts of a tally from (years, draws, allies) paths, by whole arrays: what
+    :meth:`sim.spending.tally.Tally.add` counts, by name."""
+    years, _, allies = core.shape
+    total = core + related
+    goal, review = inputs.goal_index, inputs.review_index
+
+    def histograms(shares: np.ndarray) -> np.ndarray:  # (years, allies, SHARE_BINS)
+        return np.array([[np.bincount(share_bin(shares[t, :, a]), minlength=SHARE_BINS)
+                          for a in range(allies)] for t in range(years)])
+
+    meets_core = core[goal] >= inputs.goal_core  # (draws, allies)
+    meets_goal = meets_core & (total[goal] >= inputs.goal_total)
+    reached = core >= inputs.goal_core  # (years, draws, allies)
+    first = np.where(reached.any(axis=0), reached.argmax(axis=0), years)  # (draws, allies)
+    return {
+        "core_hist": histograms(core),
+        "total_hist": histograms(total),
+        "meet_core": meets_core.sum(axis=0),
+        "meet_goal": meets_goal.sum(axis=0),
+        "all_meet_core": meets_core.all(axis=1).sum(),
+        "all_meet_goal": meets_goal.all(axis=1).sum(),
+        "credible": (core[review] >= inputs.review_line - inputs.review_tolerance).sum(axis=0),
+        "first_core": np.array([np.bincount(first[:, a], minlength=years + 1)
+                                for a in range(allies)]),
+    }
