@@ -208,7 +208,7 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
         try:
             path = find_scenario(file)
             if is_sweep_file(path):
-                from sim.sweeps.sweep import SweepSpec  # only sweeps need its imports
+                from sim.sweeps.spec import SweepSpec  # only sweeps need its imports
 
                 spec = SweepSpec.from_file(path)
                 warnings = spec.warnings

@@ -37,7 +37,8 @@ RUN_FIGURES = ("alliance-fan", "allies-small-multiples", "p-goal", "shortfall", 
                "aid-triggers")
 REPORT_FILES = (HTML_NAME, MARKDOWN_NAME, *(f"{name}.png" for name in RUN_FIGURES))
 
-#: The files a sweep folder is written with (by :mod:`sim.sweeps.sweep`), the manifest first.
+#: The files a sweep folder is written with (by :mod:`sim.sweeps.record` and
+#: :mod:`sim.sweeps.sweep`), the manifest first.
 MANIFEST, JOURNAL = "manifest.json", "journal.jsonl"
 
 Kind = Literal["run", "sweep"]

@@ -1,7 +1,7 @@
 """The report of a sweep: which assumptions matter most, and under which ranges a goal fails.
 
 ``summit report SWEEP_DIR`` reads only the sweep's folder — ``manifest.json`` for the design
-(:class:`sim.sweeps.sweep.SweepRecord`) and ``results.parquet`` (or ``results.csv``) for the
+(:class:`sim.sweeps.record.SweepRecord`) and ``results.parquet`` (or ``results.csv``) for the
 variants — and builds a :class:`sim.reports.page.Page` with four sections:
 
 - the sweep: its design, its parameters and how many variants ran, failed or are missing;
@@ -29,8 +29,8 @@ from sim.errors import OptionError, ResultsError
 from sim.reports.page import Figure, Page, Section, Table, new_figure, sections, write_page
 from sim.scenario import _did_you_mean
 from sim.sweeps.discovery import PrimBox, prim_box
+from sim.sweeps.record import SweepRecord
 from sim.sweeps.sensitivity import check_saltelli, sobol_indices
-from sim.sweeps.sweep import SweepRecord
 
 #: The metrics whose Sobol indices every Sobol report shows (with Ukraine's needs when swept).
 SOBOL_METRICS = ("alliance_meets_goal", "all_allies_meet_goal", "alliance_meets_core")

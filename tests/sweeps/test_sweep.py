@@ -18,16 +18,12 @@ from scipy.stats import norm
 
 from sim import ScenarioError, SweepSpec, sweep
 from sim.errors import OptionError, ResultsError
-from sim.sweeps.sweep import (
-    JOURNAL,
-    MANIFEST,
-    Parameter,
-    SweepRecord,
-    local_cluster,
-    read_journal,
-    unit_points,
-    variant_seed,
-)
+from sim.files import JOURNAL, MANIFEST
+from sim.sweeps.designs import unit_points, variant_seed
+from sim.sweeps.executors import local_cluster
+from sim.sweeps.record import SweepRecord, manifest
+from sim.sweeps.spec import Parameter
+from sim.sweeps.sweep import read_journal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,7 +110,7 @@ def test_the_shipped_examples_are_valid() -> None:
     spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "adjustment-growth.toml")
     assert (spec.design, spec.samples, len(spec.variants())) == ("lhs", 64, 64)
     spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "sensitivity.toml")
-    assert (spec.design, spec.samples, spec.manifest()["variants"]) == ("sobol", 256, 256 * 6)
+    assert (spec.design, spec.samples, manifest(spec)["variants"]) == ("sobol", 256, 256 * 6)
 
 
 # --- designs -----------------------------------------------------------------------------------
@@ -222,7 +218,7 @@ def test_a_sobol_sweep_runs_samples_times_parameters_plus_two_variants(write_tom
         "\"lhs\"", "\"sobol\""), "sweep.toml"))
     variants = spec.variants()
     assert len(variants) == 8 * (2 + 2)
-    assert spec.manifest()["variants"] == 32
+    assert manifest(spec)["variants"] == 32
     adjustment = [v["defaults.policy.adjustment"] for v in variants]
     assert 0.1 <= min(adjustment) and max(adjustment) <= 0.6
 
