@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
 from sim.errors import OptionError, ResultsError
-from sim.reports.page import Figure, Page, Section, Table, new_figure, sections, write_page
+from sim.reports.page import Chart, Page, Section, Table, new_figure, sections, write_page
 from sim.scenario import _did_you_mean
 from sim.sweeps.discovery import PrimBox, prim_box
 from sim.sweeps.record import SweepRecord
@@ -232,10 +232,10 @@ def _sobol_section(record: SweepRecord, table: pd.DataFrame, metric: str,
         "hardly matter and an index within about that noise of zero means 'no effect found'.")
     tables = tuple(Table(f"Sobol indices of {metric_words(name)}", frame.rename(
         index=parameter_words)) for name, frame in found.items())
-    figures = (Figure.draw("sobol-indices", "Sobol indices", _sobol_figure(found),
-                           "First-order (S1) and total-order (ST) indices with 95% intervals, "
-                           "one panel per metric."),) if found else ()
-    return Section(heading, tuple(paragraphs), figures, tables)
+    charts = (Chart.draw("sobol-indices", "Sobol indices", _sobol_figure(found),
+                         "First-order (S1) and total-order (ST) indices with 95% intervals, "
+                         "one panel per metric."),) if found else ()
+    return Section(heading, tuple(paragraphs), charts, tables)
 
 
 def _sobol_figure(found: dict[str, pd.DataFrame]) -> MplFigure:
@@ -311,11 +311,11 @@ def _discovery_section(record: SweepRecord, ok: pd.DataFrame, metric: str,
                                     f"{box.mass:.0%}", f"{round(box.mass * box.variants)}"]},
                          index=pd.Index(["coverage", "density", "mass", "variants in the box"],
                                         name="measure"))
-    figure = Figure.draw("prim-box", "PRIM box and peeling trajectory", _box_figure(box),
-                         "Left: each parameter's swept range (grey) and the box (orange), scaled "
-                         "0 to 1. Right: coverage against density along the peeling trajectory; "
-                         "the chosen box is marked.")
-    return Section(heading, tuple(paragraphs), (figure,), (
+    chart = Chart.draw("prim-box", "PRIM box and peeling trajectory", _box_figure(box),
+                       "Left: each parameter's swept range (grey) and the box (orange), scaled "
+                       "0 to 1. Right: coverage against density along the peeling trajectory; "
+                       "the chosen box is marked.")
+    return Section(heading, tuple(paragraphs), (chart,), (
         Table("Box limits", limits), Table("The box", stats)))
 
 
@@ -387,13 +387,13 @@ def _box_figure(box: PrimBox) -> MplFigure:
 def _scatter_section(record: SweepRecord, ok: pd.DataFrame, metric: str,
                      threshold: float) -> Section:
     words = metric_words(metric)
-    figure = Figure.draw(f"scatter-{metric}", f"{words} against each parameter",
-                         _scatter_figure(record, ok, metric, threshold),
-                         f"One point per variant, with its 95% interval; red: below {threshold:g}.")
+    chart = Chart.draw(f"scatter-{metric}", f"{words} against each parameter",
+                       _scatter_figure(record, ok, metric, threshold),
+                       f"One point per variant, with its 95% interval; red: below {threshold:g}.")
     return Section(f"{words} against each assumption", (
         "Each panel shows every variant once, against one parameter; the spread at a given "
         "value comes from the other parameters (and a little from Monte Carlo noise).",),
-        (figure,))
+        (chart,))
 
 
 def _scatter_figure(record: SweepRecord, ok: pd.DataFrame, metric: str,

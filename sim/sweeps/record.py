@@ -15,8 +15,7 @@ from typing import Any
 import attrs
 
 from sim.errors import ResultsError
-from sim.files import MANIFEST, read_json
-from sim.reports.outputs import atomic_write_text
+from sim.files import MANIFEST, atomic_write_text, read_json
 from sim.sweeps.designs import DESIGNS, design_size
 from sim.sweeps.spec import Parameter, SweepSpec, parameter_from, whole_number
 

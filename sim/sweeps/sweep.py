@@ -30,9 +30,15 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import OptionError, SimError
-from sim.files import JOURNAL, MANIFEST, SUMMARY_NAME, read_json
+from sim.files import (
+    JOURNAL,
+    MANIFEST,
+    SUMMARY_NAME,
+    atomic_write_bytes,
+    atomic_write_text,
+    read_json,
+)
 from sim.montecarlo import progress_bar, run
-from sim.reports.outputs import atomic_write_bytes, atomic_write_text
 from sim.scenario import Scenario
 from sim.sweeps.designs import variant_seed
 from sim.sweeps.executors import executor as executor_named

@@ -9,7 +9,7 @@ from aid_strategies import SPENDING, scenario_with
 
 import sim
 from sim.aid.tally import AidTally
-from sim.reports.outputs import summary
+from sim.reports.run_files import summary
 from sim.spending.tally import Tally
 
 SURE = {"reliability": 1.0, "lag": 0}
