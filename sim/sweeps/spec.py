@@ -194,7 +194,11 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
         raise fail("sweep.base", "required: a scenario path or shipped name, e.g. \"baseline\"")
     # A path is read beside the sweep file first, so a sweep and its scenario travel together.
     beside = path.parent / base_name
-    base = Scenario.from_file(beside if beside.is_file() else find_scenario(base_name))
+    try:
+        found = beside if beside.is_file() else find_scenario(base_name)
+    except ScenarioError as err:
+        raise fail("sweep.base", f"{base_name!r}: {err.problem}") from None
+    base = Scenario.from_file(found)
     design = sweep.get("design", "lhs")
     if design not in DESIGNS:
         raise fail("sweep.design", f"must be one of {', '.join(DESIGNS)}, got {design!r}"
