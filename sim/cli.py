@@ -134,11 +134,11 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
 
         written = write_run_report(folder, out_dir)
     else:
-        from sim.reports.sweep_briefing import write_sweep_report
+        from sim.reports.sweep_briefing import METRIC, THRESHOLD, write_sweep_report
 
-        options = {k: v for k, v in (("metric", metric), ("threshold", threshold))
-                   if v is not None}
-        written = write_sweep_report(folder, out_dir, **options)
+        written = write_sweep_report(folder, out_dir,
+                                     metric=METRIC if metric is None else metric,
+                                     threshold=THRESHOLD if threshold is None else threshold)
     for path in written:
         click.echo(f"wrote {path}", err=True)
 

@@ -207,8 +207,9 @@ def shortfall_chart(run: RunFolder, shortfall: pd.DataFrame) -> Chart:
     return Chart.draw("shortfall", "USD shortfall to the goal per ally", drawing)
 
 
-def aid_chart(run: RunFolder) -> Chart:
-    table = run.aid_years.set_index("year")
+def aid_chart(aid_years: pd.DataFrame) -> Chart:
+    """Aid delivered against needs, and P(needs met), from the rows of ``aid.csv``."""
+    table = aid_years.set_index("year")
     years = table.index.to_numpy()
     drawing = new_figure(10, 6.5)
     top, bottom = drawing.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
@@ -351,7 +352,7 @@ def _share_text(value: float | None) -> str:
 
 
 def _aid_section(run: RunFolder) -> Section | None:
-    if run.aid is None:
+    if run.aid_years is None:
         return None
     table = run.aid_years.set_index("year")
     frame = pd.DataFrame({
@@ -369,7 +370,7 @@ def _aid_section(run: RunFolder) -> Section | None:
         f"{run.get('aid.resolution')} fixed point.",
         f"The coordinated and the uncoordinated outcome fire different pledges with probability "
         f"{_interval(*gap)} (the coordination gap).",
-    ), (aid_chart(run), trigger_chart(triggers)),
+    ), (aid_chart(run.aid_years), trigger_chart(triggers)),
         (Table("Needs and deliveries by year", frame),
          Table("Pledges", triggers[["donor", "conditional", "pledged_usd_bn", "p_triggered",
                                     "lo", "hi"]])))

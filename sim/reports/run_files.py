@@ -33,10 +33,13 @@ from sim.files import (
     check_run_out,
     remove_stale,
 )
-from sim.results import QUANTILES, Probability, Results
+from sim.results import QUANTILES, Probability, Results, Share
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sim.aid.tally import AidTally
+    from sim.scenario.aid import AidModel
 
 
 #: Quantiles of the plot tables: the 50% and 90% bands around the median.
@@ -102,11 +105,10 @@ def summary(results: Results) -> dict[str, Any]:
     extra = {}
     if results.aid_tally is not None:
         probabilities["ukraine_needs_met"], extra["aid"] = _aid_summary(results)
-        aid = scenario.aid
+        tally, aid = run_aid(results)
         for a, code in enumerate(results.aid_allies):
             allies[code]["aid_in_core_pct"] = {
-                str(year): _bands({q: results.aid_tally.aid_core_quantile(q)[a, y]
-                                   for q in QUANTILES})
+                str(year): _bands({q: tally.aid_core_quantile(q)[a, y] for q in QUANTILES})
                 for y, year in enumerate(aid.years)}
     return {
         "scenario": scenario.name,
@@ -147,21 +149,30 @@ def summary(results: Results) -> dict[str, Any]:
     }
 
 
+def run_aid(results: Results) -> tuple[AidTally, AidModel]:
+    """The aid tally and the aid model of a run of a scenario with aid; the report of aid is
+    asked only of such a run (a ValueError otherwise, a mistake in the caller)."""
+    tally, model = results.aid_tally, results.scenario.aid
+    if tally is None or model is None:
+        raise ValueError(f"scenario {results.scenario.name} has no aid to report")
+    return tally, model
+
+
 def needs_quantile(results: Results, q: float) -> np.ndarray:
     """Quantile ``q`` of Ukraine's need in each needs year, USD. Shape (years,).
 
     A need without uncertainty is its stated value, not read back from its 1%-wide histogram bin
     (which would report a fixed $60bn need as $59.6bn).
     """
-    model = results.scenario.aid
-    binned = results.aid_tally.needs_quantile(q)  # (years,)
+    tally, model = run_aid(results)
+    binned = tally.needs_quantile(q)  # (years,)
     return np.array([n.mean_usd if n.sd_usd == 0 else binned[y]
                      for y, n in enumerate(model.needs)])
 
 
 def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
     """``probabilities.ukraine_needs_met`` and the ``aid`` block of ``summary.json``."""
-    tally, model = results.aid_tally, results.scenario.aid
+    tally, model = run_aid(results)
     needs_met = {str(year): tally.p_needs_met(y).as_dict() for y, year in enumerate(model.years)}
     years = {}
     for y, year in enumerate(model.years):
@@ -227,7 +238,8 @@ def bands_frame(results: Results) -> pd.DataFrame:
     """
     import pandas as pd  # here: the printed table and summary.json do without it
 
-    entities, measures, years = [*results.codes, "alliance"], ("core", "total"), results.years
+    measures: tuple[Share, ...] = ("core", "total")
+    entities, years = [*results.codes, "alliance"], results.years
     index = pd.MultiIndex.from_product([entities, measures, years],
                                        names=["entity", "measure", "year"])
     columns = {}
@@ -249,7 +261,7 @@ def aid_frame(results: Results) -> pd.DataFrame:
     """
     import pandas as pd
 
-    tally, model = results.aid_tally, results.scenario.aid
+    tally, model = run_aid(results)
     columns: dict[str, Any] = {"year": list(model.years)}
     for name, quantile in (("needs_usd", lambda q: needs_quantile(results, q)),
                            ("delivered_usd", tally.delivered_quantile),

@@ -32,6 +32,9 @@ from sim.sweeps.discovery import PrimBox, prim_box
 from sim.sweeps.record import SweepRecord
 from sim.sweeps.sensitivity import check_saltelli, sobol_indices
 
+#: The probability a sweep's report explains, and the value PRIM looks for it to fall below,
+#: unless the reader chooses others (``summit report --metric --threshold``).
+METRIC, THRESHOLD = "alliance_meets_goal", 0.5
 #: The metrics whose Sobol indices every Sobol report shows (with Ukraine's needs when swept).
 SOBOL_METRICS = ("alliance_meets_goal", "all_allies_meet_goal", "alliance_meets_core")
 _WORDS = {
@@ -93,8 +96,8 @@ def metrics_of(table: pd.DataFrame, record: SweepRecord) -> list[str]:
             and not c.endswith(("_lo", "_hi"))]
 
 
-def sweep_page(sweep_dir: str | Path, *, metric: str = "alliance_meets_goal",
-               threshold: float = 0.5) -> Page:
+def sweep_page(sweep_dir: str | Path, *, metric: str = METRIC,
+               threshold: float = THRESHOLD) -> Page:
     """The report of the sweep in ``sweep_dir``, for ``metric`` below ``threshold`` as failure.
 
     ``metric`` is a probability column of the sweep table (``alliance_meets_goal``,
@@ -133,8 +136,7 @@ def sweep_page(sweep_dir: str | Path, *, metric: str = "alliance_meets_goal",
 
 
 def write_sweep_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
-                       metric: str = "alliance_meets_goal", threshold: float = 0.5
-                       ) -> list[Path]:
+                       metric: str = METRIC, threshold: float = THRESHOLD) -> list[Path]:
     """Write the sweep's report (PNGs, ``report.html``, ``report.md``) into ``out_dir``.
 
     ``out_dir`` defaults to the sweep's folder. Returns the written paths, the HTML page first.

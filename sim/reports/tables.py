@@ -11,7 +11,7 @@ from typing import Any
 
 from sim import __version__
 from sim.data.base import ALLIES, NOT_ASSESSED, AllyBase
-from sim.reports.run_files import needs_quantile
+from sim.reports.run_files import needs_quantile, run_aid
 from sim.results import QUANTILES, Probability, Results
 from sim.spending.tally import SHARE_MAX
 
@@ -96,7 +96,7 @@ def format_table(results: Results) -> str:
 
 def _aid_lines(results: Results) -> list[str]:
     """The aid section of the printed table."""
-    tally, model = results.aid_tally, results.scenario.aid
+    tally, model = run_aid(results)
     lines = [
         f"Aid to Ukraine (delivered, not pledged; conditions resolved by the {model.resolution} "
         "fixed point)",
@@ -148,13 +148,14 @@ def format_allies(base: Mapping[str, AllyBase]) -> str:
     ]
     for code, ally in base.items():
         label = f"{code} {ally.name}"
-        if not ally.assessed:
+        share, gdp = ally.core_share, ally.gdp_usd
+        if not ally.assessed or share is None or gdp is None:
             lines.append(f"{label:<22} {'not assessed':>10}  (no armed forces, no NATO figures)")
             continue
         core_usd = f"{ally.core_usd.value / 1e9:9.1f}" if ally.core_usd else f"{'-':>9}"
         growth = f"{ally.growth_mean.value * 100:8.2f}" if ally.growth_mean else f"{'-':>8}"
         lines.append(
-            f"{label:<22} {ally.core_share.value:10.2f} {ally.gdp_usd.value / 1e9:9.1f} "
+            f"{label:<22} {share.value:10.2f} {gdp.value / 1e9:9.1f} "
             f"{core_usd} {growth}  "
             + "/".join(cite(f) for f in (ally.core_share, ally.gdp_usd, ally.core_usd,
                                           ally.growth_mean))

@@ -68,6 +68,8 @@ class Parameter:
                                             *numbers))
             low, mode, high = numbers
             return float(stats.triang.ppf(unit, (mode - low) / (high - low), low, high - low))
+        if self.low is None or self.high is None:
+            raise ValueError(f"parameter {self.key}: no range, values or distribution")
         return float(self.low + unit * (self.high - self.low))
 
     def record(self) -> dict[str, Any]:
@@ -218,7 +220,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
         if "samples" in sweep:
             raise fail("sweep.samples", "a grid runs every combination of the values; "
                        "leave samples out")
-        samples = math.prod(len(p.values) for p in parameters)
+        samples = math.prod(len(p.values or ()) for p in parameters)
     else:
         samples = whole_number(sweep.get("samples"), "sweep.samples", 1, fail)
         if design == "sobol" and samples & (samples - 1):
@@ -292,7 +294,7 @@ def _distribution(table: Any, key: str, fail: Fail) -> tuple[str, tuple[float, .
     if not isinstance(table, dict) or table.get("name") not in DISTRIBUTIONS:
         name = table.get("name") if isinstance(table, dict) else None
         raise fail(f"{key}.name", f"must be one of {', '.join(DISTRIBUTIONS)}, got {name!r}"
-                   + _did_you_mean(name, DISTRIBUTIONS) + f", e.g. {examples}")
+                   + _did_you_mean(str(name), DISTRIBUTIONS) + f", e.g. {examples}")
     name = table["name"]
     wanted = DISTRIBUTIONS[name]
     for field in table:

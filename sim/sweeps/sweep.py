@@ -65,9 +65,10 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
     probabilities = {**results.headline(),
                      **{f"p_meet_goal_{code}": results.p_meet_goal(code)
                         for code in results.codes}}
-    if results.aid_tally is not None:
-        probabilities.update({f"ukraine_needs_met_{year}": results.aid_tally.p_needs_met(y)
-                              for y, year in enumerate(results.scenario.aid.years)})
+    tally, aid = results.aid_tally, results.scenario.aid
+    if tally is not None and aid is not None:
+        probabilities.update({f"ukraine_needs_met_{year}": tally.p_needs_met(y)
+                              for y, year in enumerate(aid.years)})
     for name, prob in probabilities.items():
         row[name], row[f"{name}_lo"], row[f"{name}_hi"] = prob.p, *prob.ci95
     return row
