@@ -26,7 +26,8 @@ from pathlib import Path
 
 import sim
 from sim.resources import scenarios_dir
-from sim.sweeps.sweep import SweepSpec, variant_seed
+from sim.sweeps.designs import variant_seed
+from sim.sweeps.spec import SweepSpec
 
 SPEEDUP_TARGET = 1.8
 OVERHEAD_TARGET = 0.10

@@ -40,7 +40,7 @@ _PUBLIC = {
     "Scenario": "scenario",
     "ScenarioError": "errors",
     "SimError": "errors",
-    "SweepSpec": "sweeps.sweep",
+    "SweepSpec": "sweeps.spec",
     "ThreatEvents": "mechanisms.threat",
     "load_history": "data.history",
     "load_scenario": "scenario",
@@ -86,7 +86,8 @@ if TYPE_CHECKING:
     from sim.scenario import AllyConfig, Goal, Growth, Policy, Scenario, load_scenario
     from sim.scenario.aid import AidModel, Pledge
     from sim.statistics import Probability
-    from sim.sweeps.sweep import SweepSpec, sweep
+    from sim.sweeps.spec import SweepSpec
+    from sim.sweeps.sweep import sweep
 
 
 def __getattr__(name: str) -> Any:

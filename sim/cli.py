@@ -66,7 +66,8 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
         engine: str, strict: bool) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
     from sim.montecarlo import run as run_scenario
-    from sim.reports.outputs import format_table, write_outputs
+    from sim.reports.run_files import write_outputs
+    from sim.reports.tables import format_table
     from sim.scenario import load_scenario
 
     if out_dir is not None:
@@ -133,11 +134,11 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
 
         written = write_run_report(folder, out_dir)
     else:
-        from sim.reports.sweep_briefing import write_sweep_report
+        from sim.reports.sweep_briefing import METRIC, THRESHOLD, write_sweep_report
 
-        options = {k: v for k, v in (("metric", metric), ("threshold", threshold))
-                   if v is not None}
-        written = write_sweep_report(folder, out_dir, **options)
+        written = write_sweep_report(folder, out_dir,
+                                     metric=METRIC if metric is None else metric,
+                                     threshold=THRESHOLD if threshold is None else threshold)
     for path in written:
         click.echo(f"wrote {path}", err=True)
 
@@ -149,8 +150,8 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
               help="Also write the comparison as a CSV file.")
 def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
     """Compare run folders A and B (from `summit run --out`): B - A, beyond the noise or not."""
+    from sim.files import atomic_write_text
     from sim.reports.compare import compare_runs, format_comparison
-    from sim.reports.outputs import atomic_write_text
 
     comparison = compare_runs(run_a, run_b)
     click.echo(format_comparison(comparison))
@@ -208,7 +209,7 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
         try:
             path = find_scenario(file)
             if is_sweep_file(path):
-                from sim.sweeps.sweep import SweepSpec  # only sweeps need its imports
+                from sim.sweeps.spec import SweepSpec  # only sweeps need its imports
 
                 spec = SweepSpec.from_file(path)
                 warnings = spec.warnings
@@ -242,7 +243,7 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
 def allies(year: int, sources: bool) -> None:
     """List the 32 allies with their base-year figures and sources."""
     from sim.data.base import load_base
-    from sim.reports.outputs import format_allies
+    from sim.reports.tables import format_allies
 
     click.echo(format_allies(load_base(year)))
     if sources:
@@ -275,7 +276,7 @@ def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
     """Fit the spending and growth parameters to history and write the parameter file."""
     from sim.calibration.fit import check_parameters, run_calibration
     from sim.data.parameters import PARAMETERS_FILE
-    from sim.reports.outputs import atomic_write_text
+    from sim.files import atomic_write_text
     from sim.resources import calibration_dir
 
     result, text = run_calibration(data_dir)

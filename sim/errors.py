@@ -29,11 +29,12 @@ class ScenarioError(LocatedError):
     """
 
 
-class SweepError(ScenarioError):
+class SweepError(LocatedError):
     """A sweep file is wrong at a given dotted key: ``sweep.toml: sweep.design: must be ...``.
 
-    A kind of ScenarioError for now, so that code catching that keeps working; a mistake in the
-    sweep's base scenario stays a ScenarioError naming the scenario file.
+    A sibling of ScenarioError: a mistake in the sweep's base scenario stays a ScenarioError
+    naming the scenario file, and a base the sweep file names that does not exist is a
+    SweepError at ``sweep.base``.
     """
 
 

@@ -10,12 +10,17 @@ A run folder holds one run: writing a run into a folder removes the files an ear
 report left there (:data:`RUN_FILES`, :data:`REPORT_FILES`) that the new run does not write, and
 never a file the project does not write; a run is never written into a sweep folder, nor a
 report into another run's or sweep's folder.
+
+Every file of a folder is written whole or not at all (:func:`atomic_write_bytes`): to a
+temporary file beside its target, renamed over it, so an interrupted command never leaves a
+half-written file or destroys an old one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,19 +30,20 @@ from sim.errors import OptionError, ResultsError
 if TYPE_CHECKING:
     import pandas as pd
 
-#: The files of a run folder (written by :func:`sim.reports.outputs.write_outputs`); ``aid.csv``
+#: The files of a run folder (written by :func:`sim.reports.run_files.write_outputs`); ``aid.csv``
 #: only for a scenario with aid.
 SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, AID_NAME = "summary.json", "allies.csv", "bands.csv", \
     "aid.csv"
 RUN_FILES = (SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, AID_NAME)
-#: The files of a report (:func:`sim.reports.page.write_page`): the page, its Markdown, the figures.
+#: The files of a report (:func:`sim.reports.page.write_page`): the page, its Markdown, the charts.
 HTML_NAME, MARKDOWN_NAME = "report.html", "report.md"
-#: The figures of a run's briefing (:mod:`sim.reports.briefing`); the last two only for aid.
-RUN_FIGURES = ("alliance-fan", "allies-small-multiples", "p-goal", "shortfall", "aid-delivered",
+#: The charts of a run's briefing (:mod:`sim.reports.briefing`); the last two only for aid.
+RUN_CHARTS = ("alliance-fan", "allies-small-multiples", "p-goal", "shortfall", "aid-delivered",
                "aid-triggers")
-REPORT_FILES = (HTML_NAME, MARKDOWN_NAME, *(f"{name}.png" for name in RUN_FIGURES))
+REPORT_FILES = (HTML_NAME, MARKDOWN_NAME, *(f"{name}.png" for name in RUN_CHARTS))
 
-#: The files a sweep folder is written with (by :mod:`sim.sweeps.sweep`), the manifest first.
+#: The files a sweep folder is written with (by :mod:`sim.sweeps.record` and
+#: :mod:`sim.sweeps.sweep`), the manifest first.
 MANIFEST, JOURNAL = "manifest.json", "journal.jsonl"
 
 Kind = Literal["run", "sweep"]
@@ -103,6 +109,45 @@ def read_table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
 
 
 # --- writing into a folder ---------------------------------------------------------------------
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
+
+    The file gets the mode any tool gives a new file, ``0o666`` less the umask (0644 under the
+    usual umask 022), so that colleagues can open a briefing on a shared drive:
+    ``tempfile.mkstemp`` would make it 0600, readable by its owner alone.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = _create_temporary(path)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty file beside ``path`` with a name of its own, open for writing.
+
+    As ``mkstemp`` makes one, but with the mode of :func:`os.open`'s ``0o666``, which the
+    system narrows by the umask (and a folder's default ACL) at creation: reading the umask to
+    apply it by hand would need ``os.umask`` to set it, a race with other threads.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:  # another writer's temporary file: draw another name
+            continue
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` as :func:`atomic_write_bytes` does."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def check_run_out(out: Path) -> None:

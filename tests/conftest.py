@@ -56,7 +56,7 @@ def aid_run(tmp_path_factory):
 
 def _small_run(name: str, out: Path):
     import sim
-    from sim.reports.outputs import write_outputs
+    from sim.reports.run_files import write_outputs
 
     results = sim.run(sim.load_scenario(name), draws=2000, seed=3)
     write_outputs(results, out)

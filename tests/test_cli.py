@@ -206,7 +206,7 @@ key = "{key}"
 def test_validate_checks_each_parameter_of_a_sweep(capsys, write_toml, key, takes, where,
                                                    problem):
     from sim.errors import SweepError
-    from sim.sweeps.sweep import SweepSpec
+    from sim.sweeps.spec import SweepSpec
 
     path = write_toml(SWEEP.format(base="baseline", key=key, takes=takes), "sweep.toml")
     code, out, err = _summit(capsys, "validate", str(path))

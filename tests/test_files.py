@@ -1,9 +1,12 @@
-"""Tests of sim.files: telling run from sweep folders, and reading their files."""
+"""Tests of sim.files: telling run from sweep folders, reading their files, writing them whole."""
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from invoke import summit
@@ -13,7 +16,9 @@ import sim.montecarlo
 from sim.errors import OptionError, ResultsError
 from sim.files import (
     REPORT_FILES,
-    RUN_FIGURES,
+    RUN_CHARTS,
+    atomic_write_bytes,
+    atomic_write_text,
     folder_kind,
     lookup,
     read_json,
@@ -21,8 +26,54 @@ from sim.files import (
     remove_stale,
 )
 from sim.reports.briefing import write_run_report
-from sim.reports.outputs import write_outputs
+from sim.reports.run_files import write_outputs
 from sim.sweeps.sweep import sweep
+
+SIM = Path(sim.cli.__file__).parent
+
+
+def test_an_atomic_write_replaces_the_file_whole(tmp_path):
+    target = tmp_path / "new" / "summary.json"
+    atomic_write_text(target, "old\n")
+    atomic_write_bytes(target, b"new\r\n")
+    assert target.read_bytes() == b"new\r\n"
+    assert [p.name for p in target.parent.iterdir()] == ["summary.json"]  # no temporary left
+
+
+def test_an_interrupted_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path,
+                                                                                monkeypatch):
+    target = tmp_path / "results.csv"
+    atomic_write_text(target, "old\n")
+
+    def interrupted(source, destination):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_text(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+def _imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(SIM).as_posix() for p in SIM.rglob("*.py")
+                                        if p.relative_to(SIM).parts[0] not in
+                                        ("reports", "cli.py", "__main__.py")))
+def test_no_stage_below_the_reports_imports_them(path):
+    upward = {name for name in _imported(SIM / path)
+              if name == "sim.reports" or name.startswith("sim.reports.")}
+    assert not upward, f"sim/{path} imports {sorted(upward)}"
 
 
 def test_folder_kind_by_the_file_each_kind_is_written_with(tmp_path):
@@ -168,7 +219,7 @@ def test_a_report_folder_holds_one_report(aid_run, baseline_run, tmp_path):
 def test_the_report_files_are_those_the_briefing_writes(aid_run, tmp_path):
     written = write_run_report(aid_run[1], tmp_path)
     assert [path.name for path in written] == list(REPORT_FILES)
-    assert [path.stem for path in written[2:]] == list(RUN_FIGURES)
+    assert [path.stem for path in written[2:]] == list(RUN_CHARTS)
 
 
 def test_remove_stale_leaves_folders_and_the_files_kept(tmp_path):

@@ -22,9 +22,18 @@ from matplotlib.ticker import FuncFormatter
 
 from sim.data.base import load_base
 from sim.errors import DataError
-from sim.files import REPORT_FILES, check_report_out, lookup, read_json, read_table
-from sim.reports.outputs import AID_NAME, BAND_QUANTILES, BANDS_NAME, SUMMARY_NAME, quantile_label
-from sim.reports.page import Figure, Page, Section, Table, new_figure, sections, write_page
+from sim.files import (
+    AID_NAME,
+    BANDS_NAME,
+    REPORT_FILES,
+    SUMMARY_NAME,
+    check_report_out,
+    lookup,
+    read_json,
+    read_table,
+)
+from sim.reports.page import Chart, Page, Section, Table, new_figure, sections, write_page
+from sim.reports.run_files import BAND_QUANTILES, quantile_label
 from sim.spending.tally import SHARE_MAX
 
 CORE_COLOUR, TOTAL_COLOUR, NEEDS_COLOUR = "#1f4e9c", "#d9822b", "#6b6b6b"
@@ -32,7 +41,7 @@ _BAND_COLUMNS = [quantile_label(q) for q in BAND_QUANTILES]  # p05 p25 p50 p75 p
 
 
 class RunFolder:
-    """A run folder's files, read once, with the lookups the figures need."""
+    """A run folder's files, read once, with the lookups the charts need."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -80,7 +89,7 @@ def _goal_lines(axes: Axes, run: RunFolder, *, labels: bool = True) -> None:
                  label=f"{total:g}% total goal" if labels else None)
 
 
-def alliance_fan(run: RunFolder) -> Figure:
+def alliance_fan(run: RunFolder) -> Chart:
     drawing = new_figure(10, 5.5)
     axes = drawing.add_subplot()
     for measure, colour, label in (("core", CORE_COLOUR, "core"),
@@ -95,12 +104,12 @@ def alliance_fan(run: RunFolder) -> Figure:
     axes.set_ylim(bottom=0)
     axes.legend(loc="upper left", fontsize=8, ncols=2)
     axes.grid(alpha=0.3)
-    return Figure.draw("alliance-fan", "Alliance aggregate share against the goal", drawing,
-                       "Core (NATO definition) and core plus defence- and security-related "
-                       "spending, as a share of the assessed allies' summed GDP.")
+    return Chart.draw("alliance-fan", "Alliance aggregate share against the goal", drawing,
+                      "Core (NATO definition) and core plus defence- and security-related "
+                      "spending, as a share of the assessed allies' summed GDP.")
 
 
-def ally_multiples(run: RunFolder) -> Figure:
+def ally_multiples(run: RunFolder) -> Chart:
     codes = run.assessed
     columns = 6
     rows = math.ceil(len(codes) / columns)
@@ -124,7 +133,7 @@ def ally_multiples(run: RunFolder) -> Figure:
     drawing.legend(handles, labels, loc="outside lower center", ncols=6, fontsize=8)
     drawing.suptitle("Core and total share of GDP by ally (%): median, 50% and 90% bands; "
                      f"dashed: the {run.goal['core']:g}% and {run.goal['total']:g}% goals")
-    return Figure.draw("allies-small-multiples", "Each ally's core and total share", drawing)
+    return Chart.draw("allies-small-multiples", "Each ally's core and total share", drawing)
 
 
 def _whisker_bars(axes: Axes, positions: np.ndarray, value: pd.Series, low: pd.Series,
@@ -144,7 +153,7 @@ def _probability_frame(run: RunFolder) -> pd.DataFrame:
                                        "core_hi"]).set_index("ally")
 
 
-def p_goal_chart(run: RunFolder, probabilities: pd.DataFrame) -> Figure:
+def p_goal_chart(run: RunFolder, probabilities: pd.DataFrame) -> Chart:
     frame = probabilities.sort_values(["goal", "core"])
     positions = np.arange(len(frame))  # (allies,)
     drawing = new_figure(9, 0.26 * len(frame) + 1.8)
@@ -163,7 +172,7 @@ def p_goal_chart(run: RunFolder, probabilities: pd.DataFrame) -> Figure:
                    f"{alliance[0]:.2f} [{alliance[1]:.2f}-{alliance[2]:.2f}]")
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(axis="x", alpha=0.3)
-    return Figure.draw("p-goal", "Probability each ally meets the goal", drawing)
+    return Chart.draw("p-goal", "Probability each ally meets the goal", drawing)
 
 
 def _shortfall_frame(run: RunFolder) -> pd.DataFrame:
@@ -177,7 +186,7 @@ def _shortfall_frame(run: RunFolder) -> pd.DataFrame:
         .set_index("ally")
 
 
-def shortfall_chart(run: RunFolder, shortfall: pd.DataFrame) -> Figure:
+def shortfall_chart(run: RunFolder, shortfall: pd.DataFrame) -> Chart:
     frame = shortfall.sort_values(["p50", "p95"])
     positions = np.arange(len(frame))  # (allies,)
     drawing = new_figure(9, 0.26 * len(frame) + 1.8)
@@ -195,11 +204,12 @@ def shortfall_chart(run: RunFolder, shortfall: pd.DataFrame) -> Figure:
              title=f"Shortfall to the goal in {run.year} by ally (0 where the goal is met)")
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(axis="x", alpha=0.3)
-    return Figure.draw("shortfall", "USD shortfall to the goal per ally", drawing)
+    return Chart.draw("shortfall", "USD shortfall to the goal per ally", drawing)
 
 
-def aid_chart(run: RunFolder) -> Figure:
-    table = run.aid_years.set_index("year")
+def aid_chart(aid_years: pd.DataFrame) -> Chart:
+    """Aid delivered against needs, and P(needs met), from the rows of ``aid.csv``."""
+    table = aid_years.set_index("year")
     years = table.index.to_numpy()
     drawing = new_figure(10, 6.5)
     top, bottom = drawing.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
@@ -229,7 +239,7 @@ def aid_chart(run: RunFolder) -> Figure:
                         ha="center", fontsize=8)
     bottom.set(ylim=(0, 1.1), ylabel="P(needs met)", xlabel="year", xticks=years)
     bottom.grid(axis="y", alpha=0.3)
-    return Figure.draw("aid-delivered", "Aid delivered against needs", drawing)
+    return Chart.draw("aid-delivered", "Aid delivered against needs", drawing)
 
 
 def _trigger_frame(run: RunFolder) -> pd.DataFrame:
@@ -244,7 +254,7 @@ def _trigger_frame(run: RunFolder) -> pd.DataFrame:
         .set_index("pledge")
 
 
-def trigger_chart(triggers: pd.DataFrame) -> Figure:
+def trigger_chart(triggers: pd.DataFrame) -> Chart:
     frame = triggers.sort_values("p_triggered")
     positions = np.arange(len(frame))  # (pledges,)
     drawing = new_figure(9, 0.3 * len(frame) + 1.8)
@@ -261,7 +271,7 @@ def trigger_chart(triggers: pd.DataFrame) -> Figure:
     if differs.any():
         axes.legend(loc="lower right", fontsize=8)
     axes.grid(axis="x", alpha=0.3)
-    return Figure.draw("aid-triggers", "Trigger probability of each pledge", drawing)
+    return Chart.draw("aid-triggers", "Trigger probability of each pledge", drawing)
 
 
 def _interval(p: float, low: float, high: float) -> str:
@@ -342,7 +352,7 @@ def _share_text(value: float | None) -> str:
 
 
 def _aid_section(run: RunFolder) -> Section | None:
-    if run.aid is None:
+    if run.aid_years is None:
         return None
     table = run.aid_years.set_index("year")
     frame = pd.DataFrame({
@@ -360,7 +370,7 @@ def _aid_section(run: RunFolder) -> Section | None:
         f"{run.get('aid.resolution')} fixed point.",
         f"The coordinated and the uncoordinated outcome fire different pledges with probability "
         f"{_interval(*gap)} (the coordination gap).",
-    ), (aid_chart(run), trigger_chart(triggers)),
+    ), (aid_chart(run.aid_years), trigger_chart(triggers)),
         (Table("Needs and deliveries by year", frame),
          Table("Pledges", triggers[["donor", "conditional", "pledged_usd_bn", "p_triggered",
                                     "lo", "hi"]])))
@@ -408,7 +418,7 @@ def write_run_report(run_dir: str | Path, out_dir: str | Path | None = None) -> 
     """Write the run's briefing (``report.html``, ``report.md``, PNGs) into ``out_dir``.
 
     ``out_dir`` defaults to the run folder itself; another run's folder or a sweep folder is
-    refused (:class:`~sim.errors.OptionError`), and the figures of an earlier run report there
+    refused (:class:`~sim.errors.OptionError`), and the charts of an earlier run report there
     that this one does not draw are removed. Returns the written paths, HTML first.
     """
     out = Path(run_dir if out_dir is None else out_dir)

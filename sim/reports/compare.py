@@ -20,8 +20,7 @@ import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from sim.errors import ResultsError
-from sim.files import folder_kind, lookup, read_json
-from sim.reports.outputs import SUMMARY_NAME
+from sim.files import SUMMARY_NAME, folder_kind, lookup, read_json
 
 _COLUMNS = ("measure", "entity", "p_a", "lo_a", "hi_a", "p_b", "lo_b", "hi_b", "difference",
             "difference_lo", "difference_hi", "exceeds_noise")

@@ -1,7 +1,7 @@
-"""Briefing pages: figures as PNG files, one self-contained HTML page and a Markdown summary.
+"""Briefing pages: charts as PNG files, one self-contained HTML page and a Markdown summary.
 
-A report (of a run or of a sweep) is a :class:`Page`: sections of text, figures and tables. This
-module turns one into files, so every report looks and behaves the same: each figure is drawn on
+A report (of a run or of a sweep) is a :class:`Page`: sections of text, charts and tables. This
+module turns one into files, so every report looks and behaves the same: each chart is drawn on
 Matplotlib's non-interactive Agg canvas (no display, no global pyplot state) and written as a PNG;
 the HTML page embeds the same PNGs as ``data:`` URIs, so it opens offline in any browser and
 references no other file; the Markdown summary, for pasting into a brief, links the PNG files
@@ -20,10 +20,15 @@ import attrs
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
-from sim.files import HTML_NAME, MARKDOWN_NAME, remove_stale
-from sim.reports.outputs import atomic_write_bytes, atomic_write_text
+from sim.files import (
+    HTML_NAME,
+    MARKDOWN_NAME,
+    atomic_write_bytes,
+    atomic_write_text,
+    remove_stale,
+)
 
-#: Resolution of the PNG files; 10 x 6 inch figures come out 1500 x 900 pixels.
+#: Resolution of the PNG files; 10 x 6 inch charts come out 1500 x 900 pixels.
 DPI = 150
 
 
@@ -40,8 +45,8 @@ def png_bytes(figure: MplFigure) -> bytes:
 
 
 @attrs.frozen
-class Figure:
-    """A drawn figure: ``name`` is its file's stem (``fan-chart`` → ``fan-chart.png``)."""
+class Chart:
+    """A drawn chart, a PNG: ``name`` is its file's stem (``fan-chart`` → ``fan-chart.png``)."""
 
     name: str
     title: str
@@ -49,7 +54,7 @@ class Figure:
     caption: str = ""
 
     @classmethod
-    def draw(cls, name: str, title: str, figure: MplFigure, caption: str = "") -> Figure:
+    def draw(cls, name: str, title: str, figure: MplFigure, caption: str = "") -> Chart:
         return cls(name, title, png_bytes(figure), caption)
 
     @property
@@ -70,7 +75,7 @@ class Table:
 class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()
-    figures: tuple[Figure, ...] = ()
+    charts: tuple[Chart, ...] = ()
     tables: tuple[Table, ...] = ()
 
 
@@ -84,8 +89,8 @@ class Page:
     footnotes: tuple[str, ...] = ()
 
     @property
-    def figures(self) -> tuple[Figure, ...]:
-        return tuple(f for s in self.sections for f in s.figures)
+    def charts(self) -> tuple[Chart, ...]:
+        return tuple(c for s in self.sections for c in s.charts)
 
 
 def _html_table(table: Table) -> str:
@@ -122,11 +127,11 @@ def html_page(page: Page) -> str:
     for section in page.sections:
         body.append(f"<h2>{html.escape(section.heading)}</h2>")
         body += [f"<p>{html.escape(text)}</p>" for text in section.paragraphs]
-        for figure in section.figures:
-            data = base64.b64encode(figure.png).decode("ascii")
-            caption = f"<figcaption>{html.escape(figure.caption)}</figcaption>" \
-                if figure.caption else ""
-            body.append(f'<figure><img alt="{html.escape(figure.title, quote=True)}" '
+        for chart in section.charts:
+            data = base64.b64encode(chart.png).decode("ascii")
+            caption = f"<figcaption>{html.escape(chart.caption)}</figcaption>" \
+                if chart.caption else ""
+            body.append(f'<figure><img alt="{html.escape(chart.title, quote=True)}" '
                         f'src="data:image/png;base64,{data}">{caption}</figure>')
         body += [_html_table(table) for table in section.tables]
     if page.footnotes:
@@ -162,10 +167,10 @@ def markdown_page(page: Page) -> str:
         lines += [f"## {section.heading}", ""]
         for text in section.paragraphs:
             lines += [text, ""]
-        for figure in section.figures:
-            lines += [f"![{figure.title}]({figure.file_name})", ""]
-            if figure.caption:
-                lines += [f"*{figure.caption}*", ""]
+        for chart in section.charts:
+            lines += [f"![{chart.title}]({chart.file_name})", ""]
+            if chart.caption:
+                lines += [f"*{chart.caption}*", ""]
         for table in section.tables:
             lines += [f"**{table.title}**", "", markdown_table(table.frame), ""]
             if table.note:
@@ -179,19 +184,19 @@ def write_page(page: Page, out_dir: str | Path, *, stale: Collection[str] = ()) 
     """Write the page's PNG files, ``report.html`` and ``report.md`` into ``out_dir``.
 
     ``stale`` names the files an earlier report of the same kind may have left in ``out_dir``;
-    those this page does not write (an aid figure, after a run without aid) are removed once
+    those this page does not write (an aid chart, after a run without aid) are removed once
     the new files are in place, so the folder holds one report. Returns the written paths,
     the HTML page first.
     """
     out = Path(out_dir)
-    names = [f.file_name for f in page.figures]
+    names = [f.file_name for f in page.charts]
     duplicated = {n for n in names if names.count(n) > 1}
     if duplicated:
-        raise ValueError(f"figure names must be unique, got {sorted(duplicated)} twice")
+        raise ValueError(f"chart names must be unique, got {sorted(duplicated)} twice")
     written = [out / HTML_NAME, out / MARKDOWN_NAME]
-    for figure in page.figures:
-        atomic_write_bytes(out / figure.file_name, figure.png)
-        written.append(out / figure.file_name)
+    for chart in page.charts:
+        atomic_write_bytes(out / chart.file_name, chart.png)
+        written.append(out / chart.file_name)
     atomic_write_text(out / MARKDOWN_NAME, markdown_page(page))
     atomic_write_text(out / HTML_NAME, html_page(page))
     remove_stale(out, stale, keep={path.name for path in written})

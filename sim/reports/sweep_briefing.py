@@ -1,7 +1,7 @@
 """The report of a sweep: which assumptions matter most, and under which ranges a goal fails.
 
 ``summit report SWEEP_DIR`` reads only the sweep's folder — ``manifest.json`` for the design
-(:class:`sim.sweeps.sweep.SweepRecord`) and ``results.parquet`` (or ``results.csv``) for the
+(:class:`sim.sweeps.record.SweepRecord`) and ``results.parquet`` (or ``results.csv``) for the
 variants — and builds a :class:`sim.reports.page.Page` with four sections:
 
 - the sweep: its design, its parameters and how many variants ran, failed or are missing;
@@ -26,12 +26,15 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
 from sim.errors import OptionError, ResultsError
-from sim.reports.page import Figure, Page, Section, Table, new_figure, sections, write_page
-from sim.schema import did_you_mean as _did_you_mean
+from sim.reports.page import Chart, Page, Section, Table, new_figure, sections, write_page
+from sim.schema import did_you_mean
 from sim.sweeps.discovery import PrimBox, prim_box
+from sim.sweeps.record import SweepRecord
 from sim.sweeps.sensitivity import check_saltelli, sobol_indices
-from sim.sweeps.sweep import SweepRecord
 
+#: The probability a sweep's report explains, and the value PRIM looks for it to fall below,
+#: unless the reader chooses others (``summit report --metric --threshold``).
+METRIC, THRESHOLD = "alliance_meets_goal", 0.5
 #: The metrics whose Sobol indices every Sobol report shows (with Ukraine's needs when swept).
 SOBOL_METRICS = ("alliance_meets_goal", "all_allies_meet_goal", "alliance_meets_core")
 _WORDS = {
@@ -93,8 +96,8 @@ def metrics_of(table: pd.DataFrame, record: SweepRecord) -> list[str]:
             and not c.endswith(("_lo", "_hi"))]
 
 
-def sweep_page(sweep_dir: str | Path, *, metric: str = "alliance_meets_goal",
-               threshold: float = 0.5) -> Page:
+def sweep_page(sweep_dir: str | Path, *, metric: str = METRIC,
+               threshold: float = THRESHOLD) -> Page:
     """The report of the sweep in ``sweep_dir``, for ``metric`` below ``threshold`` as failure.
 
     ``metric`` is a probability column of the sweep table (``alliance_meets_goal``,
@@ -111,7 +114,7 @@ def sweep_page(sweep_dir: str | Path, *, metric: str = "alliance_meets_goal",
     metrics = metrics_of(table, record)
     if metric not in metrics:
         raise OptionError(f"metric: {metric!r} is not in this sweep's table"
-                          + _did_you_mean(metric, metrics) + f"; it has {', '.join(metrics)}")
+                          + did_you_mean(metric, metrics) + f"; it has {', '.join(metrics)}")
     ok = table[table["status"] == "ok"]
     return Page(
         title=f"Sweep of {record.base}: what matters for {metric_words(metric)}",
@@ -133,8 +136,7 @@ def sweep_page(sweep_dir: str | Path, *, metric: str = "alliance_meets_goal",
 
 
 def write_sweep_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
-                       metric: str = "alliance_meets_goal", threshold: float = 0.5
-                       ) -> list[Path]:
+                       metric: str = METRIC, threshold: float = THRESHOLD) -> list[Path]:
     """Write the sweep's report (PNGs, ``report.html``, ``report.md``) into ``out_dir``.
 
     ``out_dir`` defaults to the sweep's folder. Returns the written paths, the HTML page first.
@@ -232,10 +234,10 @@ def _sobol_section(record: SweepRecord, table: pd.DataFrame, metric: str,
         "hardly matter and an index within about that noise of zero means 'no effect found'.")
     tables = tuple(Table(f"Sobol indices of {metric_words(name)}", frame.rename(
         index=parameter_words)) for name, frame in found.items())
-    figures = (Figure.draw("sobol-indices", "Sobol indices", _sobol_figure(found),
-                           "First-order (S1) and total-order (ST) indices with 95% intervals, "
-                           "one panel per metric."),) if found else ()
-    return Section(heading, tuple(paragraphs), figures, tables)
+    charts = (Chart.draw("sobol-indices", "Sobol indices", _sobol_figure(found),
+                         "First-order (S1) and total-order (ST) indices with 95% intervals, "
+                         "one panel per metric."),) if found else ()
+    return Section(heading, tuple(paragraphs), charts, tables)
 
 
 def _sobol_figure(found: dict[str, pd.DataFrame]) -> MplFigure:
@@ -311,11 +313,11 @@ def _discovery_section(record: SweepRecord, ok: pd.DataFrame, metric: str,
                                     f"{box.mass:.0%}", f"{round(box.mass * box.variants)}"]},
                          index=pd.Index(["coverage", "density", "mass", "variants in the box"],
                                         name="measure"))
-    figure = Figure.draw("prim-box", "PRIM box and peeling trajectory", _box_figure(box),
-                         "Left: each parameter's swept range (grey) and the box (orange), scaled "
-                         "0 to 1. Right: coverage against density along the peeling trajectory; "
-                         "the chosen box is marked.")
-    return Section(heading, tuple(paragraphs), (figure,), (
+    chart = Chart.draw("prim-box", "PRIM box and peeling trajectory", _box_figure(box),
+                       "Left: each parameter's swept range (grey) and the box (orange), scaled "
+                       "0 to 1. Right: coverage against density along the peeling trajectory; "
+                       "the chosen box is marked.")
+    return Section(heading, tuple(paragraphs), (chart,), (
         Table("Box limits", limits), Table("The box", stats)))
 
 
@@ -387,13 +389,13 @@ def _box_figure(box: PrimBox) -> MplFigure:
 def _scatter_section(record: SweepRecord, ok: pd.DataFrame, metric: str,
                      threshold: float) -> Section:
     words = metric_words(metric)
-    figure = Figure.draw(f"scatter-{metric}", f"{words} against each parameter",
-                         _scatter_figure(record, ok, metric, threshold),
-                         f"One point per variant, with its 95% interval; red: below {threshold:g}.")
+    chart = Chart.draw(f"scatter-{metric}", f"{words} against each parameter",
+                       _scatter_figure(record, ok, metric, threshold),
+                       f"One point per variant, with its 95% interval; red: below {threshold:g}.")
     return Section(f"{words} against each assumption", (
         "Each panel shows every variant once, against one parameter; the spread at a given "
         "value comes from the other parameters (and a little from Monte Carlo noise).",),
-        (figure,))
+        (chart,))
 
 
 def _scatter_figure(record: SweepRecord, ok: pd.DataFrame, metric: str,

@@ -150,13 +150,14 @@ def _inside(values: np.ndarray, limits: list[BoxLimit]) -> np.ndarray:
     """Which rows of ``values`` (variants, parameters) lie in the box; shape (variants,)."""
     low = np.array([limit.low for limit in limits])
     high = np.array([limit.high for limit in limits])
-    return ((values >= low) & (values <= high)).all(axis=1)
+    # all() over an axis of a 2-D array is an array; numpy's stubs allow a scalar too.
+    return np.asarray(((values >= low) & (values <= high)).all(axis=1))
 
 
 def _lift_insignificant(values: np.ndarray, failing: np.ndarray, limits: list[BoxLimit]
                         ) -> tuple[list[BoxLimit], list[str]]:
     """Lift, least significant first, each restriction with a quasi-p-value above 0.05."""
-    dropped = []
+    dropped: list[str] = []
     while True:
         inside = _inside(values, limits)
         cases, hits = int(inside.sum()), int(failing[inside].sum())

@@ -1,11 +1,11 @@
 """Global sensitivity: Sobol indices of a sweep's metric, from a sweep on Saltelli's design.
 
-A ``design = "sobol"`` sweep (:func:`sim.sweeps.sweep.unit_points`) runs, for each of N base points,
-the row of matrix A, D rows that take one column from matrix B, and the row of B. From the metric in
-those N * (D + 2) rows, ``SALib.analyze.sobol.analyze`` estimates each parameter's first-order
-index S1 (the share of the metric's variance its value alone explains) and total-order index ST
-(the share left unexplained if every other parameter were known: its own effect plus all its
-interactions), with bootstrap confidence intervals. ``ST - S1`` is what the parameter does only
+A ``design = "sobol"`` sweep (:func:`sim.sweeps.designs.unit_points`) runs, for each of N base
+points, the row of matrix A, D rows that take one column from matrix B, and the row of B. From the
+metric in those N * (D + 2) rows, ``SALib.analyze.sobol.analyze`` estimates each parameter's
+first-order index S1 (the share of the metric's variance its value alone explains) and total-order
+index ST (the share left unexplained if every other parameter were known: its own effect plus all
+its interactions), with bootstrap confidence intervals. ``ST - S1`` is what the parameter does only
 together with others.
 
 The metric of a variant is itself a Monte Carlo estimate (a probability from a few thousand

@@ -12,7 +12,7 @@ from sim.aid import vector as aid_vector
 from sim.aid.sampling import sample_aid
 from sim.aid.tally import AidTally
 from sim.errors import OptionError
-from sim.reports.outputs import summary
+from sim.reports.run_files import summary
 from sim.spending.tally import Tally
 
 SURE = {"reliability": 1.0, "lag": 0}

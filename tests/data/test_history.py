@@ -15,7 +15,7 @@ from sim.data.base import CORE_EDITION, CORE_SHARE_FILE, CORE_USD_FILE, GDP_FILE
 from sim.data.history import HISTORY_FILES, PLANS_FILE, announced_plans, load_history
 from sim.data.parameters import load_parameters
 from sim.errors import DataError
-from sim.reports.outputs import summary
+from sim.reports.run_files import summary
 from sim.resources import calibration_dir
 
 DATA = calibration_dir() / "data"

@@ -11,9 +11,9 @@ from page_checks import assert_valid_report
 import sim.montecarlo
 from sim.errors import ResultsError
 from sim.reports.briefing import run_page, write_run_report
-from sim.reports.outputs import write_outputs
+from sim.reports.run_files import write_outputs
 
-RUN_FIGURES = ["alliance-fan", "allies-small-multiples", "p-goal", "shortfall"]
+RUN_CHARTS = ["alliance-fan", "allies-small-multiples", "p-goal", "shortfall"]
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def no_rerun(monkeypatch):
 def test_a_run_report_writes_html_markdown_and_pngs(baseline_run, tmp_path, no_rerun):
     _, folder = baseline_run
     written = write_run_report(folder, tmp_path)
-    assert [p.name for p in written[2:]] == [f"{n}.png" for n in RUN_FIGURES]
+    assert [p.name for p in written[2:]] == [f"{n}.png" for n in RUN_CHARTS]
     assert_valid_report(written, tmp_path)
     assert "aid" not in " ".join(p.name for p in written)
 
@@ -45,7 +45,7 @@ def test_the_headline_sentence_reads_the_summary(baseline_run):
     assert any("NATO" in note for note in page.footnotes)
 
 
-def test_an_aid_run_adds_the_aid_figures(aid_run, tmp_path, no_rerun):
+def test_an_aid_run_adds_the_aid_charts(aid_run, tmp_path, no_rerun):
     _, folder = aid_run
     written = write_run_report(folder, tmp_path)
     assert [p.name for p in written[-2:]] == ["aid-delivered.png", "aid-triggers.png"]

@@ -10,7 +10,7 @@ from invoke import summit
 import sim
 from sim.errors import ResultsError
 from sim.reports.compare import compare_runs
-from sim.reports.outputs import write_outputs
+from sim.reports.run_files import write_outputs
 
 
 @pytest.fixture(scope="module")

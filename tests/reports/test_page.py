@@ -9,7 +9,7 @@ import pytest
 from page_checks import png_size
 
 from sim.reports.page import (
-    Figure,
+    Chart,
     Page,
     Section,
     Table,
@@ -25,11 +25,11 @@ def _page() -> Page:
     axes = drawing.add_subplot()
     axes.plot([2026, 2035], [2.0, 3.5])
     axes.set_title("a <line> & more")
-    figure = Figure.draw("line", "A <line>", drawing, caption="caption & note")
+    chart = Chart.draw("line", "A <line>", drawing, caption="caption & note")
     frame = pd.DataFrame({"p": [0.5, 0.0001], "name": ["a|b", "c"]},
                          index=pd.Index(["DEU", "POL"], name="ally"))
     return Page("Title & co", "subtitle", (
-        Section("One", ("text <b>",), (figure,), (Table("numbers", frame, "a note"),)),
+        Section("One", ("text <b>",), (chart,), (Table("numbers", frame, "a note"),)),
     ), footnotes=("Source: NATO, July 2026",))
 
 
@@ -49,7 +49,7 @@ def test_write_page_writes_png_html_and_markdown(tmp_path):
 
 
 def test_pngs_are_reproducible():
-    assert _page().figures[0].png == _page().figures[0].png
+    assert _page().charts[0].png == _page().charts[0].png
 
 
 def test_markdown_table_escapes_pipes_and_keeps_the_named_index():
@@ -68,6 +68,14 @@ def test_duplicate_figure_names_are_refused(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_html_page_without_figures_has_no_images():
+def test_html_page_without_charts_has_no_images():
     page = Page("t", "s", (Section("only text", ("x",)),))
     assert "<img" not in html_page(page)
+
+
+def test_one_name_per_concept_a_chart_is_a_png_a_figure_a_sourced_number():
+    import sim.data.base
+    import sim.reports.page
+
+    assert not hasattr(sim.reports.page, "Figure")
+    assert {"value", "source"} <= set(sim.data.base.Figure.__annotations__)

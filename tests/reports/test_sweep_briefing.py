@@ -13,8 +13,8 @@ from page_checks import assert_valid_report
 
 from sim import sweep
 from sim.errors import OptionError, ResultsError
+from sim.files import MANIFEST
 from sim.reports.sweep_briefing import sweep_page, write_sweep_report
-from sim.sweeps.sweep import MANIFEST
 
 SWEEP = """
 [sweep]

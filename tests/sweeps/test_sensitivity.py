@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from sim.errors import OptionError
+from sim.sweeps.designs import unit_points
 from sim.sweeps.sensitivity import INDEX_COLUMNS, sobol_indices
-from sim.sweeps.sweep import unit_points
 
 KEYS = ["x1", "x2", "x3"]
 # Ishigami with a = 7, b = 0.1 (Ishigami & Homma 1990; Sobol' & Levitan 1999), on [-pi, pi]^3.

@@ -17,17 +17,13 @@ from invoke import summit
 from scipy.stats import norm
 
 from sim import ScenarioError, SweepSpec, sweep
-from sim.errors import OptionError, ResultsError
-from sim.sweeps.sweep import (
-    JOURNAL,
-    MANIFEST,
-    Parameter,
-    SweepRecord,
-    local_cluster,
-    read_journal,
-    unit_points,
-    variant_seed,
-)
+from sim.errors import OptionError, ResultsError, SweepError
+from sim.files import JOURNAL, MANIFEST
+from sim.sweeps.designs import unit_points, variant_seed
+from sim.sweeps.executors import local_cluster
+from sim.sweeps.record import SweepRecord, manifest
+from sim.sweeps.spec import Parameter
+from sim.sweeps.sweep import read_journal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,14 +88,29 @@ def pool_sweep(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
       "high = 0.6 }"), "sweep.parameters.0.distribution", "low <= mode <= high"),
     (("range = [0.1, 0.6]", "range = [0.1, 0.6]\nvalues = [0.2]"), "sweep.parameters.0",
      "exactly one of"),
+    (("base = \"baseline\"", "base = \"baselin\""), "sweep.base",
+     "'baselin': no such file or shipped scenario"),
+    (("base = \"baseline\"", "base = \"baselin\""), "sweep.base", "did you mean 'baseline'?"),
+    (("[sweep]", "[sweep"), None, "not valid TOML"),
 ])
 def test_sweep_file_errors_name_file_and_key(write_toml, change, key, problem) -> None:
     path = write_toml(LHS.format(samples=6, draws=300).replace(*change), "bad.toml")
-    with pytest.raises(ScenarioError) as err:
+    with pytest.raises(SweepError) as err:
         SweepSpec.from_file(path)
+    assert not isinstance(err.value, ScenarioError)  # a sweep file is not a scenario
     assert err.value.file == str(path)
     assert err.value.key == key
     assert problem in err.value.problem
+
+
+def test_a_mistake_in_the_base_scenario_stays_a_scenario_error_naming_it(write_toml) -> None:
+    scenario = write_toml('extends = "baseline"\n[goal]\ncore = "high"\n', "base.toml")
+    path = write_toml(LHS.format(samples=6, draws=300).replace("\"baseline\"", "\"base.toml\""),
+                      "sweep.toml")
+    with pytest.raises(ScenarioError) as err:
+        SweepSpec.from_file(path)
+    assert not isinstance(err.value, SweepError)
+    assert err.value.file == str(scenario)
 
 
 def test_a_bad_sweep_file_is_one_line_and_exit_2(write_toml, tmp_path, capsys) -> None:
@@ -114,7 +125,7 @@ def test_the_shipped_examples_are_valid() -> None:
     spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "adjustment-growth.toml")
     assert (spec.design, spec.samples, len(spec.variants())) == ("lhs", 64, 64)
     spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "sensitivity.toml")
-    assert (spec.design, spec.samples, spec.manifest()["variants"]) == ("sobol", 256, 256 * 6)
+    assert (spec.design, spec.samples, manifest(spec)["variants"]) == ("sobol", 256, 256 * 6)
 
 
 # --- designs -----------------------------------------------------------------------------------
@@ -222,7 +233,7 @@ def test_a_sobol_sweep_runs_samples_times_parameters_plus_two_variants(write_tom
         "\"lhs\"", "\"sobol\""), "sweep.toml"))
     variants = spec.variants()
     assert len(variants) == 8 * (2 + 2)
-    assert spec.manifest()["variants"] == 32
+    assert manifest(spec)["variants"] == 32
     adjustment = [v["defaults.policy.adjustment"] for v in variants]
     assert 0.1 <= min(adjustment) and max(adjustment) <= 0.6
 

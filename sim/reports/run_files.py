@@ -1,11 +1,12 @@
-"""Reports of a run: the printed table, ``summary.json``, ``allies.csv`` and the plot tables.
+"""The files of a run folder: ``summary.json``, ``allies.csv`` and the plot tables.
 
 ``bands.csv`` (and ``aid.csv`` when the scenario has aid) hold the per-year quantile bands the
 briefing page (:mod:`sim.reports.briefing`) plots, so a report is drawn from the run folder alone
 and never reruns the simulation.
 
-Files are written whole or not at all: each goes to a temporary file beside its target and is
-renamed over it, so an interrupted run never leaves a half-written file or destroys an old one.
+Files are written whole or not at all (:func:`sim.files.atomic_write_text`), so an interrupted
+run never leaves a half-written file or destroys an old one. The printed table is
+:mod:`sim.reports.tables`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,13 @@ import csv
 import io
 import json
 import math
-import os
-import secrets
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim import __version__
-from sim.data.base import ALLIES, NOT_ASSESSED, AllyBase
+from sim.data.base import ALLIES, NOT_ASSESSED
 from sim.files import (
     AID_NAME,
     ALLIES_NAME,
@@ -31,53 +29,17 @@ from sim.files import (
     REPORT_FILES,
     RUN_FILES,
     SUMMARY_NAME,
+    atomic_write_text,
     check_run_out,
     remove_stale,
 )
-from sim.results import QUANTILES, Probability, Results
-from sim.spending.tally import SHARE_MAX
+from sim.results import QUANTILES, Probability, Results, Share
 
 if TYPE_CHECKING:
     import pandas as pd
 
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
-
-    The file gets the mode any tool gives a new file, ``0o666`` less the umask (0644 under the
-    usual umask 022), so that colleagues can open a briefing on a shared drive:
-    ``tempfile.mkstemp`` would make it 0600, readable by its owner alone.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = _create_temporary(path)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _create_temporary(path: Path) -> tuple[int, Path]:
-    """A new, empty file beside ``path`` with a name of its own, open for writing.
-
-    As ``mkstemp`` makes one, but with the mode of :func:`os.open`'s ``0o666``, which the
-    system narrows by the umask (and a folder's default ACL) at creation: reading the umask to
-    apply it by hand would need ``os.umask`` to set it, a race with other threads.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            return os.open(temporary, flags, 0o666), temporary
-        except FileExistsError:  # another writer's temporary file: draw another name
-            continue
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8, newlines as given) to ``path`` as :func:`atomic_write_bytes` does."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    from sim.aid.tally import AidTally
+    from sim.scenario.aid import AidModel
 
 
 #: Quantiles of the plot tables: the 50% and 90% bands around the median.
@@ -143,11 +105,10 @@ def summary(results: Results) -> dict[str, Any]:
     extra = {}
     if results.aid_tally is not None:
         probabilities["ukraine_needs_met"], extra["aid"] = _aid_summary(results)
-        aid = scenario.aid
+        tally, aid = run_aid(results)
         for a, code in enumerate(results.aid_allies):
             allies[code]["aid_in_core_pct"] = {
-                str(year): _bands({q: results.aid_tally.aid_core_quantile(q)[a, y]
-                                   for q in QUANTILES})
+                str(year): _bands({q: tally.aid_core_quantile(q)[a, y] for q in QUANTILES})
                 for y, year in enumerate(aid.years)}
     return {
         "scenario": scenario.name,
@@ -188,21 +149,30 @@ def summary(results: Results) -> dict[str, Any]:
     }
 
 
+def run_aid(results: Results) -> tuple[AidTally, AidModel]:
+    """The aid tally and the aid model of a run of a scenario with aid; the report of aid is
+    asked only of such a run (a ValueError otherwise, a mistake in the caller)."""
+    tally, model = results.aid_tally, results.scenario.aid
+    if tally is None or model is None:
+        raise ValueError(f"scenario {results.scenario.name} has no aid to report")
+    return tally, model
+
+
 def needs_quantile(results: Results, q: float) -> np.ndarray:
     """Quantile ``q`` of Ukraine's need in each needs year, USD. Shape (years,).
 
     A need without uncertainty is its stated value, not read back from its 1%-wide histogram bin
     (which would report a fixed $60bn need as $59.6bn).
     """
-    model = results.scenario.aid
-    binned = results.aid_tally.needs_quantile(q)  # (years,)
+    tally, model = run_aid(results)
+    binned = tally.needs_quantile(q)  # (years,)
     return np.array([n.mean_usd if n.sd_usd == 0 else binned[y]
                      for y, n in enumerate(model.needs)])
 
 
 def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
     """``probabilities.ukraine_needs_met`` and the ``aid`` block of ``summary.json``."""
-    tally, model = results.aid_tally, results.scenario.aid
+    tally, model = run_aid(results)
     needs_met = {str(year): tally.p_needs_met(y).as_dict() for y, year in enumerate(model.years)}
     years = {}
     for y, year in enumerate(model.years):
@@ -268,7 +238,8 @@ def bands_frame(results: Results) -> pd.DataFrame:
     """
     import pandas as pd  # here: the printed table and summary.json do without it
 
-    entities, measures, years = [*results.codes, "alliance"], ("core", "total"), results.years
+    measures: tuple[Share, ...] = ("core", "total")
+    entities, years = [*results.codes, "alliance"], results.years
     index = pd.MultiIndex.from_product([entities, measures, years],
                                        names=["entity", "measure", "year"])
     columns = {}
@@ -290,7 +261,7 @@ def aid_frame(results: Results) -> pd.DataFrame:
     """
     import pandas as pd
 
-    tally, model = results.aid_tally, results.scenario.aid
+    tally, model = run_aid(results)
     columns: dict[str, Any] = {"year": list(model.years)}
     for name, quantile in (("needs_usd", lambda q: needs_quantile(results, q)),
                            ("delivered_usd", tally.delivered_quantile),
@@ -332,156 +303,3 @@ def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     # belong to a run whole, and a new summary without aid never reads an old aid.csv.
     remove_stale(out, RUN_FILES, keep=texts)
     return [out / name for name in texts]
-
-
-# --- the printed table -------------------------------------------------------------------------
-
-
-def _p(prob: Probability) -> str:
-    return f"{prob.p:5.3f} [{prob.ci95[0]:.3f}-{prob.ci95[1]:.3f}]"
-
-
-def _band(p05: float, p50: float, p95: float) -> str:
-    return f"{_share(p50)} [{_share(p05)}-{_share(p95)}]"
-
-
-def _share(value: float) -> str:
-    """A share quantile, % of GDP; ``>20`` for one above the histograms' range (inf)."""
-    return f"{'>' + format(SHARE_MAX, 'g'):>5}" if value == math.inf else f"{value:5.2f}"
-
-
-def _usd_bn(value: float) -> str:
-    return f"{value / 1e9:8.1f}"
-
-
-def format_table(results: Results) -> str:
-    """The run as a fixed-width table: per ally, then the alliance lines."""
-    scenario, inputs = results.scenario, results.inputs
-    goal = scenario.goal
-    y, gi = goal.year, inputs.goal_index
-    core = {q: results.share_quantiles("core", q)[:, gi] for q in QUANTILES}
-    total = {q: results.share_quantiles("total", q)[:, gi] for q in QUANTILES}
-    gap = results.shortfall_quantiles("total", 0.5)
-    lines = [
-        f"summit-sim {__version__} | scenario {scenario.name} | {results.draws:,} draws | "
-        f"seed {results.seed} | goal {goal.core:g}% core, {goal.total:g}% total by {y}",
-        "",
-        f"{'ally':<20} {'core':>5}  {'core % GDP ' + str(y):<19} {'total % GDP ' + str(y):<19} "
-        f"{'P(core >= ' + format(goal.core, 'g') + ')':<21} "
-        f"{'P(goal ' + format(goal.total, 'g') + '%)':<21} "
-        f"{'P(on path ' + str(goal.review_year) + ')':<21} {'core':>6} {'short':>8}",
-        f"{'':<20} {scenario.base_year:>5}  {'p50 [p05-p95]':<19} {'p50 [p05-p95]':<19} "
-        f"{'p [95% CI]':<21} {'p [95% CI]':<21} {'p [95% CI]':<21} {'year':>6} {'$bn':>8}",
-    ]
-    for code in scenario.members:
-        label = f"{code} {ALLIES[code]}"[:20]
-        if code in NOT_ASSESSED:
-            lines.append(f"{label:<20}   not assessed: no armed forces, no NATO spending figures")
-            continue
-        i = results.codes.index(code)
-        reached = results.median_year_core_reached(code)
-        lines.append(
-            f"{label:<20} {scenario.ally(code).core_base:5.2f}  "
-            f"{_band(core[0.05][i], core[0.5][i], core[0.95][i]):<19} "
-            f"{_band(total[0.05][i], total[0.5][i], total[0.95][i]):<19} "
-            f"{_p(results.p_meet_core(code)):<21} {_p(results.p_meet_goal(code)):<21} "
-            f"{_p(results.p_credible(code)):<21} {reached or '>' + str(scenario.horizon):>6} "
-            f"{_usd_bn(gap[i])}"
-        )
-    head = results.headline()
-    a_core = [results.alliance_quantiles("core", q)[gi] for q in QUANTILES]
-    a_total = [results.alliance_quantiles("total", q)[gi] for q in QUANTILES]
-    core_usd_base = float((inputs.core_base / 100.0 * inputs.gdp_base).sum())
-    base_share = 100.0 * core_usd_base / float(inputs.gdp_base.sum())
-    reached = results.median_year_core_reached(None)
-    lines += [
-        "",
-        f"Alliance ({len(results.codes)} assessed allies, USD-weighted): core {base_share:.2f}% "
-        f"in {scenario.base_year} (${core_usd_base / 1e9:,.1f}bn); in {y} core "
-        f"{_band(*a_core).strip()}, total {_band(*a_total).strip()}; core goal reached (median) "
-        f"{reached or 'not by ' + str(scenario.horizon)}",
-        f"  P(alliance meets {goal.core:g}% core)      {_p(head['alliance_meets_core'])}",
-        f"  P(alliance meets the {goal.total:g}% goal)  {_p(head['alliance_meets_goal'])}",
-        f"  P(alliance on path in {goal.review_year})     {_p(head['alliance_credible_path'])}",
-        f"  P(every ally meets {goal.core:g}% core)    {_p(head['all_allies_meet_core'])}",
-        f"  P(every ally meets the goal)      {_p(head['all_allies_meet_goal'])}",
-        f"  median shortfall to {goal.total:g}% in {y}: "
-        f"${results.alliance_shortfall_quantile('total', 0.5) / 1e9:,.1f}bn "
-        f"(to {goal.core:g}% core: "
-        f"${results.alliance_shortfall_quantile('core', 0.5) / 1e9:,.1f}bn)",
-    ]
-    if results.aid_tally is not None:
-        lines += ["", *_aid_lines(results)]
-    return "\n".join(lines)
-
-
-def _aid_lines(results: Results) -> list[str]:
-    """The aid section of the printed table."""
-    tally, model = results.aid_tally, results.scenario.aid
-    lines = [
-        f"Aid to Ukraine (delivered, not pledged; conditions resolved by the {model.resolution} "
-        "fixed point)",
-        f"  {'year':<6} {'need $bn':>9} {'delivered $bn p50 [p05-p95]':<30} "
-        f"{'delivered/need':>14}  {'P(need met) [95% CI]':<21}",
-    ]
-    delivered = {q: tally.delivered_quantile(q) for q in QUANTILES}
-    need = needs_quantile(results, 0.5)
-    for y, year in enumerate(model.years):
-        lines.append(
-            f"  {year:<6} {need[y] / 1e9:9.1f} "
-            f"{delivered[0.5][y] / 1e9:7.1f} [{delivered[0.05][y] / 1e9:6.1f}-"
-            f"{delivered[0.95][y] / 1e9:6.1f}]{'':<9} {tally.ratio_quantile(0.5)[y]:14.2f}  "
-            f"{_p(tally.p_needs_met(y))}")
-    lines.append(f"  {'pledge':<28} {'donor':<5} {'channel':<9} {'pledged $bn':>11}  "
-                 f"{'P(triggered) [95% CI]':<21} {'greatest/least':>14}")
-    for j, pledge in enumerate(model.pledges):
-        greatest, least = tally.p_triggered(j, "greatest"), tally.p_triggered(j, "least")
-        lines.append(f"  {pledge.id[:28]:<28} {pledge.donor[:5]:<5} {pledge.channel:<9} "
-                     f"{pledge.usd / 1e9:11.3f}  {_p(tally.p_triggered(j)):<21} "
-                     f"{greatest.p:6.3f}/{least.p:.3f}"
-                     + ("  (conditional)" if pledge.condition else ""))
-    gap = tally.p_coordination_gap()
-    lines.append(f"  coordination gap (greatest vs least fire different pledges): {_p(gap)}; "
-                 f"median ${tally.gap_quantile(0.5) / 1e9:,.3f}bn more pledged when "
-                 "donors coordinate")
-    for a, code in enumerate(results.aid_allies):
-        shares = ", ".join(f"{year} {tally.aid_core_quantile(0.5)[a, y]:.1f}%"
-                           for y, year in enumerate(model.years))
-        lines.append(f"  {code} aid paid, % of its core defence spending (p50): {shares}")
-    return lines
-
-
-def format_allies(base: Mapping[str, AllyBase]) -> str:
-    """``summit allies``: each ally's base-year figures, with numbered sources."""
-    sources: dict[str, int] = {}
-
-    def cite(figure: Any) -> str:
-        if figure is None:
-            return "-"
-        key = f"{figure.source} [{figure.file}; read via {figure.via}]"
-        return str(sources.setdefault(key, len(sources) + 1))
-
-    year = next(iter(base.values())).year
-    lines = [
-        f"{'ally':<22} {'core % GDP':>10} {'GDP $bn':>9} {'core $bn':>9} {'growth %':>8}  "
-        f"sources",
-        f"{'':<22} {year:>10} {year:>9} {year:>9} {'IMF':>8}  share/GDP/core/growth",
-    ]
-    for code, ally in base.items():
-        label = f"{code} {ally.name}"
-        if not ally.assessed:
-            lines.append(f"{label:<22} {'not assessed':>10}  (no armed forces, no NATO figures)")
-            continue
-        core_usd = f"{ally.core_usd.value / 1e9:9.1f}" if ally.core_usd else f"{'-':>9}"
-        growth = f"{ally.growth_mean.value * 100:8.2f}" if ally.growth_mean else f"{'-':>8}"
-        lines.append(
-            f"{label:<22} {ally.core_share.value:10.2f} {ally.gdp_usd.value / 1e9:9.1f} "
-            f"{core_usd} {growth}  "
-            + "/".join(cite(f) for f in (ally.core_share, ally.gdp_usd, ally.core_usd,
-                                          ally.growth_mean))
-        )
-    lines += ["", "Sources:"]
-    lines += [f"  [{number}] {text}" for text, number in sources.items()]
-    lines += ["", "Defence- and security-related spending (the 1.5%): NATO publishes no per-ally "
-              "series; each scenario states its own assumption (defaults.related_base)."]
-    return "\n".join(lines)

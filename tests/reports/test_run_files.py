@@ -14,7 +14,8 @@ from invoke import summit
 
 import sim
 from sim.reports.briefing import write_run_report
-from sim.reports.outputs import BAND_QUANTILES, format_table, write_outputs
+from sim.reports.run_files import BAND_QUANTILES, write_outputs
+from sim.reports.tables import format_table
 from sim.sweeps.sweep import sweep
 
 BAND_COLUMNS = ["p05", "p25", "p50", "p75", "p95"]

@@ -1,0 +1,150 @@
+"""Executors: where a sweep's variants run, behind one interface.
+
+An :class:`Executor` calls one function on many tasks and yields the results as they finish, in
+any order; the sweep puts the rows back in index order, so its table is the same whatever the
+executor or the number of workers. :class:`ProcessPool` runs the tasks on processes of this
+machine (or in this process, for one worker); :class:`Dask` runs them on a Dask cluster, the one
+at a scheduler's address or a local one (:func:`local_cluster`). :func:`executor` chooses one by
+the name a user gives (``summit sweep --executor``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+
+from sim.errors import OptionError
+from sim.pool import pool_context
+
+if TYPE_CHECKING:
+    from distributed import LocalCluster
+
+Result = TypeVar("Result")
+
+
+class Executor(Protocol):
+    """Runs ``function(*task)`` for each task, yielding the results as they finish."""
+
+    #: The name that chooses it (``--executor``).
+    name: ClassVar[str]
+
+    def map_unordered(self, function: Callable[..., Result],
+                      tasks: Iterable[Sequence[Any]]) -> Iterator[Result]:
+        """The result of each task, in the order they finish; at most a few tasks per worker
+        are in flight, so memory stays flat however many there are."""
+        ...
+
+    def describe(self) -> str:
+        """Where the tasks run, for the sweep's log: ``executor=NAME scheduler=...``."""
+        ...
+
+
+class ProcessPool:
+    """Tasks on ``workers`` processes of this machine, one task each at a time; one worker runs
+    them in this process."""
+
+    name: ClassVar[str] = "processes"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def map_unordered(self, function: Callable[..., Result],
+                      tasks: Iterable[Sequence[Any]]) -> Iterator[Result]:
+        if self.workers == 1:
+            for task in tasks:
+                yield function(*task)
+            return
+        # Processes that never run the main module, with the function's module and the kernels
+        # loaded.
+        from sim.spending.compiled import preload
+
+        context = pool_context([function.__module__, *preload()])
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+            # At most two tasks per worker in flight.
+            pending: set[Future[Result]] = set()
+            for task in tasks:
+                pending.add(pool.submit(function, *task))
+                if len(pending) >= 2 * self.workers:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        yield future.result()
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+
+    def describe(self) -> str:
+        return f"executor={self.name} scheduler=local"
+
+
+class Dask:
+    """Tasks on the Dask cluster at ``scheduler`` (``tcp://host:port``), or on a local cluster
+    of ``workers`` processes on loopback when no address is given."""
+
+    name: ClassVar[str] = "dask"
+
+    def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        self.workers = workers
+        self.scheduler = scheduler
+
+    def map_unordered(self, function: Callable[..., Result],
+                      tasks: Iterable[Sequence[Any]]) -> Iterator[Result]:
+        # Imported here: Dask is needed only by those who use it, and it is slow to import.
+        from distributed import Client, as_completed
+
+        cluster = None if self.scheduler else local_cluster(self.workers)
+        try:
+            with Client(self.scheduler or cluster) as client:
+                in_flight = 2 * max(len(client.scheduler_info()["workers"]), 1)
+                queue = iter(tasks)
+
+                def submit(task: Sequence[Any]) -> Any:
+                    # pure=False: the key is fresh for each submission, never a cached result.
+                    return client.submit(function, *task, pure=False)
+
+                finished = as_completed([submit(t) for t in itertools.islice(queue, in_flight)])
+                for future in finished:
+                    yield future.result()
+                    future.release()
+                    following = next(queue, None)
+                    if following is not None:
+                        finished.add(submit(following))
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+    def describe(self) -> str:
+        return f"executor={self.name} scheduler={self.scheduler or 'local'}"
+
+
+#: The names that choose an executor.
+EXECUTORS = (ProcessPool.name, Dask.name)
+
+
+def executor(name: str, workers: int, scheduler: str | None = None) -> Executor:
+    """The executor called ``name`` with ``workers`` workers; only Dask takes a ``scheduler``
+    address. A name or an option it cannot take is an OptionError."""
+    if name not in EXECUTORS:
+        raise OptionError(f"executor: must be one of {', '.join(EXECUTORS)}, got {name!r}")
+    if name == Dask.name:
+        return Dask(workers, scheduler)
+    if scheduler is not None:
+        raise OptionError("scheduler: only the dask executor takes a scheduler address")
+    return ProcessPool(workers)
+
+
+def local_cluster(workers: int) -> LocalCluster:
+    """A Dask cluster of ``workers`` one-thread processes on loopback, without a dashboard, on
+    ports the system picks: two sweeps, or a sweep beside a notebook's cluster, never collide."""
+    from distributed import LocalCluster
+
+    # The scheduler serves HTTP (health and metrics) even with its dashboard off, and
+    # ``dashboard_address=None`` means its default port 8787: with 8787 taken, by a notebook's
+    # cluster or another sweep, Dask warns and moves, and where warnings are errors it fails.
+    # Port 0 lets the system pick a free port; ``dashboard=False`` overrides the dashboard
+    # LocalCluster turns on for any address. Nannies and workers take port 0 when given none.
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                        host="127.0.0.1", scheduler_port=0, dashboard_address="127.0.0.1:0",
+                        worker_dashboard_address=None, scheduler_kwargs={"dashboard": False})
