@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -192,3 +193,17 @@ def test_a_short_row_names_its_line(tmp_path):
     path.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(DataError, match=r"line 4: 3 fields where the header has 21"):
         load_plans(folder)
+
+
+def test_row_references_in_the_notes_point_at_the_same_ally():
+    plans = load_plans()
+    lines = {r.line: r.code for rows in plans.values() for r in rows}
+    cited = 0
+    for rows in plans.values():
+        for r in rows:
+            for text in (r.baseline_note, r.core_relation):
+                for ref in re.findall(r"\brows? (\d+)(?:(?:-|, )(\d+)\b(?!\.))?", text):
+                    for number in filter(None, ref):
+                        assert lines[int(number)] == r.code, (r.line, number)
+                        cited += 1
+    assert cited > 40
