@@ -15,7 +15,6 @@ to the growth of the smallest allies.
 
 from __future__ import annotations
 
-import csv
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
+from sim.data import sourced
 from sim.data.base import (
     ALLIES,
     CORE_EDITION,
@@ -32,6 +32,7 @@ from sim.data.base import (
     GROWTH_FILE,
     NOT_ASSESSED,
 )
+from sim.data.sourced import number, read_rows
 from sim.errors import DataError
 from sim.resources import calibration_dir
 
@@ -110,34 +111,7 @@ class History:
 
 
 def _rows(data_dir: Path, name: str) -> Iterator[dict[str, str]]:
-    path = data_dir / name
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: calibration data file is missing") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in _COLUMNS[name] if c not in (reader.fieldnames or ())]
-        if missing:
-            raise DataError(f"{path}: missing column {missing[0]!r}")
-        for line, row in enumerate(reader, start=2):
-            row["_where"] = f"{path}: line {line}"
-            yield row
-
-
-def _number(row: dict[str, str], column: str) -> float:
-    try:
-        return float(row[column])
-    except (TypeError, ValueError):
-        raise DataError(f"{row['_where']}: column {column!r} is not a number: "
-                        f"{row[column]!r}") from None
-
-
-def _year(row: dict[str, str]) -> int:
-    value = _number(row, "year")
-    if value != int(value):
-        raise DataError(f"{row['_where']}: column 'year' is not a year: {row['year']!r}")
-    return int(value)
+    return read_rows(data_dir / name, _COLUMNS[name])
 
 
 @functools.lru_cache(maxsize=4)
@@ -157,7 +131,7 @@ def load_history(data_dir: Path | None = None) -> History:
     rows: list[Row] = []
 
     def place(name: str, row: dict[str, str], value: float) -> tuple[int, int] | None:
-        code, year = row["iso3"], _year(row)
+        code, year = row["iso3"], sourced.year(row)
         if code not in codes or year not in years:
             return None
         index = (years.index(year), codes.index(code))
@@ -167,9 +141,9 @@ def load_history(data_dir: Path | None = None) -> History:
     for row in _rows(data_dir, CORE_SHARE_FILE):
         if not row["value_pct_gdp"].strip() and row["edition"] != CORE_EDITION:
             continue  # an older edition published no estimate for this ally-year
-        value = _number(row, "value_pct_gdp")
+        value = number(row, "value_pct_gdp")
         source = f"{row['source_publisher']}, {row['source_title']}, {row['source_date']}"
-        rows.append(Row(f"{row['iso3']} defence share", _year(row), value, "% of GDP",
+        rows.append(Row(f"{row['iso3']} defence share", sourced.year(row), value, "% of GDP",
                         row["edition"], source, row["retrieved_via"], CORE_SHARE_FILE,
                         row["estimate"] == "True"))
         if row["edition"] == CORE_EDITION:
@@ -177,26 +151,26 @@ def load_history(data_dir: Path | None = None) -> History:
             if index is not None:
                 estimate[index] = row["estimate"] == "True"
     for row in _rows(data_dir, CORE_USD_FILE):
-        current = _number(row, "core_defexp_usd_current_m") * 1e6
-        constant = _number(row, "core_defexp_usd_const2021_m") * 1e6
+        current = number(row, "core_defexp_usd_current_m") * 1e6
+        constant = number(row, "core_defexp_usd_const2021_m") * 1e6
         place("core_usd", row, current)
         place("core_usd_const2021", row, constant)
         for quantity, value, unit in (("core spending", current, "USD (current)"),
                                       ("core spending", constant, "USD (constant 2021)")):
-            rows.append(Row(f"{row['iso3']} {quantity}", _year(row), value, unit, CORE_EDITION,
-                            row["source"], row["retrieved_via"], CORE_USD_FILE,
+            rows.append(Row(f"{row['iso3']} {quantity}", sourced.year(row), value, unit,
+                            CORE_EDITION, row["source"], row["retrieved_via"], CORE_USD_FILE,
                             row["estimate"] == "True"))
     for row in _rows(data_dir, GDP_FILE):
-        value = _number(row, "gdp_usd_million") * 1e6
+        value = number(row, "gdp_usd_million") * 1e6
         nato = row["source"].startswith(_NATO_GDP)
         if nato:
             place("gdp_usd", row, value)
-        rows.append(Row(f"{row['iso3']} GDP", _year(row), value, "USD (current)",
+        rows.append(Row(f"{row['iso3']} GDP", sourced.year(row), value, "USD (current)",
                         CORE_EDITION if nato else "World Bank WDI", row["source"],
                         row["retrieved_via"], GDP_FILE, row["estimate"] == "True"))
     for row in _rows(data_dir, GROWTH_FILE):
-        rows.append(Row(f"{row['iso3']} real growth projection", _year(row),
-                        _number(row, "real_gdp_growth_pct"), "% per year", row["vintage"],
+        rows.append(Row(f"{row['iso3']} real growth projection", sourced.year(row),
+                        number(row, "real_gdp_growth_pct"), "% per year", row["vintage"],
                         row["source"], row["retrieved_via"], GROWTH_FILE, True))
     for name, array in arrays.items():
         gaps = np.argwhere(np.isnan(array))
@@ -220,12 +194,12 @@ def announced_plans(data_dir: Path | None = None) -> dict[str, tuple[Row, ...]]:
         code = row["iso3"]
         if code not in ALLIES or code in NOT_ASSESSED:
             raise DataError(f"{row['_where']}: column 'iso3': {code!r} is not an assessed ally")
-        value = _number(row, "core_share_pct")
+        value = number(row, "core_share_pct")
         if not 0.0 < value < 100.0:
             raise DataError(f"{row['_where']}: column 'core_share_pct' must be between 0 and "
                             f"100, got {value}")
         plans.setdefault(code, []).append(Row(
-            f"{code} announced core share", _year(row), value, "% of GDP", "national plan",
+            f"{code} announced core share", sourced.year(row), value, "% of GDP", "national plan",
             row["source_and_date"], f"{row['retrieved_via']} ({row['from_row']})",
             PLANS_FILE))
     return {code: tuple(sorted(rows, key=lambda r: r.year)) for code, rows in plans.items()}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import math
-import shutil
 from pathlib import Path
 
 import pytest
+from data_copies import data_copy, edit_rows
 
 from sim.data.base import ALLIES
 from sim.data.fiscal import (
@@ -24,23 +24,11 @@ DATA = calibration_dir() / "data"
 
 
 def _copy(tmp_path: Path) -> Path:
-    """A fresh copy of the fiscal file (a new folder, so load_fiscal's cache misses)."""
-    folder = tmp_path / "data"
-    folder.mkdir(parents=True)
-    shutil.copy(DATA / FISCAL_FILE, folder / FISCAL_FILE)
-    return folder
+    return data_copy(tmp_path, FISCAL_FILE)
 
 
 def _edit(folder: Path, edit) -> None:
-    path = folder / FISCAL_FILE
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = list(reader.fieldnames or ()), list(reader)
-    rows = edit(rows)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
+    edit_rows(folder / FISCAL_FILE, edit)
 
 
 @pytest.mark.parametrize(("code", "debt", "balance"), [

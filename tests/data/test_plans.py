@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from data_copies import data_copy
 
 from sim.data.base import ALLIES
 from sim.data.plans import (
@@ -28,21 +27,7 @@ DATA = calibration_dir() / "data"
 
 
 def _copy(tmp_path: Path, edit=None) -> Path:
-    """A fresh copy of the plans file, optionally edited row by row (rows[0] is line 2)."""
-    folder = tmp_path / "data"
-    folder.mkdir(parents=True)
-    shutil.copy(DATA / PLANS_FILE, folder / PLANS_FILE)
-    if edit is not None:
-        path = folder / PLANS_FILE
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            fields, rows = list(reader.fieldnames or ()), list(reader)
-        edit(rows)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-    return folder
+    return data_copy(tmp_path, PLANS_FILE, edit)
 
 
 def _row(code, line):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime
-import shutil
 from pathlib import Path
 
 import pytest
+from data_copies import data_copy
 
 from sim.data.rules import RULES_FILE, debt_brake, escape_clause
 from sim.errors import DataError
@@ -18,21 +18,8 @@ JULY_2025 = {"BEL", "BGR", "HRV", "CZE", "DNK", "EST", "FIN", "GRC", "HUN", "LVA
              "PRT", "SVK", "SVN"}
 
 
-def _copy(tmp_path: Path, edit) -> Path:
-    """A fresh, edited copy of the rules file (rows[0] is line 2)."""
-    folder = tmp_path / "data"
-    folder.mkdir(parents=True)
-    shutil.copy(DATA / RULES_FILE, folder / RULES_FILE)
-    path = folder / RULES_FILE
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = list(reader.fieldnames or ()), list(reader)
-    edit(rows)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return folder
+def _copy(tmp_path: Path, edit=None) -> Path:
+    return data_copy(tmp_path, RULES_FILE, edit)
 
 
 def test_sixteen_states_activated_the_escape_clause():
