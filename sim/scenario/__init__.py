@@ -847,6 +847,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         ))
     if not configs:
         raise fail("scenario.allies", "lists no assessed ally (Iceland is not assessed)")
+    warnings = [*warnings, *_inert_paths(configs, origins, source)]
     aid = None
     if "aid" in doc:
         aid = parse_aid(doc["aid"], _locator(origins, entries, source))
@@ -855,6 +856,39 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         horizon=horizon, goal=goal, members=tuple(sorted(members)), allies=tuple(configs),
         document=doc, source=source, aid=aid, warnings=tuple(warnings), inheritance=inheritance,
     )
+
+
+def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str],
+                 source: str) -> list[ScenarioWarning]:
+    """A warning at each path key a scenario wrote for one ally whose adjustment is 0.
+
+    With ``adjustment = 0`` the share never moves toward its path (SPEC 3.2), so a path, target
+    or custom table written for such an ally (``allies.USA.policy.path = "flat"``) cannot take
+    effect: the tool says so rather than answer as if the planner's setting had been used.
+    (A ``[defaults]`` path reaches the three allies fitted at 0 in every scenario that extends
+    the baseline; the planning model replaces that fit, so it is not warned about here.)
+    """
+    inert: dict[str, list[AllyConfig]] = {}
+    for ally in configs:
+        for table in ("policy", "related"):
+            if getattr(ally, table).adjustment != 0.0:
+                continue
+            for name in ("path", "target", "custom"):
+                key = f"allies.{ally.code}.{table}.{name}"
+                if key in origins:
+                    inert.setdefault(key, []).append(ally)
+    found = []
+    for key, allies in inert.items():
+        table = key.split(".")[-2]
+        where = ("calibrated" if all(f"{table}.adjustment" in a.calibrated for a in allies)
+                 else "as set")
+        codes = ", ".join(a.code for a in allies)
+        found.append(ScenarioWarning(
+            origins.get(key) or source, key,
+            f"cannot take effect for {codes}: {table}.adjustment is 0 ({where}), so the share "
+            f"never moves toward the path; for it to act, set allies.{allies[0].code}.{table}."
+            "adjustment above 0"))
+    return found
 
 
 def _resolve_policy(policy: Policy, goal_share: float, base_year: int, horizon: int,

@@ -1157,3 +1157,33 @@ def test_sha256_changes_when_a_value_changes(write_toml):
     a = load_scenario(write_toml(HEAD + "[defaults.policy]\nnoise = 0.2\n", "a.toml"))
     b = load_scenario(write_toml(HEAD + "[defaults.policy]\nnoise = 0.3\n", "b.toml"))
     assert a.sha256 != b.sha256
+
+
+# --- settings that cannot take effect ---------------------------------------------------------
+
+
+def test_a_path_for_an_ally_whose_adjustment_is_0_says_it_cannot_take_effect(write_toml):
+    # The United States' adjustment is fitted at 0: a path set for it changes no number.
+    path = write_toml(HEAD + '[allies.USA.policy]\npath = "flat"\n')
+    (warning,) = load_scenario(path).warnings
+    assert (warning.file, warning.key) == (str(path), "allies.USA.policy.path")
+    assert warning.problem.startswith("cannot take effect for USA: policy.adjustment is 0 "
+                                      "(calibrated)")
+    assert "set allies.USA.policy.adjustment above 0" in warning.problem
+
+
+def test_a_path_with_an_adjustment_above_0_acts_and_is_not_warned_about(write_toml):
+    path = write_toml(HEAD + '[allies.USA.policy]\npath = "flat"\nadjustment = 0.3\n')
+    assert load_scenario(path).warnings == ()
+
+
+@pytest.mark.parametrize(("table", "name", "value"), [
+    ("policy", "target", "3.0"), ("related", "path", '"flat"'),
+    ("policy", "custom", "{ 2030 = 3.0 }")])
+def test_a_path_set_with_an_adjustment_set_to_0_is_warned_about_as_set(write_toml, table, name,
+                                                                       value):
+    extra = '\npath = "custom"' if name == "custom" else ""
+    path = write_toml(HEAD + f"[allies.DEU.{table}]\nadjustment = 0.0\n{name} = {value}{extra}\n")
+    keys = {w.key: w.problem for w in load_scenario(path).warnings}
+    assert keys[f"allies.DEU.{table}.{name}"].startswith(
+        f"cannot take effect for DEU: {table}.adjustment is 0 (as set)")
