@@ -23,7 +23,7 @@ class LocatedError(SimError):
 
 
 class ScenarioError(LocatedError):
-    """A scenario (or sweep) file is wrong at a given dotted key.
+    """A scenario file is wrong at a given dotted key.
 
     Reads ``bad.toml: allies.DEU.policy.adjustment: must be between 0 and 1, got 1.4``.
     """

@@ -91,6 +91,10 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     if into is None:
         into = Tally.empty(inputs), _aid_tally(aid, aid_allies)
     tally, aid_tally = into
+    if aid is not None:
+        from sim.aid.sampling import sample_aid  # here: a run without aid never imports it
+
+        simulate_aid = aid_engine(engine)
     for block in blocks:
         drawn = sample_draws(inputs, block_generator(seed, block), sizes[block], workspace)
         drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, seed,
@@ -98,10 +102,8 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         paths = simulate(inputs, drawn, workspace)
         tally.add(inputs, paths, workspace)
         if aid is not None:
-            from sim.aid.sampling import sample_aid  # here: a run without aid never imports it
-
             aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
-            outcome = aid_engine(engine)(aid, aid_draws)
+            outcome = simulate_aid(aid, aid_draws)
             assert aid_tally is not None  # made with the aid model: _aid_tally
             aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
     return tally, aid_tally

@@ -27,6 +27,8 @@ def load_parameters(path: Path | None = None) -> dict[str, Any]:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataError(f"{path}: parameter file is missing; run `summit calibrate`") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: cannot be read: {err}") from None
     except tomllib.TOMLDecodeError as err:
         raise DataError(f"{path}: not valid TOML: {err}") from None
     for key in ("alliance", "allies"):

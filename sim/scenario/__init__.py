@@ -798,8 +798,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         # Values the scenario leaves unset come from the fitted parameter file.
         fitted = calibrated_table(code)
         table = _merge(fitted, written)
-        calibrated = tuple(k for k in _leaf_keys(fitted)
-                           if k not in _leaf_keys(written) and "." in k)
+        written_keys = set(_leaf_keys(written))
+        calibrated = tuple(k for k in _leaf_keys(fitted) if k not in written_keys and "." in k)
 
         def key_of(dotted: str, code: str = code) -> str:
             # The dotted key as written: the ally's own table if it sets it, else the defaults.

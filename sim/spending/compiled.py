@@ -34,9 +34,8 @@ from typing import Literal
 #: The kernels the engine and the tally call, by name.
 EXPORTS = ("simulate_block", "count_year")
 _SOURCE = Path(__file__).with_name("kernels.py")
-#: What else is compiled into the kernels: their records' types and the mechanisms' compiled steps.
-_COMPILED_WITH = (Path(__file__).with_name("records.py"),
-                  Path(__file__).parent.parent / "mechanisms")
+#: Their records' types, compiled into them too (as are the mechanisms' steps: see module_name).
+_RECORDS = Path(__file__).with_name("records.py")
 
 Kind = Literal["auto", "ahead", "jit"]
 _loaded: dict[str, ModuleType] = {}
@@ -77,9 +76,11 @@ class BuildError(RuntimeError):
 
 def module_name() -> str:
     """The extension's module name: ``summit_kernels_`` and a digest of what it is built from."""
+    from sim.mechanisms import MECHANISM_MODULES  # their compiled steps; no Numba there
+
     digest = hashlib.sha256()
-    sources = [_SOURCE, *(p for path in _COMPILED_WITH
-                          for p in (sorted(path.glob("*.py")) if path.is_dir() else [path]))]
+    sources = [_SOURCE, _RECORDS,
+               *(Path(str(sys.modules[name].__file__)) for name in MECHANISM_MODULES)]
     for part in (*(source.read_bytes() for source in sources),
                  importlib.metadata.version("numba").encode(),
                  sys.version.encode(), platform.machine().encode(), _processor().encode()):

@@ -15,9 +15,8 @@ NumPy; this engine gives its numbers bit for bit.
 The engine is pure: draws in, paths out, no randomness of its own. Here the model's per-ally
 terms are worked out once per block, as named records; the recursion itself runs in a compiled
 loop, :func:`sim.spending.kernels.simulate_block`, which keeps every operation's order and
-rounding. The
-paths live in a :class:`~sim.workspace.Workspace` when the caller lends one, so that block
-after block reuses their memory.
+rounding. The paths live in a :class:`~sim.workspace.Workspace` when the caller lends one, so
+that block after block reuses their memory.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ NumPy chooses (the alliance's USD sums), and logarithms, whose last bit depends 
 library, stay in NumPy.
 
 The kernels are compiled for their signatures when this module is first imported, or loaded
-from Numba's cache next to it; :mod:`sim.montecarlo` imports it in the pool's fork server, so
-that every worker starts with them ready.
+from Numba's cache next to it. A run imports this module only where the kernels cannot be
+built ahead of time (:mod:`sim.spending.compiled`); then the pool's fork server imports it too
+(``compiled.preload()``), so that every worker starts with them ready.
 """
 
 from __future__ import annotations

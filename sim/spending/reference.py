@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.mechanisms import MECHANISMS
 from sim.spending.tally import SHARE_BINS, share_bin
 
 
@@ -58,8 +59,6 @@ def simulate(inputs: Any, drawn: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
     ``inputs.mechanisms`` and its draws from ``drawn.mechanisms``, and adds to the core share's
     pull and, after the floor, a jump (with two mechanisms on, their sums).
     """
-    from sim.mechanisms import MECHANISMS
-
     steps, draws, allies = drawn.growth.shape
     core, related, gdp = np.empty((3, steps + 1, draws, allies))
     core[0], related[0], gdp[0] = inputs.core_base, inputs.related_base, inputs.gdp_base
