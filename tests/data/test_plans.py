@@ -107,7 +107,7 @@ def test_italy_plan_is_increments_in_points_of_gdp():
 
 def test_every_row_is_categorised_and_sourced():
     plans = load_plans()
-    assert sum(len(rows) for rows in plans.values()) == 107
+    assert sum(len(rows) for rows in plans.values()) == 109
     assert set(plans) - {ALLIANCE} <= set(ALLIES) and len(set(plans) - {ALLIANCE}) == 19
     for rows in plans.values():
         for r in rows:
@@ -192,3 +192,13 @@ def test_row_references_in_the_notes_point_at_the_same_ally():
                         assert lines[int(number)] == r.code, (r.line, number)
                         cited += 1
     assert cited > 40
+
+
+def test_the_us_fork_figures_are_rows_outside_the_baseline():
+    # The FY2027 request (line 106) and its comparable FY2026 level (line 109): both DoD base
+    # plus reconciliation; line 110 is the request's base part, comparable to line 103.
+    request, comparable, base = _row("USA", 106), _row("USA", 109), _row("USA", 110)
+    assert (request.value, comparable.value, base.value) == (1500.0, 991.0, 1150.0)
+    assert (comparable.year_from, base.year_from) == (2026, 2027)
+    assert not any(r.in_baseline for r in (request, comparable, base))
+    assert "row 106" in comparable.core_relation and "row 103" in base.core_relation
