@@ -124,11 +124,12 @@ def string(default: str | None, choices: tuple[str, ...] | None = None, *,
     return attrs.field(default=default, validator=validator, metadata=metadata)
 
 
-def points(*, typical: tuple[float, float], unit: str) -> Any:
-    """A table of ``year = share`` points (``{ 2030 = 3.0 }``), read as sorted pairs."""
+def points(*, typical: tuple[float, float], unit: str, high: float = POINT_HIGH) -> Any:
+    """A table of ``year = value`` points (``{ 2030 = 3.0 }``), read as sorted pairs; values
+    in [POINT_LOW, ``high``): shares of GDP unless the field says otherwise."""
     return attrs.field(default=(), metadata={
-        "kind": "points", "unit": unit, "typical": typical,
-        "bounds": interval(POINT_LOW, POINT_HIGH, False, True)})
+        "kind": "points", "unit": unit, "typical": typical, "high": high,
+        "bounds": interval(POINT_LOW, high, False, True)})
 
 
 def codes(check: CodeCheck) -> Any:
@@ -267,14 +268,15 @@ def convert(field: attrs.Attribute[Any], value: Any, key: str, file: str,
             raise ScenarioError(file, key, "lists an ally twice")
         return tuple(value)
     if kind == "points":
-        found = _points(value, key, file)
+        found = _points(value, key, file, field.metadata["high"])
         for year, share in found:
             check_typical(field, share, f"{key}.{year}", file, warnings)
         return found
     raise AssertionError(f"field {field.name} has no TOML kind")  # a bug, not user input
 
 
-def _points(value: Any, key: str, file: str) -> tuple[tuple[int, float], ...]:
+def _points(value: Any, key: str, file: str,
+            high: float = POINT_HIGH) -> tuple[tuple[int, float], ...]:
     if not isinstance(value, dict) or not value:
         raise ScenarioError(file, key, 'must be a table of year = share, e.g. { 2030 = 3.0 }')
     found = []
@@ -283,7 +285,9 @@ def _points(value: Any, key: str, file: str) -> tuple[tuple[int, float], ...]:
             raise ScenarioError(file, f"{key}.{year}", "must be a year, e.g. 2030")
         if isinstance(share, bool) or not isinstance(share, int | float):
             raise ScenarioError(file, f"{key}.{year}", f"must be a number, got {type_name(share)}")
-        if not POINT_LOW <= share < POINT_HIGH:
-            raise ScenarioError(file, f"{key}.{year}", f"must be between 0 and 100, got {share}")
+        if not POINT_LOW <= share < high:
+            raise ScenarioError(file, f"{key}.{year}",
+                                f"must be between {figure(POINT_LOW)} and {figure(high)}, "
+                                f"got {share}")
         found.append((int(year), float(share)))
     return tuple(sorted(found))

@@ -36,7 +36,7 @@ from sim.workspace import Workspace
 NAME, KEY = "threat", "shocks"
 #: Its generator for block ``b`` is ``SeedSequence(seed, spawn_key=(b, STREAM))``: apart from the
 #: spending model's ``(b,)`` and aid's ``(b, 1)``, so turning it on changes no other number.
-STREAM = 2
+STREAM: int | None = 2
 
 
 @attrs.frozen
@@ -80,13 +80,17 @@ class ThreatDraws(NamedTuple):
     jump: np.ndarray  # (steps, draws, allies) standard normals of each ally's jump
 
 
-def arrays(allies: tuple[Any, ...]) -> ThreatArrays | None:
-    """The terms of resolved allies (:class:`sim.scenario.AllyConfig`), None when no ally has
-    threat events enabled (off: the engine skips the mechanism)."""
+def arrays(scenario: Any) -> ThreatArrays | None:
+    """The terms of a resolved scenario, None when no ally has threat events enabled (off: the
+    engine skips the mechanism). The speed at which an event's rise in intent passes into
+    spending is the ally's ``commitment.follow`` where commitment is on, else its
+    ``policy.adjustment``."""
+    allies = scenario.allies
     tables = [getattr(ally, KEY) for ally in allies]
     if not any(table.enabled for table in tables):
         return None
-    adjustment = np.array([ally.policy.adjustment for ally in allies], dtype=float)  # (allies,)
+    adjustment = np.array([ally.commitment.follow if ally.commitment.enabled
+                           else ally.policy.adjustment for ally in allies])  # (allies,)
     size = np.array([table.size for table in tables], dtype=float)  # (allies,)
     return ThreatArrays(
         rate=np.array([table.rate if table.enabled else 0.0 for table in tables], dtype=float),

@@ -27,6 +27,7 @@ from sim import schema
 from sim.data.base import ALLIES, NOT_ASSESSED, load_base
 from sim.data.history import announced_points
 from sim.data.parameters import calibrated_table
+from sim.data.prices import deflator_mean
 from sim.errors import ScenarioError, ScenarioWarning
 from sim.mechanisms import MECHANISMS
 from sim.resources import scenarios_dir
@@ -122,6 +123,10 @@ class Growth:
     # 30% covers a high-inflation ally over a decade.
     #: Deterministic inflation of USD GDP; 0 reports money in constant base-year USD.
     inflation: float = schema.number(0.0, -0.5, 1.0, typical=(-0.02, 0.3), unit="fraction a year")
+    #: National GDP-deflator inflation: budgets in money and debt are nominal in national
+    #: currency (plans and fiscal space). ``None`` means the ally's IMF WEO projection.
+    deflator: float | None = schema.number(None, -0.5, 1.0, typical=(-0.02, 0.3),
+                                           unit="fraction a year")
 
 
 @attrs.frozen
@@ -826,6 +831,16 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             if figures.growth_mean is None:
                 raise fail(f"allies.{code}.growth.mean", "no IMF projection for this ally: set it")
             mean = figures.growth_mean.value
+        deflator = settings.growth.deflator
+        if deflator is None:
+            deflator = deflator_mean(code).value
+        money = dict(settings.plans.money)
+        if money and base_year not in money:
+            raise fail(key_of("plans.money"), f"a plan in money needs the base year "
+                       f"{base_year}'s amount, to scale the base-year share by")
+        if money and settings.policy.path in ("flat", "custom"):
+            raise fail(key_of("plans.money"), f"set either plans.money or a "
+                       f"{settings.policy.path!r} policy.path as the plan, not both")
         policy = settings.policy
         if policy.path == "announced":
             # The ally's published plan; an ally without one intends the straight line.
@@ -841,7 +856,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         configs.append(AllyConfig(
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
-            growth=attrs.evolve(settings.growth, mean=mean),
+            growth=attrs.evolve(settings.growth, mean=mean, deflator=deflator),
             calibrated=calibrated,
             **{mechanism.KEY: getattr(settings, mechanism.KEY) for mechanism in _MECHANISMS},
         ))

@@ -50,8 +50,8 @@ def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = No
     steps, draws, allies = drawn.growth.shape
     paths = workspace.array("engine.paths", (3, steps + 1, draws, allies))
     core, related, gdp = paths  # (years, draws, allies) each
-    growth = workspace.array("engine.growth", (draws, allies))  # g[t-1] of each draw
-    events = workspace.array("engine.events", (draws, allies))  # threat events so far
+    # (draws, allies) each: g[t-1], threat events so far, intent, debt, last year's, deficit
+    state = workspace.array("engine.state", (6, draws, allies))
 
     core_adjustment, related_adjustment = inputs.core_adjustment, inputs.related_adjustment
     # The kernel takes C-ordered float arrays: these are, as made here, and pass uncopied.
@@ -73,5 +73,5 @@ def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = No
         mechanism.compiled_terms(inputs.mechanisms[mechanism.NAME],
                                  drawn.mechanisms.get(mechanism.NAME)))]
     kernels().simulate_block(terms, normals, *mechanisms,
-                             BlockPaths(core, related, gdp, growth, events))
+                             BlockPaths(core, related, gdp, *state))
     return Paths(core_share=core, related_share=related, gdp_usd=gdp)

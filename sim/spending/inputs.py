@@ -107,7 +107,7 @@ class ModelInputs:
             inflation=column(lambda a: a.growth.inflation),
             review_line=core_base + (goal.core - core_base) * fraction,
             review_tolerance=goal.review_tolerance,
-            mechanisms={mechanism.NAME: mechanism.arrays(allies) for mechanism in MECHANISMS},
+            mechanisms={mechanism.NAME: mechanism.arrays(scenario) for mechanism in MECHANISMS},
         )
 
 
@@ -178,10 +178,10 @@ def sample_draws(inputs: ModelInputs, rng: np.random.Generator, draws: int,
 
 def sample_mechanisms(inputs: ModelInputs, drawn: Draws, generator: Any,
                       workspace: Workspace | None = None) -> Draws:
-    """``drawn`` with the draws of every mechanism that is on; ``generator(stream)`` gives the
-    block's generator of a mechanism's stream."""
+    """``drawn`` with the draws of every mechanism that is on and draws; ``generator(stream)``
+    gives the block's generator of a mechanism's stream."""
     mechanisms = {mechanism.NAME: mechanism.sample(terms, generator(mechanism.STREAM),
                                                    inputs.n_steps, drawn.draws, workspace)
-                  for mechanism in MECHANISMS
-                  if (terms := inputs.mechanisms[mechanism.NAME]) is not None}
+                  for mechanism in MECHANISMS if mechanism.STREAM is not None
+                  and (terms := inputs.mechanisms[mechanism.NAME]) is not None}
     return attrs.evolve(drawn, mechanisms=mechanisms) if mechanisms else drawn

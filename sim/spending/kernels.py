@@ -32,14 +32,14 @@ from typing import Any
 import numba
 import numpy as np
 
-from sim.mechanisms import MECHANISM_MODULES, threat
+from sim.mechanisms import MECHANISM_MODULES, commitment, fiscal, plans, threat
 from sim.spending.records import BlockPaths, SpendingTerms, StandardNormals
 
 COMPILE_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "fastmath": False,
                                    "boundscheck": False, "error_model": "numpy"}
 
 _F1, _F2, _F3 = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1]
-_I2 = numba.int64[:, ::1]
+_I1, _I2 = numba.int64[::1], numba.int64[:, ::1]
 
 #: Draws worked together through one year. The model's per-ally terms are tiled to this many
 #: draws, so that each step is one flat loop over a chunk's draws and allies (which the
@@ -82,12 +82,23 @@ def _adjust(before, keep, pull, shock, noise, floor, now):
 
 _TERMS = numba.types.NamedTuple((_F1,) * 9 + (_F2, _F1, _F1, _F1, _F2, _F1, _F1), SpendingTerms)
 _NORMALS = numba.types.NamedTuple((_F2, _F3, _F3, _F3), StandardNormals)
-_PATHS = numba.types.NamedTuple((_F3, _F3, _F3, _F2, _F2), BlockPaths)
+_PATHS = numba.types.NamedTuple((_F3, _F3, _F3) + (_F2,) * 6, BlockPaths)
+_PLANS = numba.types.NamedTuple((_F2, _I2, _F2), plans.PlanTerms)
+_FISCAL = numba.types.NamedTuple((_F1,) * 4 + (_F2, _F1, _F1, _F2) + (_F1,) * 5,
+                                 fiscal.FiscalTerms)
+_COMMITMENT = numba.types.NamedTuple((_F1, _F1, _F1, _I1, _F1, _F1), commitment.CommitmentTerms)
 _THREAT = numba.types.NamedTuple((_F1,) * 4 + (_F2, _F2), threat.ThreatTerms)
+_I = numba.int64
 
 #: The mechanisms' compiled steps (sim.mechanisms), compiled with these options.
-_threat_step = numba.njit(numba.void(_THREAT, numba.int64, numba.int64, numba.int64, _F1, _F1,
-                                     _F1), **COMPILE_OPTIONS)(threat.compiled_step)
+_plans_step = numba.njit(numba.void(_PLANS, _I, _I, _I, _F2, _F1, _F1, _F1),
+                         **COMPILE_OPTIONS)(plans.compiled_step)
+_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _I, _F1, _F1, _F1, _F1, _F1, _F1),
+                          **COMPILE_OPTIONS)(fiscal.compiled_step)
+_commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F1, _F1, _F1, _F1),
+                              **COMPILE_OPTIONS)(commitment.compiled_step)
+_threat_step = numba.njit(numba.void(_THREAT, _I, _I, _I, _F1, _F1, _F1),
+                          **COMPILE_OPTIONS)(threat.compiled_step)
 
 
 @numba.njit(numba.void(_F1, _F1, _F1, _F1, _F1, _F1, _F1, _F1, _F1), **COMPILE_OPTIONS)
@@ -118,9 +129,11 @@ _MECHANISMS_CODE = int(hashlib.sha256(b"".join(
 def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
     """The block kernel, tied to ``mechanisms_code`` (see _MECHANISMS_CODE)."""
 
-    def simulate_block(terms, normals, threat_on, threat_terms, out):
+    def simulate_block(terms, normals, plans_on, plans_terms, fiscal_on, fiscal_terms,
+                       commitment_on, commitment_terms, threat_on, threat_terms, out):
         """Fill the (years, draws, allies) paths of ``out`` for one block (see the records above);
-        ``threat_on`` runs threat events' compiled step with ``threat_terms``."""
+        each mechanism whose flag is on runs its compiled step with its record, in the order of
+        sim.mechanisms.MECHANISMS."""
         if mechanisms_code < 0:  # never: the number is there for Numba's cache key
             return
         steps, draws, allies = normals.growth.shape
@@ -129,6 +142,8 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
         core_flat, related_flat = out.core.reshape(years, size), out.related.reshape(years, size)
         gdp_flat = out.gdp.reshape(years, size)
         growth_flat, events_flat = out.growth.reshape(size), out.events.reshape(size)
+        intent_flat, debt_flat = out.intent.reshape(size), out.debt.reshape(size)
+        debt_before_flat, deficit_flat = out.debt_before.reshape(size), out.deficit.reshape(size)
         growth_e = normals.growth.reshape(steps, size)
         core_z, related_z = normals.core.reshape(steps, size), normals.related.reshape(steps, size)
 
@@ -148,18 +163,31 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
         common_ = np.empty(chunk * allies)  # this year's common factor times each ally's loading
         raised = np.empty(chunk * allies)  # what mechanisms add to this year's pull toward intent
         jump = np.empty(chunk * allies)  # and to the share after the floor
+        # The planning layers' speed and pull this year, per draw and ally, and fiscal stress.
+        keep_, pull_ = np.empty(chunk * allies), np.empty(chunk * allies)
+        stress_ = np.zeros(chunk * allies)
+        planning = plans_on or commitment_on
 
         for d in range(draws):
             core_flat[0, d * allies:(d + 1) * allies] = terms.core_base
             related_flat[0, d * allies:(d + 1) * allies] = terms.related_base
             gdp_flat[0, d * allies:(d + 1) * allies] = terms.gdp_base
             growth_flat[d * allies:(d + 1) * allies] = terms.mu
+            intent_flat[d * allies:(d + 1) * allies] = terms.core_base
+            if fiscal_on:
+                debt_flat[d * allies:(d + 1) * allies] = fiscal_terms.start_debt
+                debt_before_flat[d * allies:(d + 1) * allies] = fiscal_terms.start_debt_before
+                deficit_flat[d * allies:(d + 1) * allies] = fiscal_terms.start_deficit
         events_flat[:] = 0.0
 
         for first in range(0, draws, chunk):
             n_draws = min(chunk, draws - first)
             low, n = first * allies, n_draws * allies
             g_, ev_ = growth_flat[low:low + n], events_flat[low:low + n]
+            int_ = intent_flat[low:low + n]
+            debt_, debt_before_ = debt_flat[low:low + n], debt_before_flat[low:low + n]
+            deficit_ = deficit_flat[low:low + n]
+            keep_n, pull_n, stress_n = keep_[:n], pull_[:n], stress_[:n]
             for t in range(1, years):
                 # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
                 _outer(normals.common[t - 1], terms.common_scale, first, n_draws, allies, common_)
@@ -172,15 +200,28 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
                     g_[k] = g
                     gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
 
-                # SPEC 3.2 (see _adjust), with what the mechanisms that are on add.
+                # SPEC 3.2 (see _adjust), with what the mechanisms that are on set and add.
                 before, now = core_flat[t - 1, low:low + n], core_flat[t, low:low + n]
-                z_, pull = core_z[t - 1, low:low + n], core_pull_[t]
+                z_, keep, pull = core_z[t - 1, low:low + n], core_keep_[:n], core_pull_[t, :n]
+                if planning:
+                    keep_n[:] = keep
+                    pull_n[:] = pull
+                    if plans_on:
+                        _plans_step(plans_terms, t, first, n_draws, gdp_flat, int_, keep_n,
+                                    pull_n)
+                    if fiscal_on:
+                        _fiscal_step(fiscal_terms, t, n_draws, g_, before, debt_, debt_before_,
+                                     deficit_, stress_n)
+                    if commitment_on:
+                        _commitment_step(commitment_terms, t, first, n_draws, stress_n, int_,
+                                         keep_n, pull_n)
+                    keep, pull = keep_n, pull_n
                 if threat_on:
                     _threat_step(threat_terms, t, first, n_draws, ev_, raised, jump)
-                    _adjust_with(before, core_keep_, pull, raised, z_, core_noise_, core_floor_,
-                                 jump, now)
+                    _adjust_with(before, keep, pull, raised[:n], z_, core_noise_, core_floor_,
+                                 jump[:n], now)
                 else:
-                    _adjust(before, core_keep_, pull, z_, core_noise_, core_floor_, now)
+                    _adjust(before, keep, pull, z_, core_noise_, core_floor_, now)
                 _adjust(related_flat[t - 1, low:low + n], related_keep_, related_pull_[t],
                         related_z[t - 1, low:low + n], related_noise_, related_floor_,
                         related_flat[t, low:low + n])
@@ -188,7 +229,9 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
     return simulate_block
 
 
-simulate_block = numba.njit(numba.void(_TERMS, _NORMALS, numba.boolean, _THREAT, _PATHS),
+_ON = numba.boolean
+simulate_block = numba.njit(numba.void(_TERMS, _NORMALS, _ON, _PLANS, _ON, _FISCAL, _ON,
+                                       _COMMITMENT, _ON, _THREAT, _PATHS),
                             **COMPILE_OPTIONS)(_simulate_block(_MECHANISMS_CODE))
 
 

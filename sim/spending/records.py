@@ -45,10 +45,15 @@ class StandardNormals(NamedTuple):
 
 class BlockPaths(NamedTuple):
     """What the kernel fills: the paths (years, draws, allies), and (draws, allies) scratch
-    that carries each draw's growth and threat-event count from year to year."""
+    that carries each draw's state from year to year: growth, threat events so far, intent
+    (plans and commitment), debt, last year's debt and the deficit (fiscal space)."""
 
     core: np.ndarray
     related: np.ndarray
     gdp: np.ndarray
     growth: np.ndarray
     events: np.ndarray
+    intent: np.ndarray
+    debt: np.ndarray
+    debt_before: np.ndarray
+    deficit: np.ndarray

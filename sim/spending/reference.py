@@ -13,6 +13,11 @@ it (nothing fused, nothing reassociated):
   ``own = sd*sqrt(1 - common^2)`` and ``loading = sd*common``; USD GDP grows by
   ``(1 + g) * (1 + inflation)``;
 - a share ``c[t] = max(c[t-1]*(1 - a) + a*p[t] + z[t]*noise, floor)``;
+- with plans (:mod:`sim.mechanisms.plans`), in a plan year the speed is the plan's ``f`` and
+  the intent ``coef[t] * Y[ref[t]] / Y[t]``; with fiscal space (:mod:`sim.mechanisms.fiscal`)
+  each year's stress comes from last year's debt and deficit; with commitment
+  (:mod:`sim.mechanisms.commitment`), after the plan the intent steps toward the line and the
+  speed is ``follow``;
 - with threat events, the core share adds ``events so far * a*size`` to its pull before the
   noise, is floored, then rises by the jump ``v*spread + size*(1 - a)`` in an event year and is
   floored again (:mod:`sim.mechanisms.threat`).
@@ -24,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.mechanisms import MECHANISMS
+from sim import mechanisms
 from sim.spending.tally import SHARE_BINS, share_bin
 
 
@@ -56,8 +61,9 @@ def simulate(inputs: Any, drawn: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
     ``inputs`` is a :class:`~sim.spending.inputs.ModelInputs`, ``drawn`` the block's
     :class:`~sim.spending.inputs.Draws`. Each mechanism that is on takes its arrays from
-    ``inputs.mechanisms`` and its draws from ``drawn.mechanisms``, and adds to the core share's
-    pull and, after the floor, a jump (with two mechanisms on, their sums).
+    ``inputs.mechanisms`` and its draws from ``drawn.mechanisms``: the planning layers set the
+    core share's speed and intent where they apply (plans in plan years, commitment after, slowed
+    by fiscal stress), and threat events add to its pull and, after the floor, a jump.
     """
     steps, draws, allies = drawn.growth.shape
     core, related, gdp = np.empty((3, steps + 1, draws, allies))
@@ -67,20 +73,43 @@ def simulate(inputs: Any, drawn: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
     loading = inputs.growth_sd * inputs.growth_common
     core_a, related_a = inputs.core_adjustment, inputs.related_adjustment
     growth = np.broadcast_to(mu, (draws, allies))
-    on = [(mechanism, inputs.mechanisms[mechanism.NAME], drawn.mechanisms[mechanism.NAME])
-          for mechanism in MECHANISMS if inputs.mechanisms[mechanism.NAME] is not None]
-    states = [mechanism.reference_start(terms, draws) for mechanism, terms, _ in on]
+    terms = {name: inputs.mechanisms[name] for name in ("plans", "fiscal", "commitment",
+                                                       "threat")}
+    planned, fiscal, committed, threat = terms.values()
+    intent = np.broadcast_to(inputs.core_base, (draws, allies)).copy()  # q[t-1] of each draw
+    fiscal_state = None if fiscal is None else mechanisms.fiscal.reference_start(fiscal, draws)
+    threat_state = None if threat is None else mechanisms.threat.reference_start(threat, draws)
+    stress = np.zeros((draws, allies))
     for t in range(1, steps + 1):
         growth = growth_step(growth, mu, rho, own, loading, drawn.growth[t - 1],
                              drawn.common[t - 1])
         gdp[t] = gdp[t - 1] * ((growth + 1.0) * (1.0 + inputs.inflation))
+        keep = np.broadcast_to(1.0 - core_a, (draws, allies))
+        pull = np.broadcast_to(core_a * inputs.core_path[t], (draws, allies))
+        if planned is not None:
+            in_plan = planned.follow[t] > 0.0
+            p = mechanisms.plans.reference_intent(planned, gdp, t)
+            intent = np.where(in_plan, p, intent)
+            keep = np.where(in_plan, 1.0 - planned.follow[t], keep)
+            pull = np.where(in_plan, planned.follow[t] * p, pull)
+        if fiscal is not None:
+            assert fiscal_state is not None
+            stress = mechanisms.fiscal.reference_step(fiscal_state, fiscal, growth, core[t - 1],
+                                                      t)
+        if committed is not None:
+            past = t >= committed.start
+            q = mechanisms.commitment.reference_intent(committed, drawn.mechanisms["commitment"],
+                                                       intent, stress, t)
+            intent = np.where(past, q, intent)
+            keep = np.where(past, committed.keep, keep)
+            pull = np.where(past, committed.follow * q, pull)
         raised = jump = None
-        for (mechanism, terms, its_draws), state in zip(on, states, strict=True):
-            more, extra = mechanism.reference_step(state, terms, its_draws, t)
-            raised = more if raised is None else raised + more
-            jump = extra if jump is None else jump + extra
-        c = share_step(core[t - 1], 1.0 - core_a, core_a * inputs.core_path[t],
-                       drawn.core[t - 1], inputs.core_noise, inputs.core_floor, raised)
+        if threat is not None:
+            assert threat_state is not None
+            raised, jump = mechanisms.threat.reference_step(threat_state, threat,
+                                                            drawn.mechanisms["threat"], t)
+        c = share_step(core[t - 1], keep, pull, drawn.core[t - 1], inputs.core_noise,
+                       inputs.core_floor, raised)
         if jump is not None:
             c = np.maximum(c + jump, inputs.core_floor)
         core[t] = c

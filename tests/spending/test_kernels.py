@@ -44,11 +44,33 @@ _ANALYTIC_VALUES = st.fixed_dictionaries({
     "defaults.shocks.spread": st.floats(0, 1),
 })
 
+#: The planning layers (SPEC 3.5) over the baseline's allies, each on or off, with their
+#: settings drawn: plans in money and shares, scenario plans, commitment, fiscal stress.
+_PLANNING_VALUES = st.fixed_dictionaries({
+    "defaults.policy.path": st.sampled_from(["announced", "linear"]),
+    "allies.USA.policy.path": st.sampled_from(["flat", "announced", "linear"]),
+    "defaults.plans.enabled": st.booleans(),
+    "defaults.plans.lag": st.integers(0, 3),
+    "defaults.plans.follow_target": st.floats(0.01, 1),
+    "defaults.commitment.enabled": st.booleans(),
+    "defaults.commitment.credibility": st.floats(0.01, 0.99),
+    "defaults.commitment.spread": st.floats(0, 3),
+    "defaults.commitment.common": st.floats(0, 1),
+    "defaults.commitment.follow": st.floats(0.01, 1),
+    "defaults.fiscal.enabled": st.booleans(),
+    "defaults.fiscal.elasticity": st.floats(0, 2),
+    "defaults.fiscal.unfunded": st.floats(0, 1),
+    "defaults.growth.deflator": st.floats(-0.01, 0.1),
+    "defaults.shocks.enabled": st.booleans(),
+})
+
 _INPUTS = st.one_of(
     st.sampled_from(["baseline", "front-loaded", "announced"]).map(
         lambda name: ModelInputs.from_scenario(sim.load_scenario(name))),
     _ANALYTIC_VALUES.map(lambda values: ModelInputs.from_scenario(
         sim.load_scenario("analytic").with_values(values))),
+    _PLANNING_VALUES.map(lambda values: ModelInputs.from_scenario(
+        sim.load_scenario("baseline").with_values(values))),
 )
 
 

@@ -1,0 +1,181 @@
+"""Commitment beyond the plan: intent moves toward the Hague line with an uncertain credibility.
+
+A planning layer (SPEC 3.5; :mod:`sim.mechanisms`), off unless ``[defaults.commitment]``
+enables it. After an ally's plan ends (:mod:`sim.mechanisms.plans`; from the base year for an
+ally without one), its intent ``q`` starts from the plan's last intent (or its base-year share)
+and each year closes a fraction of the gap to the line ``H`` (``policy.target``, the goal's core
+share by default) that would reach it in the goal year, scaled by its credibility ``kappa`` and
+slowed by fiscal stress (:mod:`sim.mechanisms.fiscal`, 0 when that is off):
+
+    q[t] = q[t-1] + kappa * max(H - q[t-1], 0) * (1 - stress[t]) / max(1, T - t + 1)
+    c[t] = max(c[t-1]*(1 - follow) + follow*q[t] + noise*z[t], floor)
+
+With ``kappa = 1`` and no stress, ``q`` runs straight to ``H`` in the goal year ``T``; with
+``kappa = 0`` the ally holds its last plan. ``kappa`` is drawn once per draw and ally, logit-normal
+around the ally's ``credibility`` (its median), with sd ``spread`` on the logit scale and
+correlation ``common`` across allies through one alliance-wide factor: ``kappa =
+expit(logit(credibility) + spread*(sqrt(common)*F + sqrt(1 - common)*e))``. The credibility,
+its spread and ``follow`` are fitted on how allies met the Wales pledge (2% by 2024) by and after
+its deadline (:mod:`sim.calibration.fit`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import attrs
+import numpy as np
+
+from sim import schema
+from sim.mechanisms import plans
+from sim.workspace import Workspace
+
+NAME, KEY = "commitment", "commitment"
+#: Block ``b`` draws the credibilities from ``SeedSequence(seed, spawn_key=(b, 3))``.
+STREAM: int | None = 3
+
+
+@attrs.frozen
+class Commitment:
+    """Commitment beyond the plan (``[defaults.commitment]``); off unless ``enabled``."""
+
+    enabled: bool = schema.boolean(False)
+    # A median of 0 or 1 is certainty, not credibility: kept strictly inside.
+    credibility: float = schema.number(0.5, 0.0, 1.0, lo_open=True, hi_open=True,
+                                       typical=(0.05, 0.95),
+                                       unit="median share of the gap to the line closed")
+    # On the logit scale: 1 spreads a median of 0.5 over about 0.12-0.88 (90%); above 3 nearly
+    # every draw is 0 or 1.
+    spread: float = schema.number(1.0, 0.0, 10.0, typical=(0.0, 3.0), unit="sd of logit")
+    common: float = schema.number(0.5, 0.0, 1.0, typical=(0.0, 1.0),
+                                  unit="correlation across allies")
+    follow: float = schema.number(0.35, 0.0, 1.0, lo_open=True, typical=(0.05, 1.0),
+                                  unit="fraction of the gap to intent closed a year")
+
+
+Table: type[Commitment] = Commitment
+
+
+class CommitmentArrays(NamedTuple):
+    """The per-ally terms (allies,), engine order; ``remaining`` (years,)."""
+
+    location: np.ndarray  # logit of credibility
+    spread: np.ndarray
+    common: np.ndarray
+    keep: np.ndarray  # 1 - follow
+    follow: np.ndarray
+    target: np.ndarray  # H, % of GDP
+    start: np.ndarray  # int64: first year index after the plan (1 without one)
+    remaining: np.ndarray  # (years,) max(1, T - t + 1): years left to close the gap
+
+
+class CommitmentDraws(NamedTuple):
+    kappa: np.ndarray  # (draws, allies) credibility in (0, 1)
+
+
+def arrays(scenario: Any) -> CommitmentArrays | None:
+    """The terms of a resolved scenario, None when no ally has commitment enabled; an ally
+    with it off never leaves its plan or SPEC 3.2 path (its start lies past the horizon)."""
+    allies = scenario.allies
+    tables = [getattr(ally, KEY) for ally in allies]
+    if not any(table.enabled for table in tables):
+        return None
+    planned = plans.arrays(scenario)
+    years = len(scenario.years)
+    start = np.ones(len(allies), dtype=np.int64) if planned is None else planned.last + 1
+    start = np.where([table.enabled for table in tables], start, years)
+    credibility = np.array([table.credibility for table in tables], dtype=float)  # (allies,)
+    follow = np.array([table.follow for table in tables], dtype=float)  # (allies,)
+    goal = scenario.goal.year - scenario.base_year
+    return CommitmentArrays(
+        location=np.log(credibility / (1.0 - credibility)),
+        spread=np.array([table.spread for table in tables], dtype=float),
+        common=np.array([table.common for table in tables], dtype=float),
+        keep=1.0 - follow,
+        follow=follow,
+        target=np.array([ally.policy.target for ally in allies], dtype=float),
+        start=start.astype(np.int64),
+        remaining=np.maximum(1.0, goal - np.arange(years) + 1.0),
+    )
+
+
+def sample(terms: CommitmentArrays, rng: np.random.Generator, steps: int, draws: int,
+           workspace: Workspace | None = None) -> CommitmentDraws:
+    """One block's credibilities: the common factor (draws,), then each ally's own normal
+    (draws, allies), in that order for reproducibility; the logistic is NumPy's (its last bit
+    depends on the maths library, so it is not recomputed in compiled code)."""
+    allies = terms.location.size
+    factor = rng.standard_normal(draws)  # (draws,)
+    own = rng.standard_normal((draws, allies))  # (draws, allies)
+    z = factor[:, None] * np.sqrt(terms.common) + own * np.sqrt(1.0 - terms.common)
+    kappa = 1.0 / (1.0 + np.exp(-(terms.location + terms.spread * z)))  # (draws, allies)
+    return CommitmentDraws(kappa)
+
+
+# --- the reference step (NumPy, whole arrays: sim.spending.reference) --------------------------
+
+
+def reference_intent(terms: CommitmentArrays, drawn: CommitmentDraws, intent: np.ndarray,
+                     stress: np.ndarray, t: int) -> np.ndarray:
+    """Year ``t``'s commitment intent ``q[t]`` from ``q[t-1]`` (``intent``), (draws, allies)."""
+    gap = np.maximum(terms.target - intent, 0.0)
+    step = drawn.kappa * gap
+    step = step * (1.0 - stress)
+    step = step / terms.remaining[t]
+    return intent + step
+
+
+# --- the compiled step (compiled by sim.spending.kernels with its options) ---------------------
+
+
+class CommitmentTerms(NamedTuple):
+    """What the compiled step reads, C-ordered."""
+
+    keep: np.ndarray  # (allies,)
+    follow: np.ndarray  # (allies,)
+    target: np.ndarray  # (allies,)
+    start: np.ndarray  # (allies,) int64
+    remaining: np.ndarray  # (years,)
+    kappa: np.ndarray  # (draws * allies,) flat draw-major rows
+
+
+def compiled_terms(terms: CommitmentArrays | None,
+                   drawn: CommitmentDraws | None) -> CommitmentTerms:
+    """The compiled step's record; empty arrays when the mechanism is off."""
+    if terms is None or drawn is None:
+        none = np.empty(0)
+        return CommitmentTerms(none, none, none, np.empty(0, dtype=np.int64), none, none)
+    return CommitmentTerms(
+        np.ascontiguousarray(terms.keep, dtype=float),
+        np.ascontiguousarray(terms.follow, dtype=float),
+        np.ascontiguousarray(terms.target, dtype=float),
+        np.ascontiguousarray(terms.start, dtype=np.int64),
+        np.ascontiguousarray(terms.remaining, dtype=float),
+        np.ascontiguousarray(drawn.kappa, dtype=float).reshape(-1))
+
+
+def compiled_step(terms: CommitmentTerms, t: int, first: int, n_draws: int,
+                  stress: np.ndarray, intent: np.ndarray, keep: np.ndarray,
+                  pull: np.ndarray) -> None:
+    """:func:`reference_intent` for draws ``first`` to ``first + n_draws`` of year ``t``, for
+    the allies past their plan: updates ``intent`` and sets ``keep`` and ``pull``, flat
+    (n_draws * allies,) draw-major rows."""
+    allies = terms.target.size
+    low = first * allies
+    remaining = terms.remaining[t]
+    for d in range(n_draws):
+        for a in range(allies):
+            if t < terms.start[a]:
+                continue
+            k = d * allies + a
+            q = intent[k]
+            gap = terms.target[a] - q
+            if gap < 0.0:
+                gap = 0.0
+            step = terms.kappa[low + k] * gap
+            step = step * (1.0 - stress[k])
+            step = step / remaining
+            q = q + step
+            intent[k] = q
+            keep[k] = terms.keep[a]
+            pull[k] = terms.follow[a] * q
