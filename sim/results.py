@@ -115,7 +115,7 @@ class Results:
         """The headline probabilities, and Ukraine's needs met each year for aid, labelled."""
         review = self.scenario.goal.review_year
         lines = [(f"P({_HEADLINE_LABELS[name].format(review=review)})", p)
-                 for name, p in self.headline().items()]
+                 for name, p in self.headline().items() if name in _HEADLINE_LABELS]
         aid, counts = self.scenario.aid, self.aid_tally
         if aid is not None and counts is not None:
             lines += [(f"P(Ukraine's needs met in {year})", counts.p_needs_met(y))
@@ -195,6 +195,19 @@ class Results:
         """P(core share in the review year at or above the base-to-goal line less tolerance)."""
         return Probability.from_counts(self.tally.credible[self._index(code)], self.draws)
 
+    def assumptions(self) -> dict[str, Any]:
+        """What the answer rests on, for the table and summary.json: the US assumption (where
+        the US is assessed) and the allies whose related spending is an assumption."""
+        from sim.mechanisms import plans
+
+        scenario = self.scenario
+        notes: dict[str, Any] = {"related_spending_assumed": [
+            a.code for a in scenario.allies if not a.related_evidence]}
+        if "USA" in scenario.codes:
+            notes["united_states"] = plans.describe(scenario.ally("USA"), scenario.base_year,
+                                                    scenario.horizon)
+        return notes
+
     def headline(self) -> dict[str, Probability]:
         """The alliance-wide probabilities."""
         t, n = self.tally, self.draws
@@ -204,6 +217,10 @@ class Results:
             "alliance_meets_goal": Probability.from_counts(t.alliance_meets_goal, n),
             "alliance_meets_core": Probability.from_counts(t.alliance_meets_core, n),
             "alliance_credible_path": Probability.from_counts(t.alliance_credible, n),
+            "alliance_meets_core_without_threat_events": Probability.from_counts(
+                t.alliance_meets_core_without_threat_events, n),
+            "alliance_meets_goal_without_threat_events": Probability.from_counts(
+                t.alliance_meets_goal_without_threat_events, n),
         }
 
     # --- distributions ------------------------------------------------------------------------

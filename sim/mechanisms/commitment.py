@@ -42,7 +42,7 @@ class Commitment:
     enabled: bool = schema.boolean(False)
     # A median of 0 or 1 is certainty, not credibility: kept strictly inside.
     credibility: float = schema.number(0.5, 0.0, 1.0, lo_open=True, hi_open=True,
-                                       typical=(0.05, 0.95),
+                                       typical=(0.01, 0.99),
                                        unit="median share of the gap to the line closed")
     # On the logit scale: 1 spreads a median of 0.5 over about 0.12-0.88 (90%); above 3 nearly
     # every draw is 0 or 1.

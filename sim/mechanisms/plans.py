@@ -161,6 +161,29 @@ def ally_plan(ally: Any, base_year: int, horizon: int) -> Plan | None:
     return None
 
 
+def describe(ally: Any, base_year: int, horizon: int) -> str:
+    """One line on what an ally intends, in the planner's words: its plan (kind, last year,
+    status, source) and what follows it, as the model runs it."""
+    table: Plans = getattr(ally, KEY)
+    committed = ally.commitment
+    after = (f"then commitment toward {ally.policy.target:g}% (median credibility "
+             f"{committed.credibility:.2f})" if committed.enabled else
+             f"then the {ally.policy.path} path at adjustment {ally.policy.adjustment:.2f}")
+    plan = ally_plan(ally, base_year, horizon) if table.enabled else None
+    if plan is None:
+        if not table.enabled:
+            return (f"{ally.policy.path} path to {ally.policy.target:g}% at adjustment "
+                    f"{ally.policy.adjustment:.2f} (plans off)")
+        return f"no plan; {after.removeprefix('then ')}"
+    year, value, status = plan.points[-1]
+    if plan.kind == "money":
+        what = f"budget in money, {plan.anchor:g} in {base_year} to {value:g} in {year} (bn)"
+    else:
+        what = f"{value:g}% of GDP in {year}"
+    tail = after if year < horizon else "to the horizon"
+    return f"{status} plan: {what}, {plan.source}; {tail}"
+
+
 class PlanArrays(NamedTuple):
     """The per-ally terms, engine order: ``p[t] = coef[t] * Y[ref[t]] / Y[t]`` in plan years."""
 

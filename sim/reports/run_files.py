@@ -124,6 +124,7 @@ def summary(results: Results) -> dict[str, Any]:
         "goal": {"core": scenario.goal.core, "total": scenario.goal.total, "year": y,
                  "review_year": review, "review_tolerance": scenario.goal.review_tolerance},
         "probabilities": probabilities,
+        "assumptions": results.assumptions(),
         "alliance": {
             "allies_assessed": len(results.codes),
             "core_usd_base": core_usd_base,

@@ -33,6 +33,23 @@ def _usd_bn(value: float) -> str:
     return f"{value / 1e9:8.1f}"
 
 
+def assumption_lines(results: Results) -> list[str]:
+    """What the answer rests on, first: the US assumption (the largest lever), related spending
+    where it is assumed, and what threat events contribute."""
+    notes = results.assumptions()
+    lines = []
+    if "united_states" in notes:
+        lines.append(f"US assumption: {notes['united_states']}")
+    assumed = notes["related_spending_assumed"]
+    if assumed:
+        goal = results.scenario.goal
+        sourced = len(results.codes) - len(assumed)
+        lines.append(f"Related spending (the {goal.total - goal.core:g}%) is an assumption for "
+                     f"{len(assumed)} of {len(results.codes)} allies (sourced for {sourced}): "
+                     "P(goal) rests on it.")
+    return lines
+
+
 def format_table(results: Results) -> str:
     """The run as a fixed-width table: per ally, then the alliance lines."""
     scenario, inputs = results.scenario, results.inputs
@@ -41,7 +58,7 @@ def format_table(results: Results) -> str:
     core = {q: results.share_quantiles("core", q)[:, gi] for q in QUANTILES}
     total = {q: results.share_quantiles("total", q)[:, gi] for q in QUANTILES}
     gap = results.shortfall_quantiles("total", 0.5)
-    lines = [
+    lines = [*assumption_lines(results),
         f"summit-sim {__version__} | scenario {scenario.name} | {results.draws:,} draws | "
         f"seed {results.seed} | goal {goal.core:g}% core, {goal.total:g}% total by {y}",
         "",
@@ -80,7 +97,12 @@ def format_table(results: Results) -> str:
         f"{_band(*a_core).strip()}, total {_band(*a_total).strip()}; core goal reached (median) "
         f"{reached or 'not by ' + str(scenario.horizon)}",
         f"  P(alliance meets {goal.core:g}% core)      {_p(head['alliance_meets_core'])}",
-        f"  P(alliance meets the {goal.total:g}% goal)  {_p(head['alliance_meets_goal'])}",
+        f"  P(alliance meets the {goal.total:g}% goal)  {_p(head['alliance_meets_goal'])}"
+        + (" (rests on assumed related spending)"
+           if results.assumptions()["related_spending_assumed"] else ""),
+        f"    without threat events (same draws): core "
+        f"{_p(head['alliance_meets_core_without_threat_events'])}, goal "
+        f"{_p(head['alliance_meets_goal_without_threat_events'])}",
         f"  P(alliance on path in {goal.review_year})     {_p(head['alliance_credible_path'])}",
         f"  P(every ally meets {goal.core:g}% core)    {_p(head['all_allies_meet_core'])}",
         f"  P(every ally meets the goal)      {_p(head['all_allies_meet_goal'])}",

@@ -28,6 +28,7 @@ from sim.data.base import ALLIES, NOT_ASSESSED, load_base
 from sim.data.history import announced_points
 from sim.data.parameters import calibrated_table
 from sim.data.prices import deflator_mean
+from sim.data.related import related_evidence
 from sim.errors import ScenarioError, ScenarioWarning
 from sim.mechanisms import MECHANISMS
 from sim.resources import scenarios_dir
@@ -196,6 +197,9 @@ class AllyConfig:
     growth: Growth
     #: Dotted keys whose values come from calibration/parameters.toml, not the scenario.
     calibrated: tuple[str, ...] = ()
+    #: The source of the ally's related-spending path (``related.path = "announced"`` with
+    #: evidence in calibration/data/related_spending.csv); empty where the path is an assumption.
+    related_evidence: str = ""
     # and one table per mechanism (threat events: ``shocks``), from _with_mechanism_tables
 
 
@@ -848,16 +852,14 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             policy = attrs.evolve(policy, custom=points)
         policy = _resolve_policy(policy, goal.core, base_year, horizon,
                                  lambda name, problem: fail(key_of(f"policy.{name}"), problem))
-        if settings.related.path == "announced":
-            raise fail(key_of("related.path"), "national plans are core shares; 'announced' "
-                       "applies to policy.path only")
-        related = _resolve_policy(settings.related, goal.total - goal.core, base_year, horizon,
+        related, related_evidence = _related_policy(settings.related, code, horizon)
+        related = _resolve_policy(related, goal.total - goal.core, base_year, horizon,
                                   lambda name, problem: fail(key_of(f"related.{name}"), problem))
         configs.append(AllyConfig(
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
             growth=attrs.evolve(settings.growth, mean=mean, deflator=deflator),
-            calibrated=calibrated,
+            calibrated=calibrated, related_evidence=related_evidence,
             **{mechanism.KEY: getattr(settings, mechanism.KEY) for mechanism in _MECHANISMS},
         ))
     if not configs:
@@ -904,6 +906,22 @@ def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str],
             f"never moves toward the path; for it to act, set allies.{allies[0].code}.{table}."
             "adjustment above 0"))
     return found
+
+
+def _related_policy(related: Policy, code: str, horizon: int) -> tuple[Policy, str]:
+    """The related-spending policy and the source it rests on ("" for an assumption).
+
+    ``announced`` follows the ally's sourced evidence (:func:`sim.data.related.related_evidence`:
+    the middle of its stated range by its stated year, held after); an ally with none keeps the
+    straight line to the goal's 1.5%, an assumption.
+    """
+    if related.path != "announced":
+        return related, ""
+    evidence = related_evidence(code)
+    if evidence is None or evidence.year > horizon:
+        return attrs.evolve(related, custom=()), ""
+    share = (evidence.low + evidence.high) / 2.0
+    return attrs.evolve(related, custom=((evidence.year, share),)), evidence.source
 
 
 def _resolve_policy(policy: Policy, goal_share: float, base_year: int, horizon: int,

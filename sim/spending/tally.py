@@ -120,6 +120,10 @@ class Tally:
     alliance_meets_core: np.ndarray
     alliance_meets_goal: np.ndarray
     alliance_credible: np.ndarray
+    # The same two alliance counts with threat events switched off, on the same draws (equal to
+    # the counts above when the scenario has none).
+    alliance_meets_core_without_threat_events: np.ndarray
+    alliance_meets_goal_without_threat_events: np.ndarray
 
     def __repr__(self) -> str:
         years, allies, _ = self.core_hist.shape
@@ -207,6 +211,20 @@ class Tally:
             alliance_total /= gdp_sum
         self._add_alliance(inputs, alliance, workspace)
 
+    def add_without_threat_events(self, inputs: ModelInputs, paths: Paths) -> None:
+        """Count whether the alliance meets the goals in one block simulated with threat
+        events switched off (``inputs`` without them, the block's same draws)."""
+        goal = inputs.goal_index
+        core, related, gdp = (p[goal] for p in (paths.core_share, paths.related_share,
+                                                paths.gdp_usd))  # (draws, allies) each
+        gdp_sum = np.add.reduce(gdp, axis=1)  # (draws,)
+        alliance_core = np.einsum("da,da->d", core, gdp) / gdp_sum
+        alliance_total = np.einsum("da,da->d", core + related, gdp) / gdp_sum
+        meets_core = alliance_core >= inputs.goal_core
+        self.alliance_meets_core_without_threat_events += int(np.count_nonzero(meets_core))
+        self.alliance_meets_goal_without_threat_events += int(
+            np.count_nonzero(meets_core & (alliance_total >= inputs.goal_total)))
+
     def _add_gaps(self, inputs: ModelInputs, core: np.ndarray, total: np.ndarray,
                   gdp: np.ndarray, index: np.ndarray, workspace: Workspace) -> None:
         """Count each ally's USD shortfalls from the goals, from goal-year (draws, allies)
@@ -237,10 +255,13 @@ class Tally:
 
         goal, review = inputs.goal_index, inputs.review_index
         meets_core = alliance_core[goal] >= inputs.goal_core
-        self.alliance_meets_core += int(np.count_nonzero(meets_core))
-        self.alliance_meets_goal += int(
-            np.count_nonzero(meets_core & (alliance_total[goal] >= inputs.goal_total))
-        )
+        core_count = int(np.count_nonzero(meets_core))
+        goal_count = int(np.count_nonzero(meets_core & (alliance_total[goal] >= inputs.goal_total)))
+        self.alliance_meets_core += core_count
+        self.alliance_meets_goal += goal_count
+        if inputs.mechanisms.get("threat") is None:  # no events to switch off: the same counts
+            self.alliance_meets_core_without_threat_events += core_count
+            self.alliance_meets_goal_without_threat_events += goal_count
         alliance_base = alliance_core[0, 0]
         fraction = review / goal
         alliance_line = alliance_base + (inputs.goal_core - alliance_base) * fraction

@@ -15,10 +15,11 @@ from sim.reports.run_files import write_outputs
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Three run folders: the baseline, the same again, and a much slower adjustment."""
+    """Three run folders: the baseline, the same again, and a much slower follow-through of the
+    commitment."""
     root = tmp_path_factory.mktemp("runs")
     base = sim.load_scenario("baseline")
-    slow = base.with_values({"defaults.policy.adjustment": 0.01})
+    slow = base.with_values({"defaults.commitment.follow": 0.01})
     for name, scenario, seed in (("a", base, 1), ("same", base, 1), ("slow", slow, 2)):
         write_outputs(sim.run(scenario, draws=2000, seed=seed), root / name)
     return root
@@ -26,7 +27,7 @@ def runs(tmp_path_factory):
 
 def test_identical_runs_differ_by_nothing(runs):
     table = compare_runs(runs / "a", runs / "same").table
-    assert len(table) == 5 + 2 * 31  # headline, and P(core), P(goal) per assessed ally
+    assert len(table) == 7 + 2 * 31  # headline, and P(core), P(goal) per assessed ally
     assert (table["difference"] == 0).all()
     assert not table["exceeds_noise"].any()
     assert "same seed" in compare_runs(runs / "a", runs / "same").notes[-1]

@@ -18,6 +18,7 @@ from strategies import bare_keys, inside, outside
 
 from sim.data.base import ALLIES
 from sim.data.parameters import calibrated_table, load_parameters
+from sim.data.prices import deflator_mean
 from sim.errors import ScenarioError, ScenarioWarning, SimError
 from sim.resources import calibration_dir
 from sim.scenario import (
@@ -135,10 +136,16 @@ def test_baseline_resolves_every_default():
     fitted = calibrated_table("DEU")
     assert deu.related_base == 0.0
     # Unset behavioural values come from the committed parameter file.
-    assert deu.policy == Policy(path="linear", adjustment=fitted["policy"]["adjustment"],
-                                noise=fitted["policy"]["noise"], floor=0.0, target=3.5)
-    assert deu.related == Policy(path="linear", adjustment=0.35, noise=0.10, floor=0.0,
-                                 target=1.5)
+    assert deu.policy == Policy(path="announced", adjustment=fitted["policy"]["adjustment"],
+                                noise=fitted["policy"]["noise"], floor=0.0, target=3.5,
+                                custom=((2029, 3.5),))
+    # Germany's related spending follows its stated 1.5% by 2035 (related_spending.csv).
+    assert deu.related == Policy(path="announced", adjustment=0.35, noise=0.10, floor=0.0,
+                                 target=1.5, custom=((2035, 1.5),))
+    assert deu.related_evidence and not load_scenario("baseline").ally("ITA").related_evidence
+    # The planning layers are on, with national inflation from the IMF's GDP deflator.
+    assert deu.plans.enabled and deu.commitment.enabled and deu.fiscal.enabled
+    assert deu.growth.deflator == deflator_mean("DEU").value
     # The growth mean is the mean of the IMF WEO Oct 2025 projections for 2027-2030.
     assert deu.growth.mean == pytest.approx((1.473 + 1.203 + 0.98 + 0.679) / 4 / 100)
     assert (deu.growth.sd, deu.growth.persistence, deu.growth.common) == (
@@ -163,7 +170,6 @@ def test_front_loaded_and_slow_growth():
     front = load_scenario("front-loaded")
     assert front.ally("DEU").policy.path == "custom"
     assert front.ally("DEU").policy.custom == ((2030, 3.5),)
-    assert front.ally("DEU").policy.adjustment == 0.5
     for code in ("EST", "LVA", "LTU", "POL", "GRC"):
         assert front.ally(code).policy.path == "flat"
     slow = load_scenario("slow-growth")
@@ -804,7 +810,8 @@ def test_the_inheritance_says_what_a_file_changed(write_toml):
         "inherits the rest, with 1 of 3 aid.pledges")  # "a" is written again unchanged
     assert load_scenario("baseline").inheritance is None
     assert load_scenario("announced").inheritance.describe() == (
-        "extends baseline: changes defaults.policy.path; inherits the rest")
+        "extends baseline: sets defaults.commitment.credibility, defaults.commitment.spread; "
+        "inherits the rest")
 
 
 # --- typical ranges and warnings ---------------------------------------------------------------

@@ -135,14 +135,17 @@ def test_sliced_draws_give_the_paths_of_their_copies():
     # Every other draw of a block: views that are not C-ordered, handed to the kernel as copies.
     inputs = ModelInputs.from_scenario(sim.load_scenario("baseline"))
     drawn = _draws(inputs, 5, 40)
-    threat = drawn.mechanisms["threat"]
+    threat, committed = drawn.mechanisms["threat"], drawn.mechanisms["commitment"]
     sliced = Draws(*(_every_other_draw(array) for array in
                      (drawn.common, drawn.growth, drawn.core, drawn.related)),
-                   mechanisms={"threat": type(threat)(*map(_every_other_draw, threat))})
+                   mechanisms={"threat": type(threat)(*map(_every_other_draw, threat)),
+                               # credibilities are (draws, allies): draws come first
+                               "commitment": type(committed)(committed.kappa[::2])})
     copied = Draws(*(array.copy() for array in
                      (sliced.common, sliced.growth, sliced.core, sliced.related)),
-                   mechanisms={"threat": type(threat)(*(a.copy() for a in
-                                                        sliced.mechanisms["threat"]))})
+                   mechanisms={name: type(m)(*(a.copy() for a in m))
+                               for name, m in sliced.mechanisms.items()})
     assert not sliced.growth.flags.c_contiguous
+    assert not sliced.mechanisms["commitment"].kappa.flags.c_contiguous
     assert np.array_equal(simulate(inputs, sliced).core_share,
                           reference.simulate(inputs, copied)[0])
