@@ -99,7 +99,6 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     # What the headline would be without threat events: the same draws, events switched off.
     calm = None if inputs.mechanisms.get("threat") is None else attrs.evolve(
         inputs, mechanisms={**inputs.mechanisms, "threat": None})
-    calm_workspace = Workspace()
     for block in blocks:
         drawn = sample_draws(inputs, block_generator(seed, block), sizes[block], workspace)
         drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, seed,
@@ -112,7 +111,7 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
             assert aid_tally is not None  # made with the aid model: _aid_tally
             aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
         if calm is not None:
-            tally.add_without_threat_events(calm, simulate(calm, drawn, calm_workspace))
+            tally.add_without_threat_events(calm, simulate(calm, drawn, workspace, given=paths))
     return tally, aid_tally
 
 

@@ -6,10 +6,12 @@ base year (:mod:`sim.data.fiscal`), pays an effective nominal interest rate ``r`
 the primary minus the overall balance, over debt, held at its base-year value), runs the IMF's
 projected primary balance ``pb`` (held after 2030), and adds the part of its defence increase
 not offset elsewhere (``unfunded`` of the rise in core share since the base year). In % of GDP,
-with nominal growth ``n = (1 + g)(1 + deflator)``:
+with ``shrink = 1/n`` the inverse of nominal growth in national currency, ``n = (1 + g)(1 +
+deflator)``, computed from the USD GDP paths as ``Y[t-1]/Y[t] * (1 + usd_inflation)/(1 +
+deflator)`` (the same growth, so that a pass over the core share alone can reuse them):
 
-    deficit[t] = r*D[t-1]/n - pb[t] + unfunded*(c[t-1] - c0)
-    D[t]       = D[t-1]/n + deficit[t]
+    deficit[t] = D[t-1]*r*shrink - pb[t] + unfunded*(c[t-1] - c0)
+    D[t]       = D[t-1]*shrink + deficit[t]
 
 Pressure in year ``t`` is debt above ``debt_threshold`` while rising (per 10 pp of GDP) plus
 last year's deficit beyond ``deficit_limit``, after relief: the EU national escape clause
@@ -68,7 +70,7 @@ class FiscalArrays(NamedTuple):
     deficit: np.ndarray  # the base year's overall deficit, % of GDP
     rate: np.ndarray  # effective nominal interest rate, fraction a year
     primary: np.ndarray  # (years, allies) primary balance, % of GDP
-    nominal: np.ndarray  # 1 + deflator
+    deflate: np.ndarray  # (1 + usd_inflation) / (1 + deflator)
     base: np.ndarray  # c0, base-year core share
     relief_cap: np.ndarray  # (years, allies) escape-clause cap in its years, else 0
     exempt_above: np.ndarray  # core share above which defence is exempt (debt brake)
@@ -111,7 +113,8 @@ def arrays(scenario: Any) -> FiscalArrays | None:
         # net interest = primary - overall balance, % of GDP; over debt, a rate
         rate=np.array([(f.primary_balance - f.overall_balance) / f.debt for f in now]),
         primary=primary,
-        nominal=column(lambda ally, _: 1.0 + ally.growth.deflator),
+        deflate=column(lambda ally, _: (1.0 + ally.growth.inflation)
+                       / (1.0 + ally.growth.deflator)),
         base=column(lambda ally, _: ally.core_base),
         relief_cap=relief_cap,
         exempt_above=column(lambda ally, table: brake.threshold
@@ -139,10 +142,11 @@ def reference_start(terms: FiscalArrays, draws: int) -> dict[str, np.ndarray]:
             for name in ("debt", "debt_before", "deficit")}
 
 
-def reference_step(state: dict[str, np.ndarray], terms: FiscalArrays, growth: np.ndarray,
+def reference_step(state: dict[str, np.ndarray], terms: FiscalArrays, gdp: np.ndarray,
                    before: np.ndarray, t: int) -> np.ndarray:
     """Year ``t``'s stress (draws, allies) from last year's debt and deficit; then the debt and
-    deficit of year ``t`` from its growth and last year's core share ``before``."""
+    deficit of year ``t`` from its growth (the (years, draws, allies) USD GDP paths) and last
+    year's core share ``before``."""
     debt, deficit = state["debt"], state["deficit"]
     over = np.maximum(debt - terms.threshold, 0.0)
     over = np.where(debt > state["debt_before"], over, 0.0)
@@ -150,11 +154,11 @@ def reference_step(state: dict[str, np.ndarray], terms: FiscalArrays, growth: np
     relief = np.maximum(np.minimum(increase, terms.relief_cap[t]), 0.0)
     relief = np.maximum(terms.unfunded * (before - terms.exempt_above), relief)
     excess = np.maximum(deficit - relief - terms.limit, 0.0)
-    stress = np.minimum((over / 10.0 + excess) * terms.elasticity, 1.0)
-    nominal = (growth + 1.0) * terms.nominal
-    new_deficit = debt * terms.rate / nominal - terms.primary[t] + increase
+    stress = np.minimum((over * 0.1 + excess) * terms.elasticity, 1.0)
+    shrink = gdp[t - 1] / gdp[t] * terms.deflate
+    new_deficit = debt * terms.rate * shrink - terms.primary[t] + increase
     state["debt_before"] = debt
-    state["debt"] = debt / nominal + new_deficit
+    state["debt"] = debt * shrink + new_deficit
     state["deficit"] = new_deficit
     return stress
 
@@ -171,7 +175,7 @@ class FiscalTerms(NamedTuple):
     start_deficit: np.ndarray
     rate: np.ndarray
     primary: np.ndarray  # (years, allies)
-    nominal: np.ndarray
+    deflate: np.ndarray
     base: np.ndarray
     relief_cap: np.ndarray  # (years, allies)
     exempt_above: np.ndarray
@@ -191,40 +195,28 @@ def compiled_terms(terms: FiscalArrays | None, drawn: None) -> FiscalTerms:
                                               dtype=float) for name in FiscalTerms._fields))
 
 
-def compiled_step(terms: FiscalTerms, t: int, n_draws: int, growth: np.ndarray,
+def compiled_step(terms: FiscalTerms, t: int, first: int, n_draws: int, gdp: np.ndarray,
                   before: np.ndarray, debt: np.ndarray, debt_before: np.ndarray,
                   deficit: np.ndarray, stress: np.ndarray) -> None:
-    """:func:`reference_step` for ``n_draws`` draws of year ``t``, one operation at a time, on
-    flat (n_draws * allies,) draw-major rows: fills ``stress``, updates the state."""
+    """:func:`reference_step` for draws ``first`` to ``first + n_draws`` of year ``t``, one
+    operation at a time, on flat (n_draws * allies,) draw-major rows (``gdp`` is the block's
+    (years, draws * allies) GDP): fills ``stress``, updates the state. Written with min and max
+    rather than branches, so that the compiler can vectorise the loop."""
     allies = terms.rate.size
+    low = first * allies
     for d in range(n_draws):
         for a in range(allies):
             k = d * allies + a
             now = debt[k]
-            over = now - terms.threshold[a]
-            if over < 0.0:
-                over = 0.0
-            if not now > debt_before[k]:
-                over = 0.0
+            over = max(now - terms.threshold[a], 0.0)
+            over = over if now > debt_before[k] else 0.0
             increase = terms.unfunded[a] * (before[k] - terms.base[a])
-            relief = increase
-            cap = terms.relief_cap[t, a]
-            if relief > cap:
-                relief = cap
-            if relief < 0.0:
-                relief = 0.0
-            braked = terms.unfunded[a] * (before[k] - terms.exempt_above[a])
-            if braked > relief:
-                relief = braked
-            excess = deficit[k] - relief - terms.limit[a]
-            if excess < 0.0:
-                excess = 0.0
-            s = (over / 10.0 + excess) * terms.elasticity[a]
-            if s > 1.0:
-                s = 1.0
-            stress[k] = s
-            nominal = (growth[k] + 1.0) * terms.nominal[a]
-            new_deficit = now * terms.rate[a] / nominal - terms.primary[t, a] + increase
+            relief = max(min(increase, terms.relief_cap[t, a]), 0.0)
+            relief = max(terms.unfunded[a] * (before[k] - terms.exempt_above[a]), relief)
+            excess = max(deficit[k] - relief - terms.limit[a], 0.0)
+            stress[k] = min((over * 0.1 + excess) * terms.elasticity[a], 1.0)
+            shrink = gdp[t - 1, low + k] / gdp[t, low + k] * terms.deflate[a]
+            new_deficit = now * terms.rate[a] * shrink - terms.primary[t, a] + increase
             debt_before[k] = now
-            debt[k] = now / nominal + new_deficit
+            debt[k] = now * shrink + new_deficit
             deficit[k] = new_deficit

@@ -838,7 +838,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         deflator = settings.growth.deflator
         if deflator is None:
             deflator = deflator_mean(code).value
-        money = dict(getattr(settings, "plans").money)
+        money = dict(settings.plans.money)
         if money and base_year not in money:
             raise fail(key_of("plans.money"), f"a plan in money needs the base year "
                        f"{base_year}'s amount, to scale the base-year share by")

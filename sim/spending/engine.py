@@ -39,17 +39,25 @@ class Paths:
     gdp_usd: np.ndarray  # (years, draws, allies) current USD
 
 
-def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = None) -> Paths:
+def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = None,
+             given: Paths | None = None) -> Paths:
     """Run the growth and spending recursions for one block of draws.
 
-    With a ``workspace``, the paths live in it: they are valid until its next block.
+    With a ``workspace``, the paths live in it: they are valid until its next block. With
+    ``given`` paths of the same draws under inputs that differ only in what leaves growth and
+    the related share alone (threat events switched off), only the core share is computed: the
+    returned paths share ``given``'s GDP and related share.
     """
     from sim.spending.compiled import kernels  # here: only commands that simulate load them
 
     workspace = Workspace() if workspace is None else workspace
     steps, draws, allies = drawn.growth.shape
-    paths = workspace.array("engine.paths", (3, steps + 1, draws, allies))
-    core, related, gdp = paths  # (years, draws, allies) each
+    if given is None:
+        paths = workspace.array("engine.paths", (3, steps + 1, draws, allies))
+        core, related, gdp = paths  # (years, draws, allies) each
+    else:
+        core = workspace.array("engine.core_only", (steps + 1, draws, allies))
+        related, gdp = given.related_share, given.gdp_usd
     # (draws, allies) each: g[t-1], threat events so far, intent, debt, last year's, deficit
     state = workspace.array("engine.state", (6, draws, allies))
 
@@ -72,6 +80,6 @@ def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = No
         inputs.mechanisms[mechanism.NAME] is not None,
         mechanism.compiled_terms(inputs.mechanisms[mechanism.NAME],
                                  drawn.mechanisms.get(mechanism.NAME)))]
-    kernels().simulate_block(terms, normals, *mechanisms,
+    kernels().simulate_block(terms, normals, given is not None, *mechanisms,
                              BlockPaths(core, related, gdp, *state))
     return Paths(core_share=core, related_share=related, gdp_usd=gdp)

@@ -93,7 +93,7 @@ _I = numba.int64
 #: The mechanisms' compiled steps (sim.mechanisms), compiled with these options.
 _plans_step = numba.njit(numba.void(_PLANS, _I, _I, _I, _F2, _F1, _F1, _F1),
                          **COMPILE_OPTIONS)(plans.compiled_step)
-_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _I, _F1, _F1, _F1, _F1, _F1, _F1),
+_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _I, _I, _F2, _F1, _F1, _F1, _F1, _F1),
                           **COMPILE_OPTIONS)(fiscal.compiled_step)
 _commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F1, _F1, _F1, _F1),
                               **COMPILE_OPTIONS)(commitment.compiled_step)
@@ -129,11 +129,13 @@ _MECHANISMS_CODE = int(hashlib.sha256(b"".join(
 def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
     """The block kernel, tied to ``mechanisms_code`` (see _MECHANISMS_CODE)."""
 
-    def simulate_block(terms, normals, plans_on, plans_terms, fiscal_on, fiscal_terms,
+    def simulate_block(terms, normals, core_only, plans_on, plans_terms, fiscal_on, fiscal_terms,
                        commitment_on, commitment_terms, threat_on, threat_terms, out):
         """Fill the (years, draws, allies) paths of ``out`` for one block (see the records above);
         each mechanism whose flag is on runs its compiled step with its record, in the order of
-        sim.mechanisms.MECHANISMS."""
+        sim.mechanisms.MECHANISMS. With ``core_only``, the GDP paths in ``out`` are given (a
+        pass over the same draws with some mechanism switched off that leaves growth and the
+        related share alone) and only the core share is computed."""
         if mechanisms_code < 0:  # never: the number is there for Numba's cache key
             return
         steps, draws, allies = normals.growth.shape
@@ -170,9 +172,10 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
 
         for d in range(draws):
             core_flat[0, d * allies:(d + 1) * allies] = terms.core_base
-            related_flat[0, d * allies:(d + 1) * allies] = terms.related_base
-            gdp_flat[0, d * allies:(d + 1) * allies] = terms.gdp_base
-            growth_flat[d * allies:(d + 1) * allies] = terms.mu
+            if not core_only:
+                related_flat[0, d * allies:(d + 1) * allies] = terms.related_base
+                gdp_flat[0, d * allies:(d + 1) * allies] = terms.gdp_base
+                growth_flat[d * allies:(d + 1) * allies] = terms.mu
             intent_flat[d * allies:(d + 1) * allies] = terms.core_base
             if fiscal_on:
                 debt_flat[d * allies:(d + 1) * allies] = fiscal_terms.start_debt
@@ -189,16 +192,18 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
             deficit_ = deficit_flat[low:low + n]
             keep_n, pull_n, stress_n = keep_[:n], pull_[:n], stress_[:n]
             for t in range(1, years):
-                # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
-                _outer(normals.common[t - 1], terms.common_scale, first, n_draws, allies, common_)
-                e_ = growth_e[t - 1, low:low + n]
-                gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
-                for k in range(n):
-                    g = (g_[k] - mu_[k]) * rho_[k] + mu_[k]
-                    g = g + e_[k] * own_[k]
-                    g = g + common_[k]
-                    g_[k] = g
-                    gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
+                if not core_only:
+                    # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
+                    _outer(normals.common[t - 1], terms.common_scale, first, n_draws, allies,
+                           common_)
+                    e_ = growth_e[t - 1, low:low + n]
+                    gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
+                    for k in range(n):
+                        g = (g_[k] - mu_[k]) * rho_[k] + mu_[k]
+                        g = g + e_[k] * own_[k]
+                        g = g + common_[k]
+                        g_[k] = g
+                        gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
 
                 # SPEC 3.2 (see _adjust), with what the mechanisms that are on set and add.
                 before, now = core_flat[t - 1, low:low + n], core_flat[t, low:low + n]
@@ -210,8 +215,8 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
                         _plans_step(plans_terms, t, first, n_draws, gdp_flat, int_, keep_n,
                                     pull_n)
                     if fiscal_on:
-                        _fiscal_step(fiscal_terms, t, n_draws, g_, before, debt_, debt_before_,
-                                     deficit_, stress_n)
+                        _fiscal_step(fiscal_terms, t, first, n_draws, gdp_flat, before, debt_,
+                                     debt_before_, deficit_, stress_n)
                     if commitment_on:
                         _commitment_step(commitment_terms, t, first, n_draws, stress_n, int_,
                                          keep_n, pull_n)
@@ -222,15 +227,16 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
                                  jump[:n], now)
                 else:
                     _adjust(before, keep, pull, z_, core_noise_, core_floor_, now)
-                _adjust(related_flat[t - 1, low:low + n], related_keep_, related_pull_[t],
-                        related_z[t - 1, low:low + n], related_noise_, related_floor_,
-                        related_flat[t, low:low + n])
+                if not core_only:
+                    _adjust(related_flat[t - 1, low:low + n], related_keep_, related_pull_[t],
+                            related_z[t - 1, low:low + n], related_noise_, related_floor_,
+                            related_flat[t, low:low + n])
 
     return simulate_block
 
 
 _ON = numba.boolean
-simulate_block = numba.njit(numba.void(_TERMS, _NORMALS, _ON, _PLANS, _ON, _FISCAL, _ON,
+simulate_block = numba.njit(numba.void(_TERMS, _NORMALS, _ON, _ON, _PLANS, _ON, _FISCAL, _ON,
                                        _COMMITMENT, _ON, _THREAT, _PATHS),
                             **COMPILE_OPTIONS)(_simulate_block(_MECHANISMS_CODE))
 

@@ -94,8 +94,7 @@ def simulate(inputs: Any, drawn: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
             pull = np.where(in_plan, planned.follow[t] * p, pull)
         if fiscal is not None:
             assert fiscal_state is not None
-            stress = mechanisms.fiscal.reference_step(fiscal_state, fiscal, growth, core[t - 1],
-                                                      t)
+            stress = mechanisms.fiscal.reference_step(fiscal_state, fiscal, gdp, core[t - 1], t)
         if committed is not None:
             past = t >= committed.start
             q = mechanisms.commitment.reference_intent(committed, drawn.mechanisms["commitment"],
