@@ -197,26 +197,35 @@ def compiled_terms(terms: FiscalArrays | None, drawn: None) -> FiscalTerms:
 
 def compiled_step(terms: FiscalTerms, t: int, first: int, n_draws: int, gdp: np.ndarray,
                   before: np.ndarray, debt: np.ndarray, debt_before: np.ndarray,
-                  deficit: np.ndarray, stress: np.ndarray) -> None:
+                  deficit: np.ndarray, stress: np.ndarray, scratch: np.ndarray) -> None:
     """:func:`reference_step` for draws ``first`` to ``first + n_draws`` of year ``t``, one
-    operation at a time, on flat (n_draws * allies,) draw-major rows (``gdp`` is the block's
-    (years, draws * allies) GDP): fills ``stress``, updates the state. Written with min and max
-    rather than branches, so that the compiler can vectorise the loop."""
-    allies = terms.rate.size
-    low = first * allies
-    for d in range(n_draws):
-        for a in range(allies):
-            k = d * allies + a
-            now = debt[k]
-            over = max(now - terms.threshold[a], 0.0)
-            over = over if now > debt_before[k] else 0.0
-            increase = terms.unfunded[a] * (before[k] - terms.base[a])
-            relief = max(min(increase, terms.relief_cap[t, a]), 0.0)
-            relief = max(terms.unfunded[a] * (before[k] - terms.exempt_above[a]), relief)
-            excess = max(deficit[k] - relief - terms.limit[a], 0.0)
-            stress[k] = min((over * 0.1 + excess) * terms.elasticity[a], 1.0)
-            shrink = gdp[t - 1, low + k] / gdp[t, low + k] * terms.deflate[a]
-            new_deficit = now * terms.rate[a] * shrink - terms.primary[t, a] + increase
-            debt_before[k] = now
-            debt[k] = now * shrink + new_deficit
-            deficit[k] = new_deficit
+    operation at a time, on flat (n_draws * allies,) draw-major rows; ``gdp`` is the block's
+    (years, draws * allies) GDP, and ``terms`` are tiled to a chunk of draws (each per-ally
+    term repeated draw after draw, as the kernel tiles its own). Fills ``stress``, updates the
+    state. Written as short loops with few arrays each, min and max rather than branches, so
+    that the compiler can turn them into vector instructions; ``scratch`` is (3, chunk * allies).
+    """
+    n = debt.size  # n_draws * allies: the chunk's rows
+    low = first * (n // n_draws)
+    earlier, now_gdp = gdp[t - 1, low:low + n], gdp[t, low:low + n]
+    cap, primary = terms.relief_cap[t], terms.primary[t]
+    shrink, over, increase = scratch[0], scratch[1], scratch[2]
+    for k in range(n):
+        shrink[k] = earlier[k] / now_gdp[k] * terms.deflate[k]
+    for k in range(n):
+        level = debt[k]
+        above = max(level - terms.threshold[k], 0.0)
+        over[k] = above if level > debt_before[k] else 0.0
+    for k in range(n):
+        increase[k] = terms.unfunded[k] * (before[k] - terms.base[k])
+    for k in range(n):
+        relief = max(min(increase[k], cap[k]), 0.0)
+        relief = max(terms.unfunded[k] * (before[k] - terms.exempt_above[k]), relief)
+        excess = max(deficit[k] - relief - terms.limit[k], 0.0)
+        stress[k] = min((over[k] * 0.1 + excess) * terms.elasticity[k], 1.0)
+    for k in range(n):
+        level = debt[k]
+        new_deficit = level * terms.rate[k] * shrink[k] - primary[k] + increase[k]
+        debt_before[k] = level
+        debt[k] = level * shrink[k] + new_deficit
+        deficit[k] = new_deficit

@@ -90,10 +90,32 @@ _COMMITMENT = numba.types.NamedTuple((_F1, _F1, _F1, _I1, _F1, _F1), commitment.
 _THREAT = numba.types.NamedTuple((_F1,) * 4 + (_F2, _F2), threat.ThreatTerms)
 _I = numba.int64
 
+@numba.njit(_F2(_F2, numba.int64), **COMPILE_OPTIONS)
+def _tiled_rows(table, draws):
+    """Each row of a (years, allies) table tiled for ``draws`` draws: (years, draws * allies)."""
+    out = np.empty((table.shape[0], draws * table.shape[1]))
+    for t in range(table.shape[0]):
+        out[t] = _tiled(table[t], draws)
+    return out
+
+
+@numba.njit(_FISCAL(_FISCAL, numba.int64), **COMPILE_OPTIONS)
+def _tiled_fiscal(terms, draws):
+    """Fiscal space's terms tiled for a chunk of ``draws`` draws (its compiled step reads them
+    element by element, as the kernel reads its own); its start values stay per ally."""
+    return fiscal.FiscalTerms(
+        terms.start_debt, terms.start_debt_before, terms.start_deficit,
+        _tiled(terms.rate, draws), _tiled_rows(terms.primary, draws),
+        _tiled(terms.deflate, draws), _tiled(terms.base, draws),
+        _tiled_rows(terms.relief_cap, draws), _tiled(terms.exempt_above, draws),
+        _tiled(terms.threshold, draws), _tiled(terms.limit, draws),
+        _tiled(terms.elasticity, draws), _tiled(terms.unfunded, draws))
+
+
 #: The mechanisms' compiled steps (sim.mechanisms), compiled with these options.
 _plans_step = numba.njit(numba.void(_PLANS, _I, _I, _I, _F2, _F1, _F1, _F1),
                          **COMPILE_OPTIONS)(plans.compiled_step)
-_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _I, _I, _F2, _F1, _F1, _F1, _F1, _F1),
+_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _I, _I, _F2, _F1, _F1, _F1, _F1, _F1, _F2),
                           **COMPILE_OPTIONS)(fiscal.compiled_step)
 _commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F1, _F1, _F1, _F1),
                               **COMPILE_OPTIONS)(commitment.compiled_step)
@@ -168,7 +190,9 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
         # The planning layers' speed and pull this year, per draw and ally, and fiscal stress.
         keep_, pull_ = np.empty(chunk * allies), np.empty(chunk * allies)
         stress_ = np.zeros(chunk * allies)
+        fiscal_scratch = np.empty((3, chunk * allies))
         planning = plans_on or commitment_on
+        fiscal_ = _tiled_fiscal(fiscal_terms, chunk) if fiscal_on else fiscal_terms
 
         for d in range(draws):
             core_flat[0, d * allies:(d + 1) * allies] = terms.core_base
@@ -215,8 +239,8 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
                         _plans_step(plans_terms, t, first, n_draws, gdp_flat, int_, keep_n,
                                     pull_n)
                     if fiscal_on:
-                        _fiscal_step(fiscal_terms, t, first, n_draws, gdp_flat, before, debt_,
-                                     debt_before_, deficit_, stress_n)
+                        _fiscal_step(fiscal_, t, first, n_draws, gdp_flat, before, debt_,
+                                     debt_before_, deficit_, stress_n, fiscal_scratch)
                     if commitment_on:
                         _commitment_step(commitment_terms, t, first, n_draws, stress_n, int_,
                                          keep_n, pull_n)
