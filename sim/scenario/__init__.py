@@ -30,7 +30,7 @@ from sim.data.parameters import calibrated_table
 from sim.data.prices import deflator_mean
 from sim.data.related import related_evidence
 from sim.errors import ScenarioError, ScenarioWarning
-from sim.mechanisms import MECHANISMS
+from sim.mechanisms import MECHANISMS, plans
 from sim.resources import scenarios_dir
 from sim.scenario.aid import AID_TABLES, AidModel, check_aid, parse_aid, table_class
 from sim.schema import POINTS, SHARE, YEAR
@@ -838,7 +838,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         deflator = settings.growth.deflator
         if deflator is None:
             deflator = deflator_mean(code).value
-        money = dict(settings.plans.money)
+        money = dict(getattr(settings, plans.KEY).money)
         if money and base_year not in money:
             raise fail(key_of("plans.money"), f"a plan in money needs the base year "
                        f"{base_year}'s amount, to scale the base-year share by")
