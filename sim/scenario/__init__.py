@@ -31,6 +31,7 @@ from sim.data.prices import deflator_mean
 from sim.data.related import related_evidence
 from sim.errors import ScenarioError, ScenarioWarning
 from sim.mechanisms import MECHANISMS, plans
+from sim.mechanisms.plans import ally_plan
 from sim.resources import scenarios_dir
 from sim.scenario.aid import AID_TABLES, AidModel, check_aid, parse_aid, table_class
 from sim.schema import POINTS, SHARE, YEAR
@@ -864,7 +865,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         ))
     if not configs:
         raise fail("scenario.allies", "lists no assessed ally (Iceland is not assessed)")
-    warnings = [*warnings, *_inert_paths(configs, origins, source)]
+    warnings = [*warnings, *_inert_paths(configs, origins, source, base_year, horizon),
+                *_unused_settings(configs, origins, source, base_year, horizon)]
     aid = None
     if "aid" in doc:
         aid = parse_aid(doc["aid"], _locator(origins, entries, source))
@@ -875,20 +877,25 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
     )
 
 
-def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str],
-                 source: str) -> list[ScenarioWarning]:
+def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str], source: str,
+                 base_year: int, horizon: int) -> list[ScenarioWarning]:
     """A warning at each path key a scenario wrote for one ally whose adjustment is 0.
 
     With ``adjustment = 0`` the share never moves toward its path (SPEC 3.2), so a path, target
     or custom table written for such an ally (``allies.USA.policy.path = "flat"``) cannot take
     effect: the tool says so rather than answer as if the planner's setting had been used.
-    (A ``[defaults]`` path reaches the three allies fitted at 0 in every scenario that extends
-    the baseline; the planning model replaces that fit, so it is not warned about here.)
+    A core path that is the ally's plan (plans enabled) acts through the plan, and with
+    commitment enabled SPEC 3.2 is not used (:func:`_unused_settings` says when a path is inert
+    there). (A ``[defaults]`` path reaches the three allies fitted at 0 in every scenario that
+    extends the baseline; the planning model replaces that fit, so it is not warned about here.)
     """
     inert: dict[str, list[AllyConfig]] = {}
     for ally in configs:
         for table in ("policy", "related"):
             if getattr(ally, table).adjustment != 0.0:
+                continue
+            if table == "policy" and (_on(ally, "commitment") or (
+                    _on(ally, "plans") and ally_plan(ally, base_year, horizon) is not None)):
                 continue
             for name in ("path", "target", "custom"):
                 key = f"allies.{ally.code}.{table}.{name}"
@@ -922,6 +929,80 @@ def _related_policy(related: Policy, code: str, horizon: int) -> tuple[Policy, s
         return attrs.evolve(related, custom=()), ""
     share = (evidence.low + evidence.high) / 2.0
     return attrs.evolve(related, custom=((evidence.year, share),)), evidence.source
+
+
+def _on(ally: AllyConfig, key: str) -> bool:
+    """Whether the mechanism whose table is ``key`` is on for ``ally``."""
+    return bool(getattr(ally, key).enabled)
+
+
+def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], source: str,
+                     base_year: int, horizon: int) -> list[ScenarioWarning]:
+    """A warning at each planning-layer key a scenario wrote that no year of the model reads.
+
+    A key of a mechanism's table (``[allies.DEU.fiscal] elasticity``) while that table is off
+    for the ally; ``policy.adjustment`` where the plan and the commitment set every year's speed;
+    a core path other than linear where the commitment starts from the base year (plans off);
+    ``growth.deflator`` where neither a plan in money nor fiscal space uses it. A ``[defaults]``
+    key is warned about when it acts for none of the allies it reaches. A table switched off on
+    purpose is not warned about: one whose ``enabled = false`` was written in the same file as
+    the key, or in a file that extends the key's (a variant without the layer).
+    """
+    tables = {mechanism.KEY for mechanism in _MECHANISMS}
+
+    def switched_off(ally: AllyConfig, table: str, key: str) -> bool:
+        # Off, and not by a deliberate ``enabled = false`` (see the docstring).
+        if _on(ally, table):
+            return False
+        for where in (f"allies.{ally.code}.{table}.enabled", f"defaults.{table}.enabled"):
+            if where in origins:
+                return origins[key] == source and origins[where] != source
+        return True
+
+    def reason(ally: AllyConfig, table: str, name: str, key: str) -> str | None:
+        if table in tables and name != "enabled":
+            return (f"{table}.enabled is false; set {table}.enabled = true for it to act"
+                    if switched_off(ally, table, key) else None)
+        plan = ally_plan(ally, base_year, horizon) if _on(ally, "plans") else None
+        if (table, name) == ("policy", "adjustment"):
+            if _on(ally, "commitment"):
+                return ("with commitment enabled, spending follows the plan (plans.follow_*) "
+                        "and after it the commitment (commitment.follow), never "
+                        "policy.adjustment; set commitment.follow instead")
+            if plan is not None and plan.last_year >= horizon:
+                return ("the plan covers every year to the horizon, and spending follows it at "
+                        "plans.follow_*, never policy.adjustment")
+        # A linear path is no plan: the commitment's own line runs to the same target.
+        if (table == "policy" and name in ("path", "custom") and ally.policy.path != "linear"
+                and _on(ally, "commitment") and switched_off(ally, "plans", key)):
+            return ("plans.enabled is false, so intent follows the commitment toward "
+                    "policy.target from the base year; set plans.enabled = true for the path "
+                    "to be the ally's plan")
+        if (table, name) == ("growth", "deflator") and not _on(ally, "fiscal") and (
+                plan is None or plan.kind != "money"):
+            return ("only a plan in money (plans) and fiscal space (fiscal) use the GDP "
+                    "deflator, and neither is in use for this ally")
+        return None
+
+    found = []
+    for key in origins:
+        parts = key.split(".")
+        if parts[0] == "allies" and len(parts) == 4:
+            ally, table, name = next((a for a in configs if a.code == parts[1]), None), *parts[2:]
+            why = None if ally is None else reason(ally, table, name, key)
+            if why is not None:
+                found.append(ScenarioWarning(origins[key], key,
+                                             f"cannot take effect for {parts[1]}: {why}"))
+        elif parts[0] == "defaults" and len(parts) == 3:
+            table, name = parts[1:]
+            reached = [a for a in configs if f"allies.{a.code}.{table}.{name}" not in origins]
+            whys = {reason(a, table, name, key) for a in reached}
+            if reached and None not in whys:
+                who = "" if len(reached) == len(configs) else (
+                    " for " + ", ".join(a.code for a in reached))
+                found.append(ScenarioWarning(origins[key], key, f"cannot take effect{who}: "
+                                             + "; ".join(sorted(str(why) for why in whys))))
+    return found
 
 
 def _resolve_policy(policy: Policy, goal_share: float, base_year: int, horizon: int,
