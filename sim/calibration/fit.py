@@ -26,6 +26,18 @@ shrinks the per-ally adjustment and log noise toward the alliance mean by empiri
 normal hierarchy whose mean and spread maximise the marginal likelihood), so allies with short or
 noisy series borrow strength from the others.
 
+Commitment (the planning model, PLANNING.md; :func:`fit_commitment`). The same years refitted
+with the commitment layer in place of a per-ally adjustment: each ally's intent moves from its
+2014 share toward 2% by 2024 with a per-ally credibility ``kappa`` (logit-normal across allies),
+slowed by fiscal stress (``elasticity`` times the IMF WEO pressure index, capped at 1), and
+spending follows intent at one alliance-wide speed ``follow``, with the threat events refitted
+jointly. Step one fits ``follow``, the events, each ally's noise and logit ``kappa`` by maximum
+likelihood at each elasticity of a grid (the best one is kept: stress's kink makes the
+likelihood's derivative in the elasticity jump); step two is the empirical-Bayes hierarchy of
+logit ``kappa``, each ally's likelihood profiled over a grid. The elasticity is not identified
+by 2014-2026 (its profile is flat within 0.8 of log-likelihood): the README says so and gives
+the assumption the baseline uses.
+
 Growth (SPEC 3.1). An AR(1) per ally around its historical mean with a pooled persistence and a
 pooled loading on one common factor, fitted by Gaussian maximum likelihood on the derived real
 growth series; each ally's volatility is shrunk the same way. The medium-term mean used in
