@@ -395,3 +395,16 @@ def test_parameter_file_problems_are_clear(tmp_path):
                        "adjustment = 0.2\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"partial\.toml: allies\.DEU or alliance: missing"):
         calibrated_table("DEU", partial)
+
+
+def test_calibrated_table_gives_each_ally_its_commitment_and_the_fiscal_elasticity():
+    parameters = load_parameters()
+    table = calibrated_table("DEU")
+    assert table["commitment"] == {
+        "follow": parameters["alliance"]["commitment"]["follow"],
+        "credibility": parameters["allies"]["DEU"]["commitment"]["credibility"],
+        "spread": parameters["alliance"]["commitment"]["spread"]}
+    assert table["fiscal"] == {"elasticity": parameters["alliance"]["fiscal"]["elasticity"]}
+    # An ally asked nothing by the Wales pledge (above 2% in 2014) has the alliance's median.
+    assert (calibrated_table("USA")["commitment"]["credibility"]
+            == parameters["alliance"]["commitment"]["credibility"])
