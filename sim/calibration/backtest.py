@@ -1,12 +1,23 @@
 """Backtests: fit on history up to a cut-off year, project the years after, compare with NATO's.
 
-:func:`backtest` fits the spending model (:func:`sim.calibration.fit.fit_spending`) on the core
-shares up to ``fit_until`` only, projects every ally from its actual share that year to 2026 with
-the fitted adjustment, noise and threat events (SPEC 3.2 with threat events on, as the baseline
-runs it: the steps of the reference model, :mod:`sim.spending.reference`), and sets the
-predictive quantiles beside the shares NATO's July 2026 edition reports. Intent is the Wales
-pledge (2% by 2024, then held), the policy in force over the whole span, plus any threat events
-the fit found before the cut-off and those drawn after it.
+:func:`backtest` fits the planning model's commitment layer
+(:func:`sim.calibration.fit.fit_commitment`: credibility, follow, fiscal stress and threat
+events) on the core shares up to ``fit_until`` only, projects every ally from its actual share
+that year to 2026 and sets the predictive quantiles beside the shares NATO's July 2026 edition
+reports. The pledge is the Wales line (2% by 2024, then toward 2%), the policy in force over the
+whole span; each draw takes every ally's kappa from its fitted logit-normal posterior, runs its
+intent from 2014 (PLANNING's commitment step, slowed by fiscal stress), and adds any threat
+events the fit found before the cut-off and those drawn after it:
+
+    q[t] = q[t-1] + (1 - stress[t]) * kappa * max(0, 2 - q[t-1]) / max(1, 2024 - year + 1)
+    c[t] = max(c[t-1] + follow * (q[t] + size * events[t-1] - c[t-1]) + noise * z, 0)
+           + jump * new_event[t]
+
+Fiscal pressure after the cut-off is read from the IMF WEO October 2025 figures (outturns to
+2024, then the IMF's projections), not simulated: the backtest tests the spending model given
+the fiscal path, and this is its one look-ahead. :func:`predictive_counts` runs the same
+projection from 2014 with fresh events, the fitted model's account of how many allies met the
+pledge by and after its deadline.
 
 Calibrated uncertainty is the goal: about half of the actual shares should fall inside the 50%
 intervals and about nine in ten inside the 90% intervals.
@@ -19,11 +30,17 @@ from typing import Any
 import attrs
 import numpy as np
 
-from sim.calibration.fit import SpendingFit, fit_spending, wales_intent
+from sim.calibration.fit import (
+    ESCAPE_REFERENCE_YEAR,
+    CommitmentFit,
+    FiscalRecord,
+    fiscal_pressure,
+    fiscal_record,
+    fit_commitment,
+    intent_step,
+)
 from sim.data.history import History
 from sim.errors import OptionError
-from sim.mechanisms import threat
-from sim.spending import reference
 
 #: Quantiles reported per ally and year: the 90% and 50% central intervals and the median.
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -41,7 +58,7 @@ class Backtest:
     quantiles: np.ndarray  # (levels, years, allies) predictive quantiles, LEVELS order
     count_actual: np.ndarray  # (years,) allies at or above 2% of GDP
     count_quantiles: np.ndarray  # (levels, years) predictive quantiles of that count
-    fit: SpendingFit
+    fit: CommitmentFit
 
     @property
     def inside50(self) -> np.ndarray:
@@ -84,7 +101,10 @@ class Backtest:
                                                float(self.count_quantiles[4, t])]}
                 for t, year in enumerate(self.years)
             ],
-            "fitted": {"adjustment": self.fit.adjustment.value, "rate": self.fit.rate.value,
+            "fitted": {"follow": self.fit.follow.value,
+                       "credibility": self.fit.credibility.value,
+                       "credibility_spread": self.fit.credibility_spread.value,
+                       "elasticity": self.fit.elasticity.value, "rate": self.fit.rate.value,
                        "size": self.fit.size.value, "spread": self.fit.spread.value},
             "allies": rows,
         }
@@ -95,6 +115,44 @@ def inside(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarr
     return (lower <= actual) & (actual <= upper)
 
 
+def project(history: History, fit: CommitmentFit, record: FiscalRecord, cut: int,
+            known: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Core shares after year index ``cut``, (years after, draws, allies), % of GDP.
+
+    Shares up to ``cut`` are the history's; ``known`` is each draw's number of events since
+    2014 by then, (draws,). ``record`` covers every year of ``history``.
+    """
+    draws, allies = known.size, len(history.codes)
+    years = history.years
+    logit = np.array(fit.ally_logit)  # (allies, 2) posterior mean and sd of logit kappa
+    kappa = 1 / (1 + np.exp(-(logit[:, 0] + logit[:, 1] * rng.standard_normal((draws, allies)))))
+    follow, size, spread = fit.follow.value, fit.size.value, fit.spread.value
+    noise = np.array([e.value for e in fit.ally_noise])  # (allies,)
+    elasticity = fit.elasticity.value
+    steps = len(years) - cut - 1
+    new = rng.random((steps, draws)) < fit.rate.value  # (steps, draws)
+    jump = size + spread * rng.standard_normal((steps, draws, allies))
+    z = rng.standard_normal((steps, draws, allies))
+    share = np.empty((len(years), draws, allies))  # (years, draws, allies)
+    share[:cut + 1] = history.core_share[:cut + 1, None, :]
+    intent = np.broadcast_to(history.core_share[0], (draws, allies)).copy()  # (draws, allies)
+    events = known.astype(float)[:, None]  # (draws, 1)
+    reference_year = years.index(ESCAPE_REFERENCE_YEAR) if ESCAPE_REFERENCE_YEAR in years else 0
+    for t in range(1, len(years)):
+        # Relief from the escape clause is measured from 2021's share: simulated if after cut.
+        reference = share[reference_year] if reference_year <= t - 1 else share[t - 1]
+        stress = np.minimum(1.0, elasticity * fiscal_pressure(record, t, share[t - 1],
+                                                              reference))
+        intent = intent_step(intent, kappa, stress, years[t])
+        if t <= cut:
+            continue
+        s = t - cut - 1
+        moved = share[t - 1] + follow * (intent + size * events - share[t - 1]) + noise * z[s]
+        share[t] = np.maximum(np.maximum(moved, 0.0) + jump[s] * new[s][:, None], 0.0)
+        events = events + new[s][:, None]
+    return share[cut + 1:]
+
+
 def backtest(history: History, fit_until: int, *, draws: int = 4000,
              seed: int = 0) -> Backtest:
     """Fit on ``history`` up to ``fit_until``, project to its last year, compare (% of GDP)."""
@@ -102,43 +160,35 @@ def backtest(history: History, fit_until: int, *, draws: int = 4000,
     if not first + 3 <= fit_until < last:
         raise OptionError(f"--fit-until: must be between {first + 3} and {last - 1} (the fit "
                           f"needs four years and the test at least one), got {fit_until}")
-    fit = fit_spending(history.until(fit_until))
+    seen = history.until(fit_until)
+    fit = fit_commitment(seen, fiscal_record(seen.codes, seen.years))
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     cut = history.years.index(fit_until)
-    years = np.asarray(history.years)
-    steps, allies = len(years) - cut - 1, len(history.codes)
-    wales = wales_intent(history.core_share, years)[cut + 1:]  # (steps, allies)
-    adjustment = np.array([e.value for e in fit.ally_adjustment])  # (allies,)
-    noise = np.array([e.value for e in fit.ally_noise])  # (allies,)
-    # Events found before the cut-off, drawn from the filter's distribution, then new events
-    # (threat events' own terms and draws, the same rate for every ally: alliance-wide events).
+    # Events found before the cut-off, drawn from the filter's distribution.
     known = rng.choice(len(fit.events_now), size=draws, p=np.asarray(fit.events_now))
-    size, rate, spread = fit.size.value, np.full(allies, fit.rate.value), fit.spread.value
-    terms = threat.ThreatArrays(rate=rate, pull=adjustment * size,
-                                jump_size=size * (1.0 - adjustment),
-                                spread=np.full(allies, spread))
-    drawn = threat.ThreatDraws(uniform=rng.random((steps, draws)),
-                               jump=rng.standard_normal((steps, draws, allies)))
-    z = rng.standard_normal((steps, draws, allies))
-    state = {"events": np.broadcast_to(known[:, None], (draws, allies)).astype(float)}
-    floor = np.zeros(allies)
-    share = np.empty((steps, draws, allies))  # (years, draws, allies)
-    previous = np.broadcast_to(history.core_share[cut], (draws, allies))
-    for t in range(steps):
-        # The reference model's step (SPEC 3.2 with threat events, as the engine runs it).
-        raised, jump = threat.reference_step(state, terms, drawn, t + 1)
-        previous = reference.share_step(previous, 1.0 - adjustment, adjustment * wales[t], z[t],
-                                        noise, floor, raised)
-        previous = np.maximum(previous + jump, floor)
-        share[t] = previous
+    share = project(history, fit, fiscal_record(history.codes, history.years), cut, known, rng)
     count = (share >= THRESHOLD).sum(axis=-1)  # (years, draws)
     actual = history.core_share[cut + 1:]
+    years = history.years
     return Backtest(
-        fit_until=fit_until, codes=history.codes, years=tuple(int(y) for y in years[cut + 1:]),
+        fit_until=fit_until, codes=history.codes, years=tuple(years[cut + 1:]),
         actual=actual, quantiles=np.quantile(share, LEVELS, axis=1),
         count_actual=(actual >= THRESHOLD).sum(axis=-1),
         count_quantiles=np.quantile(count, LEVELS, axis=1), fit=fit,
     )
+
+
+def predictive_counts(history: History, fit: CommitmentFit, *, draws: int = 4000,
+                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Allies at or above 2% each year after 2014 under ``fit``, projected from 2014 with every
+    later event drawn afresh: the actual counts (years - 1,) and the predictive quantiles at
+    :data:`LEVELS`, (levels, years - 1)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    share = project(history, fit, fiscal_record(history.codes, history.years), 0,
+                    np.zeros(draws, dtype=int), rng)
+    count = (share >= THRESHOLD).sum(axis=-1)  # (years - 1, draws)
+    return ((history.core_share[1:] >= THRESHOLD).sum(axis=-1),
+            np.quantile(count, LEVELS, axis=1))
 
 
 def format_backtests(results: list[Backtest]) -> str:

@@ -26,6 +26,18 @@ shrinks the per-ally adjustment and log noise toward the alliance mean by empiri
 normal hierarchy whose mean and spread maximise the marginal likelihood), so allies with short or
 noisy series borrow strength from the others.
 
+Commitment (the planning model, PLANNING.md; :func:`fit_commitment`). The same years refitted
+with the commitment layer in place of a per-ally adjustment: each ally's intent moves from its
+2014 share toward 2% by 2024 with a per-ally credibility ``kappa`` (logit-normal across allies),
+slowed by fiscal stress (``elasticity`` times the IMF WEO pressure index, capped at 1), and
+spending follows intent at one alliance-wide speed ``follow``, with the threat events refitted
+jointly. Step one fits ``follow``, the events, each ally's noise and logit ``kappa`` by maximum
+likelihood at each elasticity of a grid (the best one is kept: stress's kink makes the
+likelihood's derivative in the elasticity jump); step two is the empirical-Bayes hierarchy of
+logit ``kappa``, each ally's likelihood profiled over a grid. The elasticity is not identified
+by 2014-2026 (its profile is flat within 0.8 of log-likelihood): the README says so and gives
+the assumption the baseline uses.
+
 Growth (SPEC 3.1). An AR(1) per ally around its historical mean with a pooled persistence and a
 pooled loading on one common factor, fitted by Gaussian maximum likelihood on the derived real
 growth series; each ally's volatility is shrunk the same way. The medium-term mean used in
@@ -56,15 +68,17 @@ import attrs
 import numpy as np
 from scipy import optimize, special, stats
 
+from sim.data.fiscal import FISCAL_FILE, load_fiscal
 from sim.data.history import HISTORY_FILES, History, load_history
+from sim.data.rules import RULES_FILE, debt_brake, escape_clause
 from sim.environment import FIT_PACKAGES, versions
 from sim.errors import DataError
 from sim.resources import calibration_dir
 
-#: The code whose digest the parameter file records beside the data's.
 #: The code the fitted values depend on, whose digests the parameter file records: this module
-#: and the reader of the history it fits.
-_CODE_FILES = (Path(__file__), Path(__file__).parent.parent / "data" / "history.py")
+#: and the readers of the history and the fiscal data it fits.
+_CODE_FILES = (Path(__file__), *(Path(__file__).parent.parent / "data" / name
+                                  for name in ("history.py", "fiscal.py", "rules.py")))
 _PACKAGE_ROOT = Path(__file__).parent.parent.parent
 WALES_YEAR, WALES_TARGET = 2024, 2.0  # "2% within a decade" of the 2014 Wales Summit
 #: A negative log-likelihood in the optimiser's coordinates: its value and exact gradient.
@@ -77,6 +91,20 @@ _NEWTON_REACH = 1e-2  # a larger step means L-BFGS-B stopped far from the optimu
 _NEWTON_DONE = 1e-12  # a step this small is rounding
 _AT_BOUND = 1e-8  # a coordinate this close to a bound is held there
 _HESSIAN_STEP = 1e-5  # in the optimiser's coordinates (logs, logits), all of order one
+# PLANNING's fiscal pressure: the Maastricht reference values, debt counted per 10 pp.
+DEBT_THRESHOLD, DEBT_STEP, DEFICIT_LIMIT = 60.0, 10.0, 3.0
+ESCAPE_REFERENCE_YEAR = 2021  # the escape clause relieves defence spending above 2021's
+# The SGP general escape clause: activated by the Council on 23 March 2020, deactivated at the
+# end of 2023 (European Commission, fiscal policy guidance for 2024, 8 March 2023).
+GENERAL_ESCAPE = (2020, 2023)
+#: Logit kappa on which each ally's likelihood is profiled and integrated (step 0.1).
+KAPPA_GRID = np.linspace(-8.0, 8.0, 161)
+#: Elasticities at which the likelihood is profiled; the fit takes the best. Stress is
+#: min(1, elasticity * pressure), whose kinks make the likelihood's derivative in the
+#: elasticity jump, so it is profiled rather than differentiated.
+ELASTICITY_GRID = (0.0, 0.05, 0.1, 0.2, 0.4, 1.0)
+# Enough to rank the profile (to about 0.003 in log-likelihood; its steps are 0.1 or more).
+_PROFILE = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 10_000}
 
 
 @attrs.frozen
@@ -104,6 +132,31 @@ class SpendingFit:
 
 
 @attrs.frozen
+class CommitmentFit:
+    """Fitted commitment, fiscal-stress and threat-event parameters of the planning model.
+
+    Per-ally tuples are in ``codes`` order; an ally at or above 2% in 2014 (``pledged`` False)
+    was asked nothing by the Wales pledge: its kappa is the alliance's distribution.
+    """
+
+    codes: tuple[str, ...]
+    follow: Estimate  # fraction of the gap to commitment intent closed a year, alliance-wide
+    rate: Estimate  # threat events a year, fitted with the commitment
+    size: Estimate  # pp of GDP
+    spread: Estimate  # pp of GDP, sd of an event's jump across allies
+    elasticity: Estimate  # stress per unit of fiscal pressure (1 / pressure point)
+    credibility: Estimate  # median kappa across allies (expit of the mean logit kappa)
+    credibility_spread: Estimate  # sd of logit kappa across allies
+    pledged: tuple[bool, ...]
+    ally_credibility: tuple[Estimate, ...]  # expit of the posterior mean logit; sd of kappa
+    ally_logit: tuple[tuple[float, float], ...]  # posterior mean and sd of logit kappa
+    ally_noise: tuple[Estimate, ...]  # pp of GDP
+    events: tuple[float, ...]  # (years,) smoothed expected number of events since 2014
+    events_now: tuple[float, ...]  # P(k events since 2014 | data), last fitted year
+    elasticity_profile: tuple[float, ...]  # minus log-likelihood at ELASTICITY_GRID less best's
+
+
+@attrs.frozen
 class GrowthFit:
     """Fitted growth parameters (fractions per year)."""
 
@@ -118,6 +171,7 @@ class GrowthFit:
 class Calibration:
     spending: SpendingFit
     growth: GrowthFit
+    commitment: CommitmentFit
     years: tuple[int, int]
 
 
@@ -139,11 +193,16 @@ def _event_loglik(change: np.ndarray, gap: np.ndarray, adjustment: np.ndarray | 
     With ``k`` earlier events spending moves ``adjustment`` of the way to intent raised by
     ``size * k``; in an event year it also rises at once by a jump ~ N(size, spread^2).
     """
+    return _ally_event_logpdf(change, gap, adjustment, size, spread, noise).sum(axis=-1)
+
+
+def _ally_event_logpdf(change: np.ndarray, gap: np.ndarray, adjustment: np.ndarray | float,
+                       size: float, spread: float, noise: np.ndarray) -> np.ndarray:
+    """:func:`_event_loglik` ally by ally, (2, steps, k, allies)."""
     k = np.arange(change.shape[0] + 1)[None, :, None]
     mean = adjustment * (gap[:, None, :] + size * k)  # (steps, events, allies)
-    quiet = stats.norm.logpdf(change[:, None, :], mean, noise).sum(axis=-1)
-    event = stats.norm.logpdf(change[:, None, :], mean + size, np.hypot(noise, spread)
-                              ).sum(axis=-1)
+    quiet = stats.norm.logpdf(change[:, None, :], mean, noise)
+    event = stats.norm.logpdf(change[:, None, :], mean + size, np.hypot(noise, spread))
     return np.stack([quiet, event])
 
 
@@ -197,15 +256,17 @@ def wales_jumps(core_share: np.ndarray) -> np.ndarray:
     return np.maximum(WALES_TARGET - core_share[0], 0.0)
 
 
-def _spending_objective(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
-                        wales: np.ndarray) -> tuple[float, np.ndarray]:
-    """The spending negative log-likelihood and its exact gradient in ``theta``.
+def _chain_gradient(change: np.ndarray, gap: np.ndarray, adjustment: float, rate: float,
+                    size: float, spread: float, noise: np.ndarray, wales: np.ndarray
+                    ) -> tuple[float, np.ndarray, np.ndarray]:
+    """The chain's log-likelihood, its gradient and its derivative in the gap to intent.
 
+    The gradient, (4 + allies,), is in the optimiser's coordinates of (adjustment, rate, size,
+    spread, each ally's noise): logit, logit, pp, log, log. The derivative in ``gap``,
+    (steps, allies), lets a model whose intent has parameters of its own chain to them.
     The gradient of the chain's log-likelihood is the posterior expectation of the gradient of
     each year's log density (Fisher's identity), so one forward-backward pass gives both.
     """
-    adjustment, rate = special.expit(theta[0]), special.expit(theta[1])
-    size, spread, noise = theta[2], np.exp(theta[3]), np.exp(theta[4:])
     loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
     total, posterior = _year_posterior(loglik, rate)
     quiet_w, event_w = posterior[0][..., None], posterior[1][..., None]  # (steps, k, 1) each
@@ -218,7 +279,7 @@ def _spending_objective(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
     quiet_dm = quiet_w * quiet_r / noise**2
     event_dm = event_w * event_r / variance
     event_dv = event_w * 0.5 * (event_r**2 / variance**2 - 1 / variance)
-    grad = np.empty_like(theta)  # (4 + allies,) of the log-likelihood, 2014's terms included
+    grad = np.empty(4 + noise.size)  # of the log-likelihood, 2014's terms included
     grad[0] = adjustment * (1 - adjustment) * ((quiet_dm + event_dm) * towards).sum()
     grad[1] = (1 - rate) * event_w.sum() - rate * quiet_w.sum() + (1 - rate)
     grad[2] = ((quiet_dm + event_dm) * adjustment * k).sum() + event_dm.sum() + (
@@ -226,8 +287,18 @@ def _spending_objective(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
     grad[3] = 2 * spread**2 * event_dv.sum() + ((wales - size)**2 / spread**2 - 1).sum()
     grad[4:] = ((quiet_w * (quiet_r**2 / noise**2 - 1)).sum(axis=(0, 1))
                 + 2 * noise**2 * event_dv.sum(axis=(0, 1)))
+    d_gap = adjustment * (quiet_dm + event_dm).sum(axis=1)  # (steps, allies)
     # 2014 is an observed event: its occurrence and its jumps enter the likelihood.
     total += np.log(rate) + stats.norm.logpdf(wales, size, spread).sum()
+    return total, grad, d_gap
+
+
+def _spending_objective(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
+                        wales: np.ndarray) -> tuple[float, np.ndarray]:
+    """The spending negative log-likelihood and its exact gradient in ``theta``."""
+    adjustment, rate = special.expit(theta[0]), special.expit(theta[1])
+    size, spread, noise = theta[2], np.exp(theta[3]), np.exp(theta[4:])
+    total, grad, _ = _chain_gradient(change, gap, adjustment, rate, size, spread, noise, wales)
     return -total, -grad
 
 
@@ -345,6 +416,309 @@ def fit_spending(history: History) -> SpendingFit:
     )
 
 
+# --- commitment and fiscal stress ------------------------------------------------------------
+
+
+@attrs.frozen
+class FiscalRecord:
+    """The fiscal history stress is computed from; arrays are (years, allies), % of GDP."""
+
+    debt: np.ndarray  # general government gross debt, IMF WEO
+    deficit: np.ndarray  # minus the overall balance
+    escape_cap: np.ndarray  # relief the EU escape clause allows in the year, 0 where none
+    brake_floor: np.ndarray  # share above which Germany's brake exempts defence, inf where none
+    deficit_limit: np.ndarray  # (years,) the deficit that counts as stress; inf while suspended
+
+
+def fiscal_record(codes: Sequence[str], years: Sequence[int],
+                  data_dir: Path | None = None) -> FiscalRecord:
+    """The IMF WEO debt and deficits and the fiscal rules for ``codes`` in ``years``."""
+    positions = load_fiscal(data_dir)
+    clauses, brake = escape_clause(data_dir), debt_brake(data_dir)
+    shape = (len(years), len(codes))
+    debt, deficit = np.empty(shape), np.empty(shape)  # (years, allies) each
+    cap, floor = np.zeros(shape), np.full(shape, np.inf)
+    for i, code in enumerate(codes):
+        for t, year in enumerate(years):
+            position = positions[code][year]
+            debt[t, i], deficit[t, i] = position.debt, -position.overall_balance
+            clause = clauses.get(code)
+            if clause is not None and clause.covers(year):
+                cap[t, i] = clause.cap
+            if code == brake.code and brake.covers(year):
+                floor[t, i] = brake.threshold
+    limit = np.array([np.inf if GENERAL_ESCAPE[0] <= year <= GENERAL_ESCAPE[1] else DEFICIT_LIMIT
+                      for year in years])  # (years,)
+    return FiscalRecord(debt=debt, deficit=deficit, escape_cap=cap, brake_floor=floor,
+                        deficit_limit=limit)
+
+
+def fiscal_pressure(record: FiscalRecord, t: int, share_before: np.ndarray,
+                    escape_reference: np.ndarray) -> np.ndarray:
+    """Fiscal pressure on year ``t``'s budget (t >= 1, an index into the record's years),
+    (..., allies).
+
+    PLANNING's index on last year's figures: debt above 60% of GDP, if it rose, per 10 pp, plus
+    the deficit beyond 3% of GDP less the relief the rules give defence. The escape clause
+    relieves the rise in the defence share since 2021 (``escape_reference``), up to its cap
+    (all of the rise deficit-financed); Germany's brake the share above 1% of GDP; where both
+    apply the larger. The first year has no debt the year before last: its debt counts as rising.
+    Deficits run while the Stability and Growth Pact's general escape clause suspended the
+    deficit limit (fiscal years 2020-2023) count as none: the pandemic's deficits were not a
+    constraint on defence, and counting them makes the alliance-wide stall of 2020-2022 look
+    like fiscal stress (the elasticity then runs to its bound).
+    """
+    debt, deficit = record.debt[t - 1], record.deficit[t - 1]
+    rising = debt > record.debt[t - 2] if t >= 2 else np.ones_like(debt, dtype=bool)
+    relief = np.maximum(np.minimum(record.escape_cap[t], np.maximum(0.0, share_before
+                                                                    - escape_reference)),
+                        np.maximum(0.0, share_before - record.brake_floor[t]))
+    return (rising * np.maximum(0.0, debt - DEBT_THRESHOLD) / DEBT_STEP
+            + np.maximum(0.0, deficit - relief - record.deficit_limit[t - 1]))
+
+
+def history_pressure(history: History, record: FiscalRecord) -> np.ndarray:
+    """Pressure on each year's budget from the record and the shares observed, (years, allies).
+
+    Row 0 (2014) is zero: no step starts there.
+    """
+    years = history.years
+    reference = (history.core_share[years.index(ESCAPE_REFERENCE_YEAR)]
+                 if ESCAPE_REFERENCE_YEAR in years else history.core_share[-1])
+    pressure = np.zeros_like(history.core_share)  # (years, allies)
+    for t in range(1, len(years)):
+        pressure[t] = fiscal_pressure(record, t, history.core_share[t - 1], reference)
+    return pressure
+
+
+def intent_step(intent: np.ndarray, kappa: np.ndarray, stress: np.ndarray, year: int,
+                target: float = WALES_TARGET, deadline: int = WALES_YEAR) -> np.ndarray:
+    """PLANNING's commitment intent one year on (% of GDP): ``kappa`` of the way a year still
+    needed to reach ``target`` by ``deadline``, slowed by fiscal stress, then toward it."""
+    return intent + (1 - stress) * kappa * np.maximum(0.0, target - intent) / max(
+        1, deadline - year + 1)
+
+
+def _commitment_path(start: np.ndarray, kappa: np.ndarray, elasticity: float,
+                     pressure: np.ndarray, years: Sequence[int]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intent under the Wales pledge from the 2014 shares, (years, ...allies), and its
+    derivatives in kappa and in the elasticity, each the same shape.
+
+    ``kappa`` is (..., allies); ``pressure`` (years, allies), row 0 unused. An ally at or
+    above 2% in 2014 holds its share whatever its kappa.
+    """
+    shape = (len(years), *np.broadcast_shapes(kappa.shape, start.shape))
+    intent, d_kappa, d_elasticity = np.empty(shape), np.zeros(shape), np.zeros(shape)
+    intent[0] = start
+    for t in range(1, len(years)):
+        raw = elasticity * pressure[t]  # (allies,)
+        stress = np.minimum(1.0, raw)
+        slope = np.where(raw < 1.0, pressure[t], 0.0)  # d stress / d elasticity
+        per_year = 1.0 / max(1, WALES_YEAR - years[t] + 1)
+        short = WALES_TARGET - intent[t - 1]
+        below = short > 0
+        short = np.maximum(0.0, short)
+        step = (1 - stress) * kappa * per_year  # fraction of the shortfall closed this year
+        intent[t] = intent[t - 1] + step * short
+        d_kappa[t] = d_kappa[t - 1] * (1 - step * below) + (1 - stress) * per_year * short
+        d_elasticity[t] = (d_elasticity[t - 1] * (1 - step * below)
+                           - slope * kappa * per_year * short)
+    return intent, d_kappa, d_elasticity
+
+
+def _commitment_objective(theta: np.ndarray, share: np.ndarray, pressure: np.ndarray,
+                          years: tuple[int, ...], pledged: np.ndarray,
+                          wales: np.ndarray) -> tuple[float, np.ndarray]:
+    """The commitment model's negative log-likelihood and its exact gradient in ``theta``.
+
+    ``theta``: logit follow, logit rate, size, log spread, elasticity, each ally's log noise,
+    then the logit kappa of each ally that pledged (below 2% in 2014), in ``codes`` order.
+    """
+    allies = share.shape[1]
+    follow, rate = special.expit(theta[0]), special.expit(theta[1])
+    size, spread, elasticity = theta[2], np.exp(theta[3]), theta[4]
+    noise = np.exp(theta[5:5 + allies])
+    kappa = np.full(allies, 0.5)  # (allies,) held allies' kappa has no effect
+    kappa[pledged] = special.expit(theta[5 + allies:])
+    intent, d_kappa, d_elasticity = _commitment_path(share[0], kappa, elasticity, pressure,
+                                                     years)
+    gap = intent[1:] - share[:-1]  # (steps, allies)
+    total, chain, d_gap = _chain_gradient(np.diff(share, axis=0), gap, follow, rate, size,
+                                          spread, noise, wales)
+    grad = np.empty_like(theta)
+    grad[:4], grad[5:5 + allies] = chain[:4], chain[4:]
+    grad[4] = (d_gap * d_elasticity[1:]).sum()
+    grad[5 + allies:] = ((d_gap * d_kappa[1:]).sum(axis=0) * kappa * (1 - kappa))[pledged]
+    return -total, -grad
+
+
+def _chain_totals(loglik: np.ndarray, rate: float) -> np.ndarray:
+    """The chain's log-likelihood of many data sets at once, (batch,), from (2, batch, steps, k)
+    log densities (the forward pass of :func:`_passes`, batched; 2014's terms left out)."""
+    quiet, event = loglik[0], loglik[1]
+    batch, steps, states = quiet.shape
+    stay, move = np.log1p(-rate), np.log(rate)
+    none = np.full((batch, 1), -np.inf)
+    previous = np.full((batch, states), -np.inf)  # (batch, k)
+    previous[:, 0] = 0.0
+    for t in range(steps):
+        arrive = np.hstack([none, (previous + move + event[:, t])[:, :-1]])
+        previous = np.logaddexp(previous + stay + quiet[:, t], arrive)
+    return special.logsumexp(previous, axis=1)
+
+
+def _kappa_profiles(theta: np.ndarray, share: np.ndarray, pressure: np.ndarray,
+                    years: tuple[int, ...], pledged: np.ndarray) -> np.ndarray:
+    """Each pledging ally's log-likelihood with its logit kappa on :data:`KAPPA_GRID` and every
+    other value at the fit, less the fit's, (pledging allies, grid)."""
+    allies = share.shape[1]
+    follow, rate = special.expit(theta[0]), special.expit(theta[1])
+    size, spread, elasticity = theta[2], np.exp(theta[3]), theta[4]
+    noise = np.exp(theta[5:5 + allies])
+    kappa = np.full(allies, 0.5)
+    kappa[pledged] = special.expit(theta[5 + allies:])
+    change = np.diff(share, axis=0)
+    grid = np.broadcast_to(special.expit(KAPPA_GRID)[:, None], (KAPPA_GRID.size, allies))
+    fitted, _, _ = _commitment_path(share[0], kappa, elasticity, pressure, years)
+    tried, _, _ = _commitment_path(share[0], grid, elasticity, pressure, years)  # (years, G, A)
+    own = _ally_event_logpdf(change, fitted[1:] - share[:-1], follow, size, spread, noise)
+    # (2, G, steps, k, allies): every ally at each grid value at once; allies are independent
+    # given the events, so ally i's trial swaps only its own column.
+    trial = np.stack([_ally_event_logpdf(change, tried[1:, g] - share[:-1], follow, size,
+                                         spread, noise) for g in range(KAPPA_GRID.size)], axis=1)
+    rest = own.sum(axis=-1)[..., None] - own  # (2, steps, k, allies) the others' densities
+    swapped = rest[:, None][..., pledged] + trial[..., pledged]  # (2, G, steps, k, P)
+    batch = np.moveaxis(swapped, -1, 1).reshape(2, -1, *swapped.shape[2:4])  # (2, P*G, s, k)
+    base = _chain_totals(own.sum(axis=-1)[:, None], rate)[0]
+    return (_chain_totals(batch, rate) - base).reshape(pledged.sum(), KAPPA_GRID.size)
+
+
+def _kappa_objective(phi: np.ndarray, profiles: np.ndarray) -> tuple[float, np.ndarray]:
+    """Minus the marginal log-likelihood of the logit-normal hierarchy of kappa, and its gradient
+    in (mean, log sd) of logit kappa, integrating each ally's profile over the grid."""
+    mean, sd = phi[0], np.exp(phi[1])
+    z = (KAPPA_GRID - mean) / sd  # (grid,)
+    joint = profiles + stats.norm.logpdf(z) - phi[1]  # (allies, grid)
+    marginal = special.logsumexp(joint, axis=1, keepdims=True)  # (allies, 1)
+    weight = np.exp(joint - marginal)  # (allies, grid) posterior of each ally's logit kappa
+    grad = np.array([-(weight * z / sd).sum(), -(weight * (z**2 - 1)).sum()])
+    return -float(marginal.sum()), grad
+
+
+def _errors_of(hess: np.ndarray, theta: np.ndarray, bounds: Sequence[tuple[float, float]],
+               first: int) -> np.ndarray:
+    """Standard errors of the first ``first`` coordinates, every other free coordinate
+    integrated out (the inverse of the free block of the Hessian); 0 for one at a bound."""
+    low, high = np.asarray(bounds).T
+    free = (theta > low + _AT_BOUND) & (theta < high - _AT_BOUND)
+    covariance = np.zeros_like(hess)
+    covariance[np.ix_(free, free)] = np.linalg.pinv(hess[np.ix_(free, free)])
+    return np.sqrt(np.clip(np.diag(covariance)[:first], 0.0, None))
+
+
+def fit_commitment(history: History, record: FiscalRecord) -> CommitmentFit:
+    """Fit commitment credibility, follow, fiscal stress and threat events to the core shares.
+
+    ``record`` is the fiscal history of ``history``'s allies and years (:func:`fiscal_record`).
+    """
+    share = history.core_share
+    years = history.years
+    if len(years) < 4:
+        raise DataError(f"calibration needs at least 4 years of core shares, got {len(years)}")
+    allies = share.shape[1]
+    pressure = history_pressure(history, record)  # (years, allies)
+    pledged = share[0] < WALES_TARGET  # (allies,)
+    observed = wales_jumps(share)
+    change = np.diff(share, axis=0)
+    noise0 = np.log(np.maximum(change.std(axis=0), 0.02))
+    start = np.concatenate([[special.logit(0.3), special.logit(0.1), observed.mean(),
+                             np.log(observed.std()), 0.0], noise0,
+                            np.full(pledged.sum(), special.logit(0.7))])
+    objective = functools.partial(_commitment_objective, share=share, pressure=pressure,
+                                  years=years, pledged=pledged, wales=observed)
+
+    def bounds_at(value: float) -> list[tuple[float, float]]:
+        return ([(-8, 8), (-8, 3), (0.0, 5.0), (-6, 2), (value, value)] + [(-6, 2)] * allies
+                + [(KAPPA_GRID[0], KAPPA_GRID[-1])] * int(pledged.sum()))
+
+    # The profile by L-BFGS-B, each elasticity started where the last ended; the best is
+    # then polished (the profile's other values only rank the grid).
+    starts, profile = [], []
+    for value in ELASTICITY_GRID:
+        start = start.copy()
+        start[4] = value
+        found = optimize.minimize(objective, start, jac=True, method="L-BFGS-B",
+                                  bounds=bounds_at(value), options=_PROFILE)
+        starts.append(found.x)
+        profile.append(float(found.fun))
+        start = found.x
+    best = int(np.argmin(profile))
+    bounds = bounds_at(ELASTICITY_GRID[best])
+    theta, hess = _minimize(objective, starts[best], bounds)
+    profile[best] = min(profile[best], float(objective(theta)[0]))
+    se = _errors_of(hess, theta, bounds, 5)
+    # The elasticity's uncertainty from its profile: half the span of the grid values whose
+    # likelihood is within 0.5 of the best (a one-sd interval for a regular likelihood).
+    near = np.asarray(ELASTICITY_GRID)[np.asarray(profile) <= profile[best] + 0.5]
+    se[4] = (near.max() - near.min()) / 2
+    follow, rate, size = special.expit(theta[0]), special.expit(theta[1]), theta[2]
+    spread, elasticity = np.exp(theta[3]), theta[4]
+    noise = np.exp(theta[5:5 + allies])
+    kappa = np.full(allies, 0.5)
+    kappa[pledged] = special.expit(theta[5 + allies:])
+    intent, _, _ = _commitment_path(share[0], kappa, elasticity, pressure, years)
+    loglik = _event_loglik(change, intent[1:] - share[:-1], follow, size, spread, noise)
+    _, smoothed, filtered = _forward_backward(loglik, rate)
+    events = smoothed @ np.arange(smoothed.shape[1])  # (steps,) E[events so far]
+
+    # Step two: the hierarchy of logit kappa across allies, by empirical Bayes on each ally's
+    # likelihood profile (the grid's spacing cancels from every posterior).
+    profiles = _kappa_profiles(theta, share, pressure, years, pledged)  # (pledged, grid)
+    phi, hess_phi = _minimize(functools.partial(_kappa_objective, profiles=profiles),
+                              np.array([0.0, 0.0]), [(-6.0, 6.0), (-5.0, 2.0)])
+    se_phi = _errors_of(hess_phi, phi, [(-6.0, 6.0), (-5.0, 2.0)], 2)
+    mean, sd = phi[0], np.exp(phi[1])
+    joint = profiles + stats.norm.logpdf((KAPPA_GRID - mean) / sd)
+    weight = np.exp(joint - special.logsumexp(joint, axis=1, keepdims=True))  # (pledged, grid)
+    logit_mean = np.full(allies, mean)  # (allies,) held allies keep the alliance's prior
+    logit_sd = np.full(allies, sd)
+    logit_mean[pledged] = weight @ KAPPA_GRID
+    logit_sd[pledged] = np.sqrt(np.clip(weight @ KAPPA_GRID**2 - logit_mean[pledged]**2, 0.0,
+                                        None))
+    prior = stats.norm.pdf((KAPPA_GRID - mean) / sd)
+    prior_weight = np.broadcast_to(prior / prior.sum(), (allies, KAPPA_GRID.size)).copy()
+    prior_weight[pledged] = weight
+    level = special.expit(KAPPA_GRID)
+    kappa_sd = np.sqrt(np.clip(prior_weight @ level**2 - (prior_weight @ level)**2, 0.0, None))
+    credibility = special.expit(mean)
+    dof = change.shape[0] - 1
+    post_log_s, sd_log_s, _, _ = _shrink(np.log(noise), np.full(allies, 1 / (2 * dof)))
+    ally_noise = np.exp(post_log_s)
+    return CommitmentFit(
+        codes=history.codes,
+        follow=Estimate(float(follow), float(se[0] * follow * (1 - follow))),
+        rate=Estimate(float(rate), float(se[1] * rate * (1 - rate))),
+        size=Estimate(float(size), float(se[2])),
+        spread=Estimate(float(spread), float(se[3] * spread)),
+        elasticity=Estimate(float(elasticity), float(se[4])),
+        credibility=Estimate(float(credibility),
+                             float(se_phi[0] * credibility * (1 - credibility))),
+        credibility_spread=Estimate(float(sd), float(se_phi[1] * sd)),
+        pledged=tuple(bool(p) for p in pledged),
+        ally_credibility=tuple(Estimate(float(special.expit(m)), float(s))
+                               for m, s in zip(logit_mean, kappa_sd, strict=True)),
+        ally_logit=tuple((float(m), float(s)) for m, s in zip(logit_mean, logit_sd,
+                                                                strict=True)),
+        ally_noise=tuple(Estimate(float(s), float(s * d))
+                         for s, d in zip(ally_noise, sd_log_s, strict=True)),
+        events=(0.0, *(float(e) for e in events)),
+        events_now=tuple(float(p) for p in filtered),
+        # To 4 decimals: the profile's points other than the best are ranked, not polished.
+        elasticity_profile=tuple(round(float(v - profile[best]), 4) for v in profile),
+    )
+
+
 # --- growth -----------------------------------------------------------------------------------
 
 
@@ -389,9 +763,10 @@ def fit_growth(history: History) -> GrowthFit:
     )
 
 
-def calibrate(history: History) -> Calibration:
-    """Fit every calibrated parameter on ``history``."""
+def calibrate(history: History, record: FiscalRecord) -> Calibration:
+    """Fit every calibrated parameter on ``history`` and its fiscal ``record``."""
     return Calibration(spending=fit_spending(history), growth=fit_growth(history),
+                       commitment=fit_commitment(history, record),
                        years=(history.years[0], history.years[-1]))
 
 
@@ -429,6 +804,16 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
                             "persistence_se": g.persistence.se,
                             "common": g.common.value, "common_se": g.common.se},
     }
+    c = result.commitment
+    tables["alliance.commitment"] = {
+        "follow": c.follow.value, "follow_se": c.follow.se,
+        "credibility": c.credibility.value, "credibility_se": c.credibility.se,
+        "spread": c.credibility_spread.value, "spread_se": c.credibility_spread.se}
+    tables["alliance.fiscal"] = {"elasticity": c.elasticity.value,
+                                 "elasticity_se": c.elasticity.se}
+    for i, code in enumerate(c.codes):
+        tables[f"allies.{code}.commitment"] = {"credibility": c.ally_credibility[i].value,
+                                               "credibility_se": c.ally_credibility[i].se}
     for i, code in enumerate(s.codes):
         tables[f"allies.{code}.policy"] = {
             "adjustment": s.ally_adjustment[i].value, "adjustment_se": s.ally_adjustment[i].se,
@@ -445,6 +830,11 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         *(f"#   {p.name} {_sha256(p)}" for p in sorted(data_files)),
         "# Units: adjustment is the fraction of the gap to intent closed a year; noise, size and",
         "# spread are pp of GDP; rate is threat events a year; growth sd is a fraction a year.",
+        "# Commitment (planning model): follow is the fraction of the gap to commitment intent",
+        "# closed a year; credibility is the median kappa (fraction of the way to the pledge a",
+        "# year still needed), spread the sd of logit kappa across allies; an ally's",
+        "# credibility_se is the sd of its kappa. Fiscal elasticity is stress per point of",
+        "# pressure; it is not identified by 2014-2026 (see the README, Calibration).",
         "# Each value has its standard error beside it (*_se).",
     ]
     for name in sorted(tables):
@@ -565,6 +955,7 @@ def check_parameters(path: Path, fresh: str) -> tuple[bool, list[str]]:
 def run_calibration(data_dir: Path | None = None) -> tuple[Calibration, str]:
     """Fit on the data in ``data_dir`` (default: shipped); the fit and the parameter file text."""
     data_dir = data_dir or calibration_dir() / "data"
-    result = calibrate(load_history(data_dir))
-    files = [data_dir / name for name in HISTORY_FILES]
+    history = load_history(data_dir)
+    result = calibrate(history, fiscal_record(history.codes, history.years, data_dir))
+    files = [data_dir / name for name in (*HISTORY_FILES, FISCAL_FILE, RULES_FILE)]
     return result, parameters_toml(result, files)

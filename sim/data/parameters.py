@@ -54,6 +54,10 @@ def calibrated_table(code: str, path: Path | None = None) -> dict[str, Any]:
                        "common": alliance["growth"]["common"]},
             "shocks": {"rate": alliance["shocks"]["rate"], "size": alliance["shocks"]["size"],
                        "spread": alliance["shocks"]["spread"]},
+            "commitment": {"follow": alliance["commitment"]["follow"],
+                           "credibility": ally["commitment"]["credibility"],
+                           "spread": alliance["commitment"]["spread"]},
+            "fiscal": {"elasticity": alliance["fiscal"]["elasticity"]},
         }
     except (KeyError, TypeError) as err:
         raise DataError(f"{where}: allies.{code} or alliance: missing {err}; "

@@ -10,7 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.calibration.backtest import LEVELS, Backtest, backtest, format_backtests, inside
+from sim.calibration.backtest import (
+    LEVELS,
+    Backtest,
+    backtest,
+    format_backtests,
+    inside,
+    predictive_counts,
+)
+from sim.calibration.fit import run_calibration
 from sim.cli import main
 from sim.data.history import load_history
 from sim.errors import OptionError
@@ -89,3 +97,26 @@ def test_summit_backtest_json_reproduces_the_backtest(result_2021, capsys):
     # Reproducible: a second fit and run with the same seed, from the command line, gives the
     # same record to the last digit, every quantile included.
     assert record == json.loads(json.dumps(result_2021.as_dict()))
+
+
+@pytest.mark.slow
+def test_backtest_from_2021_meets_the_coverage_target(result_2021):
+    # Issue 13's target for the planning model's commitment layer.
+    assert result_2021.coverage90 >= 0.80
+    assert 0.30 <= result_2021.coverage50 <= 0.75
+    assert 0.0 < result_2021.fit.follow.value < 1.0
+    assert 0.0 < result_2021.fit.credibility.value < 1.0
+
+
+@pytest.mark.slow
+def test_fitted_commitment_reproduces_the_count_of_allies_at_two_percent():
+    # July 2026 core figures: 10 allies at or above 2% in 2023, 17 in 2024, 28 in 2025, 30 in
+    # 2026e. Projected from 2014 with fresh events, each lies in the fitted model's 90%
+    # predictive interval.
+    history = load_history()
+    fit, _ = run_calibration()
+    actual, quantiles = predictive_counts(history, fit.commitment, draws=2000, seed=1)
+    late = [history.years.index(year) - 1 for year in (2023, 2024, 2025, 2026)]
+    assert actual[late].tolist() == [10, 17, 28, 30]
+    assert (quantiles[0, late] <= actual[late]).all()
+    assert (actual[late] <= quantiles[-1, late]).all()

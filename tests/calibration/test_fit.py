@@ -22,6 +22,8 @@ from scipy import special
 
 from sim.calibration import fit as calibrate
 from sim.calibration.fit import (
+    _chain_totals,
+    _commitment_objective,
     _event_loglik,
     _forward_backward,
     _growth_objective,
@@ -174,6 +176,35 @@ def test_spending_gradient_is_the_derivative_of_the_likelihood(seed, steps, alli
     np.testing.assert_allclose(grad, _central_gradient(value, theta), rtol=1e-5, atol=1e-5)
 
 
+@given(seed=st.integers(0, 2**32 - 1), steps=st.integers(2, 6), allies=st.integers(1, 5))
+def test_commitment_gradient_is_the_derivative_of_the_likelihood(seed, steps, allies):
+    rng = np.random.default_rng(seed)
+    share = rng.uniform(0.5, 2.5, (steps + 1, allies))  # (years, allies)
+    share[0, 0] = 1.0  # at least one ally pledged
+    pledged = share[0] < 2.0
+    pressure = rng.uniform(0.0, 2.0, (steps + 1, allies))  # stress stays below 1
+    wales = np.maximum(2.0 - share[0], 0.0)
+    years = tuple(range(2018, 2019 + steps))  # the deadline, 2024, inside some draws
+    theta = np.concatenate([rng.uniform(-3, 3, 2), rng.uniform(0.0, 1.0, 1),
+                            rng.uniform(-2, 0.5, 1), rng.uniform(0.0, 0.4, 1),
+                            rng.uniform(-2, 0.5, allies), rng.uniform(-3, 3, pledged.sum())])
+
+    def value(x):
+        return _commitment_objective(x, share, pressure, years, pledged, wales)[0]
+
+    _, grad = _commitment_objective(theta, share, pressure, years, pledged, wales)
+    np.testing.assert_allclose(grad, _central_gradient(value, theta), rtol=1e-5, atol=1e-5)
+
+
+@given(seed=st.integers(0, 2**32 - 1), rate=st.floats(0.01, 0.99))
+def test_batched_chain_totals_match_the_forward_backward_pass(seed, rate):
+    rng = np.random.default_rng(seed)
+    loglik = rng.normal(-2.0, 1.0, (2, 3, 5, 6))  # (2, batch, steps, k)
+    totals = _chain_totals(loglik, rate)
+    for b in range(3):
+        assert totals[b] == pytest.approx(_forward_backward(loglik[:, b], rate)[0], rel=1e-12)
+
+
 @given(seed=st.integers(0, 2**32 - 1), years=st.integers(4, 12), allies=st.integers(1, 5))
 def test_growth_gradient_is_the_derivative_of_the_likelihood(seed, years, allies):
     rng = np.random.default_rng(seed)
@@ -226,6 +257,8 @@ def test_rounding_in_the_objective_does_not_move_the_parameter_file(committed_fi
                         _rounding_noise(calibrate._spending_objective, salt))
     monkeypatch.setattr(calibrate, "_growth_objective",
                         _rounding_noise(calibrate._growth_objective, salt))
+    monkeypatch.setattr(calibrate, "_commitment_objective",
+                        _rounding_noise(calibrate._commitment_objective, salt))
     again, again_text = run_calibration()
     # Six decimals are written: the figures agree far inside half of the last one.
     np.testing.assert_allclose(_figures(again), _figures(fit), rtol=0, atol=5e-8)
@@ -295,7 +328,7 @@ def test_calibrate_check_names_a_changed_figure_and_by_how_much(shared_fit, caps
     status, err = _check(capsys, path)
     assert status == 1
     lines = err.splitlines()
-    assert f"{path}: differs from a fresh fit of the data in 1 of 199 figures" in lines
+    assert f"{path}: differs from a fresh fit of the data in 1 of 269 figures" in lines
     assert (f"  alliance.growth.common: file {common + 0.000123:.6f}, refit {common:.6f}, "
             "difference -0.000123") in lines
     assert any(line.startswith("package versions: the same as wrote the file (python ")
@@ -322,10 +355,10 @@ def test_calibrate_check_summarises_many_changed_figures(shared_fit, capsys, tmp
     status, err = _check(capsys, _committed_copy(tmp_path, nudge))
     assert status == 1
     lines = err.splitlines()
-    assert any(line.endswith("in 199 of 199 figures") for line in lines)
+    assert any(line.endswith("in 269 of 269 figures") for line in lines)
     listed = [line for line in lines if line.startswith("  ") and ": file " in line]
     assert len(listed) == 10 and listed[0].endswith("difference -0.000003")
-    assert "  ... and 189 more, each within 0.000003" in lines
+    assert "  ... and 259 more, each within 0.000003" in lines
 
 
 def test_calibrate_check_says_the_package_versions_differ(shared_fit, capsys, tmp_path):
@@ -345,7 +378,7 @@ def test_calibrate_check_fails_on_a_stale_file(shared_fit, capsys, tmp_path):
     status, err = _check(capsys, stale)
     assert status == 1
     assert "differs from a fresh fit" in err
-    assert "missing from the file: alliance.growth.common, " in err
+    assert "missing from the file: alliance.commitment.credibility, " in err
     assert "code or data changed since the file was written: sim/calibration/fit.py, " in err
     assert "the file does not record those that wrote it" in err
 
@@ -362,3 +395,16 @@ def test_parameter_file_problems_are_clear(tmp_path):
                        "adjustment = 0.2\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"partial\.toml: allies\.DEU or alliance: missing"):
         calibrated_table("DEU", partial)
+
+
+def test_calibrated_table_gives_each_ally_its_commitment_and_the_fiscal_elasticity():
+    parameters = load_parameters()
+    table = calibrated_table("DEU")
+    assert table["commitment"] == {
+        "follow": parameters["alliance"]["commitment"]["follow"],
+        "credibility": parameters["allies"]["DEU"]["commitment"]["credibility"],
+        "spread": parameters["alliance"]["commitment"]["spread"]}
+    assert table["fiscal"] == {"elasticity": parameters["alliance"]["fiscal"]["elasticity"]}
+    # An ally asked nothing by the Wales pledge (above 2% in 2014) has the alliance's median.
+    assert (calibrated_table("USA")["commitment"]["credibility"]
+            == parameters["alliance"]["commitment"]["credibility"])
