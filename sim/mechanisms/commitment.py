@@ -8,7 +8,12 @@ share by default) that would reach it in the goal year, scaled by its credibilit
 slowed by fiscal stress (:mod:`sim.mechanisms.fiscal`, 0 when that is off):
 
     q[t] = q[t-1] + kappa * max(H - q[t-1], 0) * (1 - stress[t]) / max(1, T - t + 1)
-    c[t] = max(c[t-1]*(1 - follow) + follow*q[t] + noise*z[t], floor)
+    p[t] = q[t] * coef[t] * Y[ref[t]] / Y[t]
+    c[t] = max(c[t-1]*(1 - follow) + follow*p[t] + noise*z[t], floor)
+
+The share ``q`` is budgeted in money ``plans.lag`` years ahead on the GDP then forecast, as a plan
+in shares is (:func:`sim.mechanisms.plans.budget_terms`), so growth other than the forecast
+moves the share spent, ``p``.
 
 With ``kappa = 1`` and no stress, ``q`` runs straight to ``H`` in the goal year ``T``; with
 ``kappa = 0`` the ally holds its last plan. ``kappa`` is drawn once per draw and ally, logit-normal
@@ -67,6 +72,8 @@ class CommitmentArrays(NamedTuple):
     target: np.ndarray  # H, % of GDP
     start: np.ndarray  # int64: first year index after the plan (1 without one)
     remaining: np.ndarray  # (years,) max(1, T - t + 1): years left to close the gap
+    coef: np.ndarray  # (years, allies) the budget's expected growth since its reference year
+    ref: np.ndarray  # (years, allies) int64: the year index whose GDP the budget was set on
 
 
 class CommitmentDraws(NamedTuple):
@@ -87,6 +94,7 @@ def arrays(scenario: Any) -> CommitmentArrays | None:
     credibility = np.array([table.credibility for table in tables], dtype=float)  # (allies,)
     follow = np.array([table.follow for table in tables], dtype=float)  # (allies,)
     goal = scenario.goal.year - scenario.base_year
+    budgets = [plans.budget_terms(ally, scenario.base_year, years) for ally in allies]
     return CommitmentArrays(
         location=np.log(credibility / (1.0 - credibility)),
         spread=np.array([table.spread for table in tables], dtype=float),
@@ -96,6 +104,8 @@ def arrays(scenario: Any) -> CommitmentArrays | None:
         target=np.array([ally.policy.target for ally in allies], dtype=float),
         start=start.astype(np.int64),
         remaining=np.maximum(1.0, goal - np.arange(years) + 1.0),
+        coef=np.column_stack([coef for coef, _ in budgets]),  # (years, allies)
+        ref=np.column_stack([ref for _, ref in budgets]).astype(np.int64),  # (years, allies)
     )
 
 
@@ -125,6 +135,14 @@ def reference_intent(terms: CommitmentArrays, drawn: CommitmentDraws, intent: np
     return intent + step
 
 
+def reference_spent(terms: CommitmentArrays, intent: np.ndarray, gdp: np.ndarray,
+                    t: int) -> np.ndarray:
+    """The share the year's budget for ``intent`` (draws, allies) buys of the GDP realised,
+    from the (years, draws, allies) GDP paths."""
+    allies = np.arange(terms.target.size)
+    return intent * terms.coef[t] * gdp[terms.ref[t], :, allies].T / gdp[t]
+
+
 # --- the compiled step (compiled by sim.spending.kernels with its options) ---------------------
 
 
@@ -136,6 +154,8 @@ class CommitmentTerms(NamedTuple):
     target: np.ndarray  # (allies,)
     start: np.ndarray  # (allies,) int64
     remaining: np.ndarray  # (years,)
+    coef: np.ndarray  # (years, allies)
+    ref: np.ndarray  # (years, allies) int64
     kappa: np.ndarray  # (draws * allies,) flat draw-major rows
 
 
@@ -144,22 +164,27 @@ def compiled_terms(terms: CommitmentArrays | None,
     """The compiled step's record; empty arrays when the mechanism is off."""
     if terms is None or drawn is None:
         none = np.empty(0)
-        return CommitmentTerms(none, none, none, np.empty(0, dtype=np.int64), none, none)
+        table = np.empty((0, 0))
+        return CommitmentTerms(none, none, none, np.empty(0, dtype=np.int64), none, table,
+                               np.empty((0, 0), dtype=np.int64), none)
     return CommitmentTerms(
         np.ascontiguousarray(terms.keep, dtype=float),
         np.ascontiguousarray(terms.follow, dtype=float),
         np.ascontiguousarray(terms.target, dtype=float),
         np.ascontiguousarray(terms.start, dtype=np.int64),
         np.ascontiguousarray(terms.remaining, dtype=float),
+        np.ascontiguousarray(terms.coef, dtype=float),
+        np.ascontiguousarray(terms.ref, dtype=np.int64),
         np.ascontiguousarray(drawn.kappa, dtype=float).reshape(-1))
 
 
-def compiled_step(terms: CommitmentTerms, t: int, first: int, n_draws: int,
+def compiled_step(terms: CommitmentTerms, t: int, first: int, n_draws: int, gdp: np.ndarray,
                   stress: np.ndarray, intent: np.ndarray, keep: np.ndarray,
                   pull: np.ndarray) -> None:
-    """:func:`reference_intent` for draws ``first`` to ``first + n_draws`` of year ``t``, for
-    the allies past their plan: updates ``intent`` and sets ``keep`` and ``pull``, flat
-    (n_draws * allies,) draw-major rows."""
+    """:func:`reference_intent` and :func:`reference_spent` for draws ``first`` to ``first +
+    n_draws`` of year ``t``, for the allies past their plan: updates ``intent`` and sets
+    ``keep`` and ``pull``, flat (n_draws * allies,) draw-major rows; ``gdp`` is the block's
+    (years, draws * allies) GDP."""
     allies = terms.target.size
     low = first * allies
     remaining = terms.remaining[t]
@@ -177,5 +202,6 @@ def compiled_step(terms: CommitmentTerms, t: int, first: int, n_draws: int,
             step = step / remaining
             q = q + step
             intent[k] = q
+            spent = q * terms.coef[t, a] * gdp[terms.ref[t, a], low + k] / gdp[t, low + k]
             keep[k] = terms.keep[a]
-            pull[k] = terms.follow[a] * q
+            pull[k] = terms.follow[a] * spent

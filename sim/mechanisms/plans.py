@@ -18,8 +18,10 @@ Budgets are made in money, so the intent ``p`` is a share of the GDP actually re
   GDP). The money is a national line whose growth is taken as core's (``core_relation`` in the
   data says how each maps);
 - a plan in shares is set in money when the budget is made, ``lag`` years ahead, from the GDP
-  then expected (growth at its mean): ``p[t] = s[t] * Y[t-lag]/Y[t] * ((1 + mu)(1 +
-  usd_inflation))**lag``, so a growth surprise moves the share.
+  then expected: ``p[t] = s[t] * Y[t-lag]/Y[t] * ((1 + forecast)(1 + usd_inflation))**lag``,
+  so growth other than the forecast moves the share. The forecast is the IMF WEO projection
+  the budget makers had (:func:`forecast_growth`), not the scenario's growth: a scenario of weak
+  growth is growth the budgets did not expect.
 
 Both are ``p[t] = coef[t] * Y[ref[t]] / Y[t]``, the form the kernel computes. Years between the
 base year and a plan point are interpolated (in money or in share) from the base year's value;
@@ -36,6 +38,7 @@ import attrs
 import numpy as np
 
 from sim import schema
+from sim.data.base import load_base
 from sim.data.plans import STATUSES, PlanRow, baseline_by_year
 from sim.workspace import Workspace
 
@@ -161,6 +164,23 @@ def ally_plan(ally: Any, base_year: int, horizon: int) -> Plan | None:
     return None
 
 
+def forecast_growth(ally: Any, base_year: int) -> float:
+    """The real growth a budget is set on: the ally's IMF WEO projection (the growth mean the
+    baseline uses), or the scenario's mean for an ally the IMF does not project."""
+    figure = load_base(base_year)[ally.code].growth_mean
+    return ally.growth.mean if figure is None else figure.value
+
+
+def budget_terms(ally: Any, base_year: int, years: int) -> tuple[np.ndarray, np.ndarray]:
+    """``coef`` and ``ref`` (years,) of a share budgeted ``lag`` years ahead: the share ``s`` it
+    intends is ``s * coef[t] * Y[ref[t]] / Y[t]`` of the GDP realised."""
+    table: Plans = getattr(ally, KEY)
+    t = np.arange(years)
+    ref = np.maximum(t - table.lag, 0)
+    expected = (1.0 + forecast_growth(ally, base_year)) * (1.0 + ally.growth.inflation)
+    return expected ** (t - ref), ref
+
+
 def describe(ally: Any, base_year: int, horizon: int) -> str:
     """One line on what an ally intends, in the planner's words: its plan (kind, last year,
     status, source) and what follows it, as the model runs it."""
@@ -235,8 +255,8 @@ def _plan_columns(ally: Any, plan: Plan, base_year: int,
         coef = ally.core_base * ratio * (usd / (1.0 + ally.growth.deflator)) ** t
         ref = np.zeros(years, dtype=np.int64)
     else:
-        ref = np.maximum(t - table.lag, 0)
-        coef = values * ((1.0 + ally.growth.mean) * usd) ** (t - ref)
+        scale, ref = budget_terms(ally, base_year, years)
+        coef = values * scale
     return np.where(inside, coef, 0.0), np.where(inside, ref, 0), follow
 
 

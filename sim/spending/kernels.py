@@ -86,7 +86,8 @@ _PATHS = numba.types.NamedTuple((_F3, _F3, _F3) + (_F2,) * 6, BlockPaths)
 _PLANS = numba.types.NamedTuple((_F2, _I2, _F2), plans.PlanTerms)
 _FISCAL = numba.types.NamedTuple((_F1,) * 4 + (_F2, _F1, _F1, _F2) + (_F1,) * 5,
                                  fiscal.FiscalTerms)
-_COMMITMENT = numba.types.NamedTuple((_F1, _F1, _F1, _I1, _F1, _F1), commitment.CommitmentTerms)
+_COMMITMENT = numba.types.NamedTuple((_F1, _F1, _F1, _I1, _F1, _F2, _I2, _F1),
+                                     commitment.CommitmentTerms)
 _THREAT = numba.types.NamedTuple((_F1,) * 4 + (_F2, _F2), threat.ThreatTerms)
 _I = numba.int64
 
@@ -117,7 +118,7 @@ _plans_step = numba.njit(numba.void(_PLANS, _I, _I, _I, _F2, _F1, _F1, _F1),
                          **COMPILE_OPTIONS)(plans.compiled_step)
 _fiscal_step = numba.njit(numba.void(_FISCAL, _I, _I, _I, _F2, _F1, _F1, _F1, _F1, _F1, _F2),
                           **COMPILE_OPTIONS)(fiscal.compiled_step)
-_commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F1, _F1, _F1, _F1),
+_commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F2, _F1, _F1, _F1, _F1),
                               **COMPILE_OPTIONS)(commitment.compiled_step)
 _threat_step = numba.njit(numba.void(_THREAT, _I, _I, _I, _F1, _F1, _F1),
                           **COMPILE_OPTIONS)(threat.compiled_step)
@@ -242,8 +243,8 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
                         _fiscal_step(fiscal_, t, first, n_draws, gdp_flat, before, debt_,
                                      debt_before_, deficit_, stress_n, fiscal_scratch)
                     if commitment_on:
-                        _commitment_step(commitment_terms, t, first, n_draws, stress_n, int_,
-                                         keep_n, pull_n)
+                        _commitment_step(commitment_terms, t, first, n_draws, gdp_flat,
+                                         stress_n, int_, keep_n, pull_n)
                     keep, pull = keep_n, pull_n
                 if threat_on:
                     _threat_step(threat_terms, t, first, n_draws, ev_, raised, jump)

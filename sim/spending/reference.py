@@ -99,9 +99,10 @@ def simulate(inputs: Any, drawn: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
             past = t >= committed.start
             q = mechanisms.commitment.reference_intent(committed, drawn.mechanisms["commitment"],
                                                        intent, stress, t)
+            spent = mechanisms.commitment.reference_spent(committed, q, gdp, t)
             intent = np.where(past, q, intent)
             keep = np.where(past, committed.keep, keep)
-            pull = np.where(past, committed.follow * q, pull)
+            pull = np.where(past, committed.follow * spent, pull)
         raised = jump = None
         if threat is not None:
             assert threat_state is not None

@@ -59,7 +59,9 @@ def _core(values, draws: int = 5):
     scenario = sim.load_scenario("analytic").with_values({
         "defaults.commitment.enabled": True, "defaults.commitment.follow": 1.0,
         "defaults.commitment.spread": 0.0, "defaults.policy.noise": 0.0,
-        "allies.POL.policy.noise": 0.0, **values})
+        "allies.POL.policy.noise": 0.0,
+        # growth as forecast: the budgeted share is the share spent (no surprise)
+        "defaults.growth.sd": 0.0, **values})
     inputs = ModelInputs.from_scenario(scenario)
     drawn = sample_mechanisms(inputs, sample_draws(inputs, np.random.default_rng(8), draws),
                               lambda stream: np.random.default_rng([8, stream]))
@@ -87,6 +89,18 @@ def test_credibility_closes_that_share_of_each_years_remaining_gap():
         q = q + 0.4 * (3.5 - q) / max(1, inputs.goal_index - t + 1)
         np.testing.assert_allclose(core[t, :, a], q, rtol=1e-12)
     assert core[-1, 0, a] < 3.5
+
+
+def test_growth_below_the_forecast_raises_the_share_the_budget_buys():
+    # The commitment's share is budgeted a year ahead on the IMF forecast: growth a point
+    # below it makes the same money a larger share of a smaller GDP, and above it a smaller.
+    forecast = sim.load_scenario("analytic").ally("DEU").growth.mean
+    spent = {}
+    for shift in (-0.01, 0.0, 0.01):
+        inputs, core = _core({"defaults.commitment.credibility": 0.5,
+                              "defaults.growth.mean": forecast + shift})
+        spent[shift] = core[1:, 0, inputs.codes.index("DEU")]
+    assert (spent[-0.01] > spent[0.0]).all() and (spent[0.0] > spent[0.01]).all()
 
 
 def test_full_fiscal_stress_freezes_the_intent():

@@ -23,7 +23,15 @@ _ALLIES = ["BEL", "DEU", "FRA", "ITA", "POL"]
 _FISCAL = {"scenario.allies": _ALLIES, "defaults.shocks.enabled": False,
            "defaults.fiscal.enabled": True, "defaults.fiscal.elasticity": 0.05,
            "defaults.fiscal.unfunded": 0.6, "defaults.commitment.enabled": True,
-           "defaults.commitment.follow": 0.5}
+           "defaults.commitment.follow": 0.5, "defaults.plans.enabled": False,
+           "defaults.policy.path": "linear"}
+
+
+def _gdp(inputs, growth):
+    """(years, 1, allies) GDP paths growing by ``growth`` (1, allies) every year: what the
+    fiscal step reads its nominal growth from."""
+    years = np.arange(len(inputs.years))[:, None, None]
+    return (1.0 + growth[None]) ** years
 
 
 def _simulate(scenario, draws: int = 6, seed: int = 11):
@@ -68,7 +76,8 @@ def _scalar(scenario, drawn, code: str, d: int) -> dict[str, list[float]]:
         deficit = -pb + r * debt / n + theta * (c - c0)
         debt, debt_before = debt * (1 + r) / n - pb + theta * (c - c0), debt
         q = q + (1 - stress) * kappa * max(0.0, ally.policy.target - q) / max(1, goal - t + 1)
-        c = max(c * (1 - committed.follow) + committed.follow * q
+        spent = q * (1 + mu) / (1 + g)  # budgeted a year ahead on the forecast (lag 1)
+        c = max(c * (1 - committed.follow) + committed.follow * spent
                 + ally.policy.noise * drawn.core[t - 1, d, a], ally.policy.floor)
         for name, value in (("core", c), ("debt", debt), ("stress", stress)):
             out[name].append(value)
@@ -77,18 +86,13 @@ def _scalar(scenario, drawn, code: str, d: int) -> dict[str, list[float]]:
 
 def test_debt_and_stress_follow_the_scalar_transcription():
     scenario = sim.load_scenario("baseline").with_values(_FISCAL)
-    inputs, drawn, (core, _, _) = _simulate(scenario)
+    inputs, drawn, (core, _, gdp) = _simulate(scenario)
     # The reference's fiscal step, fed its own growth and core share, for the debt it carries.
     terms = inputs.mechanisms["fiscal"]
     state = fiscal.reference_start(terms, drawn.draws)
-    growth = np.broadcast_to(inputs.growth_mean, core.shape[1:])
-    own = inputs.growth_sd * np.sqrt(1.0 - inputs.growth_common**2)
-    loading = inputs.growth_sd * inputs.growth_common
     debts, stresses = [state["debt"]], [np.zeros(core.shape[1:])]
     for t in range(1, len(inputs.years)):
-        growth = reference.growth_step(growth, inputs.growth_mean, inputs.growth_persistence,
-                                       own, loading, drawn.growth[t - 1], drawn.common[t - 1])
-        stresses.append(fiscal.reference_step(state, terms, growth, core[t - 1], t))
+        stresses.append(fiscal.reference_step(state, terms, gdp, core[t - 1], t))
         debts.append(state["debt"])
     stressed = False
     for code in _ALLIES:
@@ -125,7 +129,7 @@ def test_more_debt_never_lowers_stress_nor_raises_the_commitments_intent(
     # interest a higher debt falls faster, and only rising debt counts as pressure.)
     inputs, terms = _terms({"defaults.fiscal.elasticity": elasticity})
     before = (inputs.core_base + above)[None, :]
-    g = np.full((1, inputs.n_allies), growth)
+    g = _gdp(inputs, np.full((1, inputs.n_allies), growth))
     low = fiscal.reference_step(_state(inputs, debt, debt - rise, deficit), terms, g, before, t)
     high = fiscal.reference_step(_state(inputs, debt + extra, debt - rise, deficit), terms, g,
                                  before, t)
@@ -141,7 +145,7 @@ def test_more_debt_never_lowers_stress_nor_raises_the_commitments_intent(
 def test_a_higher_base_debt_slows_the_first_years_move_to_the_commitment():
     scenario = sim.load_scenario("baseline").with_values(
         {**_FISCAL, "scenario.allies": ["BEL", "FRA"]})  # both below 3.5
-    inputs, drawn, (core, _, _) = _simulate(scenario)
+    inputs, drawn, (core, _, gdp) = _simulate(scenario)
     terms = inputs.mechanisms["fiscal"]
     indebted = inputs.mechanisms | {"fiscal": terms._replace(debt=terms.debt + 40.0)}
     higher = reference.simulate(attrs.evolve(inputs, mechanisms=indebted), drawn)[0]
@@ -157,7 +161,7 @@ def test_the_escape_clause_relieves_its_years_only():
     _, without = _terms({**values, "defaults.fiscal.escape_clause": False})
     a = inputs.codes.index("POL")
     before = (inputs.core_base + rise)[None, :]
-    g = np.zeros((1, inputs.n_allies))
+    g = _gdp(inputs, np.zeros((1, inputs.n_allies)))
     for t, year in enumerate(inputs.years[1:], start=1):
         relieved = fiscal.reference_step(_state(inputs, 70, 80, 6), with_clause, g, before, t)
         plain = fiscal.reference_step(_state(inputs, 70, 80, 6), without, g, before, t)
@@ -175,7 +179,7 @@ def test_the_debt_brake_relieves_germany_only():
     inputs, braked = _terms(values)
     _, unbraked = _terms({**values, "defaults.fiscal.debt_brake": False})
     before = (inputs.core_base + 0.5)[None, :]
-    g = np.zeros((1, inputs.n_allies))
+    g = _gdp(inputs, np.zeros((1, inputs.n_allies)))
     relieved = fiscal.reference_step(_state(inputs, 70, 80, 6), braked, g, before, 1)
     plain = fiscal.reference_step(_state(inputs, 70, 80, 6), unbraked, g, before, 1)
     differs = [code for code, x, y in zip(inputs.codes, relieved[0], plain[0], strict=True)

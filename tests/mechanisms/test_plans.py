@@ -107,6 +107,7 @@ def test_spains_stated_2_1_percent_holds_it_at_2_1_to_2035():
 def test_a_us_path_a_scenario_sets_changes_the_us_results():
     base = sim.load_scenario("baseline").with_values({
         "defaults.plans.enabled": True, "defaults.commitment.enabled": True,
+        "defaults.commitment.credibility": 0.9, "defaults.commitment.follow": 0.5,
         "defaults.shocks.enabled": False})
     assert base.ally("USA").policy.adjustment == 0.0  # the fit that made paths inert before
 
