@@ -145,7 +145,7 @@ def test_more_debt_never_lowers_stress_nor_raises_the_commitments_intent(
 def test_a_higher_base_debt_slows_the_first_years_move_to_the_commitment():
     scenario = sim.load_scenario("baseline").with_values(
         {**_FISCAL, "scenario.allies": ["BEL", "FRA"]})  # both below 3.5
-    inputs, drawn, (core, _, gdp) = _simulate(scenario)
+    inputs, drawn, (core, _, _) = _simulate(scenario)
     terms = inputs.mechanisms["fiscal"]
     indebted = inputs.mechanisms | {"fiscal": terms._replace(debt=terms.debt + 40.0)}
     higher = reference.simulate(attrs.evolve(inputs, mechanisms=indebted), drawn)[0]
