@@ -2,7 +2,7 @@
 
 Three measures of issue 5, each a ratio within one run of this script, on the shipped baseline:
 
-- **throughput**: the shipped ``adjustment-growth`` sweep (a Latin hypercube) at 256 variants,
+- **throughput**: the shipped ``credibility-growth`` sweep (a Latin hypercube) at 256 variants,
   with one worker and with two (target: two workers at least 1.8 times as fast);
 - **overhead**: the one-worker sweep against a plain loop of ``sim.run`` over the same variants,
   each built with ``Scenario.with_values`` and run with the seed the sweep gives it (target: the
@@ -35,7 +35,7 @@ MEMORY_TARGET = 0.10
 
 #: The shipped example sweep (adjustment and growth on a Latin hypercube), run at the benchmark's
 #: own number of variants and draws.
-SWEEP = scenarios_dir() / "sweeps" / "adjustment-growth.toml"
+SWEEP = scenarios_dir() / "sweeps" / "credibility-growth.toml"
 
 # Run in a fresh interpreter: the sweep, then the peak resident memory of this process in KiB.
 _PEAK = """

@@ -174,7 +174,7 @@ def test_run_prints_warnings_and_strict_refuses_to_run(capsys, write_toml, tmp_p
 
 
 def test_validate_checks_the_shipped_sweeps(capsys):
-    lhs, sobol = (str(SWEEPS / name) for name in ("adjustment-growth.toml", "sensitivity.toml"))
+    lhs, sobol = (str(SWEEPS / name) for name in ("credibility-growth.toml", "sensitivity.toml"))
     code, out, err = _summit(capsys, "validate", lhs, sobol, "--strict")
     assert code == 0 and err == ""
     assert out.splitlines() == [f"{lhs}: ok (sweep, 64 variants of baseline)",

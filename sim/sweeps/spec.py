@@ -334,4 +334,13 @@ def _check_parameter(base: Scenario, parameter: Parameter, key: str, file: str,
         for warning in found:
             if warning.key == parameter.key or (warning.key or "").startswith(parameter.key + "."):
                 warnings.append(ScenarioWarning(file, where, f"{warning.key}: {warning.problem}"))
+    # A key the model never reads for the base scenario would give a flat table that looks like
+    # a finding: refuse it, with the loader's reason.
+    try:
+        variant = base.with_values({parameter.key: parameter.ends()[0]})
+    except ScenarioError:
+        return warnings  # fails only with the base's other values: a failed variant, not inert
+    for warning in variant.warnings:
+        if warning.key == parameter.key and warning.problem.startswith("cannot take effect"):
+            raise fail(f"{key}.key", f"{parameter.key!r}: {warning.problem}")
     return warnings

@@ -36,7 +36,7 @@ seed = 9
 draws = {draws}
 
 [[sweep.parameters]]
-key = "defaults.policy.adjustment"
+key = "defaults.commitment.follow"
 range = [0.1, 0.6]
 
 [[sweep.parameters]]
@@ -70,10 +70,10 @@ def pool_sweep(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     (("range = [0.1, 0.6]", "range = [0.1]"), "sweep.parameters.0.range", "two numbers"),
     (("range = [0.1, 0.6]", "rang = [0.1, 0.6]"), "sweep.parameters.0.rang",
      "did you mean 'range'?"),
-    (("\"defaults.policy.adjustment\"", "\"defaults.policy.adjustmen\""),
-     "sweep.parameters.0.key", "did you mean 'adjustment'?"),
-    (("\"defaults.growth.mean\"", "\"defaults.policy.adjustment\""),
-     "sweep.parameters.1.key", "varies 'defaults.policy.adjustment' twice"),
+    (("\"defaults.commitment.follow\"", "\"defaults.commitment.follo\""),
+     "sweep.parameters.0.key", "did you mean 'follow'?"),
+    (("\"defaults.growth.mean\"", "\"defaults.commitment.follow\""),
+     "sweep.parameters.1.key", "varies 'defaults.commitment.follow' twice"),
     (("design = \"lhs\"", "design = \"sobol\""), "sweep.samples", "power of two"),
     (("design = \"lhs\"", "design = \"grid\""), "sweep.parameters.0.range",
      "a grid needs values"),
@@ -122,7 +122,7 @@ def test_a_bad_sweep_file_is_one_line_and_exit_2(write_toml, tmp_path, capsys) -
 
 
 def test_the_shipped_examples_are_valid() -> None:
-    spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "adjustment-growth.toml")
+    spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "credibility-growth.toml")
     assert (spec.design, spec.samples, len(spec.variants())) == ("lhs", 64, 64)
     spec = SweepSpec.from_file(ROOT / "scenarios" / "sweeps" / "sensitivity.toml")
     assert (spec.design, spec.samples, manifest(spec)["variants"]) == ("sobol", 256, 256 * 6)
@@ -193,7 +193,7 @@ def test_the_ends_of_the_unit_interval_give_finite_values_in_range(parameter) ->
 
 def test_variants_stay_in_their_ranges_and_grids_take_every_combination(write_toml) -> None:
     spec = SweepSpec.from_file(lhs(write_toml, samples=16))
-    adjustment = [v["defaults.policy.adjustment"] for v in spec.variants()]
+    adjustment = [v["defaults.commitment.follow"] for v in spec.variants()]
     assert 0.1 <= min(adjustment) and max(adjustment) <= 0.6
     # One value in each sixteenth of the range: the strata carry through to the values.
     assert sorted(int((a - 0.1) / 0.5 * 16) for a in adjustment) == list(range(16))
@@ -202,7 +202,7 @@ def test_variants_stay_in_their_ranges_and_grids_take_every_combination(write_to
 base = "baseline"
 design = "grid"
 [[sweep.parameters]]
-key = "defaults.policy.adjustment"
+key = "defaults.commitment.follow"
 values = [0.2, 0.4]
 [[sweep.parameters]]
 key = "goal.year"
@@ -210,7 +210,7 @@ values = [2033, 2035, 2037]
 """, "grid.toml")
     variants = SweepSpec.from_file(grid).variants()
     assert len(variants) == 6
-    assert {(v["defaults.policy.adjustment"], v["goal.year"]) for v in variants} == {
+    assert {(v["defaults.commitment.follow"], v["goal.year"]) for v in variants} == {
         (a, y) for a in (0.2, 0.4) for y in (2033, 2035, 2037)}
 
 
@@ -221,7 +221,7 @@ def test_a_distribution_is_sampled_through_its_quantiles(write_toml) -> None:
         "distribution = { name = \"triangular\", low = 0.005, mode = 0.01, high = 0.025 }"),
         "sweep.toml")
     variants = SweepSpec.from_file(path).variants()
-    adjustment = np.array([v["defaults.policy.adjustment"] for v in variants])
+    adjustment = np.array([v["defaults.commitment.follow"] for v in variants])
     # Back through the normal's distribution function, the LHS strata reappear.
     assert sorted(np.floor(norm.cdf(adjustment, 0.3, 0.1) * 16).astype(int)) == list(range(16))
     growth = [v["defaults.growth.mean"] for v in variants]
@@ -234,7 +234,7 @@ def test_a_sobol_sweep_runs_samples_times_parameters_plus_two_variants(write_tom
     variants = spec.variants()
     assert len(variants) == 8 * (2 + 2)
     assert manifest(spec)["variants"] == 32
-    adjustment = [v["defaults.policy.adjustment"] for v in variants]
+    adjustment = [v["defaults.commitment.follow"] for v in variants]
     assert 0.1 <= min(adjustment) and max(adjustment) <= 0.6
 
 
@@ -429,7 +429,7 @@ def test_the_manifest_records_the_design_and_reads_back(write_toml, tmp_path) ->
         "format": 1, "base": "baseline", "design": "lhs", "samples": 2, "variants": 2, "seed": 9,
         "draws": 300}
     assert manifest["parameters"] == [
-        {"key": "defaults.policy.adjustment", "range": [0.1, 0.6]},
+        {"key": "defaults.commitment.follow", "range": [0.1, 0.6]},
         {"key": "defaults.growth.mean",
          "distribution": {"name": "normal", "mean": 0.015, "sd": 0.005}}]
     # The report needs only the folder: the sweep file may have moved.
@@ -483,3 +483,14 @@ values = [30e9]           # the 60e9 need is never delivered in 2026 under these
     # More of the Contact Group's pledges honoured, more often the 2026 need is delivered.
     low, high = table["ukraine_needs_met_2026"]
     assert low < high
+
+
+def test_a_parameter_the_model_never_reads_is_refused(write_toml):
+    # With the commitment on (the baseline), core spending follows plans and the commitment,
+    # never policy.adjustment: sweeping it would give a flat table that reads as a finding.
+    path = write_toml(LHS.format(samples=6, draws=300).replace(
+        "defaults.commitment.follow", "defaults.policy.adjustment"), "sweep.toml")
+    with pytest.raises(SweepError) as err:
+        SweepSpec.from_file(path)
+    assert err.value.key == "sweep.parameters.0.key"
+    assert "cannot take effect" in err.value.problem
