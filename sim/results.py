@@ -21,7 +21,7 @@ from sim.data.base import ALLIES, NOT_ASSESSED
 from sim.errors import OptionError
 from sim.scenario import Scenario
 from sim.spending.inputs import ModelInputs
-from sim.spending.tally import SHARE_BINS, Tally, gap_bounds, share_bounds
+from sim.spending.tally import SHARE_BIN, SHARE_BINS, Tally, gap_bounds, share_bounds
 from sim.statistics import Probability, histogram_quantiles
 from sim.statistics import wilson_interval as wilson_interval  # re-exported for callers
 
@@ -222,6 +222,23 @@ class Results:
             "alliance_meets_goal_without_threat_events": Probability.from_counts(
                 t.alliance_meets_goal_without_threat_events, n),
         }
+
+    def p_share_at_least(self, code: str, share: float, year: int,
+                         kind: Share = "core") -> Probability:
+        """P(the ally's ``"core"`` or ``"total"`` share in ``year`` is at least ``share`` % of
+        GDP): "how likely is Germany to reach 3.5% in 2029?". Counted from the share
+        histograms, so ``share`` must lie on their 0.01-pp grid (exact there)."""
+        value = _real(share)
+        steps = None if value is None else value / SHARE_BIN
+        if steps is None or not 0 <= steps <= SHARE_BINS - 1 or abs(steps - round(steps)) > 1e-9:
+            raise OptionError(f"share: must be a share of GDP in 0.01-pp steps from 0 to "
+                              f"{(SHARE_BINS - 1) * SHARE_BIN:g}, got {share!r}")
+        if year not in self.years:
+            raise OptionError(f"year: must be one of {self.years[0]}-{self.years[-1]}, "
+                              f"got {year!r}")
+        hist = self.tally.core_hist if check_share(kind) == "core" else self.tally.total_hist
+        counts = hist[self.years.index(year), self._index(code)]  # (SHARE_BINS,)
+        return Probability.from_counts(int(counts[round(steps):].sum()), self.draws)
 
     # --- distributions ------------------------------------------------------------------------
 

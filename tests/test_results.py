@@ -240,3 +240,18 @@ def test_the_notebook_table_escapes_the_scenario_name():
     assert cells["P(alliance meets the goal)"] == (
         f"{goal.p:.3f}  (95% CI {goal.ci95[0]:.3f}-{goal.ci95[1]:.3f})")
     assert len(page) < 3000
+
+
+def test_p_share_at_least_counts_the_draws_at_or_above_a_share_in_a_year():
+    # Analytic, no noise for Poland: flat at 4.0 every year, so P(core >= 4.0) is 1 and
+    # P(core >= 4.01) is 0; Germany's noisy ramp gives something strictly between in 2035.
+    scenario = sim.load_scenario("analytic").with_values({"allies.POL.policy.noise": 0.0})
+    results = sim.run(scenario, draws=500, seed=2)
+    assert results.p_share_at_least("POL", 4.0, 2030).p == 1.0
+    assert results.p_share_at_least("POL", 4.01, 2030).p == 0.0
+    assert 0.0 < results.p_share_at_least("DEU", 3.5, 2035).p < 1.0
+    assert results.p_share_at_least("DEU", 3.5, 2035).p == results.p_meet_core("DEU").p
+    with pytest.raises(OptionError, match="0.01-pp steps"):
+        results.p_share_at_least("DEU", 3.505, 2035)
+    with pytest.raises(OptionError, match="year"):
+        results.p_share_at_least("DEU", 3.5, 2040)
