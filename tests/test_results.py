@@ -251,7 +251,7 @@ def test_p_share_at_least_counts_the_draws_at_or_above_a_share_in_a_year():
     assert results.p_share_at_least("POL", 4.01, 2030).p == 0.0
     assert 0.0 < results.p_share_at_least("DEU", 3.5, 2035).p < 1.0
     assert results.p_share_at_least("DEU", 3.5, 2035).p == results.p_meet_core("DEU").p
-    with pytest.raises(OptionError, match="0.01-pp steps"):
+    with pytest.raises(OptionError, match=r"0\.01-pp steps"):
         results.p_share_at_least("DEU", 3.505, 2035)
     with pytest.raises(OptionError, match="year"):
         results.p_share_at_least("DEU", 3.5, 2040)
