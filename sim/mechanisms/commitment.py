@@ -140,7 +140,7 @@ def reference_spent(terms: CommitmentArrays, intent: np.ndarray, gdp: np.ndarray
     """The share the year's budget for ``intent`` (draws, allies) buys of the GDP realised,
     from the (years, draws, allies) GDP paths."""
     allies = np.arange(terms.target.size)
-    return intent * terms.coef[t] * gdp[terms.ref[t], :, allies].T / gdp[t]
+    return intent * terms.coef[t] * (gdp[terms.ref[t], :, allies].T / gdp[t])
 
 
 # --- the compiled step (compiled by sim.spending.kernels with its options) ---------------------
@@ -179,12 +179,12 @@ def compiled_terms(terms: CommitmentArrays | None,
 
 
 def compiled_step(terms: CommitmentTerms, t: int, first: int, n_draws: int, gdp: np.ndarray,
-                  stress: np.ndarray, intent: np.ndarray, keep: np.ndarray,
+                  ratio: np.ndarray, stress: np.ndarray, intent: np.ndarray, keep: np.ndarray,
                   pull: np.ndarray) -> None:
     """:func:`reference_intent` and :func:`reference_spent` for draws ``first`` to ``first +
     n_draws`` of year ``t``, for the allies past their plan: updates ``intent`` and sets
     ``keep`` and ``pull``, flat (n_draws * allies,) draw-major rows; ``gdp`` is the block's
-    (years, draws * allies) GDP."""
+    (years, draws * allies) GDP and ``ratio`` the chunk's ``Y[t-1]/Y[t]``."""
     allies = terms.target.size
     low = first * allies
     remaining = terms.remaining[t]
@@ -202,6 +202,10 @@ def compiled_step(terms: CommitmentTerms, t: int, first: int, n_draws: int, gdp:
             step = step / remaining
             q = q + step
             intent[k] = q
-            spent = q * terms.coef[t, a] * gdp[terms.ref[t, a], low + k] / gdp[t, low + k]
+            ref = terms.ref[t, a]
+            if ref == t - 1:
+                spent = q * terms.coef[t, a] * ratio[k]
+            else:
+                spent = q * terms.coef[t, a] * (gdp[ref, low + k] / gdp[t, low + k])
             keep[k] = terms.keep[a]
             pull[k] = terms.follow[a] * spent

@@ -155,7 +155,7 @@ def reference_step(state: dict[str, np.ndarray], terms: FiscalArrays, gdp: np.nd
     relief = np.maximum(terms.unfunded * (before - terms.exempt_above), relief)
     excess = np.maximum(deficit - relief - terms.limit, 0.0)
     stress = np.minimum((over * 0.1 + excess) * terms.elasticity, 1.0)
-    shrink = gdp[t - 1] / gdp[t] * terms.deflate
+    shrink = (gdp[t - 1] / gdp[t]) * terms.deflate
     new_deficit = debt * terms.rate * shrink - terms.primary[t] + increase
     state["debt_before"] = debt
     state["debt"] = debt * shrink + new_deficit
@@ -195,23 +195,20 @@ def compiled_terms(terms: FiscalArrays | None, drawn: None) -> FiscalTerms:
                                               dtype=float) for name in FiscalTerms._fields))
 
 
-def compiled_step(terms: FiscalTerms, t: int, first: int, n_draws: int, gdp: np.ndarray,
-                  before: np.ndarray, debt: np.ndarray, debt_before: np.ndarray,
+def compiled_step(terms: FiscalTerms, t: int, ratio: np.ndarray, before: np.ndarray, debt: np.ndarray, debt_before: np.ndarray,
                   deficit: np.ndarray, stress: np.ndarray, scratch: np.ndarray) -> None:
-    """:func:`reference_step` for draws ``first`` to ``first + n_draws`` of year ``t``, one
-    operation at a time, on flat (n_draws * allies,) draw-major rows; ``gdp`` is the block's
-    (years, draws * allies) GDP, and ``terms`` are tiled to a chunk of draws (each per-ally
+    """:func:`reference_step` for a chunk's draws in year ``t``, one operation at a time, on
+    flat (n_draws * allies,) draw-major rows; ``ratio`` is the chunk's ``Y[t-1]/Y[t]``, and
+    ``terms`` are tiled to a chunk of draws (each per-ally
     term repeated draw after draw, as the kernel tiles its own). Fills ``stress``, updates the
     state. Written as short loops with few arrays each, min and max rather than branches, so
     that the compiler can turn them into vector instructions; ``scratch`` is (3, chunk * allies).
     """
     n = debt.size  # n_draws * allies: the chunk's rows
-    low = first * (n // n_draws)
-    earlier, now_gdp = gdp[t - 1, low:low + n], gdp[t, low:low + n]
     cap, primary = terms.relief_cap[t], terms.primary[t]
     shrink, over, increase = scratch[0], scratch[1], scratch[2]
     for k in range(n):
-        shrink[k] = earlier[k] / now_gdp[k] * terms.deflate[k]
+        shrink[k] = ratio[k] * terms.deflate[k]
     for k in range(n):
         level = debt[k]
         above = max(level - terms.threshold[k], 0.0)

@@ -273,7 +273,7 @@ def reference_intent(terms: PlanArrays, gdp: np.ndarray, t: int) -> np.ndarray:
     """Year ``t``'s intent in plan years, (draws, allies), from the (years, draws, allies) GDP
     paths so far (0 where the year is not a plan year)."""
     allies = np.arange(terms.coef.shape[1])
-    return terms.coef[t] * gdp[terms.ref[t], :, allies].T / gdp[t]
+    return terms.coef[t] * (gdp[terms.ref[t], :, allies].T / gdp[t])
 
 
 # --- the compiled step (compiled by sim.spending.kernels with its options) ---------------------
@@ -297,11 +297,13 @@ def compiled_terms(terms: PlanArrays | None, drawn: None) -> PlanTerms:
 
 
 def compiled_step(terms: PlanTerms, t: int, first: int, n_draws: int, gdp: np.ndarray,
-                  intent: np.ndarray, keep: np.ndarray, pull: np.ndarray) -> None:
+                  ratio: np.ndarray, intent: np.ndarray, keep: np.ndarray,
+                  pull: np.ndarray) -> None:
     """:func:`reference_intent` and the plan's speed for draws ``first`` to ``first +
     n_draws`` of year ``t``: in plan years sets ``intent``, ``keep`` (1 - follow) and ``pull``
     (follow * intent), flat (n_draws * allies,) draw-major rows; ``gdp`` is the block's
-    (years, draws * allies) GDP."""
+    (years, draws * allies) GDP and ``ratio`` the chunk's ``Y[t-1]/Y[t]`` (the same division,
+    done once for every layer)."""
     allies = terms.coef.shape[1]
     low = first * allies
     for a in range(allies):
@@ -311,7 +313,10 @@ def compiled_step(terms: PlanTerms, t: int, first: int, n_draws: int, gdp: np.nd
         coef, ref = terms.coef[t, a], terms.ref[t, a]
         for d in range(n_draws):
             k = d * allies + a
-            p = coef * gdp[ref, low + k] / gdp[t, low + k]
+            if ref == t - 1:
+                p = coef * ratio[k]
+            else:
+                p = coef * (gdp[ref, low + k] / gdp[t, low + k])
             intent[k] = p
             keep[k] = 1.0 - f
             pull[k] = f * p

@@ -114,11 +114,12 @@ def _tiled_fiscal(terms, draws):
 
 
 #: The mechanisms' compiled steps (sim.mechanisms), compiled with these options.
-_plans_step = numba.njit(numba.void(_PLANS, _I, _I, _I, _F2, _F1, _F1, _F1),
+_plans_step = numba.njit(numba.void(_PLANS, _I, _I, _I, _F2, _F1, _F1, _F1, _F1),
                          **COMPILE_OPTIONS)(plans.compiled_step)
-_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _I, _I, _F2, _F1, _F1, _F1, _F1, _F1, _F2),
+_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _F1, _F1, _F1, _F1, _F1, _F1, _F2),
                           **COMPILE_OPTIONS)(fiscal.compiled_step)
-_commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F2, _F1, _F1, _F1, _F1),
+_commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F2, _F1, _F1, _F1, _F1,
+                                         _F1),
                               **COMPILE_OPTIONS)(commitment.compiled_step)
 _threat_step = numba.njit(numba.void(_THREAT, _I, _I, _I, _F1, _F1, _F1),
                           **COMPILE_OPTIONS)(threat.compiled_step)
@@ -191,6 +192,7 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
         # The planning layers' speed and pull this year, per draw and ally, and fiscal stress.
         keep_, pull_ = np.empty(chunk * allies), np.empty(chunk * allies)
         stress_ = np.zeros(chunk * allies)
+        ratio_ = np.empty(chunk * allies)  # this year's Y[t-1]/Y[t]
         fiscal_scratch = np.empty((3, chunk * allies))
         planning = plans_on or commitment_on
         fiscal_ = _tiled_fiscal(fiscal_terms, chunk) if fiscal_on else fiscal_terms
@@ -215,7 +217,7 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
             int_ = intent_flat[low:low + n]
             debt_, debt_before_ = debt_flat[low:low + n], debt_before_flat[low:low + n]
             deficit_ = deficit_flat[low:low + n]
-            keep_n, pull_n, stress_n = keep_[:n], pull_[:n], stress_[:n]
+            keep_n, pull_n, stress_n, ratio_n = keep_[:n], pull_[:n], stress_[:n], ratio_[:n]
             for t in range(1, years):
                 if not core_only:
                     # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
@@ -236,14 +238,18 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
                 if planning:
                     keep_n[:] = keep
                     pull_n[:] = pull
+                    # Y[t-1]/Y[t], the one division every planning layer needs
+                    gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
+                    for k in range(n):
+                        ratio_n[k] = gdp_before[k] / gdp_now[k]
                     if plans_on:
-                        _plans_step(plans_terms, t, first, n_draws, gdp_flat, int_, keep_n,
-                                    pull_n)
+                        _plans_step(plans_terms, t, first, n_draws, gdp_flat, ratio_n, int_,
+                                    keep_n, pull_n)
                     if fiscal_on:
-                        _fiscal_step(fiscal_, t, first, n_draws, gdp_flat, before, debt_,
-                                     debt_before_, deficit_, stress_n, fiscal_scratch)
+                        _fiscal_step(fiscal_, t, ratio_n, before, debt_, debt_before_, deficit_,
+                                     stress_n, fiscal_scratch)
                     if commitment_on:
-                        _commitment_step(commitment_terms, t, first, n_draws, gdp_flat,
+                        _commitment_step(commitment_terms, t, first, n_draws, gdp_flat, ratio_n,
                                          stress_n, int_, keep_n, pull_n)
                     keep, pull = keep_n, pull_n
                 if threat_on:
