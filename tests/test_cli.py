@@ -127,14 +127,16 @@ PLEDGE = ('\n[[aid.pledges]]\nid = "fra-2026"\ndonor = "FRA"\namount = 1e9\ncurr
 
 
 def test_validate_says_what_an_extending_file_changed(capsys, write_toml):
-    child = write_toml('[scenario]\nname = "c"\nextends = "udcg-2026"\n[defaults.policy]\n'
-                       'adjustment = 0.2\n' + PLEDGE
+    # commitment.follow, not policy.adjustment: with the commitment on, as in the baseline, an
+    # adjustment cannot take effect and validate would warn.
+    child = write_toml('[scenario]\nname = "c"\nextends = "udcg-2026"\n[defaults.commitment]\n'
+                       'follow = 0.2\n' + PLEDGE
                        + '\n[[aid.pledges]]\nid = "udcg-2026-t10"\nremove = true\n', "c.toml")
     code, out, err = _summit(capsys, "validate", str(child), "baseline")
     assert code == 0 and err == ""
     assert out.splitlines() == [
         f"{child}: ok (c, 31 assessed allies, 2026-2035)",
-        "  extends udcg-2026: sets defaults.policy.adjustment; adds aid.pledges[id=fra-2026]; "
+        "  extends udcg-2026: sets defaults.commitment.follow; adds aid.pledges[id=fra-2026]; "
         "removes aid.pledges[id=udcg-2026-t10]; inherits the rest, with 15 of 16 aid.pledges",
         "baseline: ok (baseline, 31 assessed allies, 2026-2035)",
     ]

@@ -1,10 +1,15 @@
 """Settings of the planning layers that cannot take effect (issue 13, point 8): the loader warns
-at the file and the key that wrote them, and only where no year of the model reads them."""
+at the file and the key that wrote them, and only where no year of the model reads them.
+
+The baseline has every layer on, so a test of a layer that is off builds on a parent file that
+switches it off (:func:`variants.without_layers`) and sets the layer's key in a file extending it.
+"""
 
 from __future__ import annotations
 
 import pytest
 from invoke import summit
+from variants import without_layers
 
 from sim.scenario import load_scenario
 
@@ -30,8 +35,7 @@ def _problem(write_toml, text: str, key: str) -> str:
 @pytest.mark.parametrize("scope", ["defaults", "allies.DEU"])
 def test_a_setting_of_a_table_that_is_off_cannot_take_effect(write_toml, table, scope):
     name = SETTINGS[table].split()[0]
-    head = ANALYTIC_HEAD if table == "shocks" else HEAD  # the baseline has threat events on
-    text = head + f"[{scope}.{table}]\n{SETTINGS[table]}\n"
+    text = without_layers(write_toml, table) + f"[{scope}.{table}]\n{SETTINGS[table]}\n"
     found = _warnings(write_toml, text)
     key = f"{scope}.{table}.{name}"
     who = " for DEU" if scope == "allies.DEU" else ""
@@ -41,13 +45,14 @@ def test_a_setting_of_a_table_that_is_off_cannot_take_effect(write_toml, table, 
 
 
 def test_a_defaults_setting_acts_where_one_ally_has_the_table_on(write_toml):
-    text = HEAD + "[defaults.fiscal]\nelasticity = 0.3\n[allies.ITA.fiscal]\nenabled = true\n"
+    text = (without_layers(write_toml, "fiscal")
+            + "[defaults.fiscal]\nelasticity = 0.3\n[allies.ITA.fiscal]\nenabled = true\n")
     assert _warnings(write_toml, text) == {}
 
 
 def test_a_plan_in_money_for_an_ally_with_plans_off_cannot_take_effect(write_toml):
-    found = _warnings(write_toml, HEAD + "[allies.DEU.plans]\nmoney = { 2026 = 108.2, "
-                      "2029 = 152.8 }\n")
+    found = _warnings(write_toml, without_layers(write_toml, "plans")
+                      + "[allies.DEU.plans]\nmoney = { 2026 = 108.2, 2029 = 152.8 }\n")
     assert list(found) == ["allies.DEU.plans.money"]
     assert found["allies.DEU.plans.money"][1].startswith(
         "cannot take effect for DEU: plans.enabled is false")
@@ -72,17 +77,19 @@ def test_a_setting_written_after_its_table_was_switched_off_is_warned_about(writ
 
 
 def test_an_adjustment_under_the_commitment_cannot_take_effect(write_toml):
-    text = HEAD + "[defaults.commitment]\nenabled = true\n[allies.DEU.policy]\nadjustment = 0.3\n"
-    found = _warnings(write_toml, text)
+    adjustment = "[allies.DEU.policy]\nadjustment = 0.3\n"
+    found = _warnings(write_toml, HEAD + adjustment)  # the baseline has the commitment on
     assert list(found) == ["allies.DEU.policy.adjustment"]
     assert found["allies.DEU.policy.adjustment"][1].startswith(
         "cannot take effect for DEU: with commitment enabled, spending follows the plan")
     assert "commitment.follow" in found["allies.DEU.policy.adjustment"][1]
-    assert _warnings(write_toml, HEAD + "[allies.DEU.policy]\nadjustment = 0.3\n") == {}
+    # Without the commitment, SPEC 3.2's adjustment moves the share after Germany's plan (2029).
+    assert _warnings(write_toml, without_layers(write_toml, "commitment") + adjustment) == {}
 
 
 def test_an_adjustment_where_the_plan_covers_every_year_cannot_take_effect(write_toml):
-    plans = HEAD + "[defaults.plans]\nenabled = true\n[allies.DEU.policy]\nadjustment = 0.3\n"
+    # Plans on and the commitment off: the plan, then SPEC 3.2 with the adjustment.
+    plans = without_layers(write_toml, "commitment") + "[allies.DEU.policy]\nadjustment = 0.3\n"
     found = _warnings(write_toml, plans + 'path = "flat"\n')  # a plan to the horizon
     assert found["allies.DEU.policy.adjustment"][1].startswith(
         "cannot take effect for DEU: the plan covers every year to the horizon")
@@ -91,7 +98,7 @@ def test_an_adjustment_where_the_plan_covers_every_year_cannot_take_effect(write
 
 
 def test_a_deflator_nothing_uses_cannot_take_effect(write_toml):
-    text = HEAD + "[allies.DEU.growth]\ndeflator = 0.02\n"
+    text = without_layers(write_toml, "plans", "fiscal") + "[allies.DEU.growth]\ndeflator = 0.02\n"
     found = _warnings(write_toml, text)
     assert list(found) == ["allies.DEU.growth.deflator"]
     assert found["allies.DEU.growth.deflator"][1].startswith(
@@ -107,33 +114,40 @@ def test_a_deflator_nothing_uses_cannot_take_effect(write_toml):
 
 
 def test_a_us_path_that_is_a_plan_acts_despite_the_fitted_adjustment_of_0(write_toml):
-    flat = HEAD + '[allies.USA.policy]\npath = "flat"\n'
-    assert list(_warnings(write_toml, flat)) == ["allies.USA.policy.path"]  # SPEC 3.2 at 0
+    path = '[allies.USA.policy]\npath = "flat"\n'
+    assert _warnings(write_toml, HEAD + path) == {}  # the baseline: a plan, then the commitment
+    # Plans and commitment off: SPEC 3.2 at an adjustment of 0.
+    flat = without_layers(write_toml, "plans", "commitment") + path
+    assert list(_warnings(write_toml, flat)) == ["allies.USA.policy.path"]
     assert _warnings(write_toml, flat + "[defaults.plans]\nenabled = true\n") == {}
     assert _warnings(write_toml, flat + "[defaults.plans]\nenabled = true\n"
                      "[defaults.commitment]\nenabled = true\n") == {}
     # A linear path is no plan: with plans on it is still SPEC 3.2 at an adjustment of 0.
-    linear = HEAD + '[allies.USA.policy]\npath = "linear"\n[defaults.plans]\nenabled = true\n'
+    linear = without_layers(write_toml, "commitment") + '[allies.USA.policy]\npath = "linear"\n'
     assert _problem(write_toml, linear, "allies.USA.policy.path").startswith(
         "cannot take effect for USA: policy.adjustment is 0 (calibrated)")
 
 
 def test_a_target_acts_through_the_commitment(write_toml):
-    target = HEAD + "[allies.USA.policy]\ntarget = 3.0\n"
-    assert list(_warnings(write_toml, target)) == ["allies.USA.policy.target"]
-    assert _warnings(write_toml, target + "[defaults.commitment]\nenabled = true\n") == {}
+    target = "[allies.USA.policy]\ntarget = 3.0\n"
+    assert _warnings(write_toml, HEAD + target) == {}  # the baseline has the commitment on
+    off = without_layers(write_toml, "commitment") + target  # the US has no plan: SPEC 3.2 at 0
+    assert list(_warnings(write_toml, off)) == ["allies.USA.policy.target"]
+    assert _warnings(write_toml, off + "[defaults.commitment]\nenabled = true\n") == {}
 
 
 def test_a_path_the_commitment_replaces_cannot_take_effect(write_toml):
-    # Commitment on and plans off: intent follows the commitment from 2027, whatever the path.
-    text = HEAD + '[defaults.commitment]\nenabled = true\n[allies.USA.policy]\npath = "flat"\n'
+    # Commitment on (as in the baseline) and plans off: intent follows the commitment from 2027,
+    # whatever the path.
+    text = without_layers(write_toml, "plans") + '[allies.USA.policy]\npath = "flat"\n'
     assert _problem(write_toml, text, "allies.USA.policy.path").startswith(
         "cannot take effect for USA: plans.enabled is false, so intent follows the commitment")
     assert _warnings(write_toml, text + "[defaults.plans]\nenabled = true\n") == {}
 
 
 def test_validate_strict_exits_2_on_a_setting_that_cannot_take_effect(capsys, write_toml):
-    path = write_toml(HEAD + "[allies.DEU.fiscal]\nelasticity = 0.3\n", "inert.toml")
+    text = without_layers(write_toml, "fiscal") + "[allies.DEU.fiscal]\nelasticity = 0.3\n"
+    path = write_toml(text, "inert.toml")
     line = (f"{path}: allies.DEU.fiscal.elasticity: cannot take effect for DEU: "
             "fiscal.enabled is false; set fiscal.enabled = true for it to act")
     code, _, err = summit(capsys, "validate", str(path))
