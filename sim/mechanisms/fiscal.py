@@ -195,8 +195,9 @@ def compiled_terms(terms: FiscalArrays | None, drawn: None) -> FiscalTerms:
                                               dtype=float) for name in FiscalTerms._fields))
 
 
-def compiled_step(terms: FiscalTerms, t: int, ratio: np.ndarray, before: np.ndarray, debt: np.ndarray, debt_before: np.ndarray,
-                  deficit: np.ndarray, stress: np.ndarray, scratch: np.ndarray) -> None:
+def compiled_step(terms: FiscalTerms, t: int, ratio: np.ndarray, before: np.ndarray,
+                  debt: np.ndarray, debt_before: np.ndarray, deficit: np.ndarray,
+                  stress: np.ndarray, scratch: np.ndarray) -> None:
     """:func:`reference_step` for a chunk's draws in year ``t``, one operation at a time, on
     flat (n_draws * allies,) draw-major rows; ``ratio`` is the chunk's ``Y[t-1]/Y[t]``, and
     ``terms`` are tiled to a chunk of draws (each per-ally
