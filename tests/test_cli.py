@@ -232,7 +232,7 @@ def test_validate_warns_of_a_sweep_range_outside_the_typical_one(capsys, write_t
 
 def test_a_sweep_reports_its_base_scenarios_mistakes_and_warnings(capsys, write_toml):
     base = write_toml(ATYPICAL, "base.toml")
-    path = write_toml(SWEEP.format(base="base.toml", key="defaults.policy.adjustment",
+    path = write_toml(SWEEP.format(base="base.toml", key="defaults.commitment.follow",
                                    takes="range = [0.1, 0.6]"), "sweep.toml")
     code, out, err = _summit(capsys, "validate", str(path))
     assert code == 0 and out == f"{path}: ok (sweep, 8 variants of t)\n"

@@ -25,8 +25,8 @@ seed = 3
 draws = 300
 
 [[sweep.parameters]]
-key = "defaults.policy.adjustment"
-range = [0.02, 0.3]
+key = "defaults.commitment.follow"
+range = [0.05, 0.5]
 
 [[sweep.parameters]]
 key = "defaults.related.adjustment"
