@@ -278,6 +278,30 @@ def _interval(p: float, low: float, high: float) -> str:
     return f"{p:.2f} [{low:.2f}-{high:.2f}]"
 
 
+def _rests_on(run: RunFolder) -> tuple[str, ...]:
+    """What the headline rests on, before it: the US assumption, related spending where it is
+    assumed, and the headline with threat events switched off on the same draws (summary.json
+    of a run from before the planning model has none of these: nothing is said)."""
+    notes = run.summary.get("assumptions") or {}
+    probabilities = run.get("probabilities")
+    said = []
+    if "united_states" in notes:
+        said.append(f"US assumption: {notes['united_states']}.")
+    assumed = notes.get("related_spending_assumed") or []
+    if assumed:
+        said.append(f"Related spending (up to {run.goal['total'] - run.goal['core']:g}% of GDP) "
+                    f"is an assumption for {len(assumed)} of {len(run.assessed)} assessed "
+                    "allies, so the full goal's probability rests on it.")
+    if "alliance_meets_core_without_threat_events" in probabilities:
+        core_calm, goal_calm = (run.probability(f"probabilities.alliance_meets_{k}"
+                                                "_without_threat_events")
+                                for k in ("core", "goal"))
+        said.append("Without threat events (the same draws, events switched off) the alliance "
+                    f"reaches {run.goal['core']:g}% core with probability "
+                    f"{_interval(*core_calm)} and the full goal with {_interval(*goal_calm)}.")
+    return tuple(said)
+
+
 def _headline(run: RunFolder) -> Section:
     y, core, total = run.year, run.goal["core"], run.goal["total"]
     names = {"alliance_meets_goal": f"alliance reaches {total:g}% (with {core:g}% core)",
@@ -301,6 +325,7 @@ def _headline(run: RunFolder) -> Section:
         f"{_share_text(None if math.isnan(median_core) else median_core)}% of GDP.",
         f"{len(likely)} of {len(run.assessed)} assessed allies are more likely than not to meet "
         f"the goal" + (f": {', '.join(likely)}." if likely else "."),
+        *_rests_on(run),
         f"Scenario {run.get('scenario')} (sha256 {str(run.get('scenario_sha256'))[:12]}), "
         f"{run.get('draws'):,} draws, seed {run.get('seed')}, summit-sim "
         f"{run.get('version')}.",

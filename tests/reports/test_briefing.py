@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -110,3 +111,31 @@ def test_shares_above_20_percent_are_said_to_be_unknown(tmp_path):
     assert "at or above 20% of GDP" in allies.note
     assert any("at or above 20% of GDP" in note for note in page.footnotes)
     assert_valid_report(write_run_report(tmp_path), tmp_path)
+
+
+def test_the_headline_says_what_it_rests_on(baseline_run):
+    # The US assumption, the allies whose related spending is assumed, and the headline without
+    # threat events, each from summary.json, beside the headline.
+    results, folder = baseline_run
+    said = " ".join(run_page(folder).sections[0].paragraphs)
+    notes = results.assumptions()
+    assert f"US assumption: {notes['united_states']}." in said
+    assert (f"an assumption for {len(notes['related_spending_assumed'])} of 31 assessed allies"
+            in said)
+    calm = results.headline()["alliance_meets_core_without_threat_events"]
+    assert "Without threat events (the same draws, events switched off)" in said
+    assert f"{calm.p:.2f} [{calm.ci95[0]:.2f}-{calm.ci95[1]:.2f}]" in said
+
+
+def test_a_summary_from_before_the_planning_model_reports_without_those_lines(baseline_run,
+                                                                                tmp_path):
+    _, folder = baseline_run
+    copy = tmp_path / "old"
+    shutil.copytree(folder, copy)
+    summary = json.loads((copy / "summary.json").read_text(encoding="utf-8"))
+    del summary["assumptions"]
+    for key in ("core", "goal"):
+        del summary["probabilities"][f"alliance_meets_{key}_without_threat_events"]
+    (copy / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    said = " ".join(run_page(copy).sections[0].paragraphs)
+    assert "US assumption" not in said and "Without threat events" not in said
