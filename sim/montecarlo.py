@@ -25,7 +25,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import numpy as np
 
 from sim.errors import OptionError
@@ -96,9 +95,6 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         from sim.aid.sampling import sample_aid  # here: a run without aid never imports it
 
         simulate_aid = aid_engine(engine)
-    # What the headline would be without threat events: the same draws, events switched off.
-    calm = None if inputs.mechanisms.get("threat") is None else attrs.evolve(
-        inputs, mechanisms={**inputs.mechanisms, "threat": None})
     for block in blocks:
         drawn = sample_draws(inputs, block_generator(seed, block), sizes[block], workspace)
         drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, seed,
@@ -110,8 +106,9 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
             outcome = simulate_aid(aid, aid_draws)
             assert aid_tally is not None  # made with the aid model: _aid_tally
             aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
-        if calm is not None:
-            tally.add_without_threat_events(calm, simulate(calm, drawn, workspace, given=paths))
+        if paths.core_share_without_threat_events is not None:
+            # What the headline would be without threat events: the same draws, events off.
+            tally.add_without_threat_events(inputs, paths)
     return tally, aid_tally
 
 

@@ -37,29 +37,30 @@ class Paths:
     core_share: np.ndarray  # (years, draws, allies) % of GDP
     related_share: np.ndarray  # (years, draws, allies) % of GDP
     gdp_usd: np.ndarray  # (years, draws, allies) current USD
+    #: (years, draws, allies) % of GDP: the core share of the same draws with threat events
+    #: switched off (GDP and the related share are the same); None when they are off.
+    core_share_without_threat_events: np.ndarray | None = None
 
 
-def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = None,
-             given: Paths | None = None) -> Paths:
+def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = None) -> Paths:
     """Run the growth and spending recursions for one block of draws.
 
     With a ``workspace``, the paths live in it: they are valid until its next block. With
-    ``given`` paths of the same draws under inputs that differ only in what leaves growth and
-    the related share alone (threat events switched off), only the core share is computed: the
-    returned paths share ``given``'s GDP and related share.
+    threat events on, the same pass also gives the core share with them switched off.
     """
     from sim.spending.compiled import kernels  # here: only commands that simulate load them
 
     workspace = Workspace() if workspace is None else workspace
     steps, draws, allies = drawn.growth.shape
-    if given is None:
-        paths = workspace.array("engine.paths", (3, steps + 1, draws, allies))
-        core, related, gdp = paths  # (years, draws, allies) each
-    else:
-        core = workspace.array("engine.core_only", (steps + 1, draws, allies))
-        related, gdp = given.related_share, given.gdp_usd
-    # (draws, allies) each: g[t-1], threat events so far, intent, debt, last year's, deficit
-    state = workspace.array("engine.state", (6, draws, allies))
+    threat_on = inputs.mechanisms.get("threat") is not None
+    # (years, draws, allies) each: core, related, GDP, and the core share without threat events
+    paths = workspace.array("engine.paths", (4 if threat_on else 3, steps + 1, draws, allies))
+    core, related, gdp = paths[:3]
+    calm = paths[3] if threat_on else np.empty((0, 0, 0))
+    # (draws, allies) each: g[t-1], threat events so far, intent, debt, last year's, deficit;
+    # then intent, debt, last year's and deficit without threat events
+    state = workspace.array("engine.state", (10 if threat_on else 6, draws, allies))
+    calm_state = list(state[6:]) if threat_on else [np.empty((0, 0))] * 4
 
     core_adjustment, related_adjustment = inputs.core_adjustment, inputs.related_adjustment
     # The kernel takes C-ordered float arrays: these are, as made here, and pass uncopied.
@@ -80,6 +81,7 @@ def simulate(inputs: ModelInputs, drawn: Draws, workspace: Workspace | None = No
         inputs.mechanisms[mechanism.NAME] is not None,
         mechanism.compiled_terms(inputs.mechanisms[mechanism.NAME],
                                  drawn.mechanisms.get(mechanism.NAME)))]
-    kernels().simulate_block(terms, normals, given is not None, *mechanisms,
-                             BlockPaths(core, related, gdp, *state))
-    return Paths(core_share=core, related_share=related, gdp_usd=gdp)
+    kernels().simulate_block(terms, normals, *mechanisms,
+                             BlockPaths(core, related, gdp, calm, *state[:6], *calm_state))
+    return Paths(core_share=core, related_share=related, gdp_usd=gdp,
+                 core_share_without_threat_events=calm if threat_on else None)

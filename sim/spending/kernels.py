@@ -82,7 +82,7 @@ def _adjust(before, keep, pull, shock, noise, floor, now):
 
 _TERMS = numba.types.NamedTuple((_F1,) * 9 + (_F2, _F1, _F1, _F1, _F2, _F1, _F1), SpendingTerms)
 _NORMALS = numba.types.NamedTuple((_F2, _F3, _F3, _F3), StandardNormals)
-_PATHS = numba.types.NamedTuple((_F3, _F3, _F3) + (_F2,) * 6, BlockPaths)
+_PATHS = numba.types.NamedTuple((_F3,) * 4 + (_F2,) * 10, BlockPaths)
 _PLANS = numba.types.NamedTuple((_F2, _I2, _F2), plans.PlanTerms)
 _FISCAL = numba.types.NamedTuple((_F1,) * 4 + (_F2, _F1, _F1, _F2) + (_F1,) * 5,
                                  fiscal.FiscalTerms)
@@ -153,13 +153,14 @@ _MECHANISMS_CODE = int(hashlib.sha256(b"".join(
 def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
     """The block kernel, tied to ``mechanisms_code`` (see _MECHANISMS_CODE)."""
 
-    def simulate_block(terms, normals, core_only, plans_on, plans_terms, fiscal_on, fiscal_terms,
+    def simulate_block(terms, normals, plans_on, plans_terms, fiscal_on, fiscal_terms,
                        commitment_on, commitment_terms, threat_on, threat_terms, out):
         """Fill the (years, draws, allies) paths of ``out`` for one block (see the records above);
         each mechanism whose flag is on runs its compiled step with its record, in the order of
-        sim.mechanisms.MECHANISMS. With ``core_only``, the GDP paths in ``out`` are given (a
-        pass over the same draws with some mechanism switched off that leaves growth and the
-        related share alone) and only the core share is computed."""
+        sim.mechanisms.MECHANISMS. With threat events on, ``out.calm`` gets the core share of
+        the same draws with them switched off, in the same pass: its growth, GDP, related share
+        and plan years are the run's own (events move none of them), and fiscal space and
+        commitment, which read the core share, run again on its own state."""
         if mechanisms_code < 0:  # never: the number is there for Numba's cache key
             return
         steps, draws, allies = normals.growth.shape
@@ -170,6 +171,14 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
         growth_flat, events_flat = out.growth.reshape(size), out.events.reshape(size)
         intent_flat, debt_flat = out.intent.reshape(size), out.debt.reshape(size)
         debt_before_flat, deficit_flat = out.debt_before.reshape(size), out.deficit.reshape(size)
+        # The core share without threat events, and its state (the run's own, never written,
+        # when the events are off: there is nothing to switch off)
+        calm_flat = out.calm.reshape(years, size) if threat_on else core_flat
+        calm_intent_flat = out.calm_intent.reshape(size) if threat_on else intent_flat
+        calm_debt_flat = out.calm_debt.reshape(size) if threat_on else debt_flat
+        calm_debt_before_flat = (out.calm_debt_before.reshape(size) if threat_on
+                                 else debt_before_flat)
+        calm_deficit_flat = out.calm_deficit.reshape(size) if threat_on else deficit_flat
         growth_e = normals.growth.reshape(steps, size)
         core_z, related_z = normals.core.reshape(steps, size), normals.related.reshape(steps, size)
 
@@ -189,25 +198,35 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
         common_ = np.empty(chunk * allies)  # this year's common factor times each ally's loading
         raised = np.empty(chunk * allies)  # what mechanisms add to this year's pull toward intent
         jump = np.empty(chunk * allies)  # and to the share after the floor
-        # The planning layers' speed and pull this year, per draw and ally, and fiscal stress.
+        # The planning layers' speed and pull this year, per draw and ally, and fiscal stress;
+        # the same for the core share without threat events.
         keep_, pull_ = np.empty(chunk * allies), np.empty(chunk * allies)
         stress_ = np.zeros(chunk * allies)
+        calm_keep_, calm_pull_ = np.empty(chunk * allies), np.empty(chunk * allies)
+        calm_stress_ = np.zeros(chunk * allies)
         ratio_ = np.empty(chunk * allies)  # this year's Y[t-1]/Y[t]
         fiscal_scratch = np.empty((3, chunk * allies))
         planning = plans_on or commitment_on
         fiscal_ = _tiled_fiscal(fiscal_terms, chunk) if fiscal_on else fiscal_terms
 
         for d in range(draws):
-            core_flat[0, d * allies:(d + 1) * allies] = terms.core_base
-            if not core_only:
-                related_flat[0, d * allies:(d + 1) * allies] = terms.related_base
-                gdp_flat[0, d * allies:(d + 1) * allies] = terms.gdp_base
-                growth_flat[d * allies:(d + 1) * allies] = terms.mu
-            intent_flat[d * allies:(d + 1) * allies] = terms.core_base
+            lo, hi = d * allies, (d + 1) * allies
+            core_flat[0, lo:hi] = terms.core_base
+            related_flat[0, lo:hi] = terms.related_base
+            gdp_flat[0, lo:hi] = terms.gdp_base
+            growth_flat[lo:hi] = terms.mu
+            intent_flat[lo:hi] = terms.core_base
             if fiscal_on:
-                debt_flat[d * allies:(d + 1) * allies] = fiscal_terms.start_debt
-                debt_before_flat[d * allies:(d + 1) * allies] = fiscal_terms.start_debt_before
-                deficit_flat[d * allies:(d + 1) * allies] = fiscal_terms.start_deficit
+                debt_flat[lo:hi] = fiscal_terms.start_debt
+                debt_before_flat[lo:hi] = fiscal_terms.start_debt_before
+                deficit_flat[lo:hi] = fiscal_terms.start_deficit
+            if threat_on:
+                calm_flat[0, lo:hi] = terms.core_base
+                calm_intent_flat[lo:hi] = terms.core_base
+                if fiscal_on:
+                    calm_debt_flat[lo:hi] = fiscal_terms.start_debt
+                    calm_debt_before_flat[lo:hi] = fiscal_terms.start_debt_before
+                    calm_deficit_flat[lo:hi] = fiscal_terms.start_deficit
         events_flat[:] = 0.0
 
         for first in range(0, draws, chunk):
@@ -217,57 +236,82 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
             int_ = intent_flat[low:low + n]
             debt_, debt_before_ = debt_flat[low:low + n], debt_before_flat[low:low + n]
             deficit_ = deficit_flat[low:low + n]
+            calm_int = calm_intent_flat[low:low + n]
+            calm_debt, calm_debt_before = (calm_debt_flat[low:low + n],
+                                           calm_debt_before_flat[low:low + n])
+            calm_deficit = calm_deficit_flat[low:low + n]
             keep_n, pull_n, stress_n, ratio_n = keep_[:n], pull_[:n], stress_[:n], ratio_[:n]
+            calm_keep_n, calm_pull_n = calm_keep_[:n], calm_pull_[:n]
+            calm_stress_n = calm_stress_[:n]
             for t in range(1, years):
-                if not core_only:
-                    # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
-                    _outer(normals.common[t - 1], terms.common_scale, first, n_draws, allies,
-                           common_)
-                    e_ = growth_e[t - 1, low:low + n]
-                    gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
-                    for k in range(n):
-                        g = (g_[k] - mu_[k]) * rho_[k] + mu_[k]
-                        g = g + e_[k] * own_[k]
-                        g = g + common_[k]
-                        g_[k] = g
-                        gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
+                # SPEC 3.1: g = mu + rho*(g - mu) + sd*(common*f + sqrt(1 - common^2)*e)
+                _outer(normals.common[t - 1], terms.common_scale, first, n_draws, allies,
+                       common_)
+                e_ = growth_e[t - 1, low:low + n]
+                gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
+                for k in range(n):
+                    g = (g_[k] - mu_[k]) * rho_[k] + mu_[k]
+                    g = g + e_[k] * own_[k]
+                    g = g + common_[k]
+                    g_[k] = g
+                    gdp_now[k] = gdp_before[k] * ((g + 1.0) * nominal_[k])
 
                 # SPEC 3.2 (see _adjust), with what the mechanisms that are on set and add.
                 before, now = core_flat[t - 1, low:low + n], core_flat[t, low:low + n]
+                calm_before, calm_now = calm_flat[t - 1, low:low + n], calm_flat[t, low:low + n]
                 z_, keep, pull = core_z[t - 1, low:low + n], core_keep_[:n], core_pull_[t, :n]
+                calm_keep, calm_pull = keep, pull
                 if planning:
                     keep_n[:] = keep
                     pull_n[:] = pull
                     # Y[t-1]/Y[t], the one division every planning layer needs
-                    gdp_before, gdp_now = gdp_flat[t - 1, low:low + n], gdp_flat[t, low:low + n]
                     for k in range(n):
                         ratio_n[k] = gdp_before[k] / gdp_now[k]
                     if plans_on:
                         _plans_step(plans_terms, t, first, n_draws, gdp_flat, ratio_n, int_,
                                     keep_n, pull_n)
+                        if threat_on:
+                            # A plan's intent reads GDP alone: the same without threat events.
+                            for a in range(allies):
+                                if plans_terms.follow[t, a] != 0.0:
+                                    for d in range(n_draws):
+                                        calm_int[d * allies + a] = int_[d * allies + a]
+                    if threat_on:
+                        calm_keep_n[:] = keep_n
+                        calm_pull_n[:] = pull_n
                     if fiscal_on:
                         _fiscal_step(fiscal_, t, ratio_n, before, debt_, debt_before_, deficit_,
                                      stress_n, fiscal_scratch)
+                        if threat_on:
+                            _fiscal_step(fiscal_, t, ratio_n, calm_before, calm_debt,
+                                         calm_debt_before, calm_deficit, calm_stress_n,
+                                         fiscal_scratch)
                     if commitment_on:
                         _commitment_step(commitment_terms, t, first, n_draws, gdp_flat, ratio_n,
                                          stress_n, int_, keep_n, pull_n)
+                        if threat_on:
+                            _commitment_step(commitment_terms, t, first, n_draws, gdp_flat,
+                                             ratio_n, calm_stress_n, calm_int, calm_keep_n,
+                                             calm_pull_n)
                     keep, pull = keep_n, pull_n
+                    calm_keep, calm_pull = calm_keep_n, calm_pull_n
                 if threat_on:
                     _threat_step(threat_terms, t, first, n_draws, ev_, raised, jump)
                     _adjust_with(before, keep, pull, raised[:n], z_, core_noise_, core_floor_,
                                  jump[:n], now)
+                    _adjust(calm_before, calm_keep, calm_pull, z_, core_noise_, core_floor_,
+                            calm_now)
                 else:
                     _adjust(before, keep, pull, z_, core_noise_, core_floor_, now)
-                if not core_only:
-                    _adjust(related_flat[t - 1, low:low + n], related_keep_, related_pull_[t],
-                            related_z[t - 1, low:low + n], related_noise_, related_floor_,
-                            related_flat[t, low:low + n])
+                _adjust(related_flat[t - 1, low:low + n], related_keep_, related_pull_[t],
+                        related_z[t - 1, low:low + n], related_noise_, related_floor_,
+                        related_flat[t, low:low + n])
 
     return simulate_block
 
 
 _ON = numba.boolean
-simulate_block = numba.njit(numba.void(_TERMS, _NORMALS, _ON, _ON, _PLANS, _ON, _FISCAL, _ON,
+simulate_block = numba.njit(numba.void(_TERMS, _NORMALS, _ON, _PLANS, _ON, _FISCAL, _ON,
                                        _COMMITMENT, _ON, _THREAT, _PATHS),
                             **COMPILE_OPTIONS)(_simulate_block(_MECHANISMS_CODE))
 

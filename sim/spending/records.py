@@ -46,14 +46,23 @@ class StandardNormals(NamedTuple):
 class BlockPaths(NamedTuple):
     """What the kernel fills: the paths (years, draws, allies), and (draws, allies) scratch
     that carries each draw's state from year to year: growth, threat events so far, intent
-    (plans and commitment), debt, last year's debt and the deficit (fiscal space)."""
+    (plans and commitment), debt, last year's debt and the deficit (fiscal space).
+
+    With threat events on, ``calm`` is the core share of the same draws with the events
+    switched off, and the ``calm_`` state is that core share's own; with them off, these are
+    empty and not touched."""
 
     core: np.ndarray
     related: np.ndarray
     gdp: np.ndarray
+    calm: np.ndarray
     growth: np.ndarray
     events: np.ndarray
     intent: np.ndarray
     debt: np.ndarray
     debt_before: np.ndarray
     deficit: np.ndarray
+    calm_intent: np.ndarray
+    calm_debt: np.ndarray
+    calm_debt_before: np.ndarray
+    calm_deficit: np.ndarray

@@ -212,10 +212,12 @@ class Tally:
         self._add_alliance(inputs, alliance, workspace)
 
     def add_without_threat_events(self, inputs: ModelInputs, paths: Paths) -> None:
-        """Count whether the alliance meets the goals in one block simulated with threat
-        events switched off (``inputs`` without them, the block's same draws)."""
+        """Count whether the alliance meets the goals in one block with threat events switched
+        off: its paths' core share without them (the block's same draws and GDP)."""
+        assert paths.core_share_without_threat_events is not None  # simulated with events on
         goal = inputs.goal_index
-        core, related, gdp = (p[goal] for p in (paths.core_share, paths.related_share,
+        core, related, gdp = (p[goal] for p in (paths.core_share_without_threat_events,
+                                                paths.related_share,
                                                 paths.gdp_usd))  # (draws, allies) each
         gdp_sum = np.add.reduce(gdp, axis=1)  # (draws,)
         alliance_core = np.einsum("da,da->d", core, gdp) / gdp_sum
