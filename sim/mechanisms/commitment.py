@@ -147,7 +147,9 @@ def reference_spent(terms: CommitmentArrays, intent: np.ndarray, gdp: np.ndarray
 
 
 class CommitmentTerms(NamedTuple):
-    """What the compiled step reads, C-ordered."""
+    """What the compiled step reads, C-ordered, as made here; the kernel tiles ``keep``,
+    ``follow``, ``target``, ``start`` and ``coef`` to a chunk of draws before the step reads
+    them."""
 
     keep: np.ndarray  # (allies,)
     follow: np.ndarray  # (allies,)
@@ -180,32 +182,43 @@ def compiled_terms(terms: CommitmentArrays | None,
 
 def compiled_step(terms: CommitmentTerms, t: int, first: int, n_draws: int, gdp: np.ndarray,
                   ratio: np.ndarray, stress: np.ndarray, intent: np.ndarray, keep: np.ndarray,
-                  pull: np.ndarray) -> None:
+                  pull: np.ndarray, scratch: np.ndarray) -> None:
     """:func:`reference_intent` and :func:`reference_spent` for draws ``first`` to ``first +
     n_draws`` of year ``t``, for the allies past their plan: updates ``intent`` and sets
     ``keep`` and ``pull``, flat (n_draws * allies,) draw-major rows; ``gdp`` is the block's
-    (years, draws * allies) GDP and ``ratio`` the chunk's ``Y[t-1]/Y[t]``."""
-    allies = terms.target.size
+    (years, draws * allies) GDP and ``ratio`` the chunk's ``Y[t-1]/Y[t]``. ``terms`` are tiled
+    to a chunk of draws (``keep``, ``follow``, ``target``, ``start`` and ``coef``'s rows; each
+    per-ally term repeated draw after draw, as the kernel tiles its own), so that the step is
+    one flat loop of selects rather than branches, which the compiler turns into vector
+    instructions; ``scratch`` (chunk * allies,) holds ``Y[ref]/Y[t]`` where a budget was set
+    other than a year ahead."""
+    allies = terms.ref.shape[1]
+    n = n_draws * allies
     low = first * allies
     remaining = terms.remaining[t]
-    for d in range(n_draws):
+    coef = terms.coef[t]
+    # Y[ref]/Y[t]: the chunk's ratio where every budget was set a year ahead (as with lag 1)
+    lagged = True
+    for a in range(allies):
+        lagged = lagged and terms.ref[t, a] == t - 1
+    growth = ratio
+    if not lagged:
+        growth = scratch
         for a in range(allies):
-            if t < terms.start[a]:
-                continue
-            k = d * allies + a
-            q = intent[k]
-            gap = terms.target[a] - q
-            if gap < 0.0:
-                gap = 0.0
-            step = terms.kappa[low + k] * gap
-            step = step * (1.0 - stress[k])
-            step = step / remaining
-            q = q + step
-            intent[k] = q
             ref = terms.ref[t, a]
-            if ref == t - 1:
-                spent = q * terms.coef[t, a] * ratio[k]
-            else:
-                spent = q * terms.coef[t, a] * (gdp[ref, low + k] / gdp[t, low + k])
-            keep[k] = terms.keep[a]
-            pull[k] = terms.follow[a] * spent
+            for d in range(n_draws):
+                k = d * allies + a
+                growth[k] = ratio[k] if ref == t - 1 else gdp[ref, low + k] / gdp[t, low + k]
+    for k in range(n):
+        q = intent[k]
+        gap = terms.target[k] - q
+        gap = 0.0 if gap < 0.0 else gap
+        step = terms.kappa[low + k] * gap
+        step = step * (1.0 - stress[k])
+        step = step / remaining
+        q = q + step
+        spent = q * coef[k] * growth[k]
+        past = t >= terms.start[k]
+        intent[k] = q if past else intent[k]
+        keep[k] = terms.keep[k] if past else keep[k]
+        pull[k] = terms.follow[k] * spent if past else pull[k]

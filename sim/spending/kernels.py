@@ -113,13 +113,34 @@ def _tiled_fiscal(terms, draws):
         _tiled(terms.elasticity, draws), _tiled(terms.unfunded, draws))
 
 
+@numba.njit(_I1(_I1, numba.int64), **COMPILE_OPTIONS)
+def _tiled_indices(vector, draws):
+    """:func:`_tiled` for a per-ally vector of year indices."""
+    allies = vector.size
+    out = np.empty(draws * allies, dtype=np.int64)
+    for d in range(draws):
+        out[d * allies:(d + 1) * allies] = vector
+    return out
+
+
+@numba.njit(_COMMITMENT(_COMMITMENT, numba.int64), **COMPILE_OPTIONS)
+def _tiled_commitment(terms, draws):
+    """Commitment's per-ally terms tiled for a chunk of ``draws`` draws (its compiled step
+    reads them element by element); ``remaining``, ``ref`` and the block's credibilities stay
+    as they are."""
+    return commitment.CommitmentTerms(
+        _tiled(terms.keep, draws), _tiled(terms.follow, draws), _tiled(terms.target, draws),
+        _tiled_indices(terms.start, draws), terms.remaining, _tiled_rows(terms.coef, draws),
+        terms.ref, terms.kappa)
+
+
 #: The mechanisms' compiled steps (sim.mechanisms), compiled with these options.
 _plans_step = numba.njit(numba.void(_PLANS, _I, _I, _I, _F2, _F1, _F1, _F1, _F1),
                          **COMPILE_OPTIONS)(plans.compiled_step)
 _fiscal_step = numba.njit(numba.void(_FISCAL, _I, _F1, _F1, _F1, _F1, _F1, _F1, _F2),
                           **COMPILE_OPTIONS)(fiscal.compiled_step)
 _commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F2, _F1, _F1, _F1, _F1,
-                                         _F1),
+                                         _F1, _F1),
                               **COMPILE_OPTIONS)(commitment.compiled_step)
 _threat_step = numba.njit(numba.void(_THREAT, _I, _I, _I, _F1, _F1, _F1),
                           **COMPILE_OPTIONS)(threat.compiled_step)
@@ -208,6 +229,8 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
         fiscal_scratch = np.empty((3, chunk * allies))
         planning = plans_on or commitment_on
         fiscal_ = _tiled_fiscal(fiscal_terms, chunk) if fiscal_on else fiscal_terms
+        commitment_ = (_tiled_commitment(commitment_terms, chunk) if commitment_on
+                       else commitment_terms)
 
         for d in range(draws):
             lo, hi = d * allies, (d + 1) * allies
@@ -287,12 +310,12 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
                                          calm_debt_before, calm_deficit, calm_stress_n,
                                          fiscal_scratch)
                     if commitment_on:
-                        _commitment_step(commitment_terms, t, first, n_draws, gdp_flat, ratio_n,
-                                         stress_n, int_, keep_n, pull_n)
+                        _commitment_step(commitment_, t, first, n_draws, gdp_flat, ratio_n,
+                                         stress_n, int_, keep_n, pull_n, fiscal_scratch[0])
                         if threat_on:
-                            _commitment_step(commitment_terms, t, first, n_draws, gdp_flat,
-                                             ratio_n, calm_stress_n, calm_int, calm_keep_n,
-                                             calm_pull_n)
+                            _commitment_step(commitment_, t, first, n_draws, gdp_flat, ratio_n,
+                                             calm_stress_n, calm_int, calm_keep_n, calm_pull_n,
+                                             fiscal_scratch[0])
                     keep, pull = keep_n, pull_n
                     calm_keep, calm_pull = calm_keep_n, calm_pull_n
                 if threat_on:
