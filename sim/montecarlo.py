@@ -106,9 +106,6 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
             outcome = simulate_aid(aid, aid_draws)
             assert aid_tally is not None  # made with the aid model: _aid_tally
             aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
-        if paths.core_share_without_threat_events is not None:
-            # What the headline would be without threat events: the same draws, events off.
-            tally.add_without_threat_events(inputs, paths)
     return tally, aid_tally
 
 

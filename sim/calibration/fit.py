@@ -319,6 +319,14 @@ def _shrink(estimates: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, n
             float(mean), float(np.sqrt(spread2)))
 
 
+def _shrunk_noise(noise: np.ndarray, dof: int) -> tuple[Estimate, ...]:
+    """Each ally's execution noise (allies,) shrunk toward the alliance's on the log scale (a
+    log sd estimated from ``dof`` changes has variance about 1 / (2 dof)), with its sd."""
+    post_log_s, sd_log_s, _, _ = _shrink(np.log(noise), np.full(noise.size, 1 / (2 * dof)))
+    return tuple(Estimate(float(s), float(s * d))
+                 for s, d in zip(np.exp(post_log_s), sd_log_s, strict=True))
+
+
 def _hessian(objective: Objective, theta: np.ndarray) -> np.ndarray:
     """The Hessian, (n, n), by central differences of the objective's exact gradient."""
     step = _HESSIAN_STEP * np.eye(theta.size)  # (n, n) one coordinate's step a row
@@ -398,8 +406,6 @@ def fit_spending(history: History) -> SpendingFit:
     own_noise = np.sqrt((residual**2).sum(axis=0) / dof)
     post_a, sd_a, _, adjustment_spread = _shrink(own, own_noise**2 / sxx)
     # Noise from step one, whose likelihood tells event-year jumps from execution noise.
-    post_log_s, sd_log_s, _, _ = _shrink(np.log(noise), np.full(own.size, 1 / (2 * dof)))
-    ally_noise = np.exp(post_log_s)
     return SpendingFit(
         codes=history.codes,
         adjustment=Estimate(float(adjustment), float(se[0] * adjustment * (1 - adjustment))),
@@ -408,8 +414,7 @@ def fit_spending(history: History) -> SpendingFit:
         spread=Estimate(float(spread), float(se[3] * spread)),
         ally_adjustment=tuple(Estimate(float(np.clip(a, 0.0, 1.0)), float(s))
                               for a, s in zip(post_a, sd_a, strict=True)),
-        ally_noise=tuple(Estimate(float(s), float(s * d))
-                         for s, d in zip(ally_noise, sd_log_s, strict=True)),
+        ally_noise=_shrunk_noise(noise, dof),
         adjustment_spread=adjustment_spread,
         events=(0.0, *(float(e) for e in events)),
         events_now=tuple(float(p) for p in filtered),
@@ -693,8 +698,6 @@ def fit_commitment(history: History, record: FiscalRecord) -> CommitmentFit:
     kappa_sd = np.sqrt(np.clip(prior_weight @ level**2 - (prior_weight @ level)**2, 0.0, None))
     credibility = special.expit(mean)
     dof = change.shape[0] - 1
-    post_log_s, sd_log_s, _, _ = _shrink(np.log(noise), np.full(allies, 1 / (2 * dof)))
-    ally_noise = np.exp(post_log_s)
     return CommitmentFit(
         codes=history.codes,
         follow=Estimate(float(follow), float(se[0] * follow * (1 - follow))),
@@ -710,8 +713,7 @@ def fit_commitment(history: History, record: FiscalRecord) -> CommitmentFit:
                                for m, s in zip(logit_mean, kappa_sd, strict=True)),
         ally_logit=tuple((float(m), float(s)) for m, s in zip(logit_mean, logit_sd,
                                                                 strict=True)),
-        ally_noise=tuple(Estimate(float(s), float(s * d))
-                         for s, d in zip(ally_noise, sd_log_s, strict=True)),
+        ally_noise=_shrunk_noise(noise, dof),
         events=(0.0, *(float(e) for e in events)),
         events_now=tuple(float(p) for p in filtered),
         # To 4 decimals: the profile's points other than the best are ranked, not polished.

@@ -209,9 +209,14 @@ class Tally:
             alliance_core /= gdp_sum
             np.einsum("da,da->d", total, gdp[t], out=alliance_total)
             alliance_total /= gdp_sum
-        self._add_alliance(inputs, alliance, workspace)
+        core_count, goal_count = self._add_alliance(inputs, alliance, workspace)
+        if paths.core_share_without_threat_events is None:  # no events to switch off
+            self.alliance_meets_core_without_threat_events += core_count
+            self.alliance_meets_goal_without_threat_events += goal_count
+        else:
+            self._add_without_threat_events(inputs, paths)
 
-    def add_without_threat_events(self, inputs: ModelInputs, paths: Paths) -> None:
+    def _add_without_threat_events(self, inputs: ModelInputs, paths: Paths) -> None:
         """Count whether the alliance meets the goals in one block with threat events switched
         off: its paths' core share without them (the block's same draws and GDP)."""
         assert paths.core_share_without_threat_events is not None  # simulated with events on
@@ -244,8 +249,9 @@ class Tally:
         _count(index[1], into=self.total_gap_hist)
 
     def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
-                      workspace: Workspace) -> None:
-        """Count the alliance-wide events, from (3, years, draws) GDP and GDP-weighted shares."""
+                      workspace: Workspace) -> tuple[int, int]:
+        """Count the alliance-wide events, from (3, years, draws) GDP and GDP-weighted shares;
+        return how many draws met the core goal and the whole goal."""
         gdp_sum, alliance_core, alliance_total = alliance
         years = len(alliance_core)
         shares = alliance[1:]  # (2, years, draws) core and total
@@ -261,9 +267,6 @@ class Tally:
         goal_count = int(np.count_nonzero(meets_core & (alliance_total[goal] >= inputs.goal_total)))
         self.alliance_meets_core += core_count
         self.alliance_meets_goal += goal_count
-        if inputs.mechanisms.get("threat") is None:  # no events to switch off: the same counts
-            self.alliance_meets_core_without_threat_events += core_count
-            self.alliance_meets_goal_without_threat_events += goal_count
         alliance_base = alliance_core[0, 0]
         fraction = review / goal
         alliance_line = alliance_base + (inputs.goal_core - alliance_base) * fraction
@@ -282,6 +285,7 @@ class Tally:
         counts = np.bincount(index.ravel(), minlength=2 * GAP_BINS).reshape(2, GAP_BINS)
         self.alliance_core_gap_hist += counts[0]
         self.alliance_total_gap_hist += counts[1]
+        return core_count, goal_count
 
 
 @attrs.frozen(eq=False, repr=False)
