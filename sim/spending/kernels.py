@@ -137,7 +137,7 @@ def _tiled_commitment(terms, draws):
 #: The mechanisms' compiled steps (sim.mechanisms), compiled with these options.
 _plans_step = numba.njit(numba.void(_PLANS, _I, _I, _I, _F2, _F1, _F1, _F1, _F1),
                          **COMPILE_OPTIONS)(plans.compiled_step)
-_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _F1, _F1, _F1, _F1, _F1, _F1, _F2),
+_fiscal_step = numba.njit(numba.void(_FISCAL, _I, _F1, _F1, _F1, _F1, _F1, _F1),
                           **COMPILE_OPTIONS)(fiscal.compiled_step)
 _commitment_step = numba.njit(numba.void(_COMMITMENT, _I, _I, _I, _F2, _F1, _F1, _F1, _F1,
                                          _F1, _F1),
@@ -226,7 +226,7 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
         calm_keep_, calm_pull_ = np.empty(chunk * allies), np.empty(chunk * allies)
         calm_stress_ = np.zeros(chunk * allies)
         ratio_ = np.empty(chunk * allies)  # this year's Y[t-1]/Y[t]
-        fiscal_scratch = np.empty((3, chunk * allies))
+        scratch = np.empty(chunk * allies)  # Y[ref]/Y[t] for commitment, where needed
         planning = plans_on or commitment_on
         fiscal_ = _tiled_fiscal(fiscal_terms, chunk) if fiscal_on else fiscal_terms
         commitment_ = (_tiled_commitment(commitment_terms, chunk) if commitment_on
@@ -304,18 +304,17 @@ def _simulate_block(mechanisms_code: int) -> Callable[..., None]:
                         calm_pull_n[:] = pull_n
                     if fiscal_on:
                         _fiscal_step(fiscal_, t, ratio_n, before, debt_, debt_before_, deficit_,
-                                     stress_n, fiscal_scratch)
+                                     stress_n)
                         if threat_on:
                             _fiscal_step(fiscal_, t, ratio_n, calm_before, calm_debt,
-                                         calm_debt_before, calm_deficit, calm_stress_n,
-                                         fiscal_scratch)
+                                         calm_debt_before, calm_deficit, calm_stress_n)
                     if commitment_on:
                         _commitment_step(commitment_, t, first, n_draws, gdp_flat, ratio_n,
-                                         stress_n, int_, keep_n, pull_n, fiscal_scratch[0])
+                                         stress_n, int_, keep_n, pull_n, scratch)
                         if threat_on:
                             _commitment_step(commitment_, t, first, n_draws, gdp_flat, ratio_n,
                                              calm_stress_n, calm_int, calm_keep_n, calm_pull_n,
-                                             fiscal_scratch[0])
+                                             scratch)
                     keep, pull = keep_n, pull_n
                     calm_keep, calm_pull = calm_keep_n, calm_pull_n
                 if threat_on:
