@@ -19,6 +19,7 @@ from sim.calibration.backtest import (
     predictive_counts,
 )
 from sim.calibration.fit import run_calibration
+from sim.calibration.scores import NormalForecast, crps_normal
 from sim.cli import main
 from sim.data.history import load_history
 from sim.errors import OptionError
@@ -30,7 +31,7 @@ def _hand_made() -> Backtest:
     bounds = np.array([0.0, 1.0, 1.5, 2.0, 3.0])[:, None, None] * np.ones((1, 2, 2))
     return Backtest(fit_until=2020, codes=("AAA", "BBB"), years=(2021, 2022), actual=actual,
                     quantiles=bounds, count_actual=np.array([1, 2]),
-                    count_quantiles=np.zeros((5, 2)), fit=None)
+                    count_quantiles=np.zeros((5, 2)), fit=None, share=np.zeros((2, 1, 2)))
 
 
 def test_coverage_on_a_hand_made_case():
@@ -40,6 +41,37 @@ def test_coverage_on_a_hand_made_case():
     assert result.inside50.tolist() == [[True, False], [False, False]]
     assert result.inside90.tolist() == [[True, True], [True, False]]
     assert result.coverage50 == 0.25 and result.coverage90 == 0.75
+
+
+def _two_draws() -> Backtest:
+    # One year, two allies, two draws each: {-1, 1} against 0 and {0, 1} against 0.3 (CRPS
+    # 0.5 and 0.25 by hand); one baseline, N(0, 1) for both.
+    actual = np.array([[0.0, 0.3]])  # (years, allies)
+    share = np.array([[[-1.0, 0.0], [1.0, 1.0]]])  # (years, draws, allies)
+    normal = NormalForecast("persistence", np.zeros((1, 2)), np.ones((1, 2)))
+    return Backtest.from_draws(2020, ("AAA", "BBB"), (2021,), actual, share, None, (normal,))
+
+
+def test_scores_on_a_hand_made_case():
+    result = _two_draws()
+    scores = result.scores()
+    assert scores["crps"] == pytest.approx(0.375)
+    baseline = float(crps_normal(np.array([0.0, 0.3]), 0.0, 1.0).mean())
+    assert scores["baselines"]["persistence"]["crps"] == pytest.approx(baseline)
+    assert scores["skill"]["persistence"] == pytest.approx(1 - 0.375 / baseline)
+    # Quantiles of {-1, 1}: 50% interval [-0.5, 0.5], width 1, holds 0; of {0, 1}: [0.25,
+    # 0.75] holds 0.3. 90% intervals [-0.9, 0.9] and [0.05, 0.95].
+    assert scores["interval_score50"] == pytest.approx(0.75)
+    assert scores["interval_score90"] == pytest.approx((1.8 + 0.9) / 2)
+    assert scores["by_year"][0]["year"] == 2021
+    assert result.pit().tolist() == [[0.5, 0.5]]
+    assert result.coverage_at(0.5) == 1.0
+
+
+def test_misses_name_the_ally_the_side_and_the_distance():
+    result = _hand_made()  # 90% interval [0, 3]: only BBB's 3.5 in 2022 falls outside
+    assert result.misses() == [{"ally": "BBB", "year": 2022, "actual": 3.5,
+                                "interval90": [0.0, 3.0], "side": "above", "by": 0.5}]
 
 
 @given(values=arrays(float, 20, elements=st.floats(-5, 5)),
