@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
@@ -16,10 +17,12 @@ from sim.calibration.backtest import (
     backtest,
     format_backtests,
     inside,
+    pooled_by_horizon,
     predictive_counts,
 )
 from sim.calibration.fit import run_calibration
-from sim.calibration.scores import NormalForecast, crps_normal
+from sim.calibration.scores import BASELINES, NormalForecast, crps_normal
+from sim.cli import backtest as backtest_command
 from sim.cli import main
 from sim.data.history import load_history
 from sim.errors import OptionError
@@ -74,6 +77,21 @@ def test_misses_name_the_ally_the_side_and_the_distance():
                                 "interval90": [0.0, 3.0], "side": "above", "by": 0.5}]
 
 
+def test_pooled_by_horizon_pools_the_cut_offs_that_reach_as_far():
+    first, second = _two_draws(), attrs.evolve(_two_draws(), fit_until=2019, years=(2020,))
+    later = attrs.evolve(_two_draws(), fit_until=2018)  # 2021 is three years ahead of 2018
+    rows = pooled_by_horizon([first, second, later])
+    assert [(r["years_ahead"], r["cut_offs"], r["ally_years"]) for r in rows] == \
+        [(1, [2020, 2019], 4), (3, [2018], 2)]
+    assert rows[0]["crps"] == pytest.approx(0.375)
+    assert rows[0]["skill"] == pytest.approx(first.scores()["skill"])
+
+
+def test_summit_backtest_runs_every_cut_off_by_default():
+    (option,) = [p for p in backtest_command.params if p.name == "fit_until"]
+    assert tuple(option.default) == (2017, 2018, 2019, 2020, 2021, 2022, 2023)
+
+
 @given(values=arrays(float, 20, elements=st.floats(-5, 5)),
        lower=arrays(float, 20, elements=st.floats(-5, 5)),
        width=arrays(float, 20, elements=st.floats(0, 5)))
@@ -113,22 +131,64 @@ def test_backtest_checks_its_cut_off():
 
 
 @pytest.mark.slow
-def test_summit_backtest_json_reproduces_the_backtest(result_2021, capsys):
+def test_summit_backtest_json_reproduces_the_backtest(result_2021, capsys, tmp_path):
     with pytest.raises(SystemExit) as done:
         main(["backtest", "--fit-until", "2021", "--draws", "600", "--seed", "3",
-              "--format", "json"])
+              "--format", "json", "--out", str(tmp_path / "record")])
         raise SystemExit(0)
     assert (done.value.code or 0) == 0
-    (record,) = json.loads(capsys.readouterr().out)
+    out = capsys.readouterr()
+    (record,) = json.loads(out.out)
     assert record["fit_until"] == 2021 and len(record["by_year"]) == 5
     assert len(record["allies"]) == 5 * 31
     row = record["allies"][0]
     assert row["interval90"][0] <= row["interval50"][0] <= row["p50"] <= row["interval50"][1]
     inside90 = np.mean([r["inside90"] for r in record["allies"]])
     assert record["coverage90"] == pytest.approx(inside90)
+    # The scores issue 14 asks for, per cut-off, per year and per years ahead.
+    for key in ("coverage50", "coverage90", "crps", "interval_score50", "interval_score90"):
+        assert isinstance(record[key], float)
+    assert sorted(record["baselines"]) == sorted(record["skill"]) == sorted(BASELINES)
+    for name in BASELINES:
+        assert record["skill"][name] == \
+            pytest.approx(1 - record["crps"] / record["baselines"][name]["crps"])
+    year = record["by_year"][3]
+    assert year["year"] == 2025 and year["allies_at_2pct_actual"] == 28
+    assert year["allies_at_2pct_interval90"][0] <= year["allies_at_2pct_interval50"][0] <= \
+        year["allies_at_2pct_p50"] <= year["allies_at_2pct_interval50"][1] <= \
+        year["allies_at_2pct_interval90"][1]
+    assert [h["years_ahead"] for h in record["by_horizon"]] == [1, 2, 3, 4, 5]
+    assert record["by_horizon"][0]["crps"] == record["by_year"][0]["crps"]
+    assert sum(record["pit_histogram"]) == 5 * 31
+    assert len(record["misses90"]) == sum(not r["inside90"] for r in record["allies"])
     # Reproducible: a second fit and run with the same seed, from the command line, gives the
     # same record to the last digit, every quantile included.
     assert record == json.loads(json.dumps(result_2021.as_dict()))
+    # The track-record page, written beside: the HTML names the page it wrote.
+    assert (tmp_path / "record" / "report.html").is_file()
+    assert "report.html" in out.err
+
+
+def test_summit_backtest_refuses_a_run_folder_before_fitting(tmp_path, capsys):
+    (tmp_path / "summary.json").write_text("{}")
+    with pytest.raises(SystemExit) as done:
+        main(["backtest", "--fit-until", "2021", "--out", str(tmp_path)])
+    assert done.value.code == 2
+    assert "holds a run (summary.json)" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+@pytest.mark.slow
+def test_scores_of_the_2021_cut_off_are_proper_and_ordered(result_2021):
+    scores = result_2021.scores()
+    assert 0 < scores["crps"] and 0 < scores["interval_score50"] and 0 < scores["interval_score90"]
+    assert all(np.isfinite(v) for v in scores["skill"].values())
+    pits = result_2021.pit()
+    assert pits.shape == (5, 31) and ((0 <= pits) & (pits <= 1)).all()
+    # The 50% interval from the quantiles at 0.25 and 0.75 and from coverage_at agree.
+    assert result_2021.coverage_at(0.5) == result_2021.coverage50
+    table = format_backtests([result_2021])
+    assert "skill vs" in table and "By years ahead" in table
 
 
 @pytest.mark.slow
