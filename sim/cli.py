@@ -299,24 +299,39 @@ def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
 
 
 @cli.command()
-@click.option("--fit-until", "fit_until", type=int, multiple=True, default=(2018, 2021),
-              show_default=True, help="Last year of data the fit sees (repeatable).")
+@click.option("--fit-until", "fit_until", type=int, multiple=True,
+              default=tuple(range(2017, 2024)), show_default=True,
+              help="Last year of data the fit sees (repeatable; default every cut-off "
+                   "2017-2023).")
 @click.option("--draws", type=click.IntRange(min=100), default=4000, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-def backtest(fit_until: tuple[int, ...], draws: int, seed: int, output: str) -> None:
-    """Fit on data up to YEAR only, project to 2026, and compare with what happened."""
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the track-record page (report.html, report.md, PNG charts).")
+def backtest(fit_until: tuple[int, ...], draws: int, seed: int, output: str,
+             out_dir: str | None) -> None:
+    """Fit on data up to YEAR only, project to 2026, and score the forecasts against what
+    happened and against naive baselines."""
     from sim.calibration.backtest import backtest as run_backtest
     from sim.calibration.backtest import format_backtests
     from sim.data.history import load_history
 
+    if out_dir is not None:
+        from sim.reports.track_record import check_track_record_out
+
+        check_track_record_out(out_dir)  # before the fits, which take a while
     history = load_history()
     results = [run_backtest(history, year, draws=draws, seed=seed) for year in fit_until]
     if output == "json":
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         click.echo(format_backtests(results))
+    if out_dir is not None:
+        from sim.reports.track_record import write_track_record
+
+        written = write_track_record(results, out_dir)
+        click.echo(f"wrote {written[0]}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
