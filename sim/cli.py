@@ -281,10 +281,11 @@ def calibrate(data_dir: Path | None, out: Path | None, check: bool) -> None:
 
     result, text = run_calibration(data_dir)
     out = out or calibration_dir() / PARAMETERS_FILE
-    s, g = result.spending, result.growth
+    s, c, g = result.spending, result.commitment, result.growth
     click.echo(f"adjustment {s.adjustment.value:.3f} (se {s.adjustment.se:.3f}), threat events "
-               f"{s.rate.value:.3f}/yr (se {s.rate.se:.3f}) of {s.size.value:.2f} pp "
-               f"(se {s.size.se:.2f}); growth persistence {g.persistence.value:.3f} "
+               f"{c.rate.value:.3f}/yr (se {c.rate.se:.3f}) of {c.size.value:.2f} pp "
+               f"(se {c.size.se:.2f}), frontline x{1 + c.exposure.value:.2f} "
+               f"(exposure se {c.exposure.se:.2f}); growth persistence {g.persistence.value:.3f} "
                f"(se {g.persistence.se:.3f}), common {g.common.value:.3f} "
                f"(se {g.common.se:.3f})", err=True)
     if check:

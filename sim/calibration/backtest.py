@@ -46,6 +46,7 @@ from sim.calibration.fit import (
 )
 from sim.calibration.scores import NormalForecast, baselines, crps_draws, interval_score, pit
 from sim.data.history import History
+from sim.data.threats import frontline_flags, known_events
 from sim.errors import OptionError
 
 #: Quantiles reported per ally and year: the 90% and 50% central intervals and the median.
@@ -201,7 +202,8 @@ class Backtest:
                        "credibility": self.fit.credibility.value,
                        "credibility_spread": self.fit.credibility_spread.value,
                        "elasticity": self.fit.elasticity.value, "rate": self.fit.rate.value,
-                       "size": self.fit.size.value, "spread": self.fit.spread.value},
+                       "size": self.fit.size.value, "spread": self.fit.spread.value,
+                       "exposure": self.fit.exposure.value},
             "allies": rows,
         }
 
@@ -227,7 +229,8 @@ def project(history: History, fit: CommitmentFit, record: FiscalRecord, cut: int
     years = history.years
     logit = np.array(fit.ally_logit)  # (allies, 2) posterior mean and sd of logit kappa
     kappa = 1 / (1 + np.exp(-(logit[:, 0] + logit[:, 1] * rng.standard_normal((draws, allies)))))
-    follow, size, spread = fit.follow.value, fit.size.value, fit.spread.value
+    follow, spread = fit.follow.value, fit.spread.value
+    size = fit.ally_size  # (allies,) each ally's rise in intent per event
     noise = np.array([e.value for e in fit.ally_noise])  # (allies,)
     elasticity = fit.elasticity.value
     steps = len(years) - cut - 1
@@ -262,7 +265,9 @@ def backtest(history: History, fit_until: int, *, draws: int = 4000,
         raise OptionError(f"--fit-until: must be between {first + 3} and {last - 1} (the fit "
                           f"needs four years and the test at least one), got {fit_until}")
     seen = history.until(fit_until)
-    fit = fit_commitment(seen, fiscal_record(seen.codes, seen.years))
+    # Threat events on record by the cut-off are known to the fit, as they were to a planner.
+    fit = fit_commitment(seen, fiscal_record(seen.codes, seen.years), frontline_flags(seen.codes),
+                         [year for year in known_events() if year <= fit_until])
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     cut = history.years.index(fit_until)
     # Events found before the cut-off, drawn from the filter's distribution.

@@ -71,6 +71,7 @@ from scipy import optimize, special, stats
 from sim.data.fiscal import FISCAL_FILE, load_fiscal
 from sim.data.history import HISTORY_FILES, History, load_history
 from sim.data.rules import RULES_FILE, debt_brake, escape_clause
+from sim.data.threats import EVENTS_FILE, FRONTLINE_FILE, frontline_flags, known_events
 from sim.environment import FIT_PACKAGES, versions
 from sim.errors import DataError
 from sim.resources import calibration_dir
@@ -78,7 +79,8 @@ from sim.resources import calibration_dir
 #: The code the fitted values depend on, whose digests the parameter file records: this module
 #: and the readers of the history and the fiscal data it fits.
 _CODE_FILES = (Path(__file__), *(Path(__file__).parent.parent / "data" / name
-                                  for name in ("history.py", "fiscal.py", "rules.py")))
+                                  for name in ("history.py", "fiscal.py", "rules.py",
+                                               "threats.py")))
 _PACKAGE_ROOT = Path(__file__).parent.parent.parent
 WALES_YEAR, WALES_TARGET = 2024, 2.0  # "2% within a decade" of the 2014 Wales Summit
 #: A negative log-likelihood in the optimiser's coordinates: its value and exact gradient.
@@ -103,6 +105,8 @@ KAPPA_GRID = np.linspace(-8.0, 8.0, 161)
 #: min(1, elasticity * pressure), whose kinks make the likelihood's derivative in the
 #: elasticity jump, so it is profiled rather than differentiated.
 ELASTICITY_GRID = (0.0, 0.05, 0.1, 0.2, 0.4, 1.0)
+#: The largest exposure the fit considers: a frontline ally's events up to 21 times the others'.
+EXPOSURE_MAX = 20.0
 # Enough to rank the profile (to about 0.003 in log-likelihood; its steps are 0.1 or more).
 _PROFILE = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 10_000}
 
@@ -145,6 +149,10 @@ class CommitmentFit:
     size: Estimate  # pp of GDP
     spread: Estimate  # pp of GDP, sd of an event's jump across allies
     elasticity: Estimate  # stress per unit of fiscal pressure (1 / pressure point)
+    #: A frontline ally's extra rise in intent per event, as a fraction of ``size``: an event
+    #: raises an ally's intent by ``size * (1 + exposure * frontline)`` pp of GDP.
+    exposure: Estimate
+    frontline: tuple[bool, ...]  # per ally: a land border with Russia (sim.data.threats)
     credibility: Estimate  # median kappa across allies (expit of the mean logit kappa)
     credibility_spread: Estimate  # sd of logit kappa across allies
     pledged: tuple[bool, ...]
@@ -154,6 +162,11 @@ class CommitmentFit:
     events: tuple[float, ...]  # (years,) smoothed expected number of events since 2014
     events_now: tuple[float, ...]  # P(k events since 2014 | data), last fitted year
     elasticity_profile: tuple[float, ...]  # minus log-likelihood at ELASTICITY_GRID less best's
+
+    @property
+    def ally_size(self) -> np.ndarray:
+        """Each ally's rise in intent per event, (allies,) pp of GDP."""
+        return self.size.value * (1.0 + self.exposure.value * np.array(self.frontline, float))
 
 
 @attrs.frozen
@@ -187,17 +200,27 @@ def wales_intent(core_share: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 
 def _event_loglik(change: np.ndarray, gap: np.ndarray, adjustment: np.ndarray | float,
-                  size: float, spread: float, noise: np.ndarray) -> np.ndarray:
+                  size: float | np.ndarray, spread: float, noise: np.ndarray,
+                  known: np.ndarray) -> np.ndarray:
     """log P(year t's changes | k events before it, and none or one in it), (2, steps, k).
 
     With ``k`` earlier events spending moves ``adjustment`` of the way to intent raised by
     ``size * k``; in an event year it also rises at once by a jump ~ N(size, spread^2).
+    ``size`` is one for every ally or each ally's own, (allies,). In a ``known`` year, (steps,)
+    bool, an event is observed to have happened: the case of none has probability 0.
     """
-    return _ally_event_logpdf(change, gap, adjustment, size, spread, noise).sum(axis=-1)
+    return _observed(_ally_event_logpdf(change, gap, adjustment, size, spread, noise).sum(
+        axis=-1), known)
+
+
+def _observed(loglik: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``loglik`` (2, ..., steps, k) with the no-event case ruled out in the ``known`` years."""
+    loglik[0][..., known, :] = -np.inf
+    return loglik
 
 
 def _ally_event_logpdf(change: np.ndarray, gap: np.ndarray, adjustment: np.ndarray | float,
-                       size: float, spread: float, noise: np.ndarray) -> np.ndarray:
+                       size: float | np.ndarray, spread: float, noise: np.ndarray) -> np.ndarray:
     """:func:`_event_loglik` ally by ally, (2, steps, k, allies)."""
     k = np.arange(change.shape[0] + 1)[None, :, None]
     mean = adjustment * (gap[:, None, :] + size * k)  # (steps, events, allies)
@@ -257,17 +280,21 @@ def wales_jumps(core_share: np.ndarray) -> np.ndarray:
 
 
 def _chain_gradient(change: np.ndarray, gap: np.ndarray, adjustment: float, rate: float,
-                    size: float, spread: float, noise: np.ndarray, wales: np.ndarray
-                    ) -> tuple[float, np.ndarray, np.ndarray]:
-    """The chain's log-likelihood, its gradient and its derivative in the gap to intent.
+                    size: float | np.ndarray, spread: float, noise: np.ndarray,
+                    wales: np.ndarray, known: np.ndarray
+                    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """The chain's log-likelihood, its gradient, and its derivatives in the gap to intent and
+    in each ally's event size.
 
     The gradient, (4 + allies,), is in the optimiser's coordinates of (adjustment, rate, size,
-    spread, each ally's noise): logit, logit, pp, log, log. The derivative in ``gap``,
-    (steps, allies), lets a model whose intent has parameters of its own chain to them.
+    spread, each ally's noise): logit, logit, pp, log, log; its size entry moves every ally's
+    size together. ``size`` is one for every ally or each ally's own, (allies,). The
+    derivatives in ``gap``, (steps, allies), and in each ally's size, (allies,), let a model
+    whose intent or sizes have parameters of their own chain to them.
     The gradient of the chain's log-likelihood is the posterior expectation of the gradient of
     each year's log density (Fisher's identity), so one forward-backward pass gives both.
     """
-    loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
+    loglik = _event_loglik(change, gap, adjustment, size, spread, noise, known)
     total, posterior = _year_posterior(loglik, rate)
     quiet_w, event_w = posterior[0][..., None], posterior[1][..., None]  # (steps, k, 1) each
     k = np.arange(change.shape[0] + 1)[None, :, None]
@@ -282,38 +309,56 @@ def _chain_gradient(change: np.ndarray, gap: np.ndarray, adjustment: float, rate
     grad = np.empty(4 + noise.size)  # of the log-likelihood, 2014's terms included
     grad[0] = adjustment * (1 - adjustment) * ((quiet_dm + event_dm) * towards).sum()
     grad[1] = (1 - rate) * event_w.sum() - rate * quiet_w.sum() + (1 - rate)
-    grad[2] = ((quiet_dm + event_dm) * adjustment * k).sum() + event_dm.sum() + (
-        (wales - size) / spread**2).sum()
+    d_size = (((quiet_dm + event_dm) * adjustment * k).sum(axis=(0, 1))
+              + event_dm.sum(axis=(0, 1)) + (wales - size) / spread**2)  # (allies,)
+    grad[2] = d_size.sum()
     grad[3] = 2 * spread**2 * event_dv.sum() + ((wales - size)**2 / spread**2 - 1).sum()
     grad[4:] = ((quiet_w * (quiet_r**2 / noise**2 - 1)).sum(axis=(0, 1))
                 + 2 * noise**2 * event_dv.sum(axis=(0, 1)))
     d_gap = adjustment * (quiet_dm + event_dm).sum(axis=1)  # (steps, allies)
     # 2014 is an observed event: its occurrence and its jumps enter the likelihood.
     total += np.log(rate) + stats.norm.logpdf(wales, size, spread).sum()
-    return total, grad, d_gap
+    return total, grad, d_gap, d_size
 
 
 def _spending_objective(theta: np.ndarray, change: np.ndarray, gap: np.ndarray,
-                        wales: np.ndarray) -> tuple[float, np.ndarray]:
+                        wales: np.ndarray, known: np.ndarray) -> tuple[float, np.ndarray]:
     """The spending negative log-likelihood and its exact gradient in ``theta``."""
     adjustment, rate = special.expit(theta[0]), special.expit(theta[1])
     size, spread, noise = theta[2], np.exp(theta[3]), np.exp(theta[4:])
-    total, grad, _ = _chain_gradient(change, gap, adjustment, rate, size, spread, noise, wales)
+    total, grad, _, _ = _chain_gradient(change, gap, adjustment, rate, size, spread, noise,
+                                        wales, known)
     return -total, -grad
 
 
 def _shrink(estimates: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray, float,
                                                                        float]:
-    """Empirical Bayes in a normal hierarchy: posterior means and sds, the mean and the spread."""
+    """Empirical Bayes in a normal hierarchy: posterior means and sds, the mean and the spread.
 
-    def nll(theta: np.ndarray) -> float:
-        return -stats.norm.logpdf(estimates, theta[0], np.sqrt(np.exp(2 * theta[1]) + variances)
-                                  ).sum()
+    The mean and spread maximise the marginal likelihood. Given the spread's square ``s2`` the
+    best mean is the precision-weighted mean, so ``s2`` is where the profile likelihood's
+    derivative vanishes (the envelope theorem gives it without the mean's), found by bracketing
+    to the last bit rather than by a simplex search, whose end point moved by 1e-9 with the
+    last bits of its inputs (and so the parameter file's sixth decimal where a value lay near
+    a rounding edge); 0 where the derivative is negative from the start.
+    """
 
-    start = np.array([estimates.mean(), np.log(estimates.std() + 1e-3)])
-    fit = optimize.minimize(nll, start, method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
-    mean, spread2 = fit.x[0], np.exp(2 * fit.x[1])
+    def best_mean(s2: float) -> float:
+        weight = 1.0 / (s2 + variances)
+        return float((weight * estimates).sum() / weight.sum())
+
+    def slope(s2: float) -> float:  # d log-likelihood / d s2 at the best mean
+        total = s2 + variances
+        return float((((estimates - best_mean(s2)) ** 2 / total - 1.0) / total).sum())
+
+    spread2 = 0.0
+    if slope(0.0) > 0:
+        upper = float(estimates.var() + variances.max()) + 1.0
+        while slope(upper) > 0:
+            upper *= 4.0
+        spread2 = optimize.brentq(slope, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps,
+                                  maxiter=500)
+    mean = best_mean(spread2)
     weight = spread2 / (spread2 + variances)
     return (weight * estimates + (1 - weight) * mean, np.sqrt(weight * variances),
             float(mean), float(np.sqrt(spread2)))
@@ -350,11 +395,25 @@ def _minimize(objective: Objective, start: np.ndarray,
     low, high = np.asarray(bounds).T  # (n,) each
     free = (theta > low + _AT_BOUND) & (theta < high - _AT_BOUND)  # (n,)
     hess = _hessian(objective, theta)
-    for _ in range(_NEWTON_STEPS):
+    steps = 0
+    while steps < _NEWTON_STEPS and free.any():  # every coordinate at a bound: done
         inner = hess[np.ix_(free, free)]
         if not np.all(np.linalg.eigvalsh(inner) > 0):
             break  # not a minimum's neighbourhood: L-BFGS-B's point stands
         step = np.linalg.solve(inner, objective(theta)[1][free])
+        target = theta[free] - step
+        beyond = (target < low[free]) | (target > high[free])
+        if beyond.any():
+            # A coordinate whose likelihood is nearly flat toward its bound (a kappa near 1)
+            # L-BFGS-B leaves short of it, where rounding decides how short: it is held at the
+            # bound the Newton step crosses, and the others polished without it.
+            held = np.flatnonzero(free)[beyond]
+            theta = theta.copy()
+            theta[held] = np.clip(target[beyond], low[held], high[held])
+            free[held] = False
+            hess = _hessian(objective, theta)
+            continue
+        steps += 1
         if np.abs(step).max() > _NEWTON_REACH:
             break
         theta = theta.copy()
@@ -371,8 +430,15 @@ def _standard_errors(hess: np.ndarray, free: int) -> np.ndarray:
     return np.sqrt(np.clip(np.diag(covariance), 0.0, None))
 
 
-def fit_spending(history: History) -> SpendingFit:
-    """Fit adjustment, noise and the threat-event mechanism to the core share history."""
+def known_steps(years: Sequence[int], event_years: Sequence[int]) -> np.ndarray:
+    """(steps,) bool: which of the changes after ``years[0]`` fall in a year of a known
+    threat event."""
+    return np.isin(np.asarray(years)[1:], np.asarray(event_years, dtype=int))
+
+
+def fit_spending(history: History, event_years: Sequence[int] = ()) -> SpendingFit:
+    """Fit adjustment, noise and the threat-event mechanism to the core share history; an
+    event is known to have happened in each year of ``event_years``."""
     share = history.core_share
     years = np.asarray(history.years)
     if len(years) < 4:
@@ -384,14 +450,16 @@ def fit_spending(history: History) -> SpendingFit:
     noise0 = np.log(np.maximum(change.std(axis=0), 0.02))
     start = np.concatenate([[special.logit(0.3), special.logit(0.1), observed.mean(),
                              np.log(observed.std())], noise0])
-    objective = functools.partial(_spending_objective, change=change, gap=gap, wales=observed)
+    known = known_steps(history.years, event_years)
+    objective = functools.partial(_spending_objective, change=change, gap=gap, wales=observed,
+                                  known=known)
     theta, hess = _minimize(objective, start, [(-8, 8), (-8, 3), (0.0, 5.0), (-6, 2)]
                             + [(-6, 2)] * len(noise0))
     adjustment, rate, size = special.expit(theta[0]), special.expit(theta[1]), theta[2]
     spread = np.exp(theta[3])
     se = _standard_errors(hess, 4)
     noise = np.exp(theta[4:])
-    loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
+    loglik = _event_loglik(change, gap, adjustment, size, spread, noise, known)
     _, smoothed, filtered = _forward_backward(loglik, rate)
     events = smoothed @ np.arange(smoothed.shape[1])  # (steps,) E[events so far]
     before = np.concatenate([[0.0], events[:-1]])  # (steps,) E[events before the year]
@@ -532,29 +600,63 @@ def _commitment_path(start: np.ndarray, kappa: np.ndarray, elasticity: float,
     return intent, d_kappa, d_elasticity
 
 
+#: The commitment fit's pooled coordinates, in ``theta`` order before each ally's log noise and
+#: logit kappa: logit follow, logit rate, size, log spread, elasticity, exposure.
+_POOLED = 6
+
+
+@attrs.frozen
+class _CommitmentTheta:
+    """The commitment model's values at a point ``theta`` of its optimiser's coordinates."""
+
+    follow: float
+    rate: float
+    size: float  # pp of GDP: a non-frontline ally's rise in intent per event
+    spread: float
+    elasticity: float
+    exposure: float  # a frontline ally's extra rise, as a fraction of ``size``
+    noise: np.ndarray  # (allies,)
+    kappa: np.ndarray  # (allies,) 0.5 for the allies that held (their kappa has no effect)
+    sizes: np.ndarray  # (allies,) each ally's rise in intent per event: size * weight
+    weight: np.ndarray  # (allies,) 1 + exposure * frontline
+
+    @classmethod
+    def at(cls, theta: np.ndarray, pledged: np.ndarray,
+           frontline: np.ndarray) -> _CommitmentTheta:
+        allies = pledged.size
+        kappa = np.full(allies, 0.5)
+        kappa[pledged] = special.expit(theta[_POOLED + allies:])
+        weight = 1.0 + theta[5] * frontline
+        return cls(follow=special.expit(theta[0]), rate=special.expit(theta[1]), size=theta[2],
+                   spread=np.exp(theta[3]), elasticity=theta[4], exposure=theta[5],
+                   noise=np.exp(theta[_POOLED:_POOLED + allies]), kappa=kappa,
+                   sizes=theta[2] * weight, weight=weight)
+
+
 def _commitment_objective(theta: np.ndarray, share: np.ndarray, pressure: np.ndarray,
-                          years: tuple[int, ...], pledged: np.ndarray,
-                          wales: np.ndarray) -> tuple[float, np.ndarray]:
+                          years: tuple[int, ...], pledged: np.ndarray, wales: np.ndarray,
+                          frontline: np.ndarray, known: np.ndarray) -> tuple[float, np.ndarray]:
     """The commitment model's negative log-likelihood and its exact gradient in ``theta``.
 
-    ``theta``: logit follow, logit rate, size, log spread, elasticity, each ally's log noise,
-    then the logit kappa of each ally that pledged (below 2% in 2014), in ``codes`` order.
+    ``theta``: the :data:`_POOLED` coordinates, each ally's log noise, then the logit kappa of
+    each ally that pledged (below 2% in 2014), in ``codes`` order. An event raises an ally's
+    intent by ``size * (1 + exposure * frontline)``.
     """
     allies = share.shape[1]
-    follow, rate = special.expit(theta[0]), special.expit(theta[1])
-    size, spread, elasticity = theta[2], np.exp(theta[3]), theta[4]
-    noise = np.exp(theta[5:5 + allies])
-    kappa = np.full(allies, 0.5)  # (allies,) held allies' kappa has no effect
-    kappa[pledged] = special.expit(theta[5 + allies:])
-    intent, d_kappa, d_elasticity = _commitment_path(share[0], kappa, elasticity, pressure,
-                                                     years)
+    at = _CommitmentTheta.at(theta, pledged, frontline)
+    intent, d_kappa, d_elasticity = _commitment_path(share[0], at.kappa, at.elasticity,
+                                                     pressure, years)
     gap = intent[1:] - share[:-1]  # (steps, allies)
-    total, chain, d_gap = _chain_gradient(np.diff(share, axis=0), gap, follow, rate, size,
-                                          spread, noise, wales)
+    total, chain, d_gap, d_size = _chain_gradient(np.diff(share, axis=0), gap, at.follow,
+                                                  at.rate, at.sizes, at.spread, at.noise,
+                                                  wales, known)
     grad = np.empty_like(theta)
-    grad[:4], grad[5:5 + allies] = chain[:4], chain[4:]
+    grad[:4], grad[_POOLED:_POOLED + allies] = chain[:4], chain[4:]
+    grad[2] = (d_size * at.weight).sum()
     grad[4] = (d_gap * d_elasticity[1:]).sum()
-    grad[5 + allies:] = ((d_gap * d_kappa[1:]).sum(axis=0) * kappa * (1 - kappa))[pledged]
+    grad[5] = at.size * (d_size * frontline).sum()
+    grad[_POOLED + allies:] = ((d_gap * d_kappa[1:]).sum(axis=0) * at.kappa
+                               * (1 - at.kappa))[pledged]
     return -total, -grad
 
 
@@ -574,29 +676,30 @@ def _chain_totals(loglik: np.ndarray, rate: float) -> np.ndarray:
 
 
 def _kappa_profiles(theta: np.ndarray, share: np.ndarray, pressure: np.ndarray,
-                    years: tuple[int, ...], pledged: np.ndarray) -> np.ndarray:
+                    years: tuple[int, ...], pledged: np.ndarray, frontline: np.ndarray,
+                    known: np.ndarray) -> np.ndarray:
     """Each pledging ally's log-likelihood with its logit kappa on :data:`KAPPA_GRID` and every
     other value at the fit, less the fit's, (pledging allies, grid)."""
     allies = share.shape[1]
-    follow, rate = special.expit(theta[0]), special.expit(theta[1])
-    size, spread, elasticity = theta[2], np.exp(theta[3]), theta[4]
-    noise = np.exp(theta[5:5 + allies])
-    kappa = np.full(allies, 0.5)
-    kappa[pledged] = special.expit(theta[5 + allies:])
+    at = _CommitmentTheta.at(theta, pledged, frontline)
     change = np.diff(share, axis=0)
     grid = np.broadcast_to(special.expit(KAPPA_GRID)[:, None], (KAPPA_GRID.size, allies))
-    fitted, _, _ = _commitment_path(share[0], kappa, elasticity, pressure, years)
-    tried, _, _ = _commitment_path(share[0], grid, elasticity, pressure, years)  # (years, G, A)
-    own = _ally_event_logpdf(change, fitted[1:] - share[:-1], follow, size, spread, noise)
+    fitted, _, _ = _commitment_path(share[0], at.kappa, at.elasticity, pressure, years)
+    tried, _, _ = _commitment_path(share[0], grid, at.elasticity, pressure,
+                                   years)  # (years, G, A)
+    own = _ally_event_logpdf(change, fitted[1:] - share[:-1], at.follow, at.sizes, at.spread,
+                             at.noise)
     # (2, G, steps, k, allies): every ally at each grid value at once; allies are independent
     # given the events, so ally i's trial swaps only its own column.
-    trial = np.stack([_ally_event_logpdf(change, tried[1:, g] - share[:-1], follow, size,
-                                         spread, noise) for g in range(KAPPA_GRID.size)], axis=1)
+    trial = np.stack([_ally_event_logpdf(change, tried[1:, g] - share[:-1], at.follow,
+                                         at.sizes, at.spread, at.noise)
+                      for g in range(KAPPA_GRID.size)], axis=1)
     rest = own.sum(axis=-1)[..., None] - own  # (2, steps, k, allies) the others' densities
     swapped = rest[:, None][..., pledged] + trial[..., pledged]  # (2, G, steps, k, P)
     batch = np.moveaxis(swapped, -1, 1).reshape(2, -1, *swapped.shape[2:4])  # (2, P*G, s, k)
-    base = _chain_totals(own.sum(axis=-1)[:, None], rate)[0]
-    return (_chain_totals(batch, rate) - base).reshape(pledged.sum(), KAPPA_GRID.size)
+    base = _chain_totals(_observed(own.sum(axis=-1)[:, None], known), at.rate)[0]
+    return (_chain_totals(_observed(batch, known), at.rate)
+            - base).reshape(pledged.sum(), KAPPA_GRID.size)
 
 
 def _kappa_objective(phi: np.ndarray, profiles: np.ndarray) -> tuple[float, np.ndarray]:
@@ -622,10 +725,14 @@ def _errors_of(hess: np.ndarray, theta: np.ndarray, bounds: Sequence[tuple[float
     return np.sqrt(np.clip(np.diag(covariance)[:first], 0.0, None))
 
 
-def fit_commitment(history: History, record: FiscalRecord) -> CommitmentFit:
+def fit_commitment(history: History, record: FiscalRecord, frontline: np.ndarray,
+                   event_years: Sequence[int] = ()) -> CommitmentFit:
     """Fit commitment credibility, follow, fiscal stress and threat events to the core shares.
 
-    ``record`` is the fiscal history of ``history``'s allies and years (:func:`fiscal_record`).
+    ``record`` is the fiscal history of ``history``'s allies and years (:func:`fiscal_record`);
+    ``frontline`` (allies,) is 1 for an ally bordering Russia, else 0
+    (:func:`sim.data.threats.frontline_flags`), whose events' size the fit lets differ; an
+    event is known to have happened in each year of ``event_years``.
     """
     share = history.core_share
     years = history.years
@@ -637,15 +744,23 @@ def fit_commitment(history: History, record: FiscalRecord) -> CommitmentFit:
     observed = wales_jumps(share)
     change = np.diff(share, axis=0)
     noise0 = np.log(np.maximum(change.std(axis=0), 0.02))
+    frontline = np.asarray(frontline, dtype=float)
+    known = known_steps(history.years, event_years)
     start = np.concatenate([[special.logit(0.3), special.logit(0.1), observed.mean(),
-                             np.log(observed.std()), 0.0], noise0,
+                             np.log(observed.std()), 0.0, 0.0], noise0,
                             np.full(pledged.sum(), special.logit(0.7))])
     objective = functools.partial(_commitment_objective, share=share, pressure=pressure,
-                                  years=years, pledged=pledged, wales=observed)
+                                  years=years, pledged=pledged, wales=observed,
+                                  frontline=frontline, known=known)
+    # Exposure from 0 up: a frontline ally's events are at least the others'. Before 2022 the
+    # only event is 2014, whose "jumps" are the rises the Wales pledge asked, small for the
+    # frontline allies already near 2% (Estonia, Poland): its arithmetic, not their exposure,
+    # would make the estimate negative. With no frontline ally it has no effect: held at 0.
+    exposure_bounds = (0.0, EXPOSURE_MAX) if frontline.any() else (0.0, 0.0)
 
     def bounds_at(value: float) -> list[tuple[float, float]]:
-        return ([(-8, 8), (-8, 3), (0.0, 5.0), (-6, 2), (value, value)] + [(-6, 2)] * allies
-                + [(KAPPA_GRID[0], KAPPA_GRID[-1])] * int(pledged.sum()))
+        return ([(-8, 8), (-8, 3), (0.0, 5.0), (-6, 2), (value, value), exposure_bounds]
+                + [(-6, 2)] * allies + [(KAPPA_GRID[0], KAPPA_GRID[-1])] * int(pledged.sum()))
 
     # The profile by L-BFGS-B, each elasticity started where the last ended; the best is
     # then polished (the profile's other values only rank the grid).
@@ -662,24 +777,23 @@ def fit_commitment(history: History, record: FiscalRecord) -> CommitmentFit:
     bounds = bounds_at(ELASTICITY_GRID[best])
     theta, hess = _minimize(objective, starts[best], bounds)
     profile[best] = min(profile[best], float(objective(theta)[0]))
-    se = _errors_of(hess, theta, bounds, 5)
+    se = _errors_of(hess, theta, bounds, _POOLED)
     # The elasticity's uncertainty from its profile: half the span of the grid values whose
     # likelihood is within 0.5 of the best (a one-sd interval for a regular likelihood).
     near = np.asarray(ELASTICITY_GRID)[np.asarray(profile) <= profile[best] + 0.5]
     se[4] = (near.max() - near.min()) / 2
-    follow, rate, size = special.expit(theta[0]), special.expit(theta[1]), theta[2]
-    spread, elasticity = np.exp(theta[3]), theta[4]
-    noise = np.exp(theta[5:5 + allies])
-    kappa = np.full(allies, 0.5)
-    kappa[pledged] = special.expit(theta[5 + allies:])
-    intent, _, _ = _commitment_path(share[0], kappa, elasticity, pressure, years)
-    loglik = _event_loglik(change, intent[1:] - share[:-1], follow, size, spread, noise)
+    at = _CommitmentTheta.at(theta, pledged, frontline)
+    follow, rate, size, spread = at.follow, at.rate, at.size, at.spread
+    intent, _, _ = _commitment_path(share[0], at.kappa, at.elasticity, pressure, years)
+    loglik = _event_loglik(change, intent[1:] - share[:-1], follow, at.sizes, spread, at.noise,
+                           known)
     _, smoothed, filtered = _forward_backward(loglik, rate)
     events = smoothed @ np.arange(smoothed.shape[1])  # (steps,) E[events so far]
 
     # Step two: the hierarchy of logit kappa across allies, by empirical Bayes on each ally's
     # likelihood profile (the grid's spacing cancels from every posterior).
-    profiles = _kappa_profiles(theta, share, pressure, years, pledged)  # (pledged, grid)
+    profiles = _kappa_profiles(theta, share, pressure, years, pledged, frontline,
+                               known)  # (pledged, grid)
     phi, hess_phi = _minimize(functools.partial(_kappa_objective, profiles=profiles),
                               np.array([0.0, 0.0]), [(-6.0, 6.0), (-5.0, 2.0)])
     se_phi = _errors_of(hess_phi, phi, [(-6.0, 6.0), (-5.0, 2.0)], 2)
@@ -704,7 +818,9 @@ def fit_commitment(history: History, record: FiscalRecord) -> CommitmentFit:
         rate=Estimate(float(rate), float(se[1] * rate * (1 - rate))),
         size=Estimate(float(size), float(se[2])),
         spread=Estimate(float(spread), float(se[3] * spread)),
-        elasticity=Estimate(float(elasticity), float(se[4])),
+        elasticity=Estimate(float(at.elasticity), float(se[4])),
+        exposure=Estimate(float(at.exposure), float(se[5])),
+        frontline=tuple(bool(f) for f in frontline),
         credibility=Estimate(float(credibility),
                              float(se_phi[0] * credibility * (1 - credibility))),
         credibility_spread=Estimate(float(sd), float(se_phi[1] * sd)),
@@ -713,11 +829,12 @@ def fit_commitment(history: History, record: FiscalRecord) -> CommitmentFit:
                                for m, s in zip(logit_mean, kappa_sd, strict=True)),
         ally_logit=tuple((float(m), float(s)) for m, s in zip(logit_mean, logit_sd,
                                                                 strict=True)),
-        ally_noise=_shrunk_noise(noise, dof),
+        ally_noise=_shrunk_noise(at.noise, dof),
         events=(0.0, *(float(e) for e in events)),
         events_now=tuple(float(p) for p in filtered),
-        # To 4 decimals: the profile's points other than the best are ranked, not polished.
-        elasticity_profile=tuple(round(float(v - profile[best]), 4) for v in profile),
+        # To 2 decimals: the profile's points other than the best are ranked, not polished
+        # (their optimiser stops within about 0.003 of log-likelihood).
+        elasticity_profile=tuple(round(float(v - profile[best]), 2) for v in profile),
     )
 
 
@@ -765,10 +882,12 @@ def fit_growth(history: History) -> GrowthFit:
     )
 
 
-def calibrate(history: History, record: FiscalRecord) -> Calibration:
-    """Fit every calibrated parameter on ``history`` and its fiscal ``record``."""
-    return Calibration(spending=fit_spending(history), growth=fit_growth(history),
-                       commitment=fit_commitment(history, record),
+def calibrate(history: History, record: FiscalRecord, frontline: np.ndarray,
+              known: Sequence[int] = ()) -> Calibration:
+    """Fit every calibrated parameter on ``history``, its fiscal ``record``, which of its
+    allies are on the frontline and the years of ``known`` threat events."""
+    return Calibration(spending=fit_spending(history, known), growth=fit_growth(history),
+                       commitment=fit_commitment(history, record, frontline, known),
                        years=(history.years[0], history.years[-1]))
 
 
@@ -799,9 +918,7 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
     tables: dict[str, dict[str, float]] = {
         "alliance.policy": {"adjustment": s.adjustment.value, "adjustment_se": s.adjustment.se,
                             "adjustment_spread": s.adjustment_spread},
-        "alliance.shocks": {"rate": s.rate.value, "rate_se": s.rate.se, "size": s.size.value,
-                            "size_se": s.size.se, "spread": s.spread.value,
-                            "spread_se": s.spread.se},
+
         "alliance.growth": {"persistence": g.persistence.value,
                             "persistence_se": g.persistence.se,
                             "common": g.common.value, "common_se": g.common.se},
@@ -813,6 +930,12 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         "spread": c.credibility_spread.value, "spread_se": c.credibility_spread.se}
     tables["alliance.fiscal"] = {"elasticity": c.elasticity.value,
                                  "elasticity_se": c.elasticity.se}
+    # Threat events from the planning model's fit, with the commitment they pass through and
+    # the 2022 invasion on record (the adjustment model's own fit differs little: README).
+    tables["alliance.shocks"] = {"rate": c.rate.value, "rate_se": c.rate.se,
+                                 "size": c.size.value, "size_se": c.size.se,
+                                 "spread": c.spread.value, "spread_se": c.spread.se,
+                                 "exposure": c.exposure.value, "exposure_se": c.exposure.se}
     for i, code in enumerate(c.codes):
         tables[f"allies.{code}.commitment"] = {"credibility": c.ally_credibility[i].value,
                                                "credibility_se": c.ally_credibility[i].se}
@@ -831,7 +954,8 @@ def parameters_toml(result: Calibration, data_files: list[Path]) -> str:
         *(f"#   {p.relative_to(_PACKAGE_ROOT).as_posix()} {_sha256(p)}" for p in _CODE_FILES),
         *(f"#   {p.name} {_sha256(p)}" for p in sorted(data_files)),
         "# Units: adjustment is the fraction of the gap to intent closed a year; noise, size and",
-        "# spread are pp of GDP; rate is threat events a year; growth sd is a fraction a year.",
+        "# spread are pp of GDP; rate is threat events a year; growth sd is a fraction a year;",
+        "# exposure is a frontline ally's extra rise per event as a fraction of size.",
         "# Commitment (planning model): follow is the fraction of the gap to commitment intent",
         "# closed a year; credibility is the median kappa (fraction of the way to the pledge a",
         "# year still needed), spread the sd of logit kappa across allies; an ally's",
@@ -958,6 +1082,8 @@ def run_calibration(data_dir: Path | None = None) -> tuple[Calibration, str]:
     """Fit on the data in ``data_dir`` (default: shipped); the fit and the parameter file text."""
     data_dir = data_dir or calibration_dir() / "data"
     history = load_history(data_dir)
-    result = calibrate(history, fiscal_record(history.codes, history.years, data_dir))
-    files = [data_dir / name for name in (*HISTORY_FILES, FISCAL_FILE, RULES_FILE)]
+    result = calibrate(history, fiscal_record(history.codes, history.years, data_dir),
+                       frontline_flags(history.codes, data_dir), known_events(data_dir))
+    files = [data_dir / name for name in (*HISTORY_FILES, FISCAL_FILE, RULES_FILE,
+                                          FRONTLINE_FILE, EVENTS_FILE)]
     return result, parameters_toml(result, files)

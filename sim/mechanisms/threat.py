@@ -28,6 +28,7 @@ import attrs
 import numpy as np
 
 from sim import schema
+from sim.data.threats import frontline_flags
 from sim.schema import POINTS
 from sim.workspace import Workspace
 
@@ -44,8 +45,9 @@ class ThreatEvents:
     """Threat events: rare alliance-wide jumps in intended core spending (``[defaults.shocks]``).
 
     Off unless ``enabled``. In a year with an event, the ally's intended core share rises for
-    good by ``size`` pp of GDP, and its actual core share rises that year by a jump, normal with
-    mean ``size`` and sd ``spread`` (the jump's own part fades at the adjustment speed). One
+    good by ``size`` pp of GDP (``size * (1 + exposure)`` for an ally bordering Russia), and
+    its actual core share rises that year by a jump, normal with that mean and sd ``spread``
+    (the jump's own part fades at the adjustment speed). One
     uniform number per year and draw is shared by all allies: an ally reacts when it falls below
     its ``rate``, so with equal rates every ally sees the same events. Calibrated from 2014-2026
     history (see :mod:`sim.calibration.fit`).
@@ -55,9 +57,13 @@ class ThreatEvents:
     # Fitted 0.23 a year (2014 and 2022 in 13 years); one event every two years is more than
     # NATO has seen in any decade since 1949.
     rate: float = schema.number(0.0, 0.0, 1.0, typical=(0.0, 0.5), unit="events a year")
-    # Fitted 0.46 pp (mean) and 0.38 pp (sd across allies); 2 pp per event is four times that.
+    # For an ally not on the frontline; a frontline ally's is size * (1 + exposure). Fitted
+    # 0.33 pp (mean) and 0.43 pp (sd across allies); 2 pp per event is six times that.
     size: float = schema.number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
     spread: float = schema.number(0.0, 0.0, 10.0, typical=(0.0, 2.0), unit=POINTS)
+    # A frontline ally's (a land border with Russia: calibration/data/frontline.csv) extra
+    # rise per event, as a fraction of size; fitted 1.2 on 2014-2026. No effect elsewhere.
+    exposure: float = schema.number(0.0, 0.0, 20.0, typical=(0.0, 5.0), unit="fraction")
 
 
 #: The scenario table the loader adds under ``[defaults]`` and ``[allies.X]`` as :data:`KEY`.
@@ -91,7 +97,9 @@ def arrays(scenario: Any) -> ThreatArrays | None:
         return None
     adjustment = np.array([ally.commitment.follow if ally.commitment.enabled
                            else ally.policy.adjustment for ally in allies])  # (allies,)
-    size = np.array([table.size for table in tables], dtype=float)  # (allies,)
+    frontline = frontline_flags([ally.code for ally in allies])  # (allies,) 1 or 0
+    size = np.array([table.size * (1.0 + table.exposure * front)
+                     for table, front in zip(tables, frontline, strict=True)])  # (allies,)
     return ThreatArrays(
         rate=np.array([table.rate if table.enabled else 0.0 for table in tables], dtype=float),
         pull=adjustment * size,  # the adjustment's share of a rise in intent

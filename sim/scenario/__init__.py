@@ -29,6 +29,7 @@ from sim.data.history import announced_points
 from sim.data.parameters import calibrated_table
 from sim.data.prices import deflator_mean
 from sim.data.related import related_evidence
+from sim.data.threats import frontline_flags
 from sim.errors import ScenarioError, ScenarioWarning
 from sim.mechanisms import MECHANISMS, plans
 from sim.mechanisms.plans import ally_plan
@@ -943,7 +944,8 @@ def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], sour
     A key of a mechanism's table (``[allies.DEU.fiscal] elasticity``) while that table is off
     for the ally; ``policy.adjustment`` where the plan and the commitment set every year's speed;
     a core path other than linear where the commitment starts from the base year (plans off);
-    ``growth.deflator`` where neither a plan in money nor fiscal space uses it. A ``[defaults]``
+    ``growth.deflator`` where neither a plan in money nor fiscal space uses it; ``shocks.exposure``
+    for an ally that does not border Russia. A ``[defaults]``
     key is warned about when it acts for none of the allies it reaches. A table switched off on
     purpose is not warned about: one whose ``enabled = false`` was written in the same file as
     the key, or in a file that extends the key's (a variant without the layer).
@@ -960,6 +962,9 @@ def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], sour
         return True
 
     def reason(ally: AllyConfig, table: str, name: str, key: str) -> str | None:
+        if (table, name) == ("shocks", "exposure") and not frontline_flags([ally.code])[0]:
+            return ("exposure scales the events of an ally bordering Russia "
+                    "(calibration/data/frontline.csv), and this one does not")
         if table in tables and name != "enabled":
             return (f"{table}.enabled is false; set {table}.enabled = true for it to act"
                     if switched_off(ally, table, key) else None)

@@ -22,6 +22,7 @@ from scipy import special
 
 from sim.calibration import fit as calibrate
 from sim.calibration.fit import (
+    FiscalRecord,
     _chain_totals,
     _commitment_objective,
     _event_loglik,
@@ -29,8 +30,10 @@ from sim.calibration.fit import (
     _growth_objective,
     _shrink,
     _spending_objective,
+    fit_commitment,
     fit_growth,
     fit_spending,
+    intent_step,
     run_calibration,
     wales_intent,
 )
@@ -105,6 +108,58 @@ def test_spending_fit_finds_no_event_in_quiet_data():
     assert fit.rate.value == pytest.approx(1 / 13, abs=0.02)  # only the 2014 event
 
 
+def test_spending_fit_puts_a_known_event_in_its_year():
+    # Quiet data but for 2022, whose event is on record: the filter puts it there, and only
+    # there, however small its jumps.
+    rng = np.random.default_rng(5)
+    share = _simulate_spending(rng, 0.3, 0.08, 0.6, 0.25, event_years=())
+    fit = fit_spending(_history(share), event_years=(2022,))
+    events = np.asarray(fit.events)
+    assert events[YEARS < 2022].max() < 0.05
+    assert events[YEARS >= 2022] == pytest.approx(1.0, abs=0.05)
+    assert fit.rate.value == pytest.approx(2 / 13, abs=0.03)  # 2014 and 2022
+
+
+def _simulate_commitment(rng, follow, noise, size, exposure, spread, frontline, event_years):
+    """Core shares from the planning model's spending equation with kappa 1 and no stress:
+    intent moves to 2% by 2024 (held above), plus ``size * (1 + exposure * frontline)`` per
+    event, spending follows it at ``follow``."""
+    allies = frontline.size
+    sizes = size * (1 + exposure * frontline)  # (allies,)
+    start = np.maximum(2.0 - (sizes + spread * rng.standard_normal(allies)), 0.3)
+    share = np.empty((len(YEARS), allies))  # (years, allies)
+    share[0] = start
+    intent, events = start.copy(), 0
+    for t in range(1, len(YEARS)):
+        new = YEARS[t] in event_years
+        intent = intent_step(intent, np.ones(allies), np.zeros(allies), int(YEARS[t]))
+        jump = (sizes + spread * rng.standard_normal(allies)) * new
+        share[t] = (share[t - 1] + follow * (intent + sizes * events - share[t - 1]) + jump
+                    + noise * rng.standard_normal(allies))
+        events += new
+    return share
+
+
+def test_commitment_fit_recovers_the_frontline_exposure():
+    rng = np.random.default_rng(20220224)
+    frontline = (np.arange(31) % 4 == 0).astype(float)  # (allies,) 8 frontline allies
+    follow, noise, size, exposure, spread = 0.35, 0.06, 0.4, 1.5, 0.2
+    share = _simulate_commitment(rng, follow, noise, size, exposure, spread, frontline,
+                                 event_years=(2022, 2025))
+    history = _history(share)
+    # No fiscal pressure: debt and deficit nil, no rule relieves anything.
+    record = FiscalRecord(debt=np.zeros_like(share), deficit=np.zeros_like(share),
+                          escape_cap=np.zeros_like(share),
+                          brake_floor=np.full_like(share, np.inf),
+                          deficit_limit=np.full(len(YEARS), np.inf))
+    fit = fit_commitment(history, record, frontline, event_years=(2022,))
+    assert abs(fit.exposure.value - exposure) < 3 * fit.exposure.se
+    assert abs(fit.size.value - size) < 3 * fit.size.se
+    assert fit.ally_size == pytest.approx(size * (1 + exposure * frontline), rel=0.3)
+    # Without frontline allies the exposure has nothing to act on, and stays 0.
+    assert fit_commitment(history, record, np.zeros(31)).exposure.value == 0.0
+
+
 def test_growth_fit_recovers_known_parameters():
     rng = np.random.default_rng(1949)
     years, allies = 60, 31
@@ -134,9 +189,12 @@ def test_event_filter_matches_enumeration_of_every_event_history(seed, rate, siz
     change = rng.normal(0.2, 0.4, (steps, allies))
     gap = rng.normal(0.3, 0.3, (steps, allies))
     noise = rng.uniform(0.1, 0.5, allies)
-    loglik = _event_loglik(change, gap, adjustment, size, spread, noise)
+    known = rng.random(steps) < 0.3  # (steps,) years with an event on record
+    loglik = _event_loglik(change, gap, adjustment, size, spread, noise, known)
     total, smoothed, filtered = _forward_backward(loglik, rate)
     paths, weights = [], []
+    # Every history, those without an event in a known year at probability 0 (its no-event
+    # density is -inf there).
     for jumps in itertools.product((0, 1), repeat=steps):
         before = np.concatenate([[0], np.cumsum(jumps)[:-1]])
         log_p = sum(np.log(rate if j else 1 - rate) + loglik[j, t, before[t]]
@@ -152,6 +210,7 @@ def test_event_filter_matches_enumeration_of_every_event_history(seed, rate, siz
             expected = posterior[counts[:, t] == k].sum()
             assert smoothed[t, k] == pytest.approx(expected, abs=1e-9)
     np.testing.assert_allclose(filtered, smoothed[-1], atol=1e-12)
+    assert all(smoothed[t, 0] == 0.0 for t in range(steps) if known[:t + 1].any())
 
 
 def _central_gradient(value, theta: np.ndarray, step: float = 1e-6) -> np.ndarray:
@@ -169,10 +228,12 @@ def test_spending_gradient_is_the_derivative_of_the_likelihood(seed, steps, alli
     theta = np.concatenate([rng.uniform(-3, 3, 2), rng.uniform(0.0, 1.0, 1),
                             rng.uniform(-2, 0.5, 1 + allies)])
 
-    def value(x):
-        return _spending_objective(x, change, gap, wales)[0]
+    known = rng.random(change.shape[0]) < 0.3  # (steps,) years with an event on record
 
-    _, grad = _spending_objective(theta, change, gap, wales)
+    def value(x):
+        return _spending_objective(x, change, gap, wales, known)[0]
+
+    _, grad = _spending_objective(theta, change, gap, wales, known)
     np.testing.assert_allclose(grad, _central_gradient(value, theta), rtol=1e-5, atol=1e-5)
 
 
@@ -185,14 +246,19 @@ def test_commitment_gradient_is_the_derivative_of_the_likelihood(seed, steps, al
     pressure = rng.uniform(0.0, 2.0, (steps + 1, allies))  # stress stays below 1
     wales = np.maximum(2.0 - share[0], 0.0)
     years = tuple(range(2018, 2019 + steps))  # the deadline, 2024, inside some draws
+    frontline = (rng.random(allies) < 0.5).astype(float)  # (allies,)
+    known = rng.random(steps) < 0.3  # (steps,) years with an event on record
     theta = np.concatenate([rng.uniform(-3, 3, 2), rng.uniform(0.0, 1.0, 1),
                             rng.uniform(-2, 0.5, 1), rng.uniform(0.0, 0.4, 1),
+                            rng.uniform(0.0, 2.0, 1),
                             rng.uniform(-2, 0.5, allies), rng.uniform(-3, 3, pledged.sum())])
 
     def value(x):
-        return _commitment_objective(x, share, pressure, years, pledged, wales)[0]
+        return _commitment_objective(x, share, pressure, years, pledged, wales, frontline,
+                                     known)[0]
 
-    _, grad = _commitment_objective(theta, share, pressure, years, pledged, wales)
+    _, grad = _commitment_objective(theta, share, pressure, years, pledged, wales, frontline,
+                                    known)
     np.testing.assert_allclose(grad, _central_gradient(value, theta), rtol=1e-5, atol=1e-5)
 
 
@@ -328,7 +394,7 @@ def test_calibrate_check_names_a_changed_figure_and_by_how_much(shared_fit, caps
     status, err = _check(capsys, path)
     assert status == 1
     lines = err.splitlines()
-    assert f"{path}: differs from a fresh fit of the data in 1 of 269 figures" in lines
+    assert f"{path}: differs from a fresh fit of the data in 1 of 271 figures" in lines
     assert (f"  alliance.growth.common: file {common + 0.000123:.6f}, refit {common:.6f}, "
             "difference -0.000123") in lines
     assert any(line.startswith("package versions: the same as wrote the file (python ")
@@ -355,10 +421,10 @@ def test_calibrate_check_summarises_many_changed_figures(shared_fit, capsys, tmp
     status, err = _check(capsys, _committed_copy(tmp_path, nudge))
     assert status == 1
     lines = err.splitlines()
-    assert any(line.endswith("in 269 of 269 figures") for line in lines)
+    assert any(line.endswith("in 271 of 271 figures") for line in lines)
     listed = [line for line in lines if line.startswith("  ") and ": file " in line]
     assert len(listed) == 10 and listed[0].endswith("difference -0.000003")
-    assert "  ... and 259 more, each within 0.000003" in lines
+    assert "  ... and 261 more, each within 0.000003" in lines
 
 
 def test_calibrate_check_says_the_package_versions_differ(shared_fit, capsys, tmp_path):

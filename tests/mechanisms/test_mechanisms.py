@@ -58,16 +58,22 @@ def test_off_means_not_laid_out_not_drawn_not_run(mechanism):
 
 
 def test_the_reference_takes_each_mechanisms_step():
-    # Threat events at every year with no noise: the reference's core share climbs by size.
-    size = 0.4
-    inputs = ModelInputs.from_scenario(sim.load_scenario("analytic").with_values({
+    # Threat events at every year with no noise: the reference's core share climbs by size,
+    # and an ally bordering Russia's by size * (1 + exposure).
+    size, exposure = 0.4, 0.5
+    scenario = sim.load_scenario("analytic").with_values({
         "defaults.shocks.enabled": True, "defaults.shocks.rate": 1.0,
         "defaults.shocks.size": size, "defaults.shocks.spread": 0.0,
+        "defaults.shocks.exposure": exposure,
         "defaults.policy.path": "flat", "defaults.policy.noise": 0.0,
-        "allies.POL.policy.noise": 0.0}))
+        "allies.POL.policy.noise": 0.0})
+    inputs = ModelInputs.from_scenario(scenario)
     drawn = sample_mechanisms(inputs, sample_draws(inputs, np.random.default_rng(0), 3),
                               lambda stream: np.random.default_rng(stream))
     core = reference.simulate(inputs, drawn)[0]
     steps = np.arange(len(inputs.years))[:, None, None]
-    np.testing.assert_allclose(core, np.broadcast_to(inputs.core_base + size * steps, core.shape),
+    frontline = np.array([code in ("EST", "FIN", "LTU", "LVA", "NOR", "POL")
+                          for code in scenario.codes], dtype=float)
+    rise = size * (1 + exposure * frontline)  # (allies,)
+    np.testing.assert_allclose(core, np.broadcast_to(inputs.core_base + rise * steps, core.shape),
                                atol=1e-9)

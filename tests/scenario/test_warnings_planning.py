@@ -154,3 +154,35 @@ def test_validate_strict_exits_2_on_a_setting_that_cannot_take_effect(capsys, wr
     assert code == 0 and err.splitlines() == [line]
     code, _, err = summit(capsys, "validate", "--strict", str(path))
     assert code == 2 and err.splitlines() == [line]
+
+
+def test_an_exposure_for_an_ally_off_the_frontline_cannot_take_effect(write_toml):
+    found = _warnings(write_toml, HEAD + "[allies.DEU.shocks]\nexposure = 2.0\n")
+    assert list(found) == ["allies.DEU.shocks.exposure"]
+    assert found["allies.DEU.shocks.exposure"][1].startswith(
+        "cannot take effect for DEU: exposure scales the events of an ally bordering Russia")
+    # Poland borders Russia (Kaliningrad); the defaults reach it, so they act.
+    assert _warnings(write_toml, HEAD + "[allies.POL.shocks]\nexposure = 2.0\n") == {}
+    assert _warnings(write_toml, HEAD + "[defaults.shocks]\nexposure = 2.0\n") == {}
+    # An alliance with no frontline ally: the defaults' exposure acts for none.
+    text = HEAD.replace('extends = "baseline"\n', 'extends = "baseline"\nallies = ["DEU", "FRA"]\n')
+    assert list(_warnings(write_toml, text + "[defaults.shocks]\nexposure = 2.0\n")) == [
+        "defaults.shocks.exposure"]
+
+
+def test_the_exposure_moves_a_frontline_allys_events_only():
+    # What an event adds to intent: size for every ally, size * (1 + exposure) for Poland.
+    from sim.mechanisms import threat
+
+    scenario = load_scenario("baseline")
+    base = threat.arrays(scenario)
+    more = threat.arrays(scenario.with_values({"defaults.shocks.exposure": 3.0}))
+    assert base is not None and more is not None
+    codes = scenario.codes
+    pol, deu = codes.index("POL"), codes.index("DEU")
+    size = scenario.allies[pol].shocks.size
+    follow = scenario.allies[pol].commitment.follow
+    assert more.pull[pol] == pytest.approx(follow * size * 4.0)
+    assert more.jump_size[pol] == pytest.approx(size * 4.0 * (1 - follow))
+    assert more.pull[deu] == base.pull[deu] and more.jump_size[deu] == base.jump_size[deu]
+    assert more.pull[pol] > base.pull[pol]
