@@ -51,17 +51,20 @@ def test_threat_stream_leaves_the_other_shocks_untouched():
                               mechanism_generator(11, 1, threat.STREAM).random(3))
 
 
-@given(adjustment=st.floats(0.0, 1.0), size=st.floats(0.0, 2.0))
-def test_an_event_every_year_raises_a_flat_path_by_size_each_year(adjustment, size):
+@given(adjustment=st.floats(0.0, 1.0), size=st.floats(0.0, 2.0), exposure=st.floats(0.0, 3.0))
+def test_an_event_every_year_raises_a_flat_path_by_size_each_year(adjustment, size, exposure):
     # Flat intent, no noise, an event every year: c[1] = c0 + size, and then intent and share
-    # move together, so c[t] = c0 + size * t whatever the adjustment speed.
+    # move together, so c[t] = c0 + size * t whatever the adjustment speed; for Poland, which
+    # borders Russia, size * (1 + exposure) a year.
     inputs = _inputs(**{"defaults.shocks.enabled": True, "defaults.shocks.rate": 1.0,
                         "defaults.shocks.size": size, "defaults.shocks.spread": 0.0,
+                        "defaults.shocks.exposure": exposure,
                         "defaults.policy.path": "flat",
                         "defaults.policy.adjustment": adjustment,
                         "defaults.policy.noise": 0.0, "allies.POL.policy.noise": 0.0,
                         "allies.POL.policy.adjustment": adjustment})
     paths = simulate(inputs, _with_events(inputs, 0, 2))
     steps = np.arange(len(inputs.years))[:, None, None]
-    expected = np.broadcast_to(inputs.core_base + size * steps, paths.core_share.shape)
+    rise = size * (1 + exposure * np.array([0.0, 1.0]))  # (allies,) DEU, POL
+    expected = np.broadcast_to(inputs.core_base + rise * steps, paths.core_share.shape)
     np.testing.assert_allclose(paths.core_share, expected, atol=1e-9)
