@@ -170,8 +170,9 @@ def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
     """Print the aid event log of one draw of SCENARIO, as `summit run` would simulate it."""
     from sim.aid import event as aid_event
     from sim.aid.sampling import sample_aid
-    from sim.montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
+    from sim.montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_paths, block_sizes
     from sim.scenario import load_scenario
+    from sim.spending.inputs import ModelInputs
 
     loaded = load_scenario(scenario)
     model = loaded.aid
@@ -181,7 +182,10 @@ def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
         raise OptionError(f"--draw: must be below --draws ({draws}), got {draw}")
     block, k = divmod(draw, DEFAULT_BLOCK_SIZE)
     size = block_sizes(draws, DEFAULT_BLOCK_SIZE)[block]
-    sampled = sample_aid(model, aid_generator(seed, block), size).draw(k)
+    # Budget lines that follow GDP read the block's spending paths, as the run does.
+    inputs = ModelInputs.from_scenario(loaded) if model.linked else None
+    paths = None if inputs is None else block_paths(inputs, seed, block, size)
+    sampled = sample_aid(model, aid_generator(seed, block), size, inputs, paths).draw(k)
     lines: list[str] = []
     outcome = aid_event.simulate(model, sampled, trace=lines)
     click.echo(f"aid trace | scenario {loaded.name} | draw {draw} of {draws} | seed {seed}")

@@ -194,6 +194,12 @@ def production_line(env: simpy.Environment, state: State, i: int) -> Generator[A
 
 
 def _describe(model: AidModel, pledge: Pledge) -> str:
+    line = pledge.line
+    if line is not None and line.kind != "usd":
+        what = {"share_of_gdp": f"{line.value:.4f}% of its {line.year} GDP",
+                "share_of_defence": f"{line.value:.3f}% of its {line.year} core defence spending",
+                "grown": f"{_usd(line.value)} of {line.year} grown with its GDP"}[line.kind]
+        return f"its {line.to_year} budget line, {what}"
     if pledge.item is not None and pledge.amount is None:
         return f"{pledge.quantity} units of {model.items[pledge.item].name}"
     written = f"{pledge.currency} {pledge.amount:,.0f}" if pledge.currency != "USD" else ""

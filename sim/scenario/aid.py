@@ -31,7 +31,14 @@ CHANNELS = ("bilateral", "UDCG", "PURL", "EU")
 CONDITION_KINDS = ("others_total_at_least", "pool_at_least", "matching")
 RESOLUTIONS = ("greatest", "least")
 UNITS = ("units", "usd")
+#: What a budget line does after its last published year (``after``).
+AFTER_RULES = ("share_of_gdp", "money", "stop")
+#: Where a budget line without published figures starts (``start``).
+STARTS = ("kiel-2025",)
+#: How aid counts toward the donor's core spending (``counts_toward_core``).
+COUNTS = ("on_top", "inside", "no")
 RATES_FILE = "exchange_rates.csv"
+KIEL_FILE = "aid_kiel_allocations.csv"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -48,6 +55,24 @@ def usd_per_unit() -> dict[str, float]:
         return {row["currency"]: float(row["usd_per_unit"]) for row in rows}
     except (KeyError, ValueError):
         raise DataError(f"{path}: needs columns currency and usd_per_unit (a number)") from None
+
+
+@functools.lru_cache(maxsize=1)
+def kiel_2025_eur() -> dict[str, float]:
+    """Each donor's 2025 military allocations, EUR, from Kiel's Ukraine Support Tracker
+    (Release 29; the sourced rows copied to ``calibration/data/aid_kiel_allocations.csv``)."""
+    path = calibration_dir() / "data" / KIEL_FILE
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise DataError(f"{path}: calibration data file is missing") from None
+    try:
+        return {row["donor_iso3"]: float(row["value"]) * 1e9 for row in rows
+                if row["metric"] == "military_allocations" and row["period"] == "2025"}
+    except (KeyError, ValueError):
+        raise DataError(f"{path}: needs columns donor_iso3, period, metric and value (EUR bn)"
+                        ) from None
 
 
 # --- tables as written (``None``: not set) ------------------------------------------------------
@@ -87,6 +112,13 @@ class DonorTable:
     # delivered by July 2024).
     reliability: float | None = schema.number(None, 0.0, 1.0, typical=(0.0, 1.0),
                                               unit="probability")
+    # The mean share of what is pledged that arrives, drawn per pledge from a Beta: Kiel's
+    # delivered-vs-promised rates run from 0.38 (US, July 2022) to 1.0 (Poland).
+    delivered: float | None = schema.number(None, 0.0, 1.0, typical=(0.3, 1.0),
+                                            unit="fraction")
+    # The Beta's a + b: 20 puts 90% of draws within about +-0.18 of a mean of 0.7.
+    concentration: float | None = schema.number(None, 0.0, None, lo_open=True,
+                                                typical=(2.0, 500.0), unit="a + b of the Beta")
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
@@ -145,22 +177,59 @@ class PledgeTable:
     month: str | None = schema.string(None, unit=MONTH)
     # Delivered over up to five years; the shipped tranches spread over 10 months.
     spread: int = schema.integer(1, 1, 120, typical=(1, 60), unit=MONTHS)
+    # Equal parts each delivered (or not) on its own: ten parts of a Contact Group total.
+    tranches: int = schema.integer(1, 1, 120, typical=(1, 24), unit="parts")
     condition: ConditionTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
 @attrs.frozen
+class BudgetTable:
+    """A donor's yearly military-aid line, ``[aid.budgets.DONOR]``: one of ``amounts`` (money
+    by year), ``share_of_gdp``, ``share_of_defence`` (by year) or ``start``."""
+
+    # Germany's EUR 11.5bn (2026) is the largest published line; Denmark's DKK 1bn (2028)
+    # among the smallest.
+    amounts: tuple[tuple[int, float], ...] = schema.points(
+        typical=(1e8, 1e11), unit="units of the line's currency", high=1e13)
+    currency: str = schema.string("USD")
+    # 0.25% of GDP is the proposed floor; the Nordic and Baltic top seven gave 0.38% on
+    # average in 2022-2024 (CEPA).
+    share_of_gdp: tuple[tuple[int, float], ...] = schema.points(typical=(0.0, 1.0),
+                                                                unit="% of GDP")
+    share_of_defence: tuple[tuple[int, float], ...] = schema.points(
+        typical=(0.0, 30.0), unit="% of core defence spending")
+    start: str | None = _optional_choice(STARTS)
+    after: str = schema.string("share_of_gdp", AFTER_RULES)
+    # Four a year: a quarterly decision; twelve is every month.
+    tranches: int = schema.integer(4, 1, 12, typical=(1, 12), unit="parts a year")
+    channel: str = schema.string("bilateral", CHANNELS)
+    program: str = schema.string("budget")
+
+
+@attrs.frozen
 class NeedTable:
-    """One year of ``[aid.needs]``: ``2026 = 60e9`` or ``2026 = { mean = 60e9, sd = 10e9 }``."""
+    """One year of ``[aid.needs]``: ``2026 = 60e9``, ``2026 = { mean = 60e9, sd = 10e9 }``
+    (normal, clipped at 0) or ``2026 = { low = 50e9, mode = 60e9, high = 80e9 }``
+    (triangular)."""
 
     # Ukraine's stated military need: USD 60bn for 2026 (Pistorius), EUR 83bn (Euronews).
     mean: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
     sd: float = schema.number(0.0, 0.0, None, typical=(0.0, 1.5e11), unit=USD)
+    low: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
+    mode: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
+    high: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
 
 
 @attrs.frozen
 class AidTable:
     resolution: str = schema.string("greatest", RESOLUTIONS)
     counts_in_core: bool = schema.boolean(False)
+    # "on_top": a donor's aid is added to its core share (a rise in aid on top of its defence
+    # plan); "inside": part of the planned budget, reported as a share of it; "no": neither.
+    counts_toward_core: str | None = _optional_choice(COUNTS)
+    # The months start in January of this year at the latest: a year before the first needs
+    # year lets budget lines and pledges of that year deliver into it (a run-in).
+    first_year: int | None = schema.integer(None, 2000, 2100, typical=(2022, 2030), unit="year")
 
 
 # The ``lag`` and ``condition`` fields default to None, so ``schema.build`` cannot find their class
@@ -182,7 +251,8 @@ def table_class(cls: type, name: str) -> type | None:
 AID_TABLES: tuple[tuple[str, type], ...] = (
     ("aid", AidTable), ("aid.needs.YEAR", NeedTable), ("aid.defaults", DonorTable),
     ("aid.donors.NAME", DonorTable), ("aid.items.NAME", ItemTable),
-    ("aid.pools.NAME", PoolTable), ("aid.pledges[]", PledgeTable))
+    ("aid.pools.NAME", PoolTable), ("aid.pledges[]", PledgeTable),
+    ("aid.budgets.DONOR", BudgetTable))
 
 
 # --- the resolved model ------------------------------------------------------------------------
@@ -199,18 +269,39 @@ class Lag:
 
 @attrs.frozen
 class Need:
-    """Ukraine's military need in one calendar year, USD: normal(mean, sd) clipped at 0."""
+    """Ukraine's military need in one calendar year, USD: normal(mean, sd) clipped at 0, or
+    triangular on [low, high] with its peak at ``mode`` (``mean_usd`` and ``sd_usd`` then the
+    triangle's mean and sd)."""
 
     year: int
     mean_usd: float
     sd_usd: float
+    triangle: tuple[float, float, float] | None = None  # (low, mode, high) USD
 
 
 @attrs.frozen
 class Donor:
     name: str
-    reliability: float  # probability a pledge is honoured in full
+    reliability: float  # probability a pledge is honoured at all
     lag: Lag  # contracting lag, months
+    delivered: float = 1.0  # mean fraction of an honoured pledge that arrives (Beta)
+    concentration: float = 20.0  # the Beta's a + b
+
+
+@attrs.frozen
+class Line:
+    """How a budget line's tranche is worth its USD in a draw.
+
+    ``kind`` ``"usd"``: ``value`` USD; ``"share_of_gdp"``: ``value`` % of the donor's GDP in
+    ``year``; ``"share_of_defence"``: ``value`` % of its core defence spending in ``year``;
+    ``"grown"``: ``value`` USD of ``year`` grown with the donor's nominal GDP to ``to_year``.
+    GDP and core spending are the draw's own, from the spending model.
+    """
+
+    kind: str
+    value: float
+    year: int
+    to_year: int
 
 
 @attrs.frozen
@@ -270,6 +361,7 @@ class Pledge:
     condition: Condition | None
     amount: float | None  # as written, in ``currency``
     currency: str
+    line: Line | None = None  # a budget line's tranche: its USD is the draw's (``usd`` 0)
 
     @property
     def start(self) -> int:
@@ -289,6 +381,17 @@ class AidModel:
     pledges: tuple[Pledge, ...]
     resolution: str
     counts_in_core: bool
+    counts_toward_core: str = "no"
+
+    @property
+    def linked(self) -> bool:
+        """Whether some pledge's USD is drawn from the spending model (a budget line)."""
+        return any(p.line is not None and p.line.kind != "usd" for p in self.pledges)
+
+    @property
+    def donor_names(self) -> tuple[str, ...]:
+        """Donors with a pledge, in order of first appearance (per-donor results' order)."""
+        return tuple(dict.fromkeys(p.donor for p in self.pledges))
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -328,15 +431,28 @@ def check_aid(table: Any, locate: Locate, warnings: list[ScenarioWarning] | None
     _Tables.read(table, locate, warnings)
 
 
-def parse_aid(table: Any, locate: Locate) -> AidModel:
+@attrs.frozen
+class Spending:
+    """What the aid model needs of the spending scenario: its assessed allies (whose GDP and
+    core spending the spending model simulates) and its years."""
+
+    allies: tuple[str, ...] = ()
+    base_year: int = 0
+    horizon: int = -1
+
+
+def parse_aid(table: Any, locate: Locate, spending: Spending | None = None,
+              warnings: list[ScenarioWarning] | None = None) -> AidModel:
     """Validate a merged ``[aid]`` table into an :class:`AidModel`.
 
     Each file's table has been checked on its own first (:func:`check_aid`; pledge ids unique).
 
     ``locate(dotted_key)`` names the file that wrote a key and the key as written there, for
-    error messages.
+    error messages. ``spending`` says which donors' budget lines can follow the spending
+    model; settings that cannot take effect add a warning to ``warnings``.
     """
-    return _resolve(_Tables.read(table, locate), locate)
+    return _resolve(_Tables.read(table, locate), locate, spending or Spending(),
+                    [] if warnings is None else warnings)
 
 
 @attrs.frozen
@@ -350,8 +466,9 @@ class _Tables:
     items: Mapping[str, ItemTable]
     pools: Mapping[str, PoolTable]
     pledges: tuple[PledgeTable, ...]
+    budgets: Mapping[str, BudgetTable]
 
-    SECTIONS = ("needs", "defaults", "donors", "items", "pools", "pledges")
+    SECTIONS = ("needs", "defaults", "donors", "items", "pools", "pledges", "budgets")
 
     @classmethod
     def read(cls, table: Any, locate: Locate,
@@ -388,6 +505,7 @@ class _Tables:
             pools=named("pools", PoolTable),
             pledges=tuple(build(PledgeTable, t, f"aid.pledges[{i}]")
                           for i, t in enumerate(raw_pledges)),
+            budgets=named("budgets", BudgetTable),
         )
 
 
@@ -439,7 +557,8 @@ def _month(text: str, key: str, file: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _resolve(tables: _Tables, locate: Locate) -> AidModel:
+def _resolve(tables: _Tables, locate: Locate, spending: Spending,
+             warnings: list[ScenarioWarning]) -> AidModel:
     """Defaults, cross-references and conversions: the checked tables as one model."""
     needs, defaults, settings = tables.needs, tables.defaults, tables.settings
     donor_tables, item_tables, pool_tables = tables.donors, tables.items, tables.pools
@@ -456,11 +575,18 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
         raise fail("aid.needs", "required: at least one year = USD, e.g. 2026 = 60e9")
     default_reliability = 1.0 if defaults.reliability is None else defaults.reliability
     default_lag = lag(defaults.lag, Lag(0, 0, 0), "aid.defaults.lag")
-    donors: dict[str, Donor] = {}
-    for name, t in donor_tables.items():
-        donors[name] = Donor(
+    default_delivered = 1.0 if defaults.delivered is None else defaults.delivered
+    default_concentration = 20.0 if defaults.concentration is None else defaults.concentration
+
+    def new_donor(name: str, t: DonorTable | None = None) -> Donor:
+        t = DonorTable() if t is None else t
+        return Donor(
             name, default_reliability if t.reliability is None else t.reliability,
-            lag(t.lag, default_lag, f"aid.donors.{name}.lag"))
+            lag(t.lag, default_lag, f"aid.donors.{name}.lag"),
+            default_delivered if t.delivered is None else t.delivered,
+            default_concentration if t.concentration is None else t.concentration)
+
+    donors: dict[str, Donor] = {name: new_donor(name, t) for name, t in donor_tables.items()}
 
     items = []
     for name, item_table in item_tables.items():
@@ -500,6 +626,11 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
         file, key = locate(f"aid.pledges[{i}].month")
         months.append(_month(pledge.month, key, file))
     first_year = min([first_year, *(year for year, _ in months)])
+    if settings.first_year is not None:
+        if settings.first_year > needs[0].year:
+            raise fail("aid.first_year", f"must be at most the first needs year "
+                       f"{needs[0].year}, got {settings.first_year}")
+        first_year = min(first_year, settings.first_year)
     last_month = 12 * (needs[-1].year - first_year + 1) - 1
 
     rates = usd_per_unit()
@@ -515,7 +646,7 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
                 raise fail(f"{key}.donor", f"unknown donor {pledge.donor!r}: use an ally's ISO3 "
                            "code or define [aid.donors." + pledge.donor + "]"
                            + schema.did_you_mean(pledge.donor, [*ALLIES, *donors]))
-            donors[pledge.donor] = Donor(pledge.donor, default_reliability, default_lag)
+            donors[pledge.donor] = new_donor(pledge.donor)
         if (pledge.amount is None) == (pledge.quantity is None):
             raise fail(key, "needs exactly one of amount (money) and quantity (units of an item)")
         if pledge.currency not in rates:
@@ -547,12 +678,33 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
         if pledge.condition is not None:
             condition = _condition(pledge.condition, pledge, f"{key}.condition", fail,
                                    pool_index, find, first_year, last_month, locate)
-        pledges.append(Pledge(
-            id=pledge.id, donor=pledge.donor, channel=pledge.channel, program=pledge.program,
-            month=index, usd=usd, quantity=quantity, item=item, pool=pool, spread=pledge.spread,
-            condition=condition,
-            amount=pledge.amount, currency=pledge.currency,
-        ))
+            if condition.kind == "matching" and pledge.tranches > 1:
+                raise fail(f"{key}.tranches", "a matching pledge cannot be split: each part "
+                           "would match the others' whole pledges")
+        n = pledge.tranches
+        for k in range(n):
+            # Equal parts; whole units go one more to the first ``quantity % n`` parts.
+            cost = 0.0 if item is None else items[item].unit_cost_usd
+            part_quantity = (quantity // n + (k < quantity % n) if pledge.quantity is not None
+                             or item is None else int((usd / n) // cost))
+            part_usd = part_quantity * cost if pledge.quantity is not None else usd / n
+            pledges.append(Pledge(
+                id=pledge.id if n == 1 else f"{pledge.id}-t{k + 1:02d}", donor=pledge.donor,
+                channel=pledge.channel, program=pledge.program, month=index,
+                usd=usd if n == 1 else part_usd, quantity=quantity if n == 1 else part_quantity,
+                item=item, pool=pool, spread=pledge.spread, condition=condition,
+                amount=pledge.amount if pledge.amount is None or n == 1 else pledge.amount / n,
+                currency=pledge.currency,
+            ))
+    for name, budget in tables.budgets.items():
+        if name not in donors:
+            if name not in ALLIES:
+                raise fail(f"aid.budgets.{name}", f"unknown donor {name!r}: use an ally's ISO3 "
+                           f"code or define [aid.donors.{name}]"
+                           + schema.did_you_mean(name, [*ALLIES, *donors]))
+            donors[name] = new_donor(name)
+        pledges += _budget_pledges(name, budget, needs, first_year, spending, rates, locate,
+                                   warnings)
     programs = {p.program for p in pledges}
     for i, p in enumerate(pledges):
         c = p.condition
@@ -560,9 +712,112 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
             raise fail(f"aid.pledges[{i}].condition.program",
                        f"no pledge is to program {c.program!r}" + schema.did_you_mean(c.program,
                                                                                  programs))
+    counts = settings.counts_toward_core
+    if counts is not None and settings.counts_in_core:
+        raise fail("aid.counts_in_core", "set counts_toward_core alone (counts_in_core = true "
+                   'is counts_toward_core = "inside")')
+    counts = counts or ("inside" if settings.counts_in_core else "no")
     return AidModel(first_year=first_year, needs=needs, donors=donors, items=tuple(items),
                     pools=tuple(pools), pledges=tuple(pledges), resolution=settings.resolution,
-                    counts_in_core=settings.counts_in_core)
+                    counts_in_core=counts != "no", counts_toward_core=counts)
+
+
+def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], first_year: int,
+                    spending: Spending, rates: Mapping[str, float], locate: Locate,
+                    warnings: list[ScenarioWarning]) -> list[Pledge]:
+    """A donor's budget line as pledges: each needs year's amount in ``tranches`` equal parts
+    spread over the year (part k of n from month 12k/n), each delivered on its own."""
+    key = f"aid.budgets.{name}"
+
+    def fail(where: str, problem: str) -> ScenarioError:
+        return ScenarioError(*locate(where), problem)
+
+    def warn(where: str, problem: str) -> None:
+        warnings.append(ScenarioWarning(*locate(where), problem))
+
+    given = [field for field in ("amounts", "share_of_gdp", "share_of_defence", "start")
+             if getattr(budget, field)]
+    if given == ["amounts", "start"]:
+        given = ["amounts"]  # the 2025 allocation, then the published amounts
+    if len(given) != 1:
+        raise fail(key, "needs one of amounts (money by year, after start = \"kiel-2025\" if "
+                   "given), share_of_gdp, share_of_defence (% by year) and start, got "
+                   f"{', '.join(given) or 'none'}")
+    kind = given[0]
+    if kind == "amounts" and budget.currency not in rates:
+        raise fail(f"{key}.currency", f"no rate for {budget.currency!r} in calibration/data/"
+                   f"{RATES_FILE} (has {', '.join(rates)})"
+                   + schema.did_you_mean(budget.currency, rates))
+    modelled = name in spending.allies
+    years = list(range(first_year, needs[-1].year + 1))
+    after = budget.after
+    if not modelled and kind in ("share_of_gdp", "share_of_defence"):
+        raise fail(f"{key}.{kind}", f"{name} is not an ally of this scenario's spending model, "
+                   "so it has no simulated GDP or defence budget: give amounts (money by year)")
+    if not modelled and after == "share_of_gdp" and kind in ("amounts", "start"):
+        # Non-NATO donors (EU institutions, Australia, Japan...) are outside the spending model.
+        warn(f"{key}.after", f"{name} is not an ally of this scenario's spending model: its "
+             "line holds its last amount in money after its last year instead of following GDP")
+        after = "money"
+    published: tuple[tuple[int, float], ...] = ()
+    if budget.start is not None:
+        eur = kiel_2025_eur()
+        if name not in eur:
+            raise fail(f"{key}.start", f"no 2025 Kiel allocation for {name!r} in "
+                       f"calibration/data/{KIEL_FILE}" + schema.did_you_mean(name, eur))
+        published = ((2025, eur[name] * rates["EUR"]),)
+    if kind == "amounts":
+        if published and budget.amounts[0][0] <= 2025:
+            raise fail(f"{key}.amounts.{budget.amounts[0][0]}", 'comes at or before the 2025 '
+                       'allocation start = "kiel-2025" gives: drop one of them')
+        published += tuple((year, value * rates[budget.currency])
+                           for year, value in budget.amounts)
+    elif kind != "start":
+        published = getattr(budget, kind)
+    for year, _ in published:
+        if not years[0] <= year <= years[-1] and not (kind == "start" or (year == 2025
+                                                      and budget.start is not None)):
+            warn(f"{key}.{kind}.{year}", f"{year} is outside the months simulated "
+                 f"({years[0]}-{years[-1]}): not simulated")
+    by_year = dict(published)
+    first, last = published[0][0], published[-1][0]
+    lines = []
+    for year in years:
+        if year in by_year:
+            value = by_year[year]
+            line = (Line("usd", value, year, year) if kind in ("amounts", "start")
+                    else Line(kind, value, year, year))
+        elif year < first or after == "stop" or year < last:
+            continue  # before the line's first year, after it stops, or a year it skips
+        elif kind in ("amounts", "start"):
+            value = by_year[last]
+            # The last published year's money, grown with nominal GDP from the spending
+            # model's base year at the earliest (a 2025 allocation is the 2026 line).
+            line = (Line("usd", value, year, year) if after == "money" else
+                    Line("grown", value, max(last, spending.base_year), year))
+        else:
+            # A share held after its last year; "money" holds the last year's amount.
+            line = Line(kind, by_year[last], last if after == "money" else year, year)
+        lines.append((year, line))
+    outside = [year for year, line in lines if line.kind != "usd" and not all(
+        spending.base_year <= y <= spending.horizon for y in (line.year, line.to_year))]
+    if outside:
+        raise fail(key, f"follows {name}'s simulated GDP in {outside[0]}, outside the spending "
+                   f"model's years {spending.base_year}-{spending.horizon}")
+    pledges = []
+    for year, line in lines:
+        n = budget.tranches
+        for k in range(n):
+            start, end = 12 * k // n, 12 * (k + 1) // n
+            part = Line(line.kind, line.value / n, line.year, line.to_year)
+            pledges.append(Pledge(
+                id=f"{name}-{year}" + (f"-t{k + 1:02d}" if n > 1 else ""), donor=name,
+                channel=budget.channel, program=budget.program,
+                month=12 * (year - first_year) + start,
+                usd=part.value if part.kind == "usd" else 0.0, quantity=0, item=None,
+                pool=None, spread=end - start, condition=None, amount=None, currency="USD",
+                line=part))
+    return pledges
 
 
 def _condition(t: ConditionTable, pledge: PledgeTable, key: str,
@@ -615,23 +870,33 @@ def _needs(table: Any, locate: Locate,
         raise ScenarioError(*locate("aid.needs"),
                             "must be a table of year = USD, e.g. { 2026 = 60e9 }")
     fields = attrs.fields_dict(NeedTable)
+    normal, triangle = ("mean", "sd"), ("low", "mode", "high")
     needs = []
     for year, value in table.items():
         file, key = locate(f"aid.needs.{year}")
         if not str(year).isdigit() or not 2000 <= int(year) <= 2100:
             raise ScenarioError(file, key, "must be a year, e.g. 2026")
         if isinstance(value, dict):
-            unknown = set(value) - {"mean", "sd"}
+            unknown = set(value) - {*normal, *triangle}
             if unknown:
                 name = sorted(unknown)[0]
-                hint = schema.did_you_mean(name, ("mean", "sd"))
-                raise ScenarioError(file, f"{key}.{name}",
-                                    f"unknown key{hint}; {key} takes mean, sd")
-            mean, sd = value.get("mean"), value.get("sd", 0.0)
+                hint = schema.did_you_mean(name, (*normal, *triangle))
+                raise ScenarioError(file, f"{key}.{name}", f"unknown key{hint}; {key} takes "
+                                    "mean and sd (normal) or low, mode and high (triangular)")
+            names = triangle if set(value) & set(triangle) else normal
+            if names is triangle:
+                if set(value) & set(normal):
+                    raise ScenarioError(file, key, "give mean and sd (normal) or low, mode and "
+                                        "high (triangular), not both")
+                missing = [name for name in triangle if name not in value]
+                if missing:
+                    raise ScenarioError(file, f"{key}.{missing[0]}",
+                                        "required: a triangular need takes low, mode and high")
+            written = {name: value.get(name, 0.0) for name in names}
         else:
-            mean, sd = value, 0.0
+            names, written = normal, {"mean": value, "sd": 0.0}
         checked: dict[str, float] = {}
-        for name, number in (("mean", mean), ("sd", sd)):
+        for name, number in written.items():
             where = key if not isinstance(value, dict) else f"{key}.{name}"
             if isinstance(number, bool) or not isinstance(number, int | float):
                 raise ScenarioError(file, where,
@@ -641,7 +906,17 @@ def _needs(table: Any, locate: Locate,
             if (name in value) if isinstance(value, dict) else name == "mean":
                 schema.check_typical(fields[name], number, where, file, warnings)
             checked[name] = float(number)
-        needs.append(Need(int(year), checked["mean"], checked["sd"]))
+        if names is triangle:
+            low, mode, high = (checked[name] for name in triangle)
+            if not low <= mode <= high:
+                raise ScenarioError(file, key, f"needs low <= mode <= high, got {low:g}, "
+                                    f"{mode:g}, {high:g}")
+            variance = (low * low + mode * mode + high * high - low * mode - low * high
+                        - mode * high) / 18.0
+            needs.append(Need(int(year), (low + mode + high) / 3.0, max(variance, 0.0) ** 0.5,
+                              (low, mode, high)))
+        else:
+            needs.append(Need(int(year), checked["mean"], checked["sd"]))
     needs.sort(key=lambda n: n.year)
     years = [n.year for n in needs]
     if years != list(range(years[0], years[0] + len(years))):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from aid_strategies import aid_tables, scenario_with
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.aid import event, vector
-from sim.aid.sampling import sample_aid
+from sim.aid.sampling import line_usd, sample_aid
+from sim.scenario.aid import usd_per_unit
 
 
 def _run_both(table, seed, draws=6):
@@ -40,6 +42,22 @@ def test_deliveries_never_exceed_pledges_nor_capacity(table, seed):
     # Everything delivered came from a pledge: the month-by-month total is bounded by them.
     assert np.all(outcome.delivered_usd(model).sum(axis=1)
                   <= outcome.pledged_usd.sum(axis=1) + 1e-6)
+
+
+@given(table=aid_tables(), seed=st.integers(0, 2**32))
+def test_what_is_pledged_never_exceeds_budget_lines_and_pledges(table, seed):
+    model, sampled, outcome, _ = _run_both(table, seed)
+    written = line_usd(model, sampled.draws)  # (draws, pledges) before partial delivery
+    assert np.all(outcome.pledged_usd <= written + 1e-6)
+    assert np.all(sampled.value_usd >= 0)
+    # A budget line's year is split into its tranches, and held in money after its last year.
+    for code, budget in table.get("budgets", {}).items():
+        for year in model.years:
+            own = [j for j, p in enumerate(model.pledges)
+                   if p.donor == code and p.line and p.line.to_year == year]
+            assert len(own) == budget["tranches"]
+            assert written[:, own].sum(axis=1) == pytest.approx(
+                usd_per_unit()["USD"] * budget["amounts"]["2026"], abs=1e-3)
 
 
 @given(table=aid_tables(), seed=st.integers(0, 2**32))

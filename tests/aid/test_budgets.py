@@ -1,0 +1,248 @@
+"""Budget lines on the spending model's GDP, tranches, partial delivery, the joint question and
+aid counted toward core spending."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from aid_strategies import scenario_with
+
+import sim
+from sim.aid import vector
+from sim.aid.core import add_on_top, aid_paid_usd
+from sim.aid.sampling import line_usd, sample_aid
+from sim.aid.tally import AidTally
+from sim.montecarlo import block_paths
+from sim.scenario.aid import kiel_2025_eur, usd_per_unit
+from sim.spending.inputs import ModelInputs
+from sim.spending.tally import Tally
+
+NEEDS = {"2026": 10e9, "2027": 10e9, "2028": 10e9}
+
+
+def _model_and_paths(aid, draws=64, seed=0):
+    scenario = scenario_with(aid)
+    inputs = ModelInputs.from_scenario(scenario)
+    return scenario.aid, inputs, block_paths(inputs, seed, 0, draws)
+
+
+def _lines(model, code):
+    return {j: p for j, p in enumerate(model.pledges) if p.donor == code and p.line}
+
+
+def test_share_of_gdp_lines_follow_each_draws_gdp():
+    model, inputs, paths = _model_and_paths({
+        "needs": NEEDS, "budgets": {"DEU": {"share_of_gdp": {"2026": 0.25}, "tranches": 2}}})
+    usd = line_usd(model, 64, inputs, paths)  # (draws, pledges)
+    a = inputs.codes.index("DEU")
+    for j, pledge in _lines(model, "DEU").items():
+        t = pledge.line.to_year - inputs.years[0]
+        # Held at 0.25% of GDP after 2026 (the default rule), half in each tranche.
+        assert np.array_equal(usd[:, j], 0.125 / 100.0 * paths.gdp_usd[t, :, a])
+    assert [p.month for p in _lines(model, "DEU").values()] == [0, 6, 12, 18, 24, 30]
+    assert {p.spread for p in _lines(model, "DEU").values()} == {6}
+
+
+def test_money_lines_hold_their_share_of_gdp_after_the_last_year():
+    model, inputs, paths = _model_and_paths({
+        "needs": NEEDS, "budgets": {"DEU": {"amounts": {"2026": 8e9}, "currency": "EUR",
+                                            "tranches": 1}}})
+    usd = line_usd(model, 64, inputs, paths)
+    a, eur = inputs.codes.index("DEU"), usd_per_unit()["EUR"]
+    first, *later = _lines(model, "DEU")
+    assert np.all(usd[:, first] == 8e9 * eur)
+    for j in later:
+        t = model.pledges[j].line.to_year - inputs.years[0]
+        assert np.allclose(usd[:, j], 8e9 * eur * paths.gdp_usd[t, :, a] / paths.gdp_usd[0, :, a])
+    assert not np.allclose(usd[:, later[0]], usd[0, later[0]])  # it moves with growth
+
+
+def test_share_of_defence_lines_follow_core_spending():
+    model, inputs, paths = _model_and_paths({
+        "needs": NEEDS, "budgets": {"POL": {"share_of_defence": {"2027": 2.0}, "tranches": 1}}})
+    usd = line_usd(model, 64, inputs, paths)
+    a = inputs.codes.index("POL")
+    lines = _lines(model, "POL")
+    assert [p.line.to_year for p in lines.values()] == [2027, 2028]  # none before its first year
+    for j, pledge in lines.items():
+        t = pledge.line.year - inputs.years[0]
+        core_usd = paths.core_share[t, :, a] / 100 * paths.gdp_usd[t, :, a]  # (draws,)
+        assert np.allclose(usd[:, j], 0.02 * core_usd)
+
+
+def test_kiel_start_and_the_stop_rule():
+    model, _, _ = _model_and_paths({
+        "needs": NEEDS, "first_year": 2025,
+        "budgets": {"GBR": {"start": "kiel-2025", "amounts": {"2026": 3e9}, "currency": "GBP",
+                            "after": "stop", "tranches": 1}}})
+    lines = list(_lines(model, "GBR").values())
+    assert [p.line.to_year for p in lines] == [2025, 2026]
+    assert lines[0].usd == pytest.approx(kiel_2025_eur()["GBR"] * usd_per_unit()["EUR"])
+    assert kiel_2025_eur()["GBR"] == pytest.approx(5.4401e9)  # Kiel, Release 29
+    assert lines[1].usd == pytest.approx(3e9 * usd_per_unit()["GBP"])
+
+
+def test_kiel_2025_allocations_add_up_to_kiels_total():
+    # Kiel's all-donor military allocations in 2025: EUR 37.24bn.
+    assert sum(kiel_2025_eur().values()) == pytest.approx(37.24e9, rel=1e-3)
+
+
+def test_a_donor_outside_the_spending_model_holds_money_with_a_warning():
+    scenario = scenario_with({"needs": NEEDS, "donors": {"EU": {}},
+                              "budgets": {"EU": {"amounts": {"2026": 30e9}, "currency": "EUR"}}})
+    (warning,) = scenario.warnings
+    assert warning.key == "aid.budgets.EU.after"
+    assert "not an ally of this scenario's spending model" in warning.problem
+    assert {p.line.kind for p in scenario.aid.pledges} == {"usd"}
+    assert not scenario.aid.linked
+
+
+def test_a_published_year_outside_the_months_warns():
+    scenario = scenario_with({"needs": NEEDS,
+                              "budgets": {"DEU": {"amounts": {"2024": 1e9, "2026": 1e9}}}})
+    (warning,) = scenario.warnings
+    assert warning.key == "aid.budgets.DEU.amounts.2024" and "not simulated" in warning.problem
+
+
+def test_pledge_tranches_are_equal_parts():
+    model = scenario_with({"needs": NEEDS, "items": {"shell": {"unit_cost": 1e6,
+                                                                "capacity": 100}},
+                           "pledges": [
+                               {"id": "q", "donor": "FRA", "quantity": 10, "item": "shell",
+                                "month": "2026-02", "tranches": 3},
+                               {"id": "m", "donor": "GBR", "amount": 9e9, "month": "2026-02",
+                                "tranches": 3}]}).aid
+    assert [p.id for p in model.pledges] == ["q-t01", "q-t02", "q-t03", "m-t01", "m-t02",
+                                             "m-t03"]
+    assert [p.quantity for p in model.pledges[:3]] == [4, 3, 3]
+    assert [p.usd for p in model.pledges[3:]] == [3e9] * 3
+
+
+def test_a_matching_pledge_cannot_be_split():
+    with pytest.raises(sim.ScenarioError) as raised:
+        scenario_with({"needs": NEEDS, "pledges": [
+            {"id": "a", "donor": "FRA", "amount": 1e9, "month": "2026-02", "program": "x"},
+            {"id": "b", "donor": "GBR", "amount": 1e9, "month": "2026-02", "program": "x",
+             "tranches": 2, "condition": {"kind": "matching", "program": "x", "ratio": 1.0,
+                                          "deadline": "2026-06"}}]})
+    assert raised.value.key == "aid.pledges[1].tranches"
+
+
+def test_partial_delivery_draws_a_beta_with_the_donors_mean():
+    model, inputs, paths = _model_and_paths({
+        "needs": NEEDS, "donors": {"DEU": {"delivered": 0.399, "concentration": 20}},
+        "budgets": {"DEU": {"amounts": {"2026": 1e9}, "after": "money", "tranches": 1},
+                    "GBR": {"amounts": {"2026": 1e9}, "after": "money", "tranches": 1}}},
+        draws=20_000)
+    sampled = sample_aid(model, np.random.default_rng(5), 20_000, inputs, paths)
+    deu = list(_lines(model, "DEU"))
+    fraction = sampled.value_usd[:, deu] / 1e9  # (draws, years)
+    assert np.all((fraction >= 0) & (fraction <= 1))
+    assert fraction.mean() == pytest.approx(0.399, abs=0.005)
+    # Beta(a, b) with a + b = 20: variance m (1 - m) / 21.
+    assert fraction.var() == pytest.approx(0.399 * 0.601 / 21, rel=0.05)
+    # A donor without a delivered share delivers its line whole, drawing nothing.
+    assert np.all(sampled.value_usd[:, list(_lines(model, "GBR"))] == 1e9)
+
+
+def test_a_doubled_budget_doubles_what_is_delivered_where_capacity_does_not_bind():
+    def delivered(amount):
+        model, inputs, paths = _model_and_paths({
+            "needs": NEEDS, "defaults": {"delivered": 0.7, "lag": {"min": 0, "mode": 2,
+                                                                  "max": 5}},
+            "budgets": {"DEU": {"amounts": {"2026": amount}}, "FRA": {"amounts": {"2026": 2e9}}}})
+        sampled = sample_aid(model, np.random.default_rng(3), 64, inputs, paths)
+        return model, vector.simulate(model, sampled).delivered_by_year(model)
+
+    # The same pledges in every run, so the same lags and delivered fractions: Germany's part
+    # of what arrives each year doubles with its budget.
+    _, once = delivered(4e9)
+    _, twice = delivered(8e9)
+    _, without = delivered(0.0)
+    assert np.allclose(twice - without, 2 * (once - without))
+    assert np.all(twice[:, 1:] > once[:, 1:])
+
+
+def test_the_joint_probability_is_counted_draw_by_draw():
+    # Four draws, two needs years: needs met every year in draws 0 and 2; the alliance meets
+    # its goal in draws 0 and 1 and its core goal in 0, 1 and 2.
+    model = scenario_with({"needs": {"2026": 5e9, "2027": 5e9}, "pledges": [
+        {"id": "a", "donor": "DEU", "amount": 1e9, "month": "2026-01"}]}).aid
+    sampled = sample_aid(model, np.random.default_rng(0), 4)
+    outcome = vector.simulate(model, sampled)
+    needs = np.array([[0.0, 0.0], [0.0, 1e12], [0.0, 0.0], [1e12, 0.0]])
+    sampled = type(sampled)(**{**{f: getattr(sampled, f) for f in
+                                  ("honoured", "lag_months", "pool_lag_months", "value_usd",
+                                   "units")}, "needs_usd": needs})
+    tally = AidTally.empty(model, ())
+    tally.add(model, sampled, outcome, alliance=(np.array([True, True, True, False]),
+                                                 np.array([True, True, False, False])))
+    assert tally.p_all_needs_met().successes == 2
+    assert tally.p_goal_and_needs_met().successes == 1  # draw 0
+    assert tally.p_core_and_needs_met().successes == 2  # draws 0 and 2
+    assert tally.p_goal_and_needs_met().trials == 4
+
+
+def test_the_spending_tally_returns_the_blocks_alliance_flags():
+    scenario = sim.load_scenario("baseline")
+    inputs = ModelInputs.from_scenario(scenario)
+    tally = Tally.empty(inputs)
+    meets_core, meets_goal = tally.add(inputs, block_paths(inputs, 4, 0, 500))
+    assert meets_core.shape == meets_goal.shape == (500,)
+    assert int(meets_core.sum()) == int(tally.alliance_meets_core)
+    assert int(meets_goal.sum()) == int(tally.alliance_meets_goal)
+    assert not np.any(meets_goal & ~meets_core)
+
+
+def test_summary_and_table_carry_the_joint_probabilities():
+    from sim.reports.run_files import summary
+    from sim.reports.tables import format_table
+
+    results = sim.run(sim.load_scenario("ukraine-2026-2030"), draws=600, seed=1)
+    probabilities = summary(results)["probabilities"]
+    tally = results.aid_tally
+    assert probabilities["alliance_meets_goal_and_ukraine_needs_met"] == \
+        tally.p_goal_and_needs_met().as_dict()
+    assert probabilities["alliance_meets_core_and_ukraine_needs_met"] == \
+        tally.p_core_and_needs_met().as_dict()
+    assert set(probabilities["ukraine_needs_met"]) == {"2026", "2027", "2028", "2029", "2030"}
+    table = format_table(results)
+    assert "and every year's needs are met" in table
+    for year in range(2026, 2031):
+        assert f"\n  {year}  " in table
+
+
+def _counting(write_toml, counts):
+    return sim.load_scenario(write_toml(
+        f'[scenario]\nname = "t"\nextends = "ukraine-2026-2030"\n[aid]\n'
+        f'counts_toward_core = "{counts}"\n', f"{counts}.toml"))
+
+
+def test_aid_inside_or_not_counted_leaves_the_spending_results_bit_identical(write_toml):
+    without = sim.run(sim.load_scenario("baseline"), draws=700, seed=2, block_size=256).tally
+    for counts in ("inside", "no"):
+        with_aid = sim.run(_counting(write_toml, counts), draws=700, seed=2,
+                           block_size=256).tally
+        for name in ("core_hist", "alliance_core_hist", "meet_core", "alliance_meets_goal",
+                     "alliance_meets_core_without_threat_events"):
+            assert np.array_equal(getattr(with_aid, name), getattr(without, name)), name
+
+
+def test_aid_on_top_adds_its_share_of_gdp_to_the_core_share(write_toml):
+    scenario = sim.load_scenario("ukraine-2026-2030")
+    inputs = ModelInputs.from_scenario(scenario)
+    model = scenario.aid
+    paths = block_paths(inputs, 0, 0, 200)
+    before = paths.core_share.copy()
+    outcome = vector.simulate(model, sample_aid(model, np.random.default_rng(0), 200, inputs,
+                                                paths))
+    paid = aid_paid_usd(model, outcome, inputs)  # (years, draws, allies)
+    add_on_top(model, outcome, inputs, paths)
+    assert np.allclose(paths.core_share - before, 100 * paid / paths.gdp_usd)
+    assert paid[:5].sum() > 0 and np.all(paid >= 0)
+    on_top = sim.run(_counting(write_toml, "on_top"), draws=600, seed=2).tally
+    inside = sim.run(scenario, draws=600, seed=2).tally
+    assert on_top.alliance_meets_core >= inside.alliance_meets_core
+    deu = inputs.codes.index("DEU")
+    share = np.arange(on_top.core_hist.shape[-1])
+    assert (on_top.core_hist[1, deu] @ share) > (inside.core_hist[1, deu] @ share)
