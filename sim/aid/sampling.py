@@ -64,9 +64,13 @@ def line_usd(model: AidModel, draws: int, inputs: ModelInputs | None = None,
     share of the draw's GDP or core spending. Shape (draws, pledges)."""
     usd = np.tile(np.array([p.usd for p in model.pledges], dtype=float),
                   (draws, 1))  # (draws, pledges)
+    policy: dict[tuple[str, str, int], list[int]] = {}  # (kind, donor, year): its tranches
     for j, pledge in enumerate(model.pledges):
         line = pledge.line
         if line is None or line.kind == "usd":
+            continue
+        if line.kind in ("fill", "floor"):
+            policy.setdefault((line.kind, pledge.donor, line.year), []).append(j)
             continue
         if inputs is None or paths is None:
             raise ValueError("budget lines that follow GDP need the block's spending paths")
@@ -79,7 +83,51 @@ def line_usd(model: AidModel, draws: int, inputs: ModelInputs | None = None,
             usd[:, j] = line.value / 100.0 * paths.core_share[t, :, a] / 100.0 * gdp[t]
         else:  # "grown"
             usd[:, j] = line.value * gdp[to] / gdp[t]
+    if policy:
+        assert inputs is not None and paths is not None  # policy lines follow GDP
+        _policy_lines(model, usd, policy, inputs, paths)
     return usd
+
+
+def _policy_lines(model: AidModel, usd: np.ndarray,
+                  policy: dict[tuple[str, str, int], list[int]], inputs: ModelInputs,
+                  paths: Paths) -> None:
+    """Fill in the policy options' tranches of ``usd`` (draws, pledges), in place: first
+    Europe filling the US gap, then the floor on what each ally then gives."""
+    donor = np.array([p.donor for p in model.pledges])  # (pledges,)
+    line_year = np.array([-1 if p.line is None else p.line.to_year
+                          for p in model.pledges])  # (pledges,)
+
+    def given(code: str, year: int) -> np.ndarray:
+        """What ``code``'s lines give in ``year`` so far, USD. (draws,)"""
+        return usd[:, (donor == code) & (line_year == year)].sum(axis=1)
+
+    def gdp(code: str, year: int) -> np.ndarray:
+        return paths.gdp_usd[year - inputs.years[0], :, inputs.codes.index(code)]  # (draws,)
+
+    def share(tranches: list[int]) -> float:
+        """The option's share of GDP, % (every tranche of it carries the same)."""
+        line = model.pledges[tranches[0]].line
+        assert line is not None  # a policy tranche is a line
+        return line.value
+
+    fills = {(code, year): tranches for (kind, code, year), tranches in policy.items()
+             if kind == "fill"}
+    for year in sorted({year for _, year in fills}):
+        gap = np.maximum(model.us_reference_usd - given("USA", year), 0.0)  # (draws,)
+        fillers = [code for code, y in fills if y == year]
+        europe_gdp = sum(gdp(code, year) for code in fillers)  # (draws,)
+        for code in fillers:
+            tranches = fills[code, year]
+            cap = share(tranches) / 100.0 * gdp(code, year)  # (draws,)
+            part = np.minimum(gap * gdp(code, year) / europe_gdp, cap)  # (draws,)
+            usd[:, tranches] = (part / len(tranches))[:, None]
+    for (kind, code, year), tranches in policy.items():
+        if kind != "floor":
+            continue
+        floor = share(tranches) / 100.0 * gdp(code, year)  # (draws,)
+        usd[:, tranches] = 0.0
+        usd[:, tranches] = (np.maximum(floor - given(code, year), 0.0) / len(tranches))[:, None]
 
 
 def sample_aid(model: AidModel, rng: np.random.Generator, draws: int,

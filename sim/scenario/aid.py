@@ -37,6 +37,13 @@ AFTER_RULES = ("share_of_gdp", "money", "stop")
 STARTS = ("kiel-2025",)
 #: How aid counts toward the donor's core spending (``counts_toward_core``).
 COUNTS = ("on_top", "inside", "no")
+#: The United States' aid (``us``): as its lines and pledges say, none, or its 2022-2024
+#: average (Kiel), held as a share of GDP.
+US_AID = ("as_written", "zero", "kiel-2022-2024")
+#: Allies outside Europe, left out of the European policy options.
+NOT_EUROPEAN = ("USA", "CAN")
+#: Tranches a year of the policy options' lines (a quarterly decision, as budget lines).
+POLICY_TRANCHES = 4
 RATES_FILE = "exchange_rates.csv"
 KIEL_FILE = "aid_kiel_allocations.csv"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -57,9 +64,19 @@ def usd_per_unit() -> dict[str, float]:
         raise DataError(f"{path}: needs columns currency and usd_per_unit (a number)") from None
 
 
-@functools.lru_cache(maxsize=1)
+def kiel_eur(donor: str, year: int) -> float:
+    """A donor's military allocations in ``year``, EUR, from Kiel's Ukraine Support Tracker."""
+    return _kiel_allocations()[donor, year]
+
+
 def kiel_2025_eur() -> dict[str, float]:
-    """Each donor's 2025 military allocations, EUR, from Kiel's Ukraine Support Tracker
+    """Each donor's 2025 military allocations, EUR (:func:`kiel_eur`)."""
+    return {donor: eur for (donor, year), eur in _kiel_allocations().items() if year == 2025}
+
+
+@functools.lru_cache(maxsize=1)
+def _kiel_allocations() -> dict[tuple[str, int], float]:
+    """Donors' military allocations by year, EUR, from Kiel's Ukraine Support Tracker
     (Release 29; the sourced rows copied to ``calibration/data/aid_kiel_allocations.csv``)."""
     path = calibration_dir() / "data" / KIEL_FILE
     try:
@@ -68,8 +85,8 @@ def kiel_2025_eur() -> dict[str, float]:
     except FileNotFoundError:
         raise DataError(f"{path}: calibration data file is missing") from None
     try:
-        return {row["donor_iso3"]: float(row["value"]) * 1e9 for row in rows
-                if row["metric"] == "military_allocations" and row["period"] == "2025"}
+        return {(row["donor_iso3"], int(row["period"])): float(row["value"]) * 1e9
+                for row in rows if row["metric"] == "military_allocations"}
     except (KeyError, ValueError):
         raise DataError(f"{path}: needs columns donor_iso3, period, metric and value (EUR bn)"
                         ) from None
@@ -230,6 +247,15 @@ class AidTable:
     # The months start in January of this year at the latest: a year before the first needs
     # year lets budget lines and pledges of that year deliver into it (a run-in).
     first_year: int | None = schema.integer(None, 2000, 2100, typical=(2022, 2030), unit="year")
+    us: str = schema.string("as_written", US_AID)
+    # Policy options. The proposed floor is 0.25% of GDP (Rutte, April 2026); seven allies gave
+    # that much or more in 2025 (derived from Kiel).
+    floor_share_of_gdp: float | None = schema.number(None, 0.0, 5.0, typical=(0.05, 1.0),
+                                                     unit="% of GDP")
+    # European allies make up what the US gives below its 2022-2024 average, in proportion to
+    # their GDP, each up to this share of its GDP.
+    europe_fills_gap_up_to: float | None = schema.number(None, 0.0, 5.0, typical=(0.05, 1.0),
+                                                         unit="% of GDP")
 
 
 # The ``lag`` and ``condition`` fields default to None, so ``schema.build`` cannot find their class
@@ -382,6 +408,8 @@ class AidModel:
     resolution: str
     counts_in_core: bool
     counts_toward_core: str = "no"
+    #: What Europe fills up to: the US's 2022-2024 average military aid, USD a year (Kiel).
+    us_reference_usd: float = 0.0
 
     @property
     def linked(self) -> bool:
@@ -712,14 +740,78 @@ def _resolve(tables: _Tables, locate: Locate, spending: Spending,
             raise fail(f"aid.pledges[{i}].condition.program",
                        f"no pledge is to program {c.program!r}" + schema.did_you_mean(c.program,
                                                                                  programs))
+    pledges = _us_policy(settings.us, pledges, needs, first_year, spending, rates, locate,
+                         warnings)
+    for option, kind in (("europe_fills_gap_up_to", "fill"), ("floor_share_of_gdp", "floor")):
+        share = getattr(settings, option)
+        if share is None:
+            continue
+        europe = [code for code in spending.allies if code not in NOT_EUROPEAN]
+        years = [n.year for n in needs if spending.base_year <= n.year <= spending.horizon]
+        if not europe or not years:
+            warnings.append(ScenarioWarning(*locate(f"aid.{option}"), "no European ally of "
+                            "the spending model in a needs year it simulates: no effect"))
+        for code in europe:
+            if code not in donors:
+                donors[code] = new_donor(code)
+            for year in years:
+                for k in range(POLICY_TRANCHES):
+                    start = 12 * k // POLICY_TRANCHES
+                    pledges.append(Pledge(
+                        id=f"{code}-{kind}-{year}-t{k + 1:02d}", donor=code, channel="bilateral",
+                        program=kind, month=12 * (year - first_year) + start, usd=0.0,
+                        quantity=0, item=None, pool=None,
+                        spread=12 * (k + 1) // POLICY_TRANCHES - start, condition=None,
+                        amount=None, currency="USD", line=Line(kind, share, year, year)))
     counts = settings.counts_toward_core
     if counts is not None and settings.counts_in_core:
         raise fail("aid.counts_in_core", "set counts_toward_core alone (counts_in_core = true "
                    'is counts_toward_core = "inside")')
     counts = counts or ("inside" if settings.counts_in_core else "no")
+    if counts != "no" and not {p.donor for p in pledges} & set(spending.allies):
+        warnings.append(ScenarioWarning(*locate("aid.counts_toward_core" if settings.
+                                                counts_toward_core else "aid.counts_in_core"),
+                                        "no donor is an ally of the spending model: no aid "
+                                        "counts toward core spending"))
+    concentrations = [("aid.defaults", defaults, default_delivered),
+                      *((f"aid.donors.{name}", t, donors[name].delivered)
+                        for name, t in donor_tables.items())]
+    for key, t, delivered in concentrations:
+        if t.concentration is not None and delivered in (0.0, 1.0):
+            warnings.append(ScenarioWarning(
+                *locate(f"{key}.concentration"), f"has no effect: a delivered share of "
+                f"{delivered:g} is certain (a Beta needs a mean between 0 and 1)"))
     return AidModel(first_year=first_year, needs=needs, donors=donors, items=tuple(items),
                     pools=tuple(pools), pledges=tuple(pledges), resolution=settings.resolution,
-                    counts_in_core=counts != "no", counts_toward_core=counts)
+                    counts_in_core=counts != "no", counts_toward_core=counts,
+                    us_reference_usd=_us_average_usd(rates))
+
+
+def _us_average_usd(rates: Mapping[str, float]) -> float:
+    """The US's average yearly military aid allocations 2022-2024, USD (Kiel, in EUR)."""
+    return sum(kiel_eur("USA", year) for year in (2022, 2023, 2024)) / 3 * rates["EUR"]
+
+
+def _us_policy(us: str, pledges: list[Pledge], needs: tuple[Need, ...], first_year: int,
+               spending: Spending, rates: Mapping[str, float], locate: Locate,
+               warnings: list[ScenarioWarning]) -> list[Pledge]:
+    """The pledges with the United States' aid as ``us`` says: as written, none (``"zero"``),
+    or its 2022-2024 average as a budget line from its first year, held as a share of GDP."""
+    if us == "as_written":
+        return pledges
+    if not any(p.donor == "USA" for p in pledges) and us == "zero":
+        warnings.append(ScenarioWarning(*locate("aid.us"), "no US budget line or pledge to "
+                                        "set to zero: no effect"))
+    others = [p for p in pledges if p.donor != "USA"]
+    if us == "zero":
+        return others
+    if "USA" not in spending.allies:
+        raise ScenarioError(*locate("aid.us"), "the US is not an ally of this scenario's "
+                            "spending model, so its aid cannot follow its GDP")
+    average = _us_average_usd(rates)
+    line = BudgetTable(amounts=((max(first_year, spending.base_year), average),))
+    return others + _budget_pledges("USA", line, needs, first_year, spending, rates, locate,
+                                    warnings)
 
 
 def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], first_year: int,

@@ -246,3 +246,79 @@ def test_aid_on_top_adds_its_share_of_gdp_to_the_core_share(write_toml):
     deu = inputs.codes.index("DEU")
     share = np.arange(on_top.core_hist.shape[-1])
     assert (on_top.core_hist[1, deu] @ share) > (inside.core_hist[1, deu] @ share)
+
+
+# --- policy options ----------------------------------------------------------------------------
+
+
+POLICY_BASE = {"needs": NEEDS, "budgets": {
+    "DEU": {"amounts": {"2026": 20e9}, "after": "money"},
+    "FRA": {"amounts": {"2026": 1e9}, "after": "money"},
+    "USA": {"amounts": {"2026": 5e9}, "after": "money"}}}
+
+
+def _by_donor_year(model, usd, code, year):
+    own = [j for j, p in enumerate(model.pledges)
+           if p.donor == code and p.line and p.line.to_year == year]
+    return usd[:, own].sum(axis=1)  # (draws,)
+
+
+def _gdp(inputs, paths, code, year):
+    return paths.gdp_usd[year - inputs.years[0], :, inputs.codes.index(code)]
+
+
+def test_the_floor_tops_every_european_ally_up_to_its_share_of_gdp():
+    model, inputs, paths = _model_and_paths({**POLICY_BASE, "floor_share_of_gdp": 0.25})
+    usd = line_usd(model, 64, inputs, paths)
+    for year in (2026, 2027, 2028):
+        for code, own in (("DEU", 20e9), ("FRA", 1e9), ("GBR", 0.0), ("POL", 0.0)):
+            floor = 0.0025 * _gdp(inputs, paths, code, year)
+            assert np.allclose(_by_donor_year(model, usd, code, year), np.maximum(own, floor))
+        # The US is not European: no floor.
+        assert np.all(_by_donor_year(model, usd, "USA", year) == 5e9)
+    assert _by_donor_year(model, usd, "DEU", 2026).min() == 20e9  # above the floor: unchanged
+
+
+def test_europe_fills_the_us_gap_in_proportion_to_gdp_up_to_its_cap():
+    model, inputs, paths = _model_and_paths({**POLICY_BASE, "europe_fills_gap_up_to": 0.05})
+    usd = line_usd(model, 64, inputs, paths)
+    gap = model.us_reference_usd - 5e9
+    assert model.us_reference_usd == pytest.approx(
+        (20.8821 + 23.1109 + 20.141) / 3 * 1e9 * usd_per_unit()["EUR"])
+    europe = ("DEU", "FRA", "GBR", "POL")
+    for year in (2026, 2028):
+        gdp = {code: _gdp(inputs, paths, code, year) for code in europe}
+        total = sum(gdp.values())
+        for code in europe:
+            fill = [j for j, p in enumerate(model.pledges)
+                    if p.donor == code and p.line.kind == "fill" and p.line.year == year]
+            expected = np.minimum(gap * gdp[code] / total, 0.0005 * gdp[code])
+            assert np.allclose(usd[:, fill].sum(axis=1), expected)
+
+
+def test_the_us_fork():
+    zero = scenario_with({**POLICY_BASE, "us": "zero"}).aid
+    assert "USA" not in {p.donor for p in zero.pledges}
+    scenario = sim.Scenario.from_mapping({
+        "scenario": {"name": "us", "allies": ["DEU", "USA"]}, "defaults": {"related_base": 0.0},
+        "aid": {**POLICY_BASE, "us": "kiel-2022-2024"}})
+    restored, inputs = scenario.aid, ModelInputs.from_scenario(scenario)
+    paths = block_paths(inputs, 0, 0, 64)
+    usd = line_usd(restored, 64, inputs, paths)
+    assert np.allclose(_by_donor_year(restored, usd, "USA", 2026), restored.us_reference_usd)
+    growth = _gdp(inputs, paths, "USA", 2028) / _gdp(inputs, paths, "USA", 2026)
+    assert np.allclose(_by_donor_year(restored, usd, "USA", 2028),
+                       restored.us_reference_usd * growth)
+    (warning,) = scenario_with({"needs": NEEDS, "us": "zero", "budgets": {
+        "DEU": {"amounts": {"2026": 1e9}}}}).warnings
+    assert warning.key == "aid.us" and "no effect" in warning.problem
+
+
+def test_the_shipped_policy_forks_move_the_answer_the_expected_way():
+    runs = {name: sim.run(sim.load_scenario(name), draws=1500, seed=4).aid_tally
+            for name in ("ukraine-2026-2030", "europe-fills-gap", "aid-0.25pct")}
+    base = runs["ukraine-2026-2030"].delivered_quantile(0.5)
+    for name in ("europe-fills-gap", "aid-0.25pct"):
+        assert np.all(runs[name].delivered_quantile(0.5) > base), name
+    zero = sim.load_scenario("us-aid-zero").aid
+    assert "USA" not in zero.donor_names

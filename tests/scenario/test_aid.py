@@ -176,6 +176,14 @@ CASES = [
     ("budgets", {"DEU": {"share_of_gdp": {"2025": 0.2}}}, "aid.budgets.DEU",
      "outside the spending model's years 2026-2035"),
     ("budgets", ["DEU"], "aid.budgets", "must be a table"),
+    # Policy options.
+    ("us", "none", "aid.us", "must be one of"),
+    ("us", "kiel-2022-2024", "aid.us", "not an ally of this scenario's spending model"),
+    ("floor_share_of_gdp", 7.0, "aid.floor_share_of_gdp", "between 0.0 and 5.0"),
+    ("floor_share_of_gdp", "0.25%", "aid.floor_share_of_gdp", "must be a number"),
+    ("europe_fills_gap_up_to", -1.0, "aid.europe_fills_gap_up_to", "between 0.0 and 5.0"),
+    ("europe_fils_gap_up_to", 0.2, "aid.europe_fils_gap_up_to",
+     "did you mean 'europe_fills_gap_up_to'"),
 ]
 
 
@@ -256,3 +264,14 @@ def test_an_atypical_aid_value_is_a_warning_at_its_key(path, value, key, problem
 def test_the_test_table_and_the_shipped_aid_load_without_a_warning():
     assert scenario_with(BASE).warnings == ()
     assert sim.load_scenario("udcg-2026").warnings == ()
+
+
+def test_settings_that_cannot_take_effect_are_warned_about():
+    table = _with("defaults.concentration", 50.0)
+    table["defaults"]["delivered"] = 1.0
+    (warning,) = scenario_with(table).warnings
+    assert warning.key == "aid.defaults.concentration" and "no effect" in warning.problem
+    table = {"needs": {"2026": 1e9}, "counts_toward_core": "on_top", "donors": {"EU": {}},
+             "pledges": [{"id": "eu", "donor": "EU", "amount": 1e9, "month": "2026-01"}]}
+    (warning,) = scenario_with(table).warnings
+    assert warning.key == "aid.counts_toward_core" and "no aid counts" in warning.problem
