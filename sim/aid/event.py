@@ -44,6 +44,7 @@ class Order:
     pledge: int | None  # index of the pledge, None for a pool package
     label: str
     remaining: int = 0
+    pool: int | None = None  # index of the pool, for a pool package
 
 
 @attrs.define
@@ -60,6 +61,7 @@ class State:
     pool_in: np.ndarray  # (pools, months) USD
     packages: np.ndarray  # (pools, months)
     spent: np.ndarray  # (pools,) USD
+    pool_delivered: np.ndarray  # (pools,) USD of packages delivered
     trace: list[str] | None
 
     def log(self, env: simpy.Environment, text: str) -> None:
@@ -157,13 +159,14 @@ def package(env: simpy.Environment, state: State, i: int, month: int,
         return
     if spec.item is None:
         state.cash[ready] += bought * spec.package_usd
+        state.pool_delivered[i] += bought * spec.package_usd
         state.log(env, f"pool {spec.name}: {bought} package(s) delivered, "
                        f"{_usd(bought * spec.package_usd)}")
     else:
         units = bought * int(spec.package_usd // model.items[spec.item].unit_cost_usd)
         tie = len(model.pledges) + i * model.months + month
         state.queues[spec.item].append(
-            Order(ready, tie, units, None, f"{spec.name} package", units))
+            Order(ready, tie, units, None, f"{spec.name} package", units, i))
         state.log(env, f"pool {spec.name}: {units} units of {model.items[spec.item].name} "
                        "ordered")
 
@@ -187,6 +190,8 @@ def production_line(env: simpy.Environment, state: State, i: int) -> Generator[A
             state.units[i, m] += made
             if order.pledge is not None:
                 state.pledge_delivered[order.pledge] += made * item.unit_cost_usd
+            if order.pool is not None:
+                state.pool_delivered[order.pool] += made * item.unit_cost_usd
             state.log(env, f"line {item.name}: {made} delivered for {order.label}"
                            + (f" ({order.remaining} to go)" if order.remaining else ""))
         state.queues[i] = [order for order in queue if order.remaining]
@@ -224,7 +229,8 @@ def _simulate_one(model: AidModel, draw: AidDraws, trace: list[str] | None) -> A
         units=np.zeros((len(model.items), months), dtype=np.int64),
         pledge_delivered=np.zeros(n_pledges), pool_in=np.zeros((len(model.pools), months)),
         packages=np.zeros((len(model.pools), months), dtype=np.int64),
-        spent=np.zeros(len(model.pools)), trace=trace,
+        spent=np.zeros(len(model.pools)), pool_delivered=np.zeros(len(model.pools)),
+        trace=trace,
     )
     env = simpy.Environment()
     for j, pledge in enumerate(model.pledges):
@@ -250,5 +256,6 @@ def _simulate_one(model: AidModel, draw: AidDraws, trace: list[str] | None) -> A
         pool_in_usd=state.pool_in.sum(axis=1)[None],
         pool_spent_usd=state.spent[None],
         pool_packages=state.packages[None],
+        pool_delivered_usd=state.pool_delivered[None],
         coordination_gap_usd=(greatest.pledged_usd.sum(axis=1) - least.pledged_usd.sum(axis=1)),
     )

@@ -151,6 +151,8 @@ def sample_aid(model: AidModel, rng: np.random.Generator, draws: int,
     fraction = np.ones((draws, len(model.pledges)))  # (draws, pledges)
     for j, pledge in enumerate(model.pledges):
         donor = model.donor_of(pledge)
+        if pledge.pool is not None:
+            continue  # money paid into a pool up front: what degrades is what it can buy
         if 0.0 < donor.delivered < 1.0:
             c = donor.concentration
             fraction[:, j] = rng.beta(donor.delivered * c, (1.0 - donor.delivered) * c, draws)

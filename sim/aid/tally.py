@@ -37,13 +37,14 @@ def core_bounds() -> tuple[np.ndarray, np.ndarray]:
     return edges[:-1], edges[1:]
 
 
-def delivered_by_donor(model: AidModel, outcome: AidOutcome) -> np.ndarray:
-    """USD each donor's pledges delivered within the months simulated (not money paid into a
-    pool, which the pool delivers). Shape (donors, draws), in ``model.donor_names`` order."""
+def delivered_by_donor(model: AidModel, by_pledge: np.ndarray) -> np.ndarray:
+    """USD each donor's pledges delivered within the months simulated, from the (draws,
+    pledges) ``AidOutcome.delivered_by_pledge`` (money paid into a pool: its share of what the
+    pool delivered). Shape (donors, draws), in ``model.donor_names`` order."""
     names = model.donor_names
     owner = np.zeros((len(model.pledges), len(names)))  # (pledges, donors) 1 where its donor's
     owner[np.arange(len(model.pledges)), [names.index(p.donor) for p in model.pledges]] = 1.0
-    return (outcome.pledge_delivered_usd @ owner).T
+    return (by_pledge @ owner).T
 
 
 def _bincount_rows(index: np.ndarray, n_bins: int) -> np.ndarray:
@@ -121,8 +122,6 @@ class AidTally:
             meets_core, meets_goal = alliance
             self.core_and_needs_met += int(np.count_nonzero(meets_core & every_year))
             self.goal_and_needs_met += int(np.count_nonzero(meets_goal & every_year))
-        by_donor = delivered_by_donor(model, outcome)  # (donors, draws) USD
-        self.donor_delivered_hist += _bincount_rows(gap_bin(by_donor), GAP_BINS)
         ratio = np.divide(delivered, needs, out=np.full(needs.shape, np.inf), where=needs > 0)
         ratio_bin = np.minimum(ratio / RATIO_BIN, RATIO_BINS - 1).astype(np.intp)
         self.ratio_hist += _bincount_rows(ratio_bin.T, RATIO_BINS)
@@ -131,9 +130,11 @@ class AidTally:
         self.fired += outcome.fired.sum(axis=0)
         self.fired_greatest += outcome.fired_greatest.sum(axis=0)
         self.fired_least += outcome.fired_least.sum(axis=0)
-        self.delivered_pledges += (outcome.pledge_delivered_usd > 0).sum(axis=0)
-        self.pledge_delivered_hist += _bincount_rows(gap_bin(outcome.pledge_delivered_usd).T,
-                                                     GAP_BINS)
+        by_pledge = outcome.delivered_by_pledge(model)  # (draws, pledges) USD, pools shared
+        self.delivered_pledges += (by_pledge > 0).sum(axis=0)
+        self.pledge_delivered_hist += _bincount_rows(gap_bin(by_pledge).T, GAP_BINS)
+        by_donor = delivered_by_donor(model, by_pledge)  # (donors, draws) USD
+        self.donor_delivered_hist += _bincount_rows(gap_bin(by_donor), GAP_BINS)
         self.gap_draws += int((outcome.fired_greatest != outcome.fired_least).any(axis=1).sum())
         self.gap_hist += np.bincount(gap_bin(outcome.coordination_gap_usd), minlength=GAP_BINS)
         if allies:
@@ -178,7 +179,8 @@ class AidTally:
 
     def donor_delivered_quantile(self, q: float) -> np.ndarray:
         """Quantile of USD each donor's pledges deliver within the months simulated (money into
-        a pool is the pool's). Shape (donors,), in ``AidModel.donor_names`` order."""
+        a pool: its share of what the pool delivered). Shape (donors,), in
+        ``AidModel.donor_names`` order."""
         return histogram_quantiles(self.donor_delivered_hist, gap_bounds(), q)
 
     def p_needs_met(self, y: int) -> Probability:
@@ -206,7 +208,8 @@ class AidTally:
     def pledge_delivered_quantile(self, q: float) -> np.ndarray:
         """Quantile of the USD each pledge delivers within the months simulated. Shape (P,).
 
-        Money paid into a pool is delivered by the pool's packages, not counted here.
+        Money paid into a pool is delivered by the pool's packages: a contribution is credited
+        with the pool's deliveries in proportion to what it paid in.
         """
         return histogram_quantiles(self.pledge_delivered_hist, gap_bounds(), q)
 

@@ -144,7 +144,8 @@ def _aid_lines(results: Results) -> list[str]:
     donors = model.donor_names
     by_donor = {q: tally.donor_delivered_quantile(q) for q in QUANTILES}
     lines.append(f"  delivered by donor {model.month_label(0)} to "
-                 f"{model.month_label(model.months - 1)} (not via pools), $bn p50 [p05-p95]:")
+                 f"{model.month_label(model.months - 1)}, $bn p50 [p05-p95] (money paid into "
+                 "a pool: its share of the pool's deliveries):")
     order = sorted(range(len(donors)), key=lambda d: -by_donor[0.5][d])
     for row in range(0, len(order), 3):
         lines.append("   " + "".join(
@@ -152,14 +153,16 @@ def _aid_lines(results: Results) -> list[str]:
             f"{by_donor[0.95][d] / 1e9:5.1f}]   " for d in order[row:row + 3]).rstrip())
     if any(pledge.line is None for pledge in model.pledges):
         lines.append(f"  {'pledge':<28} {'donor':<5} {'channel':<9} {'pledged $bn':>11}  "
-                     f"{'P(triggered) [95% CI]':<21} {'greatest/least':>14}")
+                     f"{'P(triggered) [95% CI]':<21} {'greatest/least':>14} "
+                     f"{'delivered $bn p50':>17}")
+    pledge_delivered = tally.pledge_delivered_quantile(0.5)  # (pledges,)
     for j, pledge in enumerate(model.pledges):
         if pledge.line is not None:
             continue  # budget lines: by donor, above
         greatest, least = tally.p_triggered(j, "greatest"), tally.p_triggered(j, "least")
         lines.append(f"  {pledge.id[:28]:<28} {pledge.donor[:5]:<5} {pledge.channel:<9} "
                      f"{pledge.usd / 1e9:11.3f}  {_p(tally.p_triggered(j)):<21} "
-                     f"{greatest.p:6.3f}/{least.p:.3f}"
+                     f"{greatest.p:6.3f}/{least.p:.3f} {pledge_delivered[j] / 1e9:17.3f}"
                      + ("  (conditional)" if pledge.condition else ""))
     gap = tally.p_coordination_gap()
     lines.append(f"  coordination gap (greatest vs least fire different pledges): {_p(gap)}; "

@@ -221,6 +221,10 @@ class BudgetTable:
     tranches: int = schema.integer(4, 1, 12, typical=(1, 12), unit="parts a year")
     channel: str = schema.string("bilateral", CHANNELS)
     program: str = schema.string("budget")
+    # A share of the line paid into a money pool (PURL), up front, the rest given bilaterally.
+    pool: str | None = schema.string(None)
+    pool_share: float | None = schema.number(None, 0.0, 1.0, typical=(0.0, 1.0),
+                                             unit="fraction")
 
 
 @attrs.frozen
@@ -731,8 +735,17 @@ def _resolve(tables: _Tables, locate: Locate, spending: Spending,
                            f"code or define [aid.donors.{name}]"
                            + schema.did_you_mean(name, [*ALLIES, *donors]))
             donors[name] = new_donor(name)
+        pool = (None if budget.pool is None
+                else find("pool", pool_index, budget.pool, f"aid.budgets.{name}.pool"))
+        if budget.pool_share is not None and pool is None:
+            warnings.append(ScenarioWarning(*locate(f"aid.budgets.{name}.pool_share"),
+                                            "has no effect without pool"))
+        # Kiel counts a pledge in the year it is made: a donor's 2025 pledges listed here are
+        # inside its 2025 allocation, so they come out of a line that starts from it.
+        pledged_2025 = sum(p.usd for p in pledges if p.donor == name and p.line is None
+                           and first_year + p.month // 12 == 2025)
         pledges += _budget_pledges(name, budget, needs, first_year, spending, rates, locate,
-                                   warnings)
+                                   warnings, pool, pledged_2025)
     programs = {p.program for p in pledges}
     for i, p in enumerate(pledges):
         c = p.condition
@@ -816,9 +829,12 @@ def _us_policy(us: str, pledges: list[Pledge], needs: tuple[Need, ...], first_ye
 
 def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], first_year: int,
                     spending: Spending, rates: Mapping[str, float], locate: Locate,
-                    warnings: list[ScenarioWarning]) -> list[Pledge]:
+                    warnings: list[ScenarioWarning], pool: int | None = None,
+                    pledged_2025: float = 0.0) -> list[Pledge]:
     """A donor's budget line as pledges: each needs year's amount in ``tranches`` equal parts
-    spread over the year (part k of n from month 12k/n), each delivered on its own."""
+    spread over the year (part k of n from month 12k/n), each delivered on its own; with a
+    ``pool``, ``pool_share`` of each part is paid into it. A line that starts from the 2025
+    allocation has ``pledged_2025`` USD (the donor's own 2025 pledges) taken out of it."""
     key = f"aid.budgets.{name}"
 
     def fail(where: str, problem: str) -> ScenarioError:
@@ -857,7 +873,7 @@ def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], fir
         if name not in eur:
             raise fail(f"{key}.start", f"no 2025 Kiel allocation for {name!r} in "
                        f"calibration/data/{KIEL_FILE}" + schema.did_you_mean(name, eur))
-        published = ((2025, eur[name] * rates["EUR"]),)
+        published = ((2025, max(eur[name] * rates["EUR"] - pledged_2025, 0.0)),)
     if kind == "amounts":
         if published and budget.amounts[0][0] <= 2025:
             raise fail(f"{key}.amounts.{budget.amounts[0][0]}", 'comes at or before the 2025 '
@@ -896,19 +912,25 @@ def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], fir
     if outside:
         raise fail(key, f"follows {name}'s simulated GDP in {outside[0]}, outside the spending "
                    f"model's years {spending.base_year}-{spending.horizon}")
+    pool_share = 0.0 if pool is None else (1.0 if budget.pool_share is None
+                                           else budget.pool_share)
+    # (id suffix, share of the line, pool, channel): the bilateral part and the pool's.
+    parts = [part for part in (("", 1.0 - pool_share, None, budget.channel),
+                               ("-pool", pool_share, pool, "PURL")) if part[1] > 0]
     pledges = []
     for year, line in lines:
         n = budget.tranches
         for k in range(n):
             start, end = 12 * k // n, 12 * (k + 1) // n
-            part = Line(line.kind, line.value / n, line.year, line.to_year)
-            pledges.append(Pledge(
-                id=f"{name}-{year}" + (f"-t{k + 1:02d}" if n > 1 else ""), donor=name,
-                channel=budget.channel, program=budget.program,
-                month=12 * (year - first_year) + start,
-                usd=part.value if part.kind == "usd" else 0.0, quantity=0, item=None,
-                pool=None, spread=end - start, condition=None, amount=None, currency="USD",
-                line=part))
+            for suffix, share, into, channel in parts:
+                part = Line(line.kind, line.value * share / n, line.year, line.to_year)
+                pledges.append(Pledge(
+                    id=f"{name}-{year}" + (f"-t{k + 1:02d}" if n > 1 else "") + suffix,
+                    donor=name, channel=channel, program=budget.program,
+                    month=12 * (year - first_year) + start,
+                    usd=part.value if part.kind == "usd" else 0.0, quantity=0, item=None,
+                    pool=into, spread=end - start, condition=None, amount=None,
+                    currency="USD", line=part))
     return pledges
 
 

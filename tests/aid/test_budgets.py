@@ -322,3 +322,45 @@ def test_the_shipped_policy_forks_move_the_answer_the_expected_way():
         assert np.all(runs[name].delivered_quantile(0.5) > base), name
     zero = sim.load_scenario("us-aid-zero").aid
     assert "USA" not in zero.donor_names
+
+
+# --- PURL ----------------------------------------------------------------------------------
+
+
+def test_pool_deliveries_are_attributed_to_its_contributions():
+    # Two contributions of 3 and 1 (USD m) to a pool of 2m packages, no lags: two packages
+    # bought in January, delivered as money; the 4m delivered is shared 3:1.
+    model = scenario_with({"needs": {"2026": 1e6}, "defaults": {"lag": 0},
+                           "pools": {"fund": {"package": 2e6, "lag": 0}},
+                           "pledges": [
+                               {"id": "a", "donor": "DEU", "amount": 3e6, "pool": "fund",
+                                "month": "2026-01"},
+                               {"id": "b", "donor": "FRA", "amount": 1e6, "pool": "fund",
+                                "month": "2026-01"}]}).aid
+    outcome = vector.simulate(model, sample_aid(model, np.random.default_rng(0), 1))
+    assert outcome.pool_delivered_usd.tolist() == [[4e6]]
+    assert outcome.delivered_by_pledge(model).tolist() == [[3e6, 1e6]]
+
+
+def test_purl_pledges_carry_their_delivered_usd_in_the_summary():
+    from sim.reports.run_files import summary
+
+    results = sim.run(sim.load_scenario("ukraine-2026-2030"), draws=400, seed=3)
+    pledges = summary(results)["aid"]["pledges"]
+    purl = {name: p for name, p in pledges.items() if p["channel"] == "PURL"}
+    assert sum(p["pledged_usd"] for p in purl.values()) > 4.5e9  # NATO: > USD 4.5bn, Feb 2026
+    for pledge in purl.values():
+        assert 0 < pledge["delivered_usd"]["p50"] <= pledge["pledged_usd"] * 1.02  # 1% bins
+
+
+def test_budget_lines_pay_their_pool_share_into_the_pool():
+    model = sim.load_scenario("ukraine-2026-2030").aid
+    deu = [p for p in model.pledges if p.donor == "DEU" and p.line and p.line.to_year == 2026]
+    pooled = [p for p in deu if p.pool is not None]
+    assert len(pooled) == len(deu) // 2 and {p.channel for p in pooled} == {"PURL"}
+    assert sum(p.usd for p in pooled) == pytest.approx(0.3 * sum(p.usd for p in deu))
+    # Germany's 2025 line from Kiel is net of its 2025 PURL pledges listed in the file.
+    run_in = sum(p.usd for p in model.pledges if p.donor == "DEU" and p.line
+                 and p.line.to_year == 2025)
+    assert run_in == pytest.approx(kiel_2025_eur()["DEU"] * usd_per_unit()["EUR"]
+                                   - 650e6 * usd_per_unit()["EUR"])

@@ -27,7 +27,7 @@ def test_engines_give_the_same_schedule_on_the_same_inputs(table, seed):
         assert np.array_equal(getattr(fast, name), getattr(reference, name)), name
     # Whole millions add exactly in either order, so money agrees to the cent.
     for name in ("delivered_cash_usd", "pledge_delivered_usd", "pool_in_usd", "pool_spent_usd",
-                 "pledged_usd", "coordination_gap_usd"):
+                 "pledged_usd", "coordination_gap_usd", "pool_delivered_usd"):
         assert np.allclose(getattr(fast, name), getattr(reference, name), rtol=0, atol=1e-2), name
 
 
@@ -63,6 +63,15 @@ def test_what_is_pledged_never_exceeds_budget_lines_and_pledges(table, seed):
 @given(table=aid_tables(), seed=st.integers(0, 2**32))
 def test_money_in_pools_is_conserved(table, seed):
     model, _, outcome, _ = _run_both(table, seed)
+    # A pool delivers no more than it spent; its deliveries are shared out among its
+    # contributions whole.
+    assert np.all(outcome.pool_delivered_usd <= outcome.pool_spent_usd + 1e-6)
+    by_pledge = outcome.delivered_by_pledge(model)  # (draws, pledges)
+    for i in range(len(model.pools)):
+        into = [j for j, p in enumerate(model.pledges) if p.pool == i]
+        has_money = outcome.pool_in_usd[:, i] > 0
+        assert np.allclose(by_pledge[has_money][:, into].sum(axis=1),
+                           outcome.pool_delivered_usd[has_money, i])
     balance = outcome.pool_balance_usd()  # (draws, pools)
     package = np.array([pool.package_usd for pool in model.pools])  # (pools,)
     assert np.all(balance >= -1e-6)

@@ -176,6 +176,10 @@ CASES = [
     ("budgets", {"DEU": {"share_of_gdp": {"2025": 0.2}}}, "aid.budgets.DEU",
      "outside the spending model's years 2026-2035"),
     ("budgets", ["DEU"], "aid.budgets", "must be a table"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "pool": "purll"}}, "aid.budgets.DEU.pool",
+     "did you mean 'purl'"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "pool": "purl", "pool_share": 1.5}},
+     "aid.budgets.DEU.pool_share", "between 0.0 and 1.0"),
     # Policy options.
     ("us", "none", "aid.us", "must be one of"),
     ("us", "kiel-2022-2024", "aid.us", "not an ally of this scenario's spending model"),
@@ -275,3 +279,9 @@ def test_settings_that_cannot_take_effect_are_warned_about():
              "pledges": [{"id": "eu", "donor": "EU", "amount": 1e9, "month": "2026-01"}]}
     (warning,) = scenario_with(table).warnings
     assert warning.key == "aid.counts_toward_core" and "no aid counts" in warning.problem
+
+
+def test_a_pool_share_without_a_pool_is_warned_about():
+    table = _with("budgets", {"DEU": {"amounts": {"2026": 1e9}, "pool_share": 0.5}})
+    (warning,) = scenario_with(table).warnings
+    assert warning.key == "aid.budgets.DEU.pool_share" and "no effect" in warning.problem
