@@ -88,8 +88,11 @@ def donor(env: simpy.Environment, state: State, j: int) -> Generator[Any, Any, N
     lag = int(state.draws.lag_months[0, j])
     yield env.timeout(lag)
     usd = float(state.chosen.pledged_usd[0, j])
-    state.log(env, f"pledge {pledge.id}: {pledge.donor} pays {_usd(usd)} after a {lag}-month "
-                   "contracting lag")
+    # Partial delivery: the share of the pledge that arrives, where it differs from the whole.
+    share = (f" ({usd / pledge.usd:.0%} of the pledge)"
+             if pledge.usd > 0 and abs(usd - pledge.usd) > 1e-9 * pledge.usd else "")
+    state.log(env, f"pledge {pledge.id}: {pledge.donor} pays {_usd(usd)}{share} after a "
+                   f"{lag}-month contracting lag")
     months = model.months
     if pledge.pool is not None:
         state.pool_in[pledge.pool, int(env.now)] += usd
@@ -209,6 +212,24 @@ def _describe(model: AidModel, pledge: Pledge) -> str:
         return f"{pledge.quantity} units of {model.items[pledge.item].name}"
     written = f"{pledge.currency} {pledge.amount:,.0f}" if pledge.currency != "USD" else ""
     return _usd(pledge.usd) + (f" ({written})" if written else "")
+
+
+def readable(model: AidModel, trace: list[str], donor: str | None = None) -> list[str]:
+    """A trace for reading: a heading at each new year when it spans several, and with
+    ``donor`` only that donor's events (its pledges, payments and deliveries)."""
+    if donor is not None:
+        ids = [p.id for p in model.pledges if p.donor == donor]
+        marks = (*(f"pledge {i}:" for i in ids), *(f"for {i}" for i in ids), f"from {donor}")
+        trace = [line for line in trace if any(mark in line for mark in marks)]
+    if model.months <= 12:
+        return trace
+    out, year = [], None
+    for line in trace:
+        if line[:4] != year:
+            year = line[:4]
+            out.append(f"--- {year} ---")
+        out.append(line)
+    return out
 
 
 def simulate(model: AidModel, draws: AidDraws, *,

@@ -33,8 +33,10 @@ RESOLUTIONS = ("greatest", "least")
 UNITS = ("units", "usd")
 #: What a budget line does after its last published year (``after``).
 AFTER_RULES = ("share_of_gdp", "money", "stop")
-#: Where a budget line without published figures starts (``start``).
-STARTS = ("kiel-2025",)
+#: Where a budget line without published figures starts (``start``): the donor's Kiel
+#: allocation of 2024 or of 2025, or both (``"kiel"``), as money in those years.
+STARTS = ("kiel-2024", "kiel-2025", "kiel")
+KIEL_YEARS = {"kiel-2024": (2024,), "kiel-2025": (2025,), "kiel": (2024, 2025)}
 #: How aid counts toward the donor's core spending (``counts_toward_core``).
 COUNTS = ("on_top", "inside", "no")
 #: The United States' aid (``us``): as its lines and pledges say, none, or its 2022-2024
@@ -869,24 +871,29 @@ def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], fir
         after = "money"
     published: tuple[tuple[int, float], ...] = ()
     if budget.start is not None:
-        eur = kiel_2025_eur()
-        if name not in eur:
-            raise fail(f"{key}.start", f"no 2025 Kiel allocation for {name!r} in "
-                       f"calibration/data/{KIEL_FILE}" + schema.did_you_mean(name, eur))
-        published = ((2025, max(eur[name] * rates["EUR"] - pledged_2025, 0.0)),)
+        allocations = _kiel_allocations()
+        for year in KIEL_YEARS[budget.start]:
+            if (name, year) not in allocations:
+                known = sorted({donor for donor, _ in allocations})
+                raise fail(f"{key}.start", f"no {year} Kiel allocation for {name!r} in "
+                           f"calibration/data/{KIEL_FILE}" + schema.did_you_mean(name, known))
+            usd = allocations[name, year] * rates["EUR"]
+            published += ((year, max(usd - pledged_2025, 0.0) if year == 2025 else usd),)
     if kind == "amounts":
-        if published and budget.amounts[0][0] <= 2025:
-            raise fail(f"{key}.amounts.{budget.amounts[0][0]}", 'comes at or before the 2025 '
-                       'allocation start = "kiel-2025" gives: drop one of them')
+        if published and budget.amounts[0][0] <= published[-1][0]:
+            raise fail(f"{key}.amounts.{budget.amounts[0][0]}", f"comes at or before the "
+                       f"{published[-1][0]} allocation start = \"{budget.start}\" gives: drop "
+                       "one of them")
         published += tuple((year, value * rates[budget.currency])
                            for year, value in budget.amounts)
     elif kind != "start":
         published = getattr(budget, kind)
     for year, _ in published:
-        if not years[0] <= year <= years[-1] and not (kind == "start" or (year == 2025
+        if not years[0] <= year <= years[-1] and not (kind == "start" or (year <= 2025
                                                       and budget.start is not None)):
             warn(f"{key}.{kind}.{year}", f"{year} is outside the months simulated "
                  f"({years[0]}-{years[-1]}): not simulated")
+    # Allocations start a line in the first year simulated at the earliest.
     by_year = dict(published)
     first, last = published[0][0], published[-1][0]
     lines = []

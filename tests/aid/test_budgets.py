@@ -364,3 +364,23 @@ def test_budget_lines_pay_their_pool_share_into_the_pool():
                  and p.line.to_year == 2025)
     assert run_in == pytest.approx(kiel_2025_eur()["DEU"] * usd_per_unit()["EUR"]
                                    - 650e6 * usd_per_unit()["EUR"])
+
+
+# --- the 2025 replay -----------------------------------------------------------------------
+
+
+def test_the_2025_replay_starts_from_kiel_and_the_published_2025_budgets():
+    from sim.scenario.aid import kiel_eur
+
+    model = sim.load_scenario("ukraine-2025").aid
+    assert model.years == (2025,) and model.first_year == 2024
+    lines = {year: {} for year in (2024, 2025)}
+    for p in model.pledges:
+        lines[p.line.to_year][p.donor] = lines[p.line.to_year].get(p.donor, 0.0) + p.usd
+    eur = usd_per_unit()["EUR"]
+    for donor, usd in lines[2024].items():  # the run-in: Kiel's 2024 allocations
+        assert usd == pytest.approx(kiel_eur(donor, 2024) * eur)
+    assert lines[2025]["GBR"] == pytest.approx(4.5e9 * usd_per_unit()["GBP"])
+    assert lines[2025]["DEU"] == pytest.approx(kiel_eur("DEU", 2025) * eur)
+    assert sum(lines[2024].values()) == pytest.approx(41.61e9 * eur, rel=0.01)  # Kiel 2024
+    assert not sim.load_scenario("ukraine-2025").warnings

@@ -159,7 +159,7 @@ CASES = [
      "must be a year"),
     ("budgets", {"DEU": {"share_of_gdp": {"2026": 150.0}}}, "aid.budgets.DEU.share_of_gdp.2026",
      "must be between"),
-    ("budgets", {"DEU": {"start": "kiel-2024"}}, "aid.budgets.DEU.start", "must be one of"),
+    ("budgets", {"DEU": {"start": "kiel-2023"}}, "aid.budgets.DEU.start", "must be one of"),
     ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "after": "hold"}}, "aid.budgets.DEU.after",
      "must be one of"),
     ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "tranches": 13}},
