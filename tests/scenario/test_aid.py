@@ -180,6 +180,12 @@ CASES = [
      "did you mean 'purl'"),
     ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "pool": "purl", "pool_share": 1.5}},
      "aid.budgets.DEU.pool_share", "between 0.0 and 1.0"),
+    ("budgets", {"DEU": {"share_of_defence": {"2026": 100.0}}},
+     "aid.budgets.DEU.share_of_defence.2026", "must be between"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "program": 3}}, "aid.budgets.DEU.program",
+     "must be a string"),
+    ("budgets", {"DEU": {"amounts": {"2026": "lots"}}}, "aid.budgets.DEU.amounts.2026",
+     "must be a number"),
     # Policy options.
     ("us", "none", "aid.us", "must be one of"),
     ("us", "kiel-2022-2024", "aid.us", "not an ally of this scenario's spending model"),
