@@ -877,8 +877,7 @@ def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], fir
                 known = sorted({donor for donor, _ in allocations})
                 raise fail(f"{key}.start", f"no {year} Kiel allocation for {name!r} in "
                            f"calibration/data/{KIEL_FILE}" + schema.did_you_mean(name, known))
-            usd = allocations[name, year] * rates["EUR"]
-            published += ((year, max(usd - pledged_2025, 0.0) if year == 2025 else usd),)
+            published += ((year, allocations[name, year] * rates["EUR"]),)
     if kind == "amounts":
         if published and budget.amounts[0][0] <= published[-1][0]:
             raise fail(f"{key}.amounts.{budget.amounts[0][0]}", f"comes at or before the "
@@ -896,10 +895,14 @@ def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], fir
     # Allocations start a line in the first year simulated at the earliest.
     by_year = dict(published)
     first, last = published[0][0], published[-1][0]
+    # The 2025 allocation less the donor's own 2025 pledges listed apart: for 2025 alone,
+    # since later years follow the allocation whole.
+    net = ({2025: max(by_year[2025] - pledged_2025, 0.0)}
+           if budget.start in ("kiel-2025", "kiel") else {})
     lines = []
     for year in years:
         if year in by_year:
-            value = by_year[year]
+            value = net.get(year, by_year[year])
             line = (Line("usd", value, year, year) if kind in ("amounts", "start")
                     else Line(kind, value, year, year))
         elif year < first or after == "stop" or year < last:

@@ -364,6 +364,12 @@ def test_budget_lines_pay_their_pool_share_into_the_pool():
                  and p.line.to_year == 2025)
     assert run_in == pytest.approx(kiel_2025_eur()["DEU"] * usd_per_unit()["EUR"]
                                    - 650e6 * usd_per_unit()["EUR"])
+    # Later years follow the allocation whole: Norway's lines grow from its full 2025
+    # allocation, not from what is left after its 2025 PURL pledges.
+    nor = [p for p in model.pledges if p.donor == "NOR" and p.line and p.line.to_year == 2026]
+    assert {p.line.kind for p in nor} == {"grown"}
+    assert sum(p.line.value for p in nor) == pytest.approx(
+        kiel_2025_eur()["NOR"] * usd_per_unit()["EUR"])
 
 
 # --- the 2025 replay -----------------------------------------------------------------------
