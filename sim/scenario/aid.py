@@ -218,7 +218,7 @@ class BudgetTable:
     share_of_defence: tuple[tuple[int, float], ...] = schema.points(
         typical=(0.0, 30.0), unit="% of core defence spending")
     start: str | None = _optional_choice(STARTS)
-    after: str = schema.string("share_of_gdp", AFTER_RULES)
+    after: str | None = _optional_choice(AFTER_RULES)  # None: "share_of_gdp"
     # Four a year: a quarterly decision; twelve is every month.
     tranches: int = schema.integer(4, 1, 12, typical=(1, 12), unit="parts a year")
     channel: str = schema.string("bilateral", CHANNELS)
@@ -860,14 +860,18 @@ def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], fir
                    + schema.did_you_mean(budget.currency, rates))
     modelled = name in spending.allies
     years = list(range(first_year, needs[-1].year + 1))
-    after = budget.after
+    after = budget.after or "share_of_gdp"
     if not modelled and kind in ("share_of_gdp", "share_of_defence"):
         raise fail(f"{key}.{kind}", f"{name} is not an ally of this scenario's spending model, "
                    "so it has no simulated GDP or defence budget: give amounts (money by year)")
     if not modelled and after == "share_of_gdp" and kind in ("amounts", "start"):
         # Non-NATO donors (EU institutions, Australia, Japan...) are outside the spending model.
-        warn(f"{key}.after", f"{name} is not an ally of this scenario's spending model: its "
-             "line holds its last amount in money after its last year instead of following GDP")
+        last_written = (budget.amounts[-1][0] if budget.amounts
+                        else KIEL_YEARS[budget.start or "kiel"][-1])
+        if last_written < years[-1]:
+            warn(f"{key}.after", f"{name} is not an ally of this scenario's spending model: its "
+                 "line holds its last amount in money after its last year instead of following "
+                 "GDP")
         after = "money"
     published: tuple[tuple[int, float], ...] = ()
     if budget.start is not None:
@@ -892,6 +896,9 @@ def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], fir
                                                       and budget.start is not None)):
             warn(f"{key}.{kind}.{year}", f"{year} is outside the months simulated "
                  f"({years[0]}-{years[-1]}): not simulated")
+    if budget.after is not None and published and published[-1][0] >= years[-1]:
+        warn(f"{key}.after", f"has no effect: the line's last year, {published[-1][0]}, is at or "
+             f"after the last year simulated, {years[-1]}")
     # Allocations start a line in the first year simulated at the earliest.
     by_year = dict(published)
     first, last = published[0][0], published[-1][0]

@@ -291,3 +291,9 @@ def test_a_pool_share_without_a_pool_is_warned_about():
     table = _with("budgets", {"DEU": {"amounts": {"2026": 1e9}, "pool_share": 0.5}})
     (warning,) = scenario_with(table).warnings
     assert warning.key == "aid.budgets.DEU.pool_share" and "no effect" in warning.problem
+
+
+def test_an_after_rule_with_no_year_after_the_line_is_warned_about():
+    table = _with("budgets", {"DEU": {"amounts": {"2026": 1e9}, "after": "stop"}})
+    (warning,) = scenario_with(table).warnings
+    assert warning.key == "aid.budgets.DEU.after" and "has no effect" in warning.problem
