@@ -166,12 +166,15 @@ def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
               help="Which draw of the run to trace (0-based).")
 @_draws_option("Draws of the run the draw belongs to (fixes its block).")
 @_seed_option
-def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
+@click.option("--donor", default=None, help="Show only this donor's events (e.g. DEU).")
+def trace(scenario: str, draw: int, draws: int, seed: int, donor: str | None) -> None:
     """Print the aid event log of one draw of SCENARIO, as `summit run` would simulate it."""
+    from sim import schema
     from sim.aid import event as aid_event
     from sim.aid.sampling import sample_aid
-    from sim.montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_sizes
+    from sim.montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_paths, block_sizes
     from sim.scenario import load_scenario
+    from sim.spending.inputs import ModelInputs
 
     loaded = load_scenario(scenario)
     model = loaded.aid
@@ -179,13 +182,19 @@ def trace(scenario: str, draw: int, draws: int, seed: int) -> None:
         raise OptionError(f"{scenario}: has no [aid] table to trace")
     if draw >= draws:
         raise OptionError(f"--draw: must be below --draws ({draws}), got {draw}")
+    if donor is not None and donor not in model.donor_names:
+        raise OptionError(f"--donor: {donor!r} has no pledge or budget line in {scenario}"
+                          + schema.did_you_mean(donor, model.donor_names))
     block, k = divmod(draw, DEFAULT_BLOCK_SIZE)
     size = block_sizes(draws, DEFAULT_BLOCK_SIZE)[block]
-    sampled = sample_aid(model, aid_generator(seed, block), size).draw(k)
+    # Budget lines that follow GDP read the block's spending paths, as the run does.
+    inputs = ModelInputs.from_scenario(loaded) if model.linked else None
+    paths = None if inputs is None else block_paths(inputs, seed, block, size)
+    sampled = sample_aid(model, aid_generator(seed, block), size, inputs, paths).draw(k)
     lines: list[str] = []
     outcome = aid_event.simulate(model, sampled, trace=lines)
     click.echo(f"aid trace | scenario {loaded.name} | draw {draw} of {draws} | seed {seed}")
-    click.echo("\n".join(lines))
+    click.echo("\n".join(aid_event.readable(model, lines, donor)))
     delivered = outcome.delivered_by_year(model)[0]
     for y, year in enumerate(model.years):
         need = sampled.needs_usd[0, y]

@@ -30,7 +30,7 @@ import numpy as np
 from sim.errors import OptionError
 from sim.results import Results
 from sim.scenario import Scenario
-from sim.spending.engine import simulate
+from sim.spending.engine import Paths, simulate
 from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
 from sim.spending.tally import PackedTally, Tally
 from sim.workspace import Workspace
@@ -92,21 +92,36 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         into = Tally.empty(inputs), _aid_tally(aid, aid_allies)
     tally, aid_tally = into
     if aid is not None:
-        from sim.aid.sampling import sample_aid  # here: a run without aid never imports it
+        # Here: a run without aid never imports them.
+        from sim.aid.core import add_on_top
+        from sim.aid.sampling import sample_aid
 
         simulate_aid = aid_engine(engine)
     for block in blocks:
-        drawn = sample_draws(inputs, block_generator(seed, block), sizes[block], workspace)
-        drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, seed,
-                                                                   block), workspace)
-        paths = simulate(inputs, drawn, workspace)
-        tally.add(inputs, paths, workspace)
-        if aid is not None:
-            aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block])
-            outcome = simulate_aid(aid, aid_draws)
-            assert aid_tally is not None  # made with the aid model: _aid_tally
-            aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths)
+        paths = block_paths(inputs, seed, block, sizes[block], workspace)
+        if aid is None:
+            tally.add(inputs, paths, workspace)
+            continue
+        # Aid runs on the block's spending paths: budget lines follow each draw's GDP, and
+        # aid counted on top of the defence plans adds to the core share the tally counts.
+        aid_draws = sample_aid(aid, aid_generator(seed, block), sizes[block], inputs, paths)
+        outcome = simulate_aid(aid, aid_draws)
+        if aid.counts_toward_core == "on_top":
+            add_on_top(aid, outcome, inputs, paths)
+        alliance = tally.add(inputs, paths, workspace)
+        assert aid_tally is not None  # made with the aid model: _aid_tally
+        aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths, alliance)
     return tally, aid_tally
+
+
+def block_paths(inputs: ModelInputs, seed: int, block: int, size: int,
+                workspace: Workspace | None = None) -> Paths:
+    """The spending paths of block ``block`` (``size`` draws) of a run with ``seed``."""
+    workspace = Workspace() if workspace is None else workspace
+    drawn = sample_draws(inputs, block_generator(seed, block), size, workspace)
+    drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, seed,
+                                                               block), workspace)
+    return simulate(inputs, drawn, workspace)
 
 
 def _aid_tally(aid: AidModel | None, aid_allies: tuple[str, ...]) -> AidTally | None:

@@ -120,6 +120,11 @@ class Results:
         if aid is not None and counts is not None:
             lines += [(f"P(Ukraine's needs met in {year})", counts.p_needs_met(y))
                       for y, year in enumerate(aid.years)]
+            goal = self.scenario.goal
+            lines += [(f"P(alliance meets the goal in {goal.year} and every year's needs)",
+                       counts.p_goal_and_needs_met()),
+                      (f"P(alliance meets the core goal in {goal.year} and every year's needs)",
+                       counts.p_core_and_needs_met())]
         return lines
 
     def __repr__(self) -> str:

@@ -46,6 +46,12 @@ def aid_tables(draw: st.DrawFn) -> dict[str, Any]:
                                            items[pools["fund"]["item"]]["unit_cost"])
     donors = {code: {"reliability": draw(st.sampled_from([0.0, 0.5, 0.9, 1.0])),
                      "lag": draw(lags())} for code in DONORS}
+    for code in DONORS:
+        # Partial delivery: a Beta fraction of each honoured pledge arrives.
+        delivered = draw(st.sampled_from([None, None, 0.0, 0.4, 0.9, 1.0]))
+        if delivered is not None:
+            donors[code].update(delivered=delivered,
+                                concentration=draw(st.sampled_from([2.0, 20.0])))
     pledges = []
     for j in range(draw(st.integers(1, 7))):
         kind = draw(st.sampled_from(["cash", "money-item", "quantity", "pool"]
@@ -56,7 +62,8 @@ def aid_tables(draw: st.DrawFn) -> dict[str, Any]:
             "month": f"2026-{draw(st.integers(1, 12)):02d}",
         }
         if kind == "cash":
-            pledge.update(amount=draw(millions(0, 20)), spread=draw(st.integers(1, 3)))
+            pledge.update(amount=draw(millions(0, 20)), spread=draw(st.integers(1, 3)),
+                          tranches=draw(st.sampled_from([1, 1, 2, 3])))
         elif kind == "money-item":
             pledge.update(amount=draw(millions(0, 20)), item=draw(st.sampled_from(sorted(items))))
         elif kind == "quantity":
@@ -76,6 +83,7 @@ def aid_tables(draw: st.DrawFn) -> dict[str, Any]:
             pledge["condition"] = {"kind": "pool_at_least", "pool": "fund",
                                    "threshold": draw(millions(0, 20)), "deadline": deadline}
         elif condition == "matching":
+            pledge.pop("tranches", None)  # a matching pledge cannot be split
             pledge["condition"] = {"kind": "matching", "program": draw(st.sampled_from(PROGRAMS)),
                                    "ratio": draw(st.sampled_from([0.5, 1.0, 2.0])),
                                    "deadline": deadline}
@@ -88,6 +96,15 @@ def aid_tables(draw: st.DrawFn) -> dict[str, Any]:
             p["condition"]["program"] = p["program"]
     years = {"2026": draw(millions(0, 60))}
     if draw(st.booleans()):
-        years["2027"] = {"mean": draw(millions(0, 40)), "sd": draw(millions(0, 5))}
+        years["2027"] = draw(st.sampled_from([
+            {"mean": draw(millions(0, 40)), "sd": draw(millions(0, 5))},
+            {"low": 10e6, "mode": 20e6, "high": draw(millions(20, 40))}]))
+    # Budget lines in money, year by year in tranches (lines that follow GDP need the
+    # spending paths: tests/aid/test_budgets.py).
+    budgets = {code: {"amounts": {"2026": draw(millions(0, 24))},
+                      "tranches": draw(st.sampled_from([1, 2, 4, 12])), "after": "money",
+                      "program": draw(st.sampled_from(PROGRAMS))}
+               for code in draw(st.sets(st.sampled_from(DONORS), max_size=2))}
     return {"resolution": draw(st.sampled_from(["greatest", "least"])), "needs": years,
-            "donors": donors, "items": items, "pools": pools, "pledges": pledges}
+            "donors": donors, "items": items, "pools": pools, "pledges": pledges,
+            "budgets": budgets}

@@ -131,13 +131,13 @@ def test_validate_says_what_an_extending_file_changed(capsys, write_toml):
     # adjustment cannot take effect and validate would warn.
     child = write_toml('[scenario]\nname = "c"\nextends = "udcg-2026"\n[defaults.commitment]\n'
                        'follow = 0.2\n' + PLEDGE
-                       + '\n[[aid.pledges]]\nid = "udcg-2026-t10"\nremove = true\n', "c.toml")
+                       + '\n[[aid.pledges]]\nid = "gbr-lmm"\nremove = true\n', "c.toml")
     code, out, err = _summit(capsys, "validate", str(child), "baseline")
     assert code == 0 and err == ""
     assert out.splitlines() == [
         f"{child}: ok (c, 31 assessed allies, 2026-2035)",
         "  extends udcg-2026: sets defaults.commitment.follow; adds aid.pledges[id=fra-2026]; "
-        "removes aid.pledges[id=udcg-2026-t10]; inherits the rest, with 15 of 16 aid.pledges",
+        "removes aid.pledges[id=gbr-lmm]; inherits the rest, with 6 of 7 aid.pledges",
         "baseline: ok (baseline, 31 assessed allies, 2026-2035)",
     ]
 

@@ -200,12 +200,18 @@ def test_repr_is_a_few_lines_of_what_was_run_and_the_headline(baseline_results):
     assert len(repr(baseline_results.tally.pack())) < 80
 
 
-def test_repr_of_an_aid_run_adds_the_needs_met(aid_run):
+def test_repr_of_an_aid_run_adds_the_needs_met_and_the_joint_probabilities(aid_run):
     results, _ = aid_run
-    met = results.aid_tally.p_needs_met(0)
-    assert repr(results).splitlines()[-1] == (
-        f"  P(Ukraine's needs met in 2026)          {met.p:.3f} [{met.ci95[0]:.3f}-"
-        f"{met.ci95[1]:.3f}]>")
+    tally = results.aid_tally
+    shown = [("P(Ukraine's needs met in 2026)", tally.p_needs_met(0)),
+             ("P(alliance meets the goal in 2035 and every year's needs)",
+              tally.p_goal_and_needs_met()),
+             ("P(alliance meets the core goal in 2035 and every year's needs)",
+              tally.p_core_and_needs_met())]
+    width = len(shown[2][0])  # the longest label sets the column
+    lines = [f"  {label:<{width}}  {p.p:.3f} [{p.ci95[0]:.3f}-{p.ci95[1]:.3f}]"
+             for label, p in shown]
+    assert repr(results).splitlines()[-3:] == [*lines[:2], lines[2] + ">"]
 
 
 class _Cells(HTMLParser):

@@ -72,8 +72,9 @@ class _Conditions:
     def __init__(self, model: AidModel, draws: AidDraws) -> None:
         pledges = model.pledges
         self.model, self.draws = model, draws
-        self.base_usd = np.array([p.usd for p in pledges])  # (pledges,)
-        self.base_units = np.array([p.quantity for p in pledges], dtype=np.int64)  # (pledges,)
+        # What each pledge is worth if it fires, in each draw: its line's USD, as delivered.
+        self.base_usd = draws.value_usd  # (draws, pledges)
+        self.base_units = draws.units  # (draws, pledges) int64
         self.conditional = [j for j, p in enumerate(pledges) if p.condition is not None]
         cond = self.conditional
         start = np.array([p.start for p in pledges])  # (pledges,)
@@ -92,8 +93,9 @@ class _Conditions:
                 into = np.array([q.pool == condition.pool for q in pledges])  # (pledges,)
                 counted = into & (arrival <= condition.deadline)  # (draws, pledges)
                 fixed = into & unconditional  # (pledges,)
-                self.fixed_total.append(
-                    (honoured[:, fixed] & counted[:, fixed]) @ self.base_usd[fixed])
+                self.fixed_total.append(np.einsum(
+                    "dp,dp->d", honoured[:, fixed] & counted[:, fixed],
+                    self.base_usd[:, fixed]))
                 self.counted_conditional.append(counted[:, cond])  # (draws, C)
                 continue
             counted = np.array([q.donor != p.donor and q.program == condition.program
@@ -101,17 +103,18 @@ class _Conditions:
                                 and not (condition.kind == "matching" and j in matching)
                                 for j, q in enumerate(pledges)])  # (pledges,)
             fixed = counted & unconditional  # (pledges,)
-            # Whole units are exact in float64, so one (BLAS) product serves units and USD.
+            # Whole units are exact in float64, so one product serves units and USD.
             base = self.base_units if condition.unit == "units" else self.base_usd
-            self.fixed_total.append(honoured[:, fixed] @ base[fixed].astype(float))
+            self.fixed_total.append(np.einsum("dp,dp->d", honoured[:, fixed],
+                                              base[:, fixed].astype(float)))
             self.counted_conditional.append(counted[cond])  # (C,)
         self.honoured = honoured[:, cond]  # (draws, C)
 
     def worth(self, fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """USD and units of the fired conditional pledges (draws, C); matching as matched."""
         model, cond = self.model, self.conditional
-        usd = np.where(fired, self.base_usd[cond], 0.0)  # (draws, C)
-        units = np.where(fired, self.base_units[cond], 0)  # (draws, C)
+        usd = np.where(fired, self.base_usd[:, cond], 0.0)  # (draws, C)
+        units = np.where(fired, self.base_units[:, cond], 0)  # (draws, C)
         for k, c in enumerate(cond):
             p, condition = model.pledges[c], model.condition_of(c)
             if condition.kind != "matching":
@@ -121,11 +124,12 @@ class _Conditions:
             if condition.unit == "units":
                 assert p.item is not None  # matching in units: a pledge of an item's units
                 matched = np.minimum(np.floor(condition.ratio * given).astype(np.int64),
-                                     p.quantity)  # (draws,)
+                                     self.base_units[:, c])  # (draws,)
                 units[:, k] = np.where(fired[:, k], matched, 0)
                 usd[:, k] = units[:, k] * model.items[p.item].unit_cost_usd
             else:
-                usd[:, k] = np.where(fired[:, k], np.minimum(condition.ratio * given, p.usd),
+                usd[:, k] = np.where(fired[:, k],
+                                     np.minimum(condition.ratio * given, self.base_usd[:, c]),
                                      0.0)
                 if p.item is not None:
                     units[:, k] = (usd[:, k] // model.items[p.item].unit_cost_usd).astype(
@@ -165,8 +169,8 @@ class _Conditions:
         usd, units = self.worth(fired)
         all_fired = np.ones((n_draws, n_pledges), dtype=bool)  # (draws, pledges)
         all_fired[:, cond] = fired
-        pledged_usd = np.broadcast_to(self.base_usd, (n_draws, n_pledges)).copy()
+        pledged_usd = self.base_usd.copy()  # (draws, pledges)
         pledged_usd[:, cond] = usd
-        all_units = np.broadcast_to(self.base_units, (n_draws, n_pledges)).copy()
+        all_units = self.base_units.copy()  # (draws, pledges)
         all_units[:, cond] = units
         return Resolution(fired=all_fired, pledged_usd=pledged_usd, units=all_units)

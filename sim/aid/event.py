@@ -44,6 +44,7 @@ class Order:
     pledge: int | None  # index of the pledge, None for a pool package
     label: str
     remaining: int = 0
+    pool: int | None = None  # index of the pool, for a pool package
 
 
 @attrs.define
@@ -60,6 +61,7 @@ class State:
     pool_in: np.ndarray  # (pools, months) USD
     packages: np.ndarray  # (pools, months)
     spent: np.ndarray  # (pools,) USD
+    pool_delivered: np.ndarray  # (pools,) USD of packages delivered
     trace: list[str] | None
 
     def log(self, env: simpy.Environment, text: str) -> None:
@@ -86,8 +88,11 @@ def donor(env: simpy.Environment, state: State, j: int) -> Generator[Any, Any, N
     lag = int(state.draws.lag_months[0, j])
     yield env.timeout(lag)
     usd = float(state.chosen.pledged_usd[0, j])
-    state.log(env, f"pledge {pledge.id}: {pledge.donor} pays {_usd(usd)} after a {lag}-month "
-                   "contracting lag")
+    # Partial delivery: the share of the pledge that arrives, where it differs from the whole.
+    share = (f" ({usd / pledge.usd:.0%} of the pledge)"
+             if pledge.usd > 0 and abs(usd - pledge.usd) > 1e-9 * pledge.usd else "")
+    state.log(env, f"pledge {pledge.id}: {pledge.donor} pays {_usd(usd)}{share} after a "
+                   f"{lag}-month contracting lag")
     months = model.months
     if pledge.pool is not None:
         state.pool_in[pledge.pool, int(env.now)] += usd
@@ -157,13 +162,14 @@ def package(env: simpy.Environment, state: State, i: int, month: int,
         return
     if spec.item is None:
         state.cash[ready] += bought * spec.package_usd
+        state.pool_delivered[i] += bought * spec.package_usd
         state.log(env, f"pool {spec.name}: {bought} package(s) delivered, "
                        f"{_usd(bought * spec.package_usd)}")
     else:
         units = bought * int(spec.package_usd // model.items[spec.item].unit_cost_usd)
         tie = len(model.pledges) + i * model.months + month
         state.queues[spec.item].append(
-            Order(ready, tie, units, None, f"{spec.name} package", units))
+            Order(ready, tie, units, None, f"{spec.name} package", units, i))
         state.log(env, f"pool {spec.name}: {units} units of {model.items[spec.item].name} "
                        "ordered")
 
@@ -187,6 +193,8 @@ def production_line(env: simpy.Environment, state: State, i: int) -> Generator[A
             state.units[i, m] += made
             if order.pledge is not None:
                 state.pledge_delivered[order.pledge] += made * item.unit_cost_usd
+            if order.pool is not None:
+                state.pool_delivered[order.pool] += made * item.unit_cost_usd
             state.log(env, f"line {item.name}: {made} delivered for {order.label}"
                            + (f" ({order.remaining} to go)" if order.remaining else ""))
         state.queues[i] = [order for order in queue if order.remaining]
@@ -194,10 +202,34 @@ def production_line(env: simpy.Environment, state: State, i: int) -> Generator[A
 
 
 def _describe(model: AidModel, pledge: Pledge) -> str:
+    line = pledge.line
+    if line is not None and line.kind != "usd":
+        what = {"share_of_gdp": f"{line.value:.4f}% of its {line.year} GDP",
+                "share_of_defence": f"{line.value:.3f}% of its {line.year} core defence spending",
+                "grown": f"{_usd(line.value)} of {line.year} grown with its GDP"}[line.kind]
+        return f"its {line.to_year} budget line, {what}"
     if pledge.item is not None and pledge.amount is None:
         return f"{pledge.quantity} units of {model.items[pledge.item].name}"
     written = f"{pledge.currency} {pledge.amount:,.0f}" if pledge.currency != "USD" else ""
     return _usd(pledge.usd) + (f" ({written})" if written else "")
+
+
+def readable(model: AidModel, trace: list[str], donor: str | None = None) -> list[str]:
+    """A trace for reading: a heading at each new year when it spans several, and with
+    ``donor`` only that donor's events (its pledges, payments and deliveries)."""
+    if donor is not None:
+        ids = [p.id for p in model.pledges if p.donor == donor]
+        marks = (*(f"pledge {i}:" for i in ids), *(f"for {i}" for i in ids), f"from {donor}")
+        trace = [line for line in trace if any(mark in line for mark in marks)]
+    if model.months <= 12:
+        return trace
+    out, year = [], None
+    for line in trace:
+        if line[:4] != year:
+            year = line[:4]
+            out.append(f"--- {year} ---")
+        out.append(line)
+    return out
 
 
 def simulate(model: AidModel, draws: AidDraws, *,
@@ -218,7 +250,8 @@ def _simulate_one(model: AidModel, draw: AidDraws, trace: list[str] | None) -> A
         units=np.zeros((len(model.items), months), dtype=np.int64),
         pledge_delivered=np.zeros(n_pledges), pool_in=np.zeros((len(model.pools), months)),
         packages=np.zeros((len(model.pools), months), dtype=np.int64),
-        spent=np.zeros(len(model.pools)), trace=trace,
+        spent=np.zeros(len(model.pools)), pool_delivered=np.zeros(len(model.pools)),
+        trace=trace,
     )
     env = simpy.Environment()
     for j, pledge in enumerate(model.pledges):
@@ -244,5 +277,6 @@ def _simulate_one(model: AidModel, draw: AidDraws, trace: list[str] | None) -> A
         pool_in_usd=state.pool_in.sum(axis=1)[None],
         pool_spent_usd=state.spent[None],
         pool_packages=state.packages[None],
+        pool_delivered_usd=state.pool_delivered[None],
         coordination_gap_usd=(greatest.pledged_usd.sum(axis=1) - least.pledged_usd.sum(axis=1)),
     )

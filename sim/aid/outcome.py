@@ -28,6 +28,7 @@ class AidOutcome:
     pool_in_usd: np.ndarray  # (draws, pools) contributions received
     pool_spent_usd: np.ndarray  # (draws, pools) spent on packages
     pool_packages: np.ndarray  # (draws, pools, months) int64 packages bought each month
+    pool_delivered_usd: np.ndarray  # (draws, pools) value of the pools' packages delivered
     coordination_gap_usd: np.ndarray  # (draws,) pledged under greatest minus under least
 
     @property
@@ -45,6 +46,21 @@ class AidOutcome:
         years = monthly.reshape(self.draws, -1, 12).sum(axis=2)  # (draws, all years simulated)
         first = model.needs[0].year - model.first_year
         return years[:, first:]
+
+    def delivered_by_pledge(self, model: AidModel) -> np.ndarray:
+        """USD each pledge delivered within the months simulated, money paid into a pool
+        included: the pool's deliveries shared among its contributions by what each paid in.
+        Shape (draws, pledges)."""
+        delivered = self.pledge_delivered_usd.copy()  # (draws, pledges)
+        paid = (self.paid_month >= 0) & (self.paid_month < model.months)  # (draws, pledges)
+        for j, pledge in enumerate(model.pledges):
+            if pledge.pool is None:
+                continue
+            into = self.pool_in_usd[:, pledge.pool]  # (draws,)
+            share = np.divide(np.where(paid[:, j], self.pledged_usd[:, j], 0.0), into,
+                              out=np.zeros(self.draws), where=into > 0)
+            delivered[:, j] = share * self.pool_delivered_usd[:, pledge.pool]
+        return delivered
 
     def pool_balance_usd(self) -> np.ndarray:
         """Money left in each pool at the end, USD. Shape (draws, pools)."""

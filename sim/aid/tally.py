@@ -37,6 +37,16 @@ def core_bounds() -> tuple[np.ndarray, np.ndarray]:
     return edges[:-1], edges[1:]
 
 
+def delivered_by_donor(model: AidModel, by_pledge: np.ndarray) -> np.ndarray:
+    """USD each donor's pledges delivered within the months simulated, from the (draws,
+    pledges) ``AidOutcome.delivered_by_pledge`` (money paid into a pool: its share of what the
+    pool delivered). Shape (donors, draws), in ``model.donor_names`` order."""
+    names = model.donor_names
+    owner = np.zeros((len(model.pledges), len(names)))  # (pledges, donors) 1 where its donor's
+    owner[np.arange(len(model.pledges)), [names.index(p.donor) for p in model.pledges]] = 1.0
+    return (by_pledge @ owner).T
+
+
 def _bincount_rows(index: np.ndarray, n_bins: int) -> np.ndarray:
     """Histogram of each row of ``index`` (rows, draws) -> (rows, n_bins)."""
     rows = index.shape[0]
@@ -61,6 +71,12 @@ class AidTally:
     gap_draws: np.ndarray  # () draws where greatest and least fire different pledges
     gap_hist: np.ndarray  # (GAP_BINS,) USD pledged under greatest beyond least
     aid_core_hist: np.ndarray  # (A, Y, CORE_BINS) an ally's aid paid, % of its core spending
+    donor_delivered_hist: np.ndarray  # (D, GAP_BINS) USD of a donor's pledges delivered
+    all_needs_met: np.ndarray  # () draws where every needs year is met
+    # Draws where the alliance meets the goal (the core goal) in the goal year and every needs
+    # year is met: the joint question.
+    goal_and_needs_met: np.ndarray  # ()
+    core_and_needs_met: np.ndarray  # ()
 
     @classmethod
     def empty(cls, model: AidModel, allies: tuple[str, ...]) -> AidTally:
@@ -76,7 +92,9 @@ class AidTally:
                    delivered_pledges=zeros(pledges),
                    pledge_delivered_hist=zeros(pledges, GAP_BINS), gap_draws=zeros(),
                    gap_hist=zeros(GAP_BINS),
-                   aid_core_hist=zeros(len(allies), years, CORE_BINS))
+                   aid_core_hist=zeros(len(allies), years, CORE_BINS),
+                   donor_delivered_hist=zeros(len(model.donor_names), GAP_BINS),
+                   all_needs_met=zeros(), goal_and_needs_met=zeros(), core_and_needs_met=zeros())
 
     def merge(self, other: AidTally) -> None:
         """Add another tally's counts (exact, order-independent)."""
@@ -87,13 +105,23 @@ class AidTally:
 
     def add(self, model: AidModel, draws: AidDraws, outcome: AidOutcome,
             allies: tuple[str, ...] = (), inputs: ModelInputs | None = None,
-            paths: Paths | None = None) -> None:
+            paths: Paths | None = None,
+            alliance: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Count one block. ``inputs`` and ``paths`` (the same draws' spending) are needed when
-        ``allies`` is not empty, to express each ally's aid as a share of its core spending."""
+        ``allies`` is not empty, to express each ally's aid as a share of its core spending.
+        ``alliance``: the same draws' (draws,) flags, the alliance meets the core goal and the
+        whole goal (:meth:`sim.spending.tally.Tally.add`), for the joint probabilities."""
         delivered = outcome.delivered_by_year(model)  # (draws, years) USD
         needs = draws.needs_usd  # (draws, years) USD
         self.draws += outcome.draws
-        self.needs_met += (delivered >= needs).sum(axis=0)
+        met = delivered >= needs  # (draws, years)
+        self.needs_met += met.sum(axis=0)
+        every_year = met.all(axis=1)  # (draws,)
+        self.all_needs_met += int(np.count_nonzero(every_year))
+        if alliance is not None:
+            meets_core, meets_goal = alliance
+            self.core_and_needs_met += int(np.count_nonzero(meets_core & every_year))
+            self.goal_and_needs_met += int(np.count_nonzero(meets_goal & every_year))
         ratio = np.divide(delivered, needs, out=np.full(needs.shape, np.inf), where=needs > 0)
         ratio_bin = np.minimum(ratio / RATIO_BIN, RATIO_BINS - 1).astype(np.intp)
         self.ratio_hist += _bincount_rows(ratio_bin.T, RATIO_BINS)
@@ -102,9 +130,11 @@ class AidTally:
         self.fired += outcome.fired.sum(axis=0)
         self.fired_greatest += outcome.fired_greatest.sum(axis=0)
         self.fired_least += outcome.fired_least.sum(axis=0)
-        self.delivered_pledges += (outcome.pledge_delivered_usd > 0).sum(axis=0)
-        self.pledge_delivered_hist += _bincount_rows(gap_bin(outcome.pledge_delivered_usd).T,
-                                                     GAP_BINS)
+        by_pledge = outcome.delivered_by_pledge(model)  # (draws, pledges) USD, pools shared
+        self.delivered_pledges += (by_pledge > 0).sum(axis=0)
+        self.pledge_delivered_hist += _bincount_rows(gap_bin(by_pledge).T, GAP_BINS)
+        by_donor = delivered_by_donor(model, by_pledge)  # (donors, draws) USD
+        self.donor_delivered_hist += _bincount_rows(gap_bin(by_donor), GAP_BINS)
         self.gap_draws += int((outcome.fired_greatest != outcome.fired_least).any(axis=1).sum())
         self.gap_hist += np.bincount(gap_bin(outcome.coordination_gap_usd), minlength=GAP_BINS)
         if allies:
@@ -135,6 +165,24 @@ class AidTally:
 
     # --- answers -----------------------------------------------------------------------------
 
+    def p_all_needs_met(self) -> Probability:
+        """P(every needs year's delivered value >= its need)."""
+        return Probability.from_counts(self.all_needs_met, self.draws)
+
+    def p_goal_and_needs_met(self) -> Probability:
+        """P(the alliance meets the goal in the goal year and every needs year is met)."""
+        return Probability.from_counts(self.goal_and_needs_met, self.draws)
+
+    def p_core_and_needs_met(self) -> Probability:
+        """P(the alliance meets the core goal in the goal year and every needs year is met)."""
+        return Probability.from_counts(self.core_and_needs_met, self.draws)
+
+    def donor_delivered_quantile(self, q: float) -> np.ndarray:
+        """Quantile of USD each donor's pledges deliver within the months simulated (money into
+        a pool: its share of what the pool delivered). Shape (donors,), in
+        ``AidModel.donor_names`` order."""
+        return histogram_quantiles(self.donor_delivered_hist, gap_bounds(), q)
+
     def p_needs_met(self, y: int) -> Probability:
         """P(value delivered in needs year index ``y`` >= that year's need)."""
         return Probability.from_counts(self.needs_met[y], self.draws)
@@ -160,7 +208,8 @@ class AidTally:
     def pledge_delivered_quantile(self, q: float) -> np.ndarray:
         """Quantile of the USD each pledge delivers within the months simulated. Shape (P,).
 
-        Money paid into a pool is delivered by the pool's packages, not counted here.
+        Money paid into a pool is delivered by the pool's packages: a contribution is credited
+        with the pool's deliveries in proportion to what it paid in.
         """
         return histogram_quantiles(self.pledge_delivered_hist, gap_bounds(), q)
 

@@ -79,6 +79,7 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
     pool_packages = np.zeros((n_draws, n_pools, months), dtype=np.int64)  # the result's layout
     packages = pool_packages.transpose(2, 1, 0)  # (months, pools, draws) view written through
     spent = np.zeros((n_draws, n_pools))  # (draws, pools) USD
+    pool_delivered = np.zeros((n_draws, n_pools))  # (draws, pools) USD
     for i, pool in enumerate(model.pools):
         lag = draws.pool_lag_months[:, i]  # (draws,)
         per_package = (0 if pool.item is None
@@ -96,11 +97,13 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
             month, draw = np.nonzero(packages[:, i])
             usd = packages[month, i, draw] * pool.package_usd
             arrives = np.minimum(month + lag[draw], months)
+            np.add.at(pool_delivered[:, i], draw[arrives < months], usd[arrives < months])
             cash_change.append((arrives * n_draws + draw, usd))
             cash_change.append((np.minimum(arrives + 1, months) * n_draws + draw, -usd))
         else:
             for m in range(months):
-                orders[pool.item].append((m + lag, packages[m, i] * per_package, -1))
+                # A pool's orders are numbered -1 - pool, apart from the pledges' 0, 1...
+                orders[pool.item].append((m + lag, packages[m, i] * per_package, -1 - i))
 
     changes = np.bincount(np.concatenate([w.T.ravel() for w, _ in cash_change]),
                           weights=np.concatenate([u.T.ravel() for _, u in cash_change]),
@@ -132,6 +135,8 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
         for column, (_, _, j) in enumerate(orders[i]):
             if j >= 0:
                 pledge_delivered[:, j] = by_order[:, column] * item.unit_cost_usd
+            else:
+                pool_delivered[:, -1 - j] += by_order[:, column] * item.unit_cost_usd
 
     return AidOutcome(
         fired=chosen.fired,
@@ -145,6 +150,7 @@ def simulate(model: AidModel, draws: AidDraws) -> AidOutcome:
         pool_in_usd=pool_in.sum(axis=0).T,
         pool_spent_usd=spent,
         pool_packages=pool_packages,
+        pool_delivered_usd=pool_delivered,
         # Sums over the short pledges axis as products: far faster than .sum(axis=1) here.
         coordination_gap_usd=(greatest.pledged_usd - least.pledged_usd) @ np.ones(n_pledges),
     )

@@ -106,6 +106,11 @@ def summary(results: Results) -> dict[str, Any]:
     if results.aid_tally is not None:
         probabilities["ukraine_needs_met"], extra["aid"] = _aid_summary(results)
         tally, aid = run_aid(results)
+        probabilities["ukraine_needs_met_every_year"] = tally.p_all_needs_met().as_dict()
+        probabilities["alliance_meets_goal_and_ukraine_needs_met"] = \
+            tally.p_goal_and_needs_met().as_dict()
+        probabilities["alliance_meets_core_and_ukraine_needs_met"] = \
+            tally.p_core_and_needs_met().as_dict()
         for a, code in enumerate(results.aid_allies):
             allies[code]["aid_in_core_pct"] = {
                 str(year): _bands({q: tally.aid_core_quantile(q)[a, y] for q in QUANTILES})
@@ -188,6 +193,8 @@ def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
     differ = []
     delivered = {q: tally.pledge_delivered_quantile(q) for q in QUANTILES}
     for j, pledge in enumerate(model.pledges):
+        if pledge.line is not None:
+            continue  # a budget line's tranches: by donor, below
         greatest, least = tally.p_triggered(j, "greatest"), tally.p_triggered(j, "least")
         if greatest.successes != least.successes:
             differ.append(pledge.id)
@@ -202,10 +209,18 @@ def _aid_summary(results: Results) -> tuple[dict[str, Any], dict[str, Any]]:
                                                        tally.draws).as_dict(),
             "delivered_usd": _bands({q: float(delivered[q][j]) for q in QUANTILES}),
         }
+    by_donor = {q: tally.donor_delivered_quantile(q) for q in QUANTILES}
+    donors = {name: {"delivered_usd": _bands({q: float(by_donor[q][d]) for q in QUANTILES}),
+                     "budget_line_tranches": sum(p.donor == name and p.line is not None
+                                                 for p in model.pledges)}
+              for d, name in enumerate(model.donor_names)}
     aid = {
         "resolution": model.resolution,
         "counts_in_core": model.counts_in_core,
+        "counts_toward_core": model.counts_toward_core,
+        "months": [model.month_label(0), model.month_label(model.months - 1)],
         "years": years,
+        "donors": donors,
         "pledges": pledges,
         "coordination_gap": {
             "p_differs": tally.p_coordination_gap().as_dict(),
@@ -258,7 +273,9 @@ def aid_frame(results: Results) -> pd.DataFrame:
 
     Columns ``year``; ``needs_usd_pNN``, ``delivered_usd_pNN`` (USD) and
     ``delivered_over_needs_pNN`` for the five band quantiles; ``p_needs_met`` with its 95%
-    Wilson interval ``p_needs_met_lo``, ``p_needs_met_hi``.
+    Wilson interval ``p_needs_met_lo``, ``p_needs_met_hi``; the run's joint probabilities
+    ``p_needs_met_every_year``, ``p_alliance_meets_goal_and_needs_met`` and
+    ``p_alliance_meets_core_and_needs_met`` (each with ``_lo``, ``_hi``), the same on every row.
     """
     import pandas as pd
 
@@ -273,6 +290,14 @@ def aid_frame(results: Results) -> pd.DataFrame:
     columns["p_needs_met"] = [p.p for p in met]
     columns["p_needs_met_lo"] = [p.ci95[0] for p in met]
     columns["p_needs_met_hi"] = [p.ci95[1] for p in met]
+    # The run's joint probabilities (every needs year met, with the alliance's goal in the goal
+    # year), the same on every row.
+    for name, joint in (("p_needs_met_every_year", tally.p_all_needs_met()),
+                        ("p_alliance_meets_goal_and_needs_met", tally.p_goal_and_needs_met()),
+                        ("p_alliance_meets_core_and_needs_met", tally.p_core_and_needs_met())):
+        columns[name] = [joint.p] * len(model.years)
+        columns[f"{name}_lo"] = [joint.ci95[0]] * len(model.years)
+        columns[f"{name}_hi"] = [joint.ci95[1]] * len(model.years)
     return pd.DataFrame(columns)
 
 

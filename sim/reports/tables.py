@@ -133,13 +133,36 @@ def _aid_lines(results: Results) -> list[str]:
             f"{delivered[0.5][y] / 1e9:7.1f} [{delivered[0.05][y] / 1e9:6.1f}-"
             f"{delivered[0.95][y] / 1e9:6.1f}]{'':<9} {tally.ratio_quantile(0.5)[y]:14.2f}  "
             f"{_p(tally.p_needs_met(y))}")
-    lines.append(f"  {'pledge':<28} {'donor':<5} {'channel':<9} {'pledged $bn':>11}  "
-                 f"{'P(triggered) [95% CI]':<21} {'greatest/least':>14}")
+    lines += [f"  P(needs met every year {model.years[0]}-{model.years[-1]})  "
+              f"{_p(tally.p_all_needs_met())}",
+              f"  P(alliance meets the {results.scenario.goal.total:g}% goal in "
+              f"{results.goal_year} and every year's needs are met)  "
+              f"{_p(tally.p_goal_and_needs_met())}",
+              f"  P(alliance meets the {results.scenario.goal.core:g}% core goal in "
+              f"{results.goal_year} and every year's needs are met)  "
+              f"{_p(tally.p_core_and_needs_met())}"]
+    donors = model.donor_names
+    by_donor = {q: tally.donor_delivered_quantile(q) for q in QUANTILES}
+    lines.append(f"  delivered by donor {model.month_label(0)} to "
+                 f"{model.month_label(model.months - 1)}, $bn p50 [p05-p95] (money paid into "
+                 "a pool: its share of the pool's deliveries):")
+    order = sorted(range(len(donors)), key=lambda d: -by_donor[0.5][d])
+    for row in range(0, len(order), 3):
+        lines.append("   " + "".join(
+            f" {donors[d][:5]:<5} {by_donor[0.5][d] / 1e9:6.1f} [{by_donor[0.05][d] / 1e9:5.1f}-"
+            f"{by_donor[0.95][d] / 1e9:5.1f}]   " for d in order[row:row + 3]).rstrip())
+    if any(pledge.line is None for pledge in model.pledges):
+        lines.append(f"  {'pledge':<28} {'donor':<5} {'channel':<9} {'pledged $bn':>11}  "
+                     f"{'P(triggered) [95% CI]':<21} {'greatest/least':>14} "
+                     f"{'delivered $bn p50':>17}")
+    pledge_delivered = tally.pledge_delivered_quantile(0.5)  # (pledges,)
     for j, pledge in enumerate(model.pledges):
+        if pledge.line is not None:
+            continue  # budget lines: by donor, above
         greatest, least = tally.p_triggered(j, "greatest"), tally.p_triggered(j, "least")
         lines.append(f"  {pledge.id[:28]:<28} {pledge.donor[:5]:<5} {pledge.channel:<9} "
                      f"{pledge.usd / 1e9:11.3f}  {_p(tally.p_triggered(j)):<21} "
-                     f"{greatest.p:6.3f}/{least.p:.3f}"
+                     f"{greatest.p:6.3f}/{least.p:.3f} {pledge_delivered[j] / 1e9:17.3f}"
                      + ("  (conditional)" if pledge.condition else ""))
     gap = tally.p_coordination_gap()
     lines.append(f"  coordination gap (greatest vs least fire different pledges): {_p(gap)}; "

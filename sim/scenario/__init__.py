@@ -34,7 +34,7 @@ from sim.errors import ScenarioError, ScenarioWarning
 from sim.mechanisms import MECHANISMS, plans
 from sim.mechanisms.plans import ally_plan
 from sim.resources import scenarios_dir
-from sim.scenario.aid import AID_TABLES, AidModel, check_aid, parse_aid, table_class
+from sim.scenario.aid import AID_TABLES, AidModel, Spending, check_aid, parse_aid, table_class
 from sim.schema import POINTS, SHARE, YEAR
 
 PATHS = ("linear", "flat", "custom", "announced")
@@ -870,7 +870,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
                 *_unused_settings(configs, origins, source, base_year, horizon)]
     aid = None
     if "aid" in doc:
-        aid = parse_aid(doc["aid"], _locator(origins, entries, source))
+        aid = parse_aid(doc["aid"], _locator(origins, entries, source),
+                        Spending(tuple(c.code for c in configs), base_year, horizon), warnings)
     return Scenario(
         name=meta.name or "", description=meta.description, base_year=base_year,
         horizon=horizon, goal=goal, members=tuple(sorted(members)), allies=tuple(configs),

@@ -31,7 +31,23 @@ CHANNELS = ("bilateral", "UDCG", "PURL", "EU")
 CONDITION_KINDS = ("others_total_at_least", "pool_at_least", "matching")
 RESOLUTIONS = ("greatest", "least")
 UNITS = ("units", "usd")
+#: What a budget line does after its last published year (``after``).
+AFTER_RULES = ("share_of_gdp", "money", "stop")
+#: Where a budget line without published figures starts (``start``): the donor's Kiel
+#: allocation of 2024 or of 2025, or both (``"kiel"``), as money in those years.
+STARTS = ("kiel-2024", "kiel-2025", "kiel")
+KIEL_YEARS = {"kiel-2024": (2024,), "kiel-2025": (2025,), "kiel": (2024, 2025)}
+#: How aid counts toward the donor's core spending (``counts_toward_core``).
+COUNTS = ("on_top", "inside", "no")
+#: The United States' aid (``us``): as its lines and pledges say, none, or its 2022-2024
+#: average (Kiel), held as a share of GDP.
+US_AID = ("as_written", "zero", "kiel-2022-2024")
+#: Allies outside Europe, left out of the European policy options.
+NOT_EUROPEAN = ("USA", "CAN")
+#: Tranches a year of the policy options' lines (a quarterly decision, as budget lines).
+POLICY_TRANCHES = 4
 RATES_FILE = "exchange_rates.csv"
+KIEL_FILE = "aid_kiel_allocations.csv"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -48,6 +64,34 @@ def usd_per_unit() -> dict[str, float]:
         return {row["currency"]: float(row["usd_per_unit"]) for row in rows}
     except (KeyError, ValueError):
         raise DataError(f"{path}: needs columns currency and usd_per_unit (a number)") from None
+
+
+def kiel_eur(donor: str, year: int) -> float:
+    """A donor's military allocations in ``year``, EUR, from Kiel's Ukraine Support Tracker."""
+    return _kiel_allocations()[donor, year]
+
+
+def kiel_2025_eur() -> dict[str, float]:
+    """Each donor's 2025 military allocations, EUR (:func:`kiel_eur`)."""
+    return {donor: eur for (donor, year), eur in _kiel_allocations().items() if year == 2025}
+
+
+@functools.lru_cache(maxsize=1)
+def _kiel_allocations() -> dict[tuple[str, int], float]:
+    """Donors' military allocations by year, EUR, from Kiel's Ukraine Support Tracker
+    (Release 29; the sourced rows copied to ``calibration/data/aid_kiel_allocations.csv``)."""
+    path = calibration_dir() / "data" / KIEL_FILE
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise DataError(f"{path}: calibration data file is missing") from None
+    try:
+        return {(row["donor_iso3"], int(row["period"])): float(row["value"]) * 1e9
+                for row in rows if row["metric"] == "military_allocations"}
+    except (KeyError, ValueError):
+        raise DataError(f"{path}: needs columns donor_iso3, period, metric and value (EUR bn)"
+                        ) from None
 
 
 # --- tables as written (``None``: not set) ------------------------------------------------------
@@ -87,6 +131,13 @@ class DonorTable:
     # delivered by July 2024).
     reliability: float | None = schema.number(None, 0.0, 1.0, typical=(0.0, 1.0),
                                               unit="probability")
+    # The mean share of what is pledged that arrives, drawn per pledge from a Beta: Kiel's
+    # delivered-vs-promised rates run from 0.38 (US, July 2022) to 1.0 (Poland).
+    delivered: float | None = schema.number(None, 0.0, 1.0, typical=(0.3, 1.0),
+                                            unit="fraction")
+    # The Beta's a + b: 20 puts 90% of draws within about +-0.18 of a mean of 0.7.
+    concentration: float | None = schema.number(None, 0.0, None, lo_open=True,
+                                                typical=(2.0, 500.0), unit="a + b of the Beta")
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
@@ -145,22 +196,72 @@ class PledgeTable:
     month: str | None = schema.string(None, unit=MONTH)
     # Delivered over up to five years; the shipped tranches spread over 10 months.
     spread: int = schema.integer(1, 1, 120, typical=(1, 60), unit=MONTHS)
+    # Equal parts each delivered (or not) on its own: ten parts of a Contact Group total.
+    tranches: int = schema.integer(1, 1, 120, typical=(1, 24), unit="parts")
     condition: ConditionTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
 
 @attrs.frozen
+class BudgetTable:
+    """A donor's yearly military-aid line, ``[aid.budgets.DONOR]``: one of ``amounts`` (money
+    by year), ``share_of_gdp``, ``share_of_defence`` (by year) or ``start``."""
+
+    # Germany's EUR 11.5bn (2026) is the largest published line; Denmark's DKK 1bn (2028)
+    # among the smallest.
+    amounts: tuple[tuple[int, float], ...] = schema.points(
+        typical=(1e8, 1e11), unit="units of the line's currency", high=1e13)
+    currency: str = schema.string("USD")
+    # 0.25% of GDP is the proposed floor; the Nordic and Baltic top seven gave 0.38% on
+    # average in 2022-2024 (CEPA).
+    share_of_gdp: tuple[tuple[int, float], ...] = schema.points(typical=(0.0, 1.0),
+                                                                unit="% of GDP")
+    share_of_defence: tuple[tuple[int, float], ...] = schema.points(
+        typical=(0.0, 30.0), unit="% of core defence spending")
+    start: str | None = _optional_choice(STARTS)
+    after: str | None = _optional_choice(AFTER_RULES)  # None: "share_of_gdp"
+    # Four a year: a quarterly decision; twelve is every month.
+    tranches: int = schema.integer(4, 1, 12, typical=(1, 12), unit="parts a year")
+    channel: str = schema.string("bilateral", CHANNELS)
+    program: str = schema.string("budget")
+    # A share of the line paid into a money pool (PURL), up front, the rest given bilaterally.
+    pool: str | None = schema.string(None)
+    pool_share: float | None = schema.number(None, 0.0, 1.0, typical=(0.0, 1.0),
+                                             unit="fraction")
+
+
+@attrs.frozen
 class NeedTable:
-    """One year of ``[aid.needs]``: ``2026 = 60e9`` or ``2026 = { mean = 60e9, sd = 10e9 }``."""
+    """One year of ``[aid.needs]``: ``2026 = 60e9``, ``2026 = { mean = 60e9, sd = 10e9 }``
+    (normal, clipped at 0) or ``2026 = { low = 50e9, mode = 60e9, high = 80e9 }``
+    (triangular)."""
 
     # Ukraine's stated military need: USD 60bn for 2026 (Pistorius), EUR 83bn (Euronews).
     mean: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
     sd: float = schema.number(0.0, 0.0, None, typical=(0.0, 1.5e11), unit=USD)
+    low: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
+    mode: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
+    high: float = schema.number(0.0, 0.0, None, typical=(1e9, 3e11), unit=USD)
 
 
 @attrs.frozen
 class AidTable:
     resolution: str = schema.string("greatest", RESOLUTIONS)
     counts_in_core: bool = schema.boolean(False)
+    # "on_top": a donor's aid is added to its core share (a rise in aid on top of its defence
+    # plan); "inside": part of the planned budget, reported as a share of it; "no": neither.
+    counts_toward_core: str | None = _optional_choice(COUNTS)
+    # The months start in January of this year at the latest: a year before the first needs
+    # year lets budget lines and pledges of that year deliver into it (a run-in).
+    first_year: int | None = schema.integer(None, 2000, 2100, typical=(2022, 2030), unit="year")
+    us: str = schema.string("as_written", US_AID)
+    # Policy options. The proposed floor is 0.25% of GDP (Rutte, April 2026); seven allies gave
+    # that much or more in 2025 (derived from Kiel).
+    floor_share_of_gdp: float | None = schema.number(None, 0.0, 5.0, typical=(0.05, 1.0),
+                                                     unit="% of GDP")
+    # European allies make up what the US gives below its 2022-2024 average, in proportion to
+    # their GDP, each up to this share of its GDP.
+    europe_fills_gap_up_to: float | None = schema.number(None, 0.0, 5.0, typical=(0.05, 1.0),
+                                                         unit="% of GDP")
 
 
 # The ``lag`` and ``condition`` fields default to None, so ``schema.build`` cannot find their class
@@ -182,7 +283,8 @@ def table_class(cls: type, name: str) -> type | None:
 AID_TABLES: tuple[tuple[str, type], ...] = (
     ("aid", AidTable), ("aid.needs.YEAR", NeedTable), ("aid.defaults", DonorTable),
     ("aid.donors.NAME", DonorTable), ("aid.items.NAME", ItemTable),
-    ("aid.pools.NAME", PoolTable), ("aid.pledges[]", PledgeTable))
+    ("aid.pools.NAME", PoolTable), ("aid.pledges[]", PledgeTable),
+    ("aid.budgets.DONOR", BudgetTable))
 
 
 # --- the resolved model ------------------------------------------------------------------------
@@ -199,18 +301,39 @@ class Lag:
 
 @attrs.frozen
 class Need:
-    """Ukraine's military need in one calendar year, USD: normal(mean, sd) clipped at 0."""
+    """Ukraine's military need in one calendar year, USD: normal(mean, sd) clipped at 0, or
+    triangular on [low, high] with its peak at ``mode`` (``mean_usd`` and ``sd_usd`` then the
+    triangle's mean and sd)."""
 
     year: int
     mean_usd: float
     sd_usd: float
+    triangle: tuple[float, float, float] | None = None  # (low, mode, high) USD
 
 
 @attrs.frozen
 class Donor:
     name: str
-    reliability: float  # probability a pledge is honoured in full
+    reliability: float  # probability a pledge is honoured at all
     lag: Lag  # contracting lag, months
+    delivered: float = 1.0  # mean fraction of an honoured pledge that arrives (Beta)
+    concentration: float = 20.0  # the Beta's a + b
+
+
+@attrs.frozen
+class Line:
+    """How a budget line's tranche is worth its USD in a draw.
+
+    ``kind`` ``"usd"``: ``value`` USD; ``"share_of_gdp"``: ``value`` % of the donor's GDP in
+    ``year``; ``"share_of_defence"``: ``value`` % of its core defence spending in ``year``;
+    ``"grown"``: ``value`` USD of ``year`` grown with the donor's nominal GDP to ``to_year``.
+    GDP and core spending are the draw's own, from the spending model.
+    """
+
+    kind: str
+    value: float
+    year: int
+    to_year: int
 
 
 @attrs.frozen
@@ -270,6 +393,7 @@ class Pledge:
     condition: Condition | None
     amount: float | None  # as written, in ``currency``
     currency: str
+    line: Line | None = None  # a budget line's tranche: its USD is the draw's (``usd`` 0)
 
     @property
     def start(self) -> int:
@@ -289,6 +413,19 @@ class AidModel:
     pledges: tuple[Pledge, ...]
     resolution: str
     counts_in_core: bool
+    counts_toward_core: str = "no"
+    #: What Europe fills up to: the US's 2022-2024 average military aid, USD a year (Kiel).
+    us_reference_usd: float = 0.0
+
+    @property
+    def linked(self) -> bool:
+        """Whether some pledge's USD is drawn from the spending model (a budget line)."""
+        return any(p.line is not None and p.line.kind != "usd" for p in self.pledges)
+
+    @property
+    def donor_names(self) -> tuple[str, ...]:
+        """Donors with a pledge, in order of first appearance (per-donor results' order)."""
+        return tuple(dict.fromkeys(p.donor for p in self.pledges))
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -328,15 +465,28 @@ def check_aid(table: Any, locate: Locate, warnings: list[ScenarioWarning] | None
     _Tables.read(table, locate, warnings)
 
 
-def parse_aid(table: Any, locate: Locate) -> AidModel:
+@attrs.frozen
+class Spending:
+    """What the aid model needs of the spending scenario: its assessed allies (whose GDP and
+    core spending the spending model simulates) and its years."""
+
+    allies: tuple[str, ...] = ()
+    base_year: int = 0
+    horizon: int = -1
+
+
+def parse_aid(table: Any, locate: Locate, spending: Spending | None = None,
+              warnings: list[ScenarioWarning] | None = None) -> AidModel:
     """Validate a merged ``[aid]`` table into an :class:`AidModel`.
 
     Each file's table has been checked on its own first (:func:`check_aid`; pledge ids unique).
 
     ``locate(dotted_key)`` names the file that wrote a key and the key as written there, for
-    error messages.
+    error messages. ``spending`` says which donors' budget lines can follow the spending
+    model; settings that cannot take effect add a warning to ``warnings``.
     """
-    return _resolve(_Tables.read(table, locate), locate)
+    return _resolve(_Tables.read(table, locate), locate, spending or Spending(),
+                    [] if warnings is None else warnings)
 
 
 @attrs.frozen
@@ -350,8 +500,9 @@ class _Tables:
     items: Mapping[str, ItemTable]
     pools: Mapping[str, PoolTable]
     pledges: tuple[PledgeTable, ...]
+    budgets: Mapping[str, BudgetTable]
 
-    SECTIONS = ("needs", "defaults", "donors", "items", "pools", "pledges")
+    SECTIONS = ("needs", "defaults", "donors", "items", "pools", "pledges", "budgets")
 
     @classmethod
     def read(cls, table: Any, locate: Locate,
@@ -388,6 +539,7 @@ class _Tables:
             pools=named("pools", PoolTable),
             pledges=tuple(build(PledgeTable, t, f"aid.pledges[{i}]")
                           for i, t in enumerate(raw_pledges)),
+            budgets=named("budgets", BudgetTable),
         )
 
 
@@ -439,7 +591,8 @@ def _month(text: str, key: str, file: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _resolve(tables: _Tables, locate: Locate) -> AidModel:
+def _resolve(tables: _Tables, locate: Locate, spending: Spending,
+             warnings: list[ScenarioWarning]) -> AidModel:
     """Defaults, cross-references and conversions: the checked tables as one model."""
     needs, defaults, settings = tables.needs, tables.defaults, tables.settings
     donor_tables, item_tables, pool_tables = tables.donors, tables.items, tables.pools
@@ -456,11 +609,18 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
         raise fail("aid.needs", "required: at least one year = USD, e.g. 2026 = 60e9")
     default_reliability = 1.0 if defaults.reliability is None else defaults.reliability
     default_lag = lag(defaults.lag, Lag(0, 0, 0), "aid.defaults.lag")
-    donors: dict[str, Donor] = {}
-    for name, t in donor_tables.items():
-        donors[name] = Donor(
+    default_delivered = 1.0 if defaults.delivered is None else defaults.delivered
+    default_concentration = 20.0 if defaults.concentration is None else defaults.concentration
+
+    def new_donor(name: str, t: DonorTable | None = None) -> Donor:
+        t = DonorTable() if t is None else t
+        return Donor(
             name, default_reliability if t.reliability is None else t.reliability,
-            lag(t.lag, default_lag, f"aid.donors.{name}.lag"))
+            lag(t.lag, default_lag, f"aid.donors.{name}.lag"),
+            default_delivered if t.delivered is None else t.delivered,
+            default_concentration if t.concentration is None else t.concentration)
+
+    donors: dict[str, Donor] = {name: new_donor(name, t) for name, t in donor_tables.items()}
 
     items = []
     for name, item_table in item_tables.items():
@@ -500,6 +660,11 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
         file, key = locate(f"aid.pledges[{i}].month")
         months.append(_month(pledge.month, key, file))
     first_year = min([first_year, *(year for year, _ in months)])
+    if settings.first_year is not None:
+        if settings.first_year > needs[0].year:
+            raise fail("aid.first_year", f"must be at most the first needs year "
+                       f"{needs[0].year}, got {settings.first_year}")
+        first_year = min(first_year, settings.first_year)
     last_month = 12 * (needs[-1].year - first_year + 1) - 1
 
     rates = usd_per_unit()
@@ -515,7 +680,7 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
                 raise fail(f"{key}.donor", f"unknown donor {pledge.donor!r}: use an ally's ISO3 "
                            "code or define [aid.donors." + pledge.donor + "]"
                            + schema.did_you_mean(pledge.donor, [*ALLIES, *donors]))
-            donors[pledge.donor] = Donor(pledge.donor, default_reliability, default_lag)
+            donors[pledge.donor] = new_donor(pledge.donor)
         if (pledge.amount is None) == (pledge.quantity is None):
             raise fail(key, "needs exactly one of amount (money) and quantity (units of an item)")
         if pledge.currency not in rates:
@@ -547,12 +712,42 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
         if pledge.condition is not None:
             condition = _condition(pledge.condition, pledge, f"{key}.condition", fail,
                                    pool_index, find, first_year, last_month, locate)
-        pledges.append(Pledge(
-            id=pledge.id, donor=pledge.donor, channel=pledge.channel, program=pledge.program,
-            month=index, usd=usd, quantity=quantity, item=item, pool=pool, spread=pledge.spread,
-            condition=condition,
-            amount=pledge.amount, currency=pledge.currency,
-        ))
+            if condition.kind == "matching" and pledge.tranches > 1:
+                raise fail(f"{key}.tranches", "a matching pledge cannot be split: each part "
+                           "would match the others' whole pledges")
+        n = pledge.tranches
+        for k in range(n):
+            # Equal parts; whole units go one more to the first ``quantity % n`` parts.
+            cost = 0.0 if item is None else items[item].unit_cost_usd
+            part_quantity = (quantity // n + (k < quantity % n) if pledge.quantity is not None
+                             or item is None else int((usd / n) // cost))
+            part_usd = part_quantity * cost if pledge.quantity is not None else usd / n
+            pledges.append(Pledge(
+                id=pledge.id if n == 1 else f"{pledge.id}-t{k + 1:02d}", donor=pledge.donor,
+                channel=pledge.channel, program=pledge.program, month=index,
+                usd=usd if n == 1 else part_usd, quantity=quantity if n == 1 else part_quantity,
+                item=item, pool=pool, spread=pledge.spread, condition=condition,
+                amount=pledge.amount if pledge.amount is None or n == 1 else pledge.amount / n,
+                currency=pledge.currency,
+            ))
+    for name, budget in tables.budgets.items():
+        if name not in donors:
+            if name not in ALLIES:
+                raise fail(f"aid.budgets.{name}", f"unknown donor {name!r}: use an ally's ISO3 "
+                           f"code or define [aid.donors.{name}]"
+                           + schema.did_you_mean(name, [*ALLIES, *donors]))
+            donors[name] = new_donor(name)
+        pool = (None if budget.pool is None
+                else find("pool", pool_index, budget.pool, f"aid.budgets.{name}.pool"))
+        if budget.pool_share is not None and pool is None:
+            warnings.append(ScenarioWarning(*locate(f"aid.budgets.{name}.pool_share"),
+                                            "has no effect without pool"))
+        # Kiel counts a pledge in the year it is made: a donor's 2025 pledges listed here are
+        # inside its 2025 allocation, so they come out of a line that starts from it.
+        pledged_2025 = sum(p.usd for p in pledges if p.donor == name and p.line is None
+                           and first_year + p.month // 12 == 2025)
+        pledges += _budget_pledges(name, budget, needs, first_year, spending, rates, locate,
+                                   warnings, pool, pledged_2025)
     programs = {p.program for p in pledges}
     for i, p in enumerate(pledges):
         c = p.condition
@@ -560,9 +755,200 @@ def _resolve(tables: _Tables, locate: Locate) -> AidModel:
             raise fail(f"aid.pledges[{i}].condition.program",
                        f"no pledge is to program {c.program!r}" + schema.did_you_mean(c.program,
                                                                                  programs))
+    pledges = _us_policy(settings.us, pledges, needs, first_year, spending, rates, locate,
+                         warnings)
+    for option, kind in (("europe_fills_gap_up_to", "fill"), ("floor_share_of_gdp", "floor")):
+        share = getattr(settings, option)
+        if share is None:
+            continue
+        europe = [code for code in spending.allies if code not in NOT_EUROPEAN]
+        years = [n.year for n in needs if spending.base_year <= n.year <= spending.horizon]
+        if not europe or not years:
+            warnings.append(ScenarioWarning(*locate(f"aid.{option}"), "no European ally of "
+                            "the spending model in a needs year it simulates: no effect"))
+        for code in europe:
+            if code not in donors:
+                donors[code] = new_donor(code)
+            for year in years:
+                for k in range(POLICY_TRANCHES):
+                    start = 12 * k // POLICY_TRANCHES
+                    pledges.append(Pledge(
+                        id=f"{code}-{kind}-{year}-t{k + 1:02d}", donor=code, channel="bilateral",
+                        program=kind, month=12 * (year - first_year) + start, usd=0.0,
+                        quantity=0, item=None, pool=None,
+                        spread=12 * (k + 1) // POLICY_TRANCHES - start, condition=None,
+                        amount=None, currency="USD", line=Line(kind, share, year, year)))
+    counts = settings.counts_toward_core
+    if counts is not None and settings.counts_in_core:
+        raise fail("aid.counts_in_core", "set counts_toward_core alone (counts_in_core = true "
+                   'is counts_toward_core = "inside")')
+    counts = counts or ("inside" if settings.counts_in_core else "no")
+    if counts != "no" and not {p.donor for p in pledges} & set(spending.allies):
+        warnings.append(ScenarioWarning(*locate("aid.counts_toward_core" if settings.
+                                                counts_toward_core else "aid.counts_in_core"),
+                                        "no donor is an ally of the spending model: no aid "
+                                        "counts toward core spending"))
+    concentrations = [("aid.defaults", defaults, default_delivered),
+                      *((f"aid.donors.{name}", t, donors[name].delivered)
+                        for name, t in donor_tables.items())]
+    for key, t, delivered in concentrations:
+        if t.concentration is not None and delivered in (0.0, 1.0):
+            warnings.append(ScenarioWarning(
+                *locate(f"{key}.concentration"), f"has no effect: a delivered share of "
+                f"{delivered:g} is certain (a Beta needs a mean between 0 and 1)"))
     return AidModel(first_year=first_year, needs=needs, donors=donors, items=tuple(items),
                     pools=tuple(pools), pledges=tuple(pledges), resolution=settings.resolution,
-                    counts_in_core=settings.counts_in_core)
+                    counts_in_core=counts != "no", counts_toward_core=counts,
+                    us_reference_usd=_us_average_usd(rates))
+
+
+def _us_average_usd(rates: Mapping[str, float]) -> float:
+    """The US's average yearly military aid allocations 2022-2024, USD (Kiel, in EUR)."""
+    return sum(kiel_eur("USA", year) for year in (2022, 2023, 2024)) / 3 * rates["EUR"]
+
+
+def _us_policy(us: str, pledges: list[Pledge], needs: tuple[Need, ...], first_year: int,
+               spending: Spending, rates: Mapping[str, float], locate: Locate,
+               warnings: list[ScenarioWarning]) -> list[Pledge]:
+    """The pledges with the United States' aid as ``us`` says: as written, none (``"zero"``),
+    or its 2022-2024 average as a budget line from its first year, held as a share of GDP."""
+    if us == "as_written":
+        return pledges
+    if not any(p.donor == "USA" for p in pledges) and us == "zero":
+        warnings.append(ScenarioWarning(*locate("aid.us"), "no US budget line or pledge to "
+                                        "set to zero: no effect"))
+    others = [p for p in pledges if p.donor != "USA"]
+    if us == "zero":
+        return others
+    if "USA" not in spending.allies:
+        raise ScenarioError(*locate("aid.us"), "the US is not an ally of this scenario's "
+                            "spending model, so its aid cannot follow its GDP")
+    average = _us_average_usd(rates)
+    line = BudgetTable(amounts=((max(first_year, spending.base_year), average),))
+    return others + _budget_pledges("USA", line, needs, first_year, spending, rates, locate,
+                                    warnings)
+
+
+def _budget_pledges(name: str, budget: BudgetTable, needs: tuple[Need, ...], first_year: int,
+                    spending: Spending, rates: Mapping[str, float], locate: Locate,
+                    warnings: list[ScenarioWarning], pool: int | None = None,
+                    pledged_2025: float = 0.0) -> list[Pledge]:
+    """A donor's budget line as pledges: each needs year's amount in ``tranches`` equal parts
+    spread over the year (part k of n from month 12k/n), each delivered on its own; with a
+    ``pool``, ``pool_share`` of each part is paid into it. A line that starts from the 2025
+    allocation has ``pledged_2025`` USD (the donor's own 2025 pledges) taken out of it."""
+    key = f"aid.budgets.{name}"
+
+    def fail(where: str, problem: str) -> ScenarioError:
+        return ScenarioError(*locate(where), problem)
+
+    def warn(where: str, problem: str) -> None:
+        warnings.append(ScenarioWarning(*locate(where), problem))
+
+    given = [field for field in ("amounts", "share_of_gdp", "share_of_defence", "start")
+             if getattr(budget, field)]
+    if given == ["amounts", "start"]:
+        given = ["amounts"]  # the 2025 allocation, then the published amounts
+    if len(given) != 1:
+        raise fail(key, "needs one of amounts (money by year, after start = \"kiel-2025\" if "
+                   "given), share_of_gdp, share_of_defence (% by year) and start, got "
+                   f"{', '.join(given) or 'none'}")
+    kind = given[0]
+    if kind == "amounts" and budget.currency not in rates:
+        raise fail(f"{key}.currency", f"no rate for {budget.currency!r} in calibration/data/"
+                   f"{RATES_FILE} (has {', '.join(rates)})"
+                   + schema.did_you_mean(budget.currency, rates))
+    modelled = name in spending.allies
+    years = list(range(first_year, needs[-1].year + 1))
+    after = budget.after or "share_of_gdp"
+    if not modelled and kind in ("share_of_gdp", "share_of_defence"):
+        raise fail(f"{key}.{kind}", f"{name} is not an ally of this scenario's spending model, "
+                   "so it has no simulated GDP or defence budget: give amounts (money by year)")
+    if not modelled and after == "share_of_gdp" and kind in ("amounts", "start"):
+        # Non-NATO donors (EU institutions, Australia, Japan...) are outside the spending model.
+        last_written = (budget.amounts[-1][0] if budget.amounts
+                        else KIEL_YEARS[budget.start or "kiel"][-1])
+        if last_written < years[-1]:
+            warn(f"{key}.after", f"{name} is not an ally of this scenario's spending model: its "
+                 "line holds its last amount in money after its last year instead of following "
+                 "GDP")
+        after = "money"
+    published: tuple[tuple[int, float], ...] = ()
+    if budget.start is not None:
+        allocations = _kiel_allocations()
+        for year in KIEL_YEARS[budget.start]:
+            if (name, year) not in allocations:
+                known = sorted({donor for donor, _ in allocations})
+                raise fail(f"{key}.start", f"no {year} Kiel allocation for {name!r} in "
+                           f"calibration/data/{KIEL_FILE}" + schema.did_you_mean(name, known))
+            published += ((year, allocations[name, year] * rates["EUR"]),)
+    if kind == "amounts":
+        if published and budget.amounts[0][0] <= published[-1][0]:
+            raise fail(f"{key}.amounts.{budget.amounts[0][0]}", f"comes at or before the "
+                       f"{published[-1][0]} allocation start = \"{budget.start}\" gives: drop "
+                       "one of them")
+        published += tuple((year, value * rates[budget.currency])
+                           for year, value in budget.amounts)
+    elif kind != "start":
+        published = getattr(budget, kind)
+    for year, _ in published:
+        if not years[0] <= year <= years[-1] and not (kind == "start" or (year <= 2025
+                                                      and budget.start is not None)):
+            warn(f"{key}.{kind}.{year}", f"{year} is outside the months simulated "
+                 f"({years[0]}-{years[-1]}): not simulated")
+    if budget.after is not None and published and published[-1][0] >= years[-1]:
+        warn(f"{key}.after", f"has no effect: the line's last year, {published[-1][0]}, is at or "
+             f"after the last year simulated, {years[-1]}")
+    # Allocations start a line in the first year simulated at the earliest.
+    by_year = dict(published)
+    first, last = published[0][0], published[-1][0]
+    # The 2025 allocation less the donor's own 2025 pledges listed apart: for 2025 alone,
+    # since later years follow the allocation whole.
+    net = ({2025: max(by_year[2025] - pledged_2025, 0.0)}
+           if budget.start in ("kiel-2025", "kiel") else {})
+    lines = []
+    for year in years:
+        if year in by_year:
+            value = net.get(year, by_year[year])
+            line = (Line("usd", value, year, year) if kind in ("amounts", "start")
+                    else Line(kind, value, year, year))
+        elif year < first or after == "stop" or year < last:
+            continue  # before the line's first year, after it stops, or a year it skips
+        elif kind in ("amounts", "start"):
+            value = by_year[last]
+            # The last published year's money, grown with nominal GDP from the spending
+            # model's base year at the earliest (a 2025 allocation is the 2026 line).
+            line = (Line("usd", value, year, year) if after == "money" else
+                    Line("grown", value, max(last, spending.base_year), year))
+        else:
+            # A share held after its last year; "money" holds the last year's amount.
+            line = Line(kind, by_year[last], last if after == "money" else year, year)
+        lines.append((year, line))
+    outside = [year for year, line in lines if line.kind != "usd" and not all(
+        spending.base_year <= y <= spending.horizon for y in (line.year, line.to_year))]
+    if outside:
+        raise fail(key, f"follows {name}'s simulated GDP in {outside[0]}, outside the spending "
+                   f"model's years {spending.base_year}-{spending.horizon}")
+    pool_share = 0.0 if pool is None else (1.0 if budget.pool_share is None
+                                           else budget.pool_share)
+    # (id suffix, share of the line, pool, channel): the bilateral part and the pool's.
+    parts = [part for part in (("", 1.0 - pool_share, None, budget.channel),
+                               ("-pool", pool_share, pool, "PURL")) if part[1] > 0]
+    pledges = []
+    for year, line in lines:
+        n = budget.tranches
+        for k in range(n):
+            start, end = 12 * k // n, 12 * (k + 1) // n
+            for suffix, share, into, channel in parts:
+                part = Line(line.kind, line.value * share / n, line.year, line.to_year)
+                pledges.append(Pledge(
+                    id=f"{name}-{year}" + (f"-t{k + 1:02d}" if n > 1 else "") + suffix,
+                    donor=name, channel=channel, program=budget.program,
+                    month=12 * (year - first_year) + start,
+                    usd=part.value if part.kind == "usd" else 0.0, quantity=0, item=None,
+                    pool=into, spread=end - start, condition=None, amount=None,
+                    currency="USD", line=part))
+    return pledges
 
 
 def _condition(t: ConditionTable, pledge: PledgeTable, key: str,
@@ -615,23 +1001,33 @@ def _needs(table: Any, locate: Locate,
         raise ScenarioError(*locate("aid.needs"),
                             "must be a table of year = USD, e.g. { 2026 = 60e9 }")
     fields = attrs.fields_dict(NeedTable)
+    normal, triangle = ("mean", "sd"), ("low", "mode", "high")
     needs = []
     for year, value in table.items():
         file, key = locate(f"aid.needs.{year}")
         if not str(year).isdigit() or not 2000 <= int(year) <= 2100:
             raise ScenarioError(file, key, "must be a year, e.g. 2026")
         if isinstance(value, dict):
-            unknown = set(value) - {"mean", "sd"}
+            unknown = set(value) - {*normal, *triangle}
             if unknown:
                 name = sorted(unknown)[0]
-                hint = schema.did_you_mean(name, ("mean", "sd"))
-                raise ScenarioError(file, f"{key}.{name}",
-                                    f"unknown key{hint}; {key} takes mean, sd")
-            mean, sd = value.get("mean"), value.get("sd", 0.0)
+                hint = schema.did_you_mean(name, (*normal, *triangle))
+                raise ScenarioError(file, f"{key}.{name}", f"unknown key{hint}; {key} takes "
+                                    "mean and sd (normal) or low, mode and high (triangular)")
+            names = triangle if set(value) & set(triangle) else normal
+            if names is triangle:
+                if set(value) & set(normal):
+                    raise ScenarioError(file, key, "give mean and sd (normal) or low, mode and "
+                                        "high (triangular), not both")
+                missing = [name for name in triangle if name not in value]
+                if missing:
+                    raise ScenarioError(file, f"{key}.{missing[0]}",
+                                        "required: a triangular need takes low, mode and high")
+            written = {name: value.get(name, 0.0) for name in names}
         else:
-            mean, sd = value, 0.0
+            names, written = normal, {"mean": value, "sd": 0.0}
         checked: dict[str, float] = {}
-        for name, number in (("mean", mean), ("sd", sd)):
+        for name, number in written.items():
             where = key if not isinstance(value, dict) else f"{key}.{name}"
             if isinstance(number, bool) or not isinstance(number, int | float):
                 raise ScenarioError(file, where,
@@ -641,7 +1037,17 @@ def _needs(table: Any, locate: Locate,
             if (name in value) if isinstance(value, dict) else name == "mean":
                 schema.check_typical(fields[name], number, where, file, warnings)
             checked[name] = float(number)
-        needs.append(Need(int(year), checked["mean"], checked["sd"]))
+        if names is triangle:
+            low, mode, high = (checked[name] for name in triangle)
+            if not low <= mode <= high:
+                raise ScenarioError(file, key, f"needs low <= mode <= high, got {low:g}, "
+                                    f"{mode:g}, {high:g}")
+            variance = (low * low + mode * mode + high * high - low * mode - low * high
+                        - mode * high) / 18.0
+            needs.append(Need(int(year), (low + mode + high) / 3.0, max(variance, 0.0) ** 0.5,
+                              (low, mode, high)))
+        else:
+            needs.append(Need(int(year), checked["mean"], checked["sd"]))
     needs.sort(key=lambda n: n.year)
     years = [n.year for n in needs]
     if years != list(range(years[0], years[0] + len(years))):

@@ -177,8 +177,14 @@ class Tally:
                 counts[field.name] = index.astype(np.int32), flat[index].astype(dtype)
         return PackedTally(draws=self.draws, counts=counts)
 
-    def add(self, inputs: ModelInputs, paths: Paths, workspace: Workspace | None = None) -> None:
-        """Count one block of simulated paths, with scratch memory from ``workspace`` if given."""
+    def add(self, inputs: ModelInputs, paths: Paths, workspace: Workspace | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """Count one block of simulated paths, with scratch memory from ``workspace`` if given.
+
+        Returns the block's per-draw alliance flags, (draws,) bool each: the alliance meets the
+        core goal, and the whole goal, in the goal year (what the aid tally's joint
+        probabilities count).
+        """
         from sim.spending.compiled import kernels  # here: only commands that count load them
 
         workspace = Workspace() if workspace is None else workspace
@@ -209,12 +215,13 @@ class Tally:
             alliance_core /= gdp_sum
             np.einsum("da,da->d", total, gdp[t], out=alliance_total)
             alliance_total /= gdp_sum
-        core_count, goal_count = self._add_alliance(inputs, alliance, workspace)
+        meets_core, meets_goal = self._add_alliance(inputs, alliance, workspace)
         if paths.core_share_without_threat_events is None:  # no events to switch off
-            self.alliance_meets_core_without_threat_events += core_count
-            self.alliance_meets_goal_without_threat_events += goal_count
+            self.alliance_meets_core_without_threat_events += int(np.count_nonzero(meets_core))
+            self.alliance_meets_goal_without_threat_events += int(np.count_nonzero(meets_goal))
         else:
             self._add_without_threat_events(inputs, paths)
+        return meets_core, meets_goal
 
     def _add_without_threat_events(self, inputs: ModelInputs, paths: Paths) -> None:
         """Count whether the alliance meets the goals in one block with threat events switched
@@ -249,9 +256,9 @@ class Tally:
         _count(index[1], into=self.total_gap_hist)
 
     def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
-                      workspace: Workspace) -> tuple[int, int]:
+                      workspace: Workspace) -> tuple[np.ndarray, np.ndarray]:
         """Count the alliance-wide events, from (3, years, draws) GDP and GDP-weighted shares;
-        return how many draws met the core goal and the whole goal."""
+        return which draws met the core goal and the whole goal, (draws,) bool each."""
         gdp_sum, alliance_core, alliance_total = alliance
         years = len(alliance_core)
         shares = alliance[1:]  # (2, years, draws) core and total
@@ -262,11 +269,10 @@ class Tally:
         _count(index[1], into=self.alliance_total_hist)
 
         goal, review = inputs.goal_index, inputs.review_index
-        meets_core = alliance_core[goal] >= inputs.goal_core
-        core_count = int(np.count_nonzero(meets_core))
-        goal_count = int(np.count_nonzero(meets_core & (alliance_total[goal] >= inputs.goal_total)))
-        self.alliance_meets_core += core_count
-        self.alliance_meets_goal += goal_count
+        meets_core = alliance_core[goal] >= inputs.goal_core  # (draws,)
+        meets_goal = meets_core & (alliance_total[goal] >= inputs.goal_total)  # (draws,)
+        self.alliance_meets_core += int(np.count_nonzero(meets_core))
+        self.alliance_meets_goal += int(np.count_nonzero(meets_goal))
         alliance_base = alliance_core[0, 0]
         fraction = review / goal
         alliance_line = alliance_base + (inputs.goal_core - alliance_base) * fraction
@@ -285,7 +291,7 @@ class Tally:
         counts = np.bincount(index.ravel(), minlength=2 * GAP_BINS).reshape(2, GAP_BINS)
         self.alliance_core_gap_hist += counts[0]
         self.alliance_total_gap_hist += counts[1]
-        return core_count, goal_count
+        return meets_core, meets_goal
 
 
 @attrs.frozen(eq=False, repr=False)

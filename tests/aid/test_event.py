@@ -77,3 +77,22 @@ def test_run_with_either_engine_prints_the_same_aid_section(capsys):
     assert outputs[0] == outputs[1]
     assert "Aid to Ukraine (delivered, not pledged" in outputs[0]
     assert "deu-interceptors" in outputs[0] and "coordination gap" in outputs[0]
+
+
+def test_a_multi_year_trace_has_year_headings_and_filters_by_donor(capsys):
+    code, out, _ = _summit(capsys, "trace", "ukraine-2026-2030", "--draw", "3", "--draws",
+                           "100", "--donor", "DEU")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith("---")] == [
+        f"--- {year} ---" for year in range(2025, 2031)]
+    events = [line for line in lines[1:] if line[:1].isdigit() and "  " in line]
+    assert events and all("DEU" in line for line in events)
+    # Germany's tranches arrive in part (Kiel: 39.9% of its 2022 promises delivered).
+    assert any("% of the pledge) after a" in line for line in events)
+    assert lines[-5:][0].startswith("2026: delivered $")
+
+
+def test_trace_refuses_a_donor_without_lines(capsys):
+    code, _, err = _summit(capsys, "trace", "ukraine-2026-2030", "--donor", "DEX")
+    assert code == 2 and "did you mean 'DEU'" in err

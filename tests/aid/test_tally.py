@@ -83,6 +83,19 @@ def test_aid_results_do_not_depend_on_batching_or_workers(udcg):
     _assert_same(one.aid_tally, batched.aid_tally)
 
 
+def test_budget_lines_on_gdp_and_aid_on_top_do_not_depend_on_batching_or_workers(write_toml):
+    # Budget lines read each block's spending paths and aid on top changes them: the run is
+    # still the same whatever the workers and the batching.
+    scenario = sim.load_scenario(write_toml(
+        '[scenario]\nname = "t"\nextends = "aid-0.25pct"\n[aid]\n'
+        'counts_toward_core = "on_top"\n'))
+    one = sim.run(scenario, draws=1_200, seed=4, block_size=256, workers=1)
+    two = sim.run(scenario, draws=1_200, seed=4, block_size=256, workers=2, blocks_per_task=2)
+    _assert_same(one.aid_tally, two.aid_tally)
+    _assert_same(one.tally, two.tally)
+    assert one.aid_tally.goal_and_needs_met > 0
+
+
 def test_adding_aid_leaves_spending_results_unchanged():
     plain = sim.Scenario.from_mapping(SPENDING)
     with_aid = _needs_case(1e9, 1e9)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from aid_strategies import aid_tables, scenario_with
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.aid import event, vector
-from sim.aid.sampling import sample_aid
+from sim.aid.sampling import line_usd, sample_aid
+from sim.scenario.aid import usd_per_unit
 
 
 def _run_both(table, seed, draws=6):
@@ -25,7 +27,7 @@ def test_engines_give_the_same_schedule_on_the_same_inputs(table, seed):
         assert np.array_equal(getattr(fast, name), getattr(reference, name)), name
     # Whole millions add exactly in either order, so money agrees to the cent.
     for name in ("delivered_cash_usd", "pledge_delivered_usd", "pool_in_usd", "pool_spent_usd",
-                 "pledged_usd", "coordination_gap_usd"):
+                 "pledged_usd", "coordination_gap_usd", "pool_delivered_usd"):
         assert np.allclose(getattr(fast, name), getattr(reference, name), rtol=0, atol=1e-2), name
 
 
@@ -43,8 +45,33 @@ def test_deliveries_never_exceed_pledges_nor_capacity(table, seed):
 
 
 @given(table=aid_tables(), seed=st.integers(0, 2**32))
+def test_what_is_pledged_never_exceeds_budget_lines_and_pledges(table, seed):
+    model, sampled, outcome, _ = _run_both(table, seed)
+    written = line_usd(model, sampled.draws)  # (draws, pledges) before partial delivery
+    assert np.all(outcome.pledged_usd <= written + 1e-6)
+    assert np.all(sampled.value_usd >= 0)
+    # A budget line's year is split into its tranches, and held in money after its last year.
+    for code, budget in table.get("budgets", {}).items():
+        for year in model.years:
+            own = [j for j, p in enumerate(model.pledges)
+                   if p.donor == code and p.line and p.line.to_year == year]
+            assert len(own) == budget["tranches"]
+            assert written[:, own].sum(axis=1) == pytest.approx(
+                usd_per_unit()["USD"] * budget["amounts"]["2026"], abs=1e-3)
+
+
+@given(table=aid_tables(), seed=st.integers(0, 2**32))
 def test_money_in_pools_is_conserved(table, seed):
     model, _, outcome, _ = _run_both(table, seed)
+    # A pool delivers no more than it spent; its deliveries are shared out among its
+    # contributions whole.
+    assert np.all(outcome.pool_delivered_usd <= outcome.pool_spent_usd + 1e-6)
+    by_pledge = outcome.delivered_by_pledge(model)  # (draws, pledges)
+    for i in range(len(model.pools)):
+        into = [j for j, p in enumerate(model.pledges) if p.pool == i]
+        has_money = outcome.pool_in_usd[:, i] > 0
+        assert np.allclose(by_pledge[has_money][:, into].sum(axis=1),
+                           outcome.pool_delivered_usd[has_money, i])
     balance = outcome.pool_balance_usd()  # (draws, pools)
     package = np.array([pool.package_usd for pool in model.pools])  # (pools,)
     assert np.all(balance >= -1e-6)

@@ -65,7 +65,12 @@ def test_aid_csv_only_for_a_scenario_with_aid(baseline_run, aid_run):
     expected = ["year"] + [f"{name}_{label}" for name in
                            ("needs_usd", "delivered_usd", "delivered_over_needs")
                            for label in BAND_COLUMNS]
-    assert list(aid.columns) == [*expected, "p_needs_met", "p_needs_met_lo", "p_needs_met_hi"]
+    joint = [f"{name}{end}" for name in ("p_needs_met_every_year",
+                                         "p_alliance_meets_goal_and_needs_met",
+                                         "p_alliance_meets_core_and_needs_met")
+             for end in ("", "_lo", "_hi")]
+    assert list(aid.columns) == [*expected, "p_needs_met", "p_needs_met_lo", "p_needs_met_hi",
+                                 *joint]
     for name in ("needs_usd", "delivered_usd", "delivered_over_needs"):
         values = aid[[f"{name}_{label}" for label in BAND_COLUMNS]].to_numpy()
         assert (np.diff(values, axis=1) >= 0).all()
@@ -77,6 +82,10 @@ def test_aid_csv_only_for_a_scenario_with_aid(baseline_run, aid_run):
         assert row.p_needs_met_lo <= row.p_needs_met <= row.p_needs_met_hi
         delivered = summary["aid"]["years"][str(row.year)]["delivered_usd"]
         assert row.delivered_usd_p50 == delivered["p50"]
+        joint = summary["probabilities"]["alliance_meets_goal_and_ukraine_needs_met"]
+        assert [row.p_alliance_meets_goal_and_needs_met,
+                row.p_alliance_meets_goal_and_needs_met_lo,
+                row.p_alliance_meets_goal_and_needs_met_hi] == [joint["p"], *joint["ci95"]]
 
 
 def test_a_fixed_need_is_reported_as_stated(aid_run):

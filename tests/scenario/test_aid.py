@@ -128,6 +128,72 @@ CASES = [
     ("needs.2026", {"mean": 60e9, "sd": -1.0}, "aid.needs.2026.sd", "at least 0"),
     ("pledges.2.condition.treshold", 1, "aid.pledges[2].condition.treshold",
      "did you mean 'threshold'"),
+    # Needs in a triangle, delivered fractions, tranches, the core setting, the run-in year.
+    ("needs.2026", {"low": 1e9, "mode": 2e9}, "aid.needs.2026.high", "required"),
+    ("needs.2026", {"low": 3e9, "mode": 2e9, "high": 4e9}, "aid.needs.2026",
+     "low <= mode <= high"),
+    ("needs.2026", {"mean": 1e9, "low": 1e9, "mode": 1e9, "high": 1e9}, "aid.needs.2026",
+     "not both"),
+    ("needs.2026", {"low": 1e9, "mode": 2e9, "hihg": 3e9}, "aid.needs.2026.hihg",
+     "did you mean 'high'"),
+    ("needs.2026", {"low": "a", "mode": 2e9, "high": 3e9}, "aid.needs.2026.low",
+     "must be a number"),
+    ("defaults.delivered", 1.2, "aid.defaults.delivered", "between 0.0 and 1.0"),
+    ("donors.UDCG.delivred", 0.5, "aid.donors.UDCG.delivred", "did you mean 'delivered'"),
+    ("donors.UDCG.concentration", 0.0, "aid.donors.UDCG.concentration", "above 0"),
+    ("pledges.0.tranches", 0, "aid.pledges[0].tranches", "between 1 and 120"),
+    ("pledges.0.tranches", 2.5, "aid.pledges[0].tranches", "an integer"),
+    ("counts_toward_core", "top", "aid.counts_toward_core", "must be one of"),
+    ("first_year", 2027, "aid.first_year", "at most the first needs year"),
+    ("first_year", "2025", "aid.first_year", "an integer"),
+    # Budget lines.
+    ("budgets", {"DEU": {}}, "aid.budgets.DEU", "needs one of amounts"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "share_of_gdp": {"2026": 0.2}}},
+     "aid.budgets.DEU", "got amounts, share_of_gdp"),
+    ("budgets", {"DEUU": {"amounts": {"2026": 1e9}}}, "aid.budgets.DEUU", "did you mean 'DEU'"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "currency": "EURO"}},
+     "aid.budgets.DEU.currency", "did you mean 'EUR'"),
+    ("budgets", {"DEU": {"amount": {"2026": 1e9}}}, "aid.budgets.DEU.amount",
+     "did you mean 'amounts'"),
+    ("budgets", {"DEU": {"amounts": {"twenty": 1e9}}}, "aid.budgets.DEU.amounts.twenty",
+     "must be a year"),
+    ("budgets", {"DEU": {"share_of_gdp": {"2026": 150.0}}}, "aid.budgets.DEU.share_of_gdp.2026",
+     "must be between"),
+    ("budgets", {"DEU": {"start": "kiel-2023"}}, "aid.budgets.DEU.start", "must be one of"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "after": "hold"}}, "aid.budgets.DEU.after",
+     "must be one of"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "tranches": 13}},
+     "aid.budgets.DEU.tranches", "between 1 and 12"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "channel": "NATO"}},
+     "aid.budgets.DEU.channel", "must be one of"),
+    ("budgets", {"UDCG": {"share_of_gdp": {"2026": 0.2}}}, "aid.budgets.UDCG.share_of_gdp",
+     "not an ally of this scenario's spending model"),
+    ("budgets", {"DEU": {"start": "kiel-2025", "amounts": {"2025": 1e9}}},
+     "aid.budgets.DEU.amounts.2025", "at or before the 2025 allocation"),
+    ("budgets", {"MKD": {"start": "kiel-2025", "after": "money"}}, "aid.budgets.MKD.start",
+     "no 2025 Kiel allocation"),
+    # December 2025 is simulated (a pledge is made then), but the spending model starts in 2026.
+    ("budgets", {"DEU": {"share_of_gdp": {"2025": 0.2}}}, "aid.budgets.DEU",
+     "outside the spending model's years 2026-2035"),
+    ("budgets", ["DEU"], "aid.budgets", "must be a table"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "pool": "purll"}}, "aid.budgets.DEU.pool",
+     "did you mean 'purl'"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "pool": "purl", "pool_share": 1.5}},
+     "aid.budgets.DEU.pool_share", "between 0.0 and 1.0"),
+    ("budgets", {"DEU": {"share_of_defence": {"2026": 100.0}}},
+     "aid.budgets.DEU.share_of_defence.2026", "must be between"),
+    ("budgets", {"DEU": {"amounts": {"2026": 1e9}, "program": 3}}, "aid.budgets.DEU.program",
+     "must be a string"),
+    ("budgets", {"DEU": {"amounts": {"2026": "lots"}}}, "aid.budgets.DEU.amounts.2026",
+     "must be a number"),
+    # Policy options.
+    ("us", "none", "aid.us", "must be one of"),
+    ("us", "kiel-2022-2024", "aid.us", "not an ally of this scenario's spending model"),
+    ("floor_share_of_gdp", 7.0, "aid.floor_share_of_gdp", "between 0.0 and 5.0"),
+    ("floor_share_of_gdp", "0.25%", "aid.floor_share_of_gdp", "must be a number"),
+    ("europe_fills_gap_up_to", -1.0, "aid.europe_fills_gap_up_to", "between 0.0 and 5.0"),
+    ("europe_fils_gap_up_to", 0.2, "aid.europe_fils_gap_up_to",
+     "did you mean 'europe_fills_gap_up_to'"),
 ]
 
 
@@ -208,3 +274,26 @@ def test_an_atypical_aid_value_is_a_warning_at_its_key(path, value, key, problem
 def test_the_test_table_and_the_shipped_aid_load_without_a_warning():
     assert scenario_with(BASE).warnings == ()
     assert sim.load_scenario("udcg-2026").warnings == ()
+
+
+def test_settings_that_cannot_take_effect_are_warned_about():
+    table = _with("defaults.concentration", 50.0)
+    table["defaults"]["delivered"] = 1.0
+    (warning,) = scenario_with(table).warnings
+    assert warning.key == "aid.defaults.concentration" and "no effect" in warning.problem
+    table = {"needs": {"2026": 1e9}, "counts_toward_core": "on_top", "donors": {"EU": {}},
+             "pledges": [{"id": "eu", "donor": "EU", "amount": 1e9, "month": "2026-01"}]}
+    (warning,) = scenario_with(table).warnings
+    assert warning.key == "aid.counts_toward_core" and "no aid counts" in warning.problem
+
+
+def test_a_pool_share_without_a_pool_is_warned_about():
+    table = _with("budgets", {"DEU": {"amounts": {"2026": 1e9}, "pool_share": 0.5}})
+    (warning,) = scenario_with(table).warnings
+    assert warning.key == "aid.budgets.DEU.pool_share" and "no effect" in warning.problem
+
+
+def test_an_after_rule_with_no_year_after_the_line_is_warned_about():
+    table = _with("budgets", {"DEU": {"amounts": {"2026": 1e9}, "after": "stop"}})
+    (warning,) = scenario_with(table).warnings
+    assert warning.key == "aid.budgets.DEU.after" and "has no effect" in warning.problem
