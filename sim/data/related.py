@@ -25,7 +25,7 @@ from types import MappingProxyType
 import attrs
 
 from sim.data.base import ALLIES
-from sim.data.sourced import SOURCE_COLUMNS, choice, number, read_rows, source, year
+from sim.data.sourced import SOURCE_COLUMNS, ally_rows, choice, number, source, year
 from sim.errors import DataError
 from sim.resources import calibration_dir
 
@@ -73,12 +73,7 @@ def load_related(data_dir: Path | None = None) -> Mapping[str, RelatedEvidence]:
     """
     path = (data_dir or calibration_dir() / "data") / RELATED_FILE
     found: dict[str, RelatedEvidence] = {}
-    for row in read_rows(path, _COLUMNS):
-        code = row["iso3"]
-        if code not in ALLIES:
-            raise DataError(f"{row['_where']}: column 'iso3': {code!r} is not an ally")
-        if code in found:
-            raise DataError(f"{row['_where']}: a second row for {code}: one row per ally")
+    for code, row in ally_rows(path, _COLUMNS):
         found[code] = _evidence(row)
     # Read-only: the result is cached and shared by every caller.
     return MappingProxyType(found)

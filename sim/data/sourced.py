@@ -11,6 +11,7 @@ import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from sim.data.base import ALLIES
 from sim.errors import DataError
 
 #: The columns that say where a figure comes from; every sourced file has them.
@@ -73,3 +74,17 @@ def choice(row: dict[str, str], column: str, allowed: Sequence[str]) -> str:
         raise DataError(f"{row['_where']}: column {column!r} must be one of "
                         f"{', '.join(allowed)}; got {value!r}")
     return value
+
+
+def ally_rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[str, dict[str, str]]]:
+    """:func:`read_rows` of a file with one row per ally, as ``(ISO3 code, row)``: a
+    DataError for a code that is not an ally's or a second row for one."""
+    seen: set[str] = set()
+    for row in read_rows(path, columns):
+        code = row["iso3"]
+        if code not in ALLIES:
+            raise DataError(f"{row['_where']}: column 'iso3': {code!r} is not an ally")
+        if code in seen:
+            raise DataError(f"{row['_where']}: a second row for {code}: one row per ally")
+        seen.add(code)
+        yield code, row

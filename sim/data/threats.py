@@ -29,7 +29,7 @@ from types import MappingProxyType
 import numpy as np
 
 from sim.data.base import ALLIES
-from sim.data.sourced import SOURCE_COLUMNS, read_rows, source, year
+from sim.data.sourced import SOURCE_COLUMNS, ally_rows, read_rows, source, year
 from sim.errors import DataError
 from sim.resources import calibration_dir
 
@@ -51,12 +51,7 @@ def load_frontline(data_dir: Path | None = None) -> Mapping[str, bool]:
     """
     path = (data_dir or calibration_dir() / "data") / FRONTLINE_FILE
     found: dict[str, bool] = {}
-    for row in read_rows(path, _COLUMNS):
-        code = row["iso3"]
-        if code not in ALLIES:
-            raise DataError(f"{row['_where']}: column 'iso3': {code!r} is not an ally")
-        if code in found:
-            raise DataError(f"{row['_where']}: a second row for {code}: one row per ally")
+    for code, row in ally_rows(path, _COLUMNS):
         if row["frontline"] not in ("0", "1"):
             raise DataError(f"{row['_where']}: column 'frontline' must be 0 or 1, got "
                             f"{row['frontline']!r}")

@@ -14,7 +14,6 @@ January of the first year the aid model covers; capacities in units of an item p
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -23,8 +22,9 @@ from typing import Any
 import attrs
 
 from sim import schema
+from sim.data import sourced
 from sim.data.base import ALLIES
-from sim.errors import DataError, ScenarioError, ScenarioWarning
+from sim.errors import ScenarioError, ScenarioWarning
 from sim.resources import calibration_dir
 
 CHANNELS = ("bilateral", "UDCG", "PURL", "EU")
@@ -55,15 +55,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def usd_per_unit() -> dict[str, float]:
     """USD per unit of each currency, from the sourced calibration table."""
     path = calibration_dir() / "data" / RATES_FILE
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise DataError(f"{path}: calibration data file is missing") from None
-    try:
-        return {row["currency"]: float(row["usd_per_unit"]) for row in rows}
-    except (KeyError, ValueError):
-        raise DataError(f"{path}: needs columns currency and usd_per_unit (a number)") from None
+    return {row["currency"]: sourced.number(row, "usd_per_unit")
+            for row in sourced.read_rows(path, ("currency", "usd_per_unit"))}
 
 
 def kiel_eur(donor: str, year: int) -> float:
@@ -81,17 +74,9 @@ def _kiel_allocations() -> dict[tuple[str, int], float]:
     """Donors' military allocations by year, EUR, from Kiel's Ukraine Support Tracker
     (Release 29; the sourced rows copied to ``calibration/data/aid_kiel_allocations.csv``)."""
     path = calibration_dir() / "data" / KIEL_FILE
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise DataError(f"{path}: calibration data file is missing") from None
-    try:
-        return {(row["donor_iso3"], int(row["period"])): float(row["value"]) * 1e9
-                for row in rows if row["metric"] == "military_allocations"}
-    except (KeyError, ValueError):
-        raise DataError(f"{path}: needs columns donor_iso3, period, metric and value (EUR bn)"
-                        ) from None
+    rows = sourced.read_rows(path, ("donor_iso3", "period", "metric", "value"))
+    return {(row["donor_iso3"], sourced.year(row, "period")): sourced.number(row, "value") * 1e9
+            for row in rows if row["metric"] == "military_allocations"}
 
 
 # --- tables as written (``None``: not set) ------------------------------------------------------
