@@ -43,7 +43,9 @@ _PUBLIC = {
     "SweepSpec": "sweeps.spec",
     "ThreatEvents": "mechanisms.threat",
     "load_history": "data.history",
+    "catalog": "analysis",
     "load_scenario": "scenario",
+    "read_run": "analysis",
     "run": "montecarlo",
     "sweep": "sweeps.sweep",
 }
@@ -69,13 +71,16 @@ __all__ = [
     "SweepSpec",
     "ThreatEvents",
     "__version__",
+    "catalog",
     "load_history",
     "load_scenario",
+    "read_run",
     "run",
     "sweep",
 ]
 
 if TYPE_CHECKING:
+    from sim.analysis import catalog, read_run
     from sim.calibration.backtest import Backtest
     from sim.calibration.fit import Calibration
     from sim.data.history import History, load_history

@@ -33,6 +33,19 @@ if TYPE_CHECKING:
 Share = Literal["core", "total"]
 SHARES: tuple[Share, ...] = ("core", "total")
 QUANTILES = (0.05, 0.5, 0.95)
+#: The quantiles of the share bands: ``bands.csv``, :meth:`Results.bands` and the tidy frame.
+BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: The tidy frame's columns (:meth:`Results.frame`): a share quantile has ``quantile`` and no
+#: interval; a probability has no ``quantile`` and its 95% Wilson interval.
+FRAME_COLUMNS = ("entity", "measure", "year", "quantile", "value", "ci95_lo", "ci95_hi")
+#: One probability of a run: entity (ISO3 or ``alliance``), measure, year (None where it spans
+#: years), p, and the interval's ends.
+ProbabilityRecord = tuple[str, str, "int | None", float, float, float]
+
+
+def quantile_label(q: float) -> str:
+    """A band quantile's column name: 0.05 is ``p05``."""
+    return f"p{round(q * 100):02d}"
 
 
 def check_share(share: object) -> Share:
@@ -308,6 +321,64 @@ class Results:
                             index=pd.Index(self.codes, name="ally"),
                             columns=pd.Index(self.years, name="year"))
 
+    def bands(self) -> pd.DataFrame:
+        """Quantiles of the core and total share (% of GDP) per ally and year: ``bands.csv``.
+
+        Long and tidy: columns ``entity`` (ISO3 or ``alliance``), ``measure`` (``core``,
+        ``total``), ``year``, then ``p05 p25 p50 p75 p95``; one row per entity, measure and
+        year, base year to horizon, allies in code order and the alliance (the USD-weighted
+        aggregate) last. A quantile at or above 20% of GDP, beyond the histograms' range, is
+        blank (NaN).
+        """
+        import pandas as pd
+
+        entities, years = [*self.codes, "alliance"], self.years
+        index = pd.MultiIndex.from_product([entities, SHARES, years],
+                                           names=["entity", "measure", "year"])
+        columns = {}
+        for q in BAND_QUANTILES:
+            # (entities, measures, years): each ally's rows, then the alliance's.
+            values = np.stack([np.vstack([self.share_quantiles(m, q),
+                                          self.alliance_quantiles(m, q)]) for m in SHARES],
+                              axis=1)
+            columns[quantile_label(q)] = np.where(np.isposinf(values), np.nan, values).ravel()
+        return pd.DataFrame(columns, index=index).reset_index()
+
+    def probability_records(self) -> list[ProbabilityRecord]:
+        """Every probability of the run with its interval, as ``summary.json`` holds them."""
+        goal, review = self.goal_year, self.scenario.goal.review_year
+        records: list[ProbabilityRecord] = []
+
+        def add(entity: str, measure: str, year: int | None, p: Probability) -> None:
+            records.append((entity, measure, year, p.p, *p.ci95))
+
+        for name, p in self.headline().items():
+            add("alliance", name, review if name == "alliance_credible_path" else goal, p)
+        aid, counts = self.scenario.aid, self.aid_tally
+        if aid is not None and counts is not None:
+            for y, year in enumerate(aid.years):
+                add("alliance", "ukraine_needs_met", year, counts.p_needs_met(y))
+            add("alliance", "ukraine_needs_met_every_year", None, counts.p_all_needs_met())
+            add("alliance", "alliance_meets_goal_and_ukraine_needs_met", goal,
+                counts.p_goal_and_needs_met())
+            add("alliance", "alliance_meets_core_and_ukraine_needs_met", goal,
+                counts.p_core_and_needs_met())
+        for code in self.codes:
+            add(code, "p_meet_core", goal, self.p_meet_core(code))
+            add(code, "p_meet_goal", goal, self.p_meet_goal(code))
+            add(code, "p_credible_path", review, self.p_credible(code))
+        return records
+
+    def frame(self) -> pd.DataFrame:
+        """Every band quantile and probability of the run as one tidy DataFrame
+        (:data:`FRAME_COLUMNS`): what ``bands.csv`` and ``summary.json`` hold, value for value."""
+        return tidy_frame(self.bands(), self.probability_records())
+
+    def to_xarray(self) -> Any:
+        """:meth:`frame` as an xarray Dataset (needs the ``analysis`` extra): see
+        :func:`frame_dataset`."""
+        return frame_dataset(self.frame())
+
     def ally_rows(self) -> list[dict[str, Any]]:
         """One flat record per listed ally (Iceland marked not assessed): the CSV's rows."""
         y, review = self.goal_year, self.scenario.goal.review_year
@@ -339,3 +410,48 @@ class Results:
                     row[f"{s}_shortfall_usd_{y}_p{round(q * 100):02d}"] = float(gaps[s, q][i])
             rows.append(row)
         return rows
+
+
+def tidy_frame(bands: pd.DataFrame, records: list[ProbabilityRecord]) -> pd.DataFrame:
+    """The tidy frame of a run from its bands (the ``bands.csv`` layout) and its probability
+    records: one row per entity, measure, year and quantile, then one per probability."""
+    import pandas as pd
+
+    labels = {quantile_label(q): q for q in BAND_QUANTILES}
+    shares = bands.melt(id_vars=["entity", "measure", "year"], value_vars=list(labels),
+                        var_name="quantile", value_name="value")
+    shares["quantile"] = shares["quantile"].map(labels)
+    shares["ci95_lo"] = shares["ci95_hi"] = np.nan
+    probabilities = pd.DataFrame.from_records(
+        records, columns=["entity", "measure", "year", "value", "ci95_lo", "ci95_hi"])
+    probabilities["quantile"] = np.nan
+    frame = pd.concat([shares, probabilities], ignore_index=True)[list(FRAME_COLUMNS)]
+    frame["year"] = frame["year"].astype("Int64")
+    return frame.astype({"entity": str, "measure": str, "quantile": float, "value": float,
+                         "ci95_lo": float, "ci95_hi": float})
+
+
+def frame_dataset(frame: pd.DataFrame) -> Any:
+    """A tidy frame (:func:`tidy_frame`) as an xarray Dataset over entity x year x quantile.
+
+    Variables ``core`` and ``total`` (% of GDP, (entity, year, quantile)) hold the band
+    quantiles; ``probability``, ``ci95_lo`` and ``ci95_hi`` ((entity, measure, year)) the
+    probabilities, NaN where an entity has no such measure or year. A probability that spans
+    years (every needs year met) has year -1. Needs the ``analysis`` extra (xarray).
+    """
+    try:
+        import xarray as xr
+    except ImportError:
+        raise OptionError("to_xarray needs xarray: install summit-sim[analysis]") from None
+    shares = frame[frame["quantile"].notna()]
+    bands = shares.set_index(["measure", "entity", "year", "quantile"])["value"]
+    variables: dict[str, Any] = {measure: bands.loc[measure].to_xarray() for measure in SHARES
+                                 if measure in bands.index.get_level_values("measure")}
+    probabilities = frame[frame["quantile"].isna()].copy()
+    probabilities["year"] = probabilities["year"].fillna(-1).astype(int)
+    table = probabilities.set_index(["entity", "measure", "year"])
+    for column, name in (("value", "probability"), ("ci95_lo", "ci95_lo"),
+                         ("ci95_hi", "ci95_hi")):
+        variables[name] = table[column].to_xarray()
+    return xr.merge([array.rename(name) for name, array in variables.items()],
+                    join="outer", compat="no_conflicts")

@@ -137,8 +137,10 @@ def test_a_new_run_removes_the_earlier_runs_files_and_report_and_keeps_the_users
     (out / "draft.png").write_bytes(b"mine too")
     assert {"aid.csv", "report.html", "aid-triggers.png"} <= set(_names(out))
     written = write_outputs(results, out)
-    assert _names(out) == ["allies.csv", "bands.csv", "draft.png", "notes.txt", "summary.json"]
-    assert written == [out / "summary.json", out / "allies.csv", out / "bands.csv"]
+    assert _names(out) == ["allies.csv", "bands.csv", "draft.png", "notes.txt",
+                           "probabilities.csv", "summary.json"]
+    assert written == [out / "summary.json", out / "allies.csv", out / "bands.csv",
+                       out / "probabilities.csv"]
     assert json.loads((out / "summary.json").read_text())["scenario"] == "baseline"
     assert (out / "notes.txt").read_text() == "mine"
 
@@ -152,7 +154,7 @@ def test_summit_run_into_a_reported_folder_leaves_only_the_new_run(baseline_run,
     assert code == 0, err
     code, _, err = summit(capsys, "run", "slow-growth", "--draws", "200", "--out", str(out))
     assert code == 0, err
-    assert _names(out) == ["allies.csv", "bands.csv", "summary.json"]
+    assert _names(out) == ["allies.csv", "bands.csv", "probabilities.csv", "summary.json"]
     assert json.loads((out / "summary.json").read_text())["scenario"] == "slow-growth"
 
 
@@ -189,7 +191,7 @@ def test_a_sweep_is_never_written_into_a_run_folder(baseline_run, tmp_path, writ
         sweep(spec, out=out)
     assert str(caught.value) == (f"--out: {out} holds a run (summary.json); write the sweep "
                                  "into a folder of its own")
-    assert _names(out) == ["allies.csv", "bands.csv", "summary.json"]
+    assert _names(out) == ["allies.csv", "bands.csv", "probabilities.csv", "summary.json"]
 
 
 def test_a_report_is_never_written_into_another_runs_or_a_sweeps_folder(

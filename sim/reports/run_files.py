@@ -26,6 +26,7 @@ from sim.files import (
     AID_NAME,
     ALLIES_NAME,
     BANDS_NAME,
+    PROBABILITIES_NAME,
     REPORT_FILES,
     RUN_FILES,
     SUMMARY_NAME,
@@ -33,22 +34,13 @@ from sim.files import (
     check_run_out,
     remove_stale,
 )
-from sim.results import QUANTILES, Probability, Results, Share
+from sim.results import BAND_QUANTILES, QUANTILES, Probability, Results, quantile_label
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.aid.tally import AidTally
     from sim.scenario.aid import AidModel
-
-
-#: Quantiles of the plot tables: the 50% and 90% bands around the median.
-BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
-
-def quantile_label(q: float) -> str:
-    """A quantile's column name: 0.05 → ``p05``."""
-    return f"p{round(q * 100):02d}"
 
 
 def _bands(values: dict[float, float]) -> dict[str, float | None]:
@@ -245,27 +237,20 @@ def allies_csv(results: Results) -> str:
 
 
 def bands_frame(results: Results) -> pd.DataFrame:
-    """``bands.csv``: quantiles of the core and total share (% of GDP) per ally and year.
+    """``bands.csv``: :meth:`~sim.results.Results.bands`."""
+    return results.bands()
 
-    Long and tidy: columns ``entity`` (ISO3 or ``alliance``), ``measure`` (``core``, ``total``),
-    ``year``, then ``p05 p25 p50 p75 p95``; one row per entity, measure and year, base year to
-    horizon, allies in code order and the alliance (the USD-weighted aggregate) last. A share
-    quantile at or above 20% of GDP, beyond the histograms' range, is left blank (NaN).
-    """
-    import pandas as pd  # here: the printed table and summary.json do without it
 
-    measures: tuple[Share, ...] = ("core", "total")
-    entities, years = [*results.codes, "alliance"], results.years
-    index = pd.MultiIndex.from_product([entities, measures, years],
-                                       names=["entity", "measure", "year"])
-    columns = {}
-    for q in BAND_QUANTILES:
-        # (entities, measures, years): each ally's rows, then the alliance's.
-        values = np.stack([np.vstack([results.share_quantiles(m, q),
-                                      results.alliance_quantiles(m, q)]) for m in measures],
-                          axis=1)
-        columns[quantile_label(q)] = np.where(np.isposinf(values), np.nan, values).ravel()
-    return pd.DataFrame(columns, index=index).reset_index()
+def probabilities_frame(results: Results) -> pd.DataFrame:
+    """``probabilities.csv``: every probability of the run in long form, one row each:
+    ``entity`` (ISO3 or ``alliance``), ``measure``, ``year`` (blank where it spans years),
+    ``p`` and its 95% Wilson interval ``ci95_lo``, ``ci95_hi``."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(results.probability_records(), columns=[
+        "entity", "measure", "year", "p", "ci95_lo", "ci95_hi"])
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
 
 
 def aid_frame(results: Results) -> pd.DataFrame:
@@ -316,6 +301,8 @@ def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
         SUMMARY_NAME: json.dumps(summary(results), indent=2, allow_nan=False) + "\n",
         ALLIES_NAME: allies_csv(results),
         BANDS_NAME: bands_frame(results).to_csv(index=False, lineterminator="\n"),
+        PROBABILITIES_NAME: probabilities_frame(results).to_csv(index=False,
+                                                                lineterminator="\n"),
     }
     if results.aid_tally is not None:
         texts[AID_NAME] = aid_frame(results).to_csv(index=False, lineterminator="\n")
