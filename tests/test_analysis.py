@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +137,19 @@ def test_the_run_folder_has_every_probability_in_long_form(written):
     np.testing.assert_array_equal(table["p"], probabilities["value"])
     every_year = table[table.measure == "ukraine_needs_met_every_year"]
     assert every_year["year"].isna().all() and len(every_year) == 1
+
+
+def test_the_catalog_reads_a_sweeps_variants_beside_the_runs(written, tmp_path):
+    _, folder = written
+    root = tmp_path / "root"
+    shutil.copytree(folder, root / "run")
+    spec = root / "sweep.toml"
+    spec.write_text('[sweep]\nbase = "baseline"\ndesign = "lhs"\nsamples = 3\nseed = 2\n'
+                    'draws = 200\n\n[[sweep.parameters]]\nkey = "defaults.commitment.follow"\n'
+                    'range = [0.1, 0.6]\n', encoding="utf-8")
+    table = sim.sweep(spec, out=root / "sweeps" / "follow", workers=1)
+    database = sim.catalog(root)
+    assert database.sql("select design from sweeps").fetchall() == [("lhs",)]
+    variants = database.sql("select * from variants order by 1").df()
+    assert len(variants) == 3 == len(table)
+    assert database.sql("select count(*) from runs").fetchall() == [(1,)]
