@@ -61,6 +61,7 @@ from sim.montecarlo import (
 )
 from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
 from sim.spending.tally import Tally
+from sim.workspace import Workspace
 
 SCENARIO = "baseline"
 SEED = 20250625  # any fixed seed; the work done does not depend on it
@@ -83,13 +84,16 @@ def draw_normals(inputs: ModelInputs, draws: int) -> int:
     """Draw a run's numbers block by block as the engine does, keeping none; return their count.
 
     The threat-event numbers (a uniform per draw-year and a normal jump per ally) are drawn too
-    when the scenario enables threat events, from their own stream as the engine does.
+    when the scenario enables threat events, from their own stream as the engine does. Into
+    one workspace, block after block, as a run draws them: fresh arrays each block would add
+    the cost of faulting their pages in, which a run does not pay (about 5% of the drawing).
     """
     normals = 0
+    workspace = Workspace()
     for block, size in enumerate(block_sizes(draws, DEFAULT_BLOCK_SIZE)):
-        drawn = sample_draws(inputs, block_generator(SEED, block), size)
+        drawn = sample_draws(inputs, block_generator(SEED, block), size, workspace)
         drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, SEED,
-                                                                   block))
+                                                                   block), workspace)
         normals += drawn.common.size + drawn.growth.size + drawn.core.size + drawn.related.size
         normals += sum(array.size for arrays in drawn.mechanisms.values() for array in arrays)
     return normals
