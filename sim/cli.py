@@ -133,9 +133,13 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
         if metric is not None or threshold is not None:
             raise OptionError("--metric and --threshold: only for sweep folders; "
                               f"{folder} is a run folder")
+        from sim.files import hold_folder
         from sim.reports.briefing import write_run_report
 
-        written = write_run_report(folder, out_dir)
+        # Not while a run replaces the folder: the report would read one run and land in the
+        # other's folder.
+        with hold_folder(out_dir or folder, "report"):
+            written = write_run_report(folder, out_dir)
     else:
         from sim.reports.sweep_briefing import METRIC, THRESHOLD, write_sweep_report
 

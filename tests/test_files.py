@@ -437,25 +437,53 @@ main(["run", "baseline", "--draws", "200", "--seed", "5", "--out", str(out)])
 """
 
 
-@pytest.mark.parametrize("second", [("run", "slow-growth", "--draws", "200"),
-                                    ("sweep", "SWEEP")], ids=["run", "sweep"])
-def test_a_second_writer_of_a_folder_being_run_into_is_refused(tmp_path, capsys, second,
-                                                              write_toml):
+def _held_run(out: Path, tmp_path: Path):
+    """``summit run --out OUT`` in a process of its own, held mid-simulation until the file
+    ``go`` appears in ``tmp_path``; returned once it is held."""
     import subprocess
     import sys
     import time
 
-    out = tmp_path / "out"
     root = Path(__file__).resolve().parents[1]
     first = subprocess.Popen([sys.executable, "-c", HELD_MID_RUN, str(out)],
                              env={**os.environ, "PYTHONPATH": str(root)},
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "waiting").exists():
+        if first.poll() is not None or time.monotonic() > deadline:
+            first.kill()
+            raise AssertionError(f"the first run never started simulating: "
+                                 f"{first.communicate()[1]}")
+        time.sleep(0.05)
+    return first
+
+
+def test_a_report_of_a_folder_a_run_is_replacing_is_refused(baseline_run, tmp_path, capsys):
+    _, folder = baseline_run
+    out = tmp_path / "out"
+    shutil.copytree(folder, out)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    first = _held_run(out, tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "waiting").exists():
-            assert first.poll() is None, first.communicate()[1]
-            assert time.monotonic() < deadline, "the first run never started simulating"
-            time.sleep(0.05)
+        code, _, err = summit(capsys, "report", str(out))
+        assert code == 2, err
+        assert err.strip().startswith(f"report: {out} is being written by another summit "
+                                      "command")
+        assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    finally:
+        (tmp_path / "go").touch()
+        _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert json.loads((out / "summary.json").read_text())["seed"] == 5
+
+
+@pytest.mark.parametrize("second", [("run", "slow-growth", "--draws", "200"),
+                                    ("sweep", "SWEEP")], ids=["run", "sweep"])
+def test_a_second_writer_of_a_folder_being_run_into_is_refused(tmp_path, capsys, second,
+                                                              write_toml):
+    out = tmp_path / "out"
+    first = _held_run(out, tmp_path)
+    try:
         args = list(second)
         if "SWEEP" in args:
             args[1] = str(write_toml(SWEEP_FILE, "sweep.toml"))
