@@ -297,7 +297,7 @@ def _make_folders(folder: Path, option: str) -> list[Path]:
         if path.exists():
             break
         missing.append(path)
-    made = []
+    made: list[Path] = []
     for path in reversed(missing):
         try:
             path.mkdir()
@@ -324,13 +324,18 @@ def _remove_empty(made: list[Path]) -> None:
 
 def check_run_folder(out: Path) -> None:
     """Refuse ``out`` for a run before the run (an OptionError): a file, a sweep folder, a
-    mount point (a run folder is swapped in by renaming it), or a place where the folder
-    cannot be written (checked by making and removing a folder where it will be made)."""
+    mount point or the current folder or one above it (a run folder is swapped in by renaming
+    it), or a place where the folder cannot be written (checked by making and removing a
+    folder where it will be made)."""
     check_run_out(out)
     target = Path(os.path.realpath(out))
     if target.is_dir() and os.path.ismount(target):
         raise OptionError(f"--out: {out} is a mount point; a run folder is replaced whole by "
                           "renaming it, so write the run into a folder inside it")
+    if Path(os.path.realpath(os.getcwd())).is_relative_to(target):
+        # Swapped away, the folder a shell stands in would be the earlier run's, then removed.
+        raise OptionError(f"--out: {out} holds the current folder; a run folder is replaced "
+                          "whole by renaming it, so write the run into a folder inside it")
     existing = next(path for path in (target.parent, *target.parent.parents) if path.exists())
     if not existing.is_dir():
         raise OptionError(f"--out: {out} is under {existing}, which is not a folder")

@@ -396,6 +396,21 @@ def test_out_under_a_file_is_refused_before_the_run(tmp_path, capsys, monkeypatc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
+def test_out_holding_the_current_folder_is_refused_before_the_run(tmp_path, capsys,
+                                                                  monkeypatch):
+    (tmp_path / "run" / "inside").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "run" / "inside")
+    for out in (".", str(tmp_path / "run")):
+        code, _, err = summit(capsys, "run", "baseline", "--draws", "100", "--out", out)
+        assert code == 2
+        assert err.strip() == (f"--out: {out} holds the current folder; a run folder is "
+                               "replaced whole by renaming it, so write the run into a folder "
+                               "inside it")
+    code, _, err = summit(capsys, "run", "baseline", "--draws", "100", "--out", "here")
+    assert code == 0, err
+    assert (tmp_path / "run" / "inside" / "here" / "summary.json").is_file()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
 def test_out_in_a_read_only_folder_is_refused_before_the_run(tmp_path, capsys, monkeypatch):
     locked = tmp_path / "locked"
