@@ -343,6 +343,20 @@ def test_a_run_ended_at_any_rename_leaves_the_old_run_or_the_new(two_runs, monke
             assert _run_files(out) == new
 
 
+def test_the_users_folders_and_links_come_through_the_swap_as_they_were(two_runs):
+    out, results, _, new = two_runs
+    (out / "drafts" / "old").mkdir(parents=True)
+    (out / "drafts" / "old" / "a.txt").write_text("draft")
+    (out / "notes-link").symlink_to("notes.txt")
+    inode = (out / "drafts" / "old" / "a.txt").stat().st_ino
+    write_outputs(results, out)
+    assert _run_files(out) == new
+    assert (out / "drafts" / "old" / "a.txt").read_text() == "draft"
+    assert (out / "drafts" / "old" / "a.txt").stat().st_ino == inode  # linked, not copied
+    assert os.readlink(out / "notes-link") == "notes.txt"
+    assert (out / "notes-link").read_text() == "mine"
+
+
 def test_a_run_killed_between_two_renames_is_put_back_by_the_next(two_runs, monkeypatch):
     out, results, old, new = two_runs
     # What a kill -9 between the two renames leaves: the previous run aside, a new one staged.
