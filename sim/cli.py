@@ -10,6 +10,7 @@ exit status 2, never a traceback; ``summit --debug ...`` shows the traceback for
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -65,24 +66,26 @@ def _warn(warnings: Sequence[ScenarioWarning]) -> None:
 def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
         engine: str, strict: bool) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
+    from sim.files import check_run_folder, hold_folder
     from sim.montecarlo import run as run_scenario
     from sim.reports.run_files import write_outputs
     from sim.reports.tables import format_table
     from sim.scenario import load_scenario
 
     if out_dir is not None:
-        from sim.files import check_run_out
-
-        check_run_out(Path(out_dir))  # before the run, not after it
+        check_run_folder(Path(out_dir))  # before the run, not after it
     loaded = load_scenario(scenario)
     _warn(loaded.warnings)
     if strict and loaded.warnings:
         sys.exit(2)
-    results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True,
-                           engine=engine)
-    if out_dir is not None:
-        for path in write_outputs(results, out_dir):
-            click.echo(f"wrote {path}", err=True)
+    # The folder's lock is held for the whole run, so a second command writing it is refused
+    # at its start, not after its simulation.
+    with hold_folder(out_dir) if out_dir is not None else contextlib.nullcontext():
+        results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True,
+                               engine=engine)
+        if out_dir is not None:
+            for path in write_outputs(results, out_dir):
+                click.echo(f"wrote {path}", err=True)
     click.echo(format_table(results))
 
 
@@ -130,9 +133,13 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
         if metric is not None or threshold is not None:
             raise OptionError("--metric and --threshold: only for sweep folders; "
                               f"{folder} is a run folder")
+        from sim.files import hold_folder
         from sim.reports.briefing import write_run_report
 
-        written = write_run_report(folder, out_dir)
+        # Not while a run replaces the folder: the report would read one run and land in the
+        # other's folder.
+        with hold_folder(out_dir or folder, "report"):
+            written = write_run_report(folder, out_dir)
     else:
         from sim.reports.sweep_briefing import METRIC, THRESHOLD, write_sweep_report
 

@@ -4,9 +4,9 @@
 briefing page (:mod:`sim.reports.briefing`) plots, so a report is drawn from the run folder alone
 and never reruns the simulation.
 
-Files are written whole or not at all (:func:`sim.files.atomic_write_text`), so an interrupted
-run never leaves a half-written file or destroys an old one. The printed table is
-:mod:`sim.reports.tables`.
+A run folder is replaced as a whole (:func:`sim.files.replace_run_folder`), so an interrupted
+run or a full disk leaves the earlier run whole, never its files beside the new run's. The
+printed table is :mod:`sim.reports.tables`.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from sim.files import (
     REPORT_FILES,
     RUN_FILES,
     SUMMARY_NAME,
-    atomic_write_text,
-    check_run_out,
-    remove_stale,
+    check_run_folder,
+    hold_folder,
+    replace_run_folder,
 )
 from sim.results import BAND_QUANTILES, QUANTILES, Probability, Results, quantile_label
 
@@ -291,12 +291,15 @@ def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     ``aid.csv`` into ``out_dir``; return their paths.
 
     The folder then holds this run alone: an earlier run's files that this one does not
-    write (``aid.csv``) and any report of an earlier run are removed; files the project does
-    not write stay. A file or a sweep folder is refused (:class:`~sim.errors.OptionError`).
+    write (``aid.csv``) and any report of an earlier run are gone; files the project does
+    not write stay. The folder is replaced as a whole (:func:`sim.files.replace_run_folder`),
+    so a reader sees the earlier run or this one, never a mix, holding the folder's lock
+    (:func:`sim.files.hold_folder`). A file, a sweep folder, a folder being written by
+    another command or one that cannot be written is refused (:class:`~sim.errors.OptionError`).
     """
     out = Path(out_dir)
-    check_run_out(out)
-    # Everything is computed before anything is written, so a failure leaves no mixed folder.
+    check_run_folder(out)
+    # Everything is computed before anything is written, so a failure leaves the folder as it was.
     texts = {
         SUMMARY_NAME: json.dumps(summary(results), indent=2, allow_nan=False) + "\n",
         ALLIES_NAME: allies_csv(results),
@@ -306,13 +309,9 @@ def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     }
     if results.aid_tally is not None:
         texts[AID_NAME] = aid_frame(results).to_csv(index=False, lineterminator="\n")
-    # An earlier report goes before the new files are written: it is drawn from the run
-    # folder (`summit report` draws it again), so nothing is lost, and a write cut short
-    # cannot leave an old report, which colleagues open without checking, beside new figures.
-    remove_stale(out, REPORT_FILES)
-    for name, text in texts.items():
-        atomic_write_text(out / name, text)
-    # The earlier run's own files go after, once the new run's are in place: until then they
-    # belong to a run whole, and a new summary without aid never reads an old aid.csv.
-    remove_stale(out, RUN_FILES, keep=texts)
+    # An earlier report goes with the earlier run: it is drawn from the run folder (`summit
+    # report` draws it again), and colleagues open it without checking which run it shows.
+    with hold_folder(out):
+        replace_run_folder(out, {name: text.encode("utf-8") for name, text in texts.items()},
+                           owned=(*RUN_FILES, *REPORT_FILES))
     return [out / name for name in texts]

@@ -4,18 +4,26 @@
 samples, seed, draws, each parameter's key and range, values or distribution) and the sweep's
 digest, so that ``--resume`` refuses another sweep's folder and a report needs only the folder
 (:class:`SweepRecord` reads it back, checking it as a sweep file is checked).
+
+The digest covers everything a variant's row depends on (:func:`sweep_inputs`): the sweep and
+its base scenario's chain as read (the sweep file's digest), the calibration's parameter file
+and data files, byte for byte, and the package version; the manifest records each part's
+digest, so that a refused resume says which one changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from sim import __version__
 from sim.errors import ResultsError
 from sim.files import MANIFEST, atomic_write_text, read_json
+from sim.resources import calibration_dir
 from sim.sweeps.designs import DESIGNS, design_size
 from sim.sweeps.spec import Parameter, SweepSpec, parameter_from, whole_number
 
@@ -23,18 +31,40 @@ from sim.sweeps.spec import Parameter, SweepSpec, parameter_from, whole_number
 MANIFEST_FORMAT = 1
 
 
-def manifest(spec: SweepSpec) -> dict[str, Any]:
-    """What ``manifest.json`` records: the design, enough to report without the sweep file."""
-    return {"format": MANIFEST_FORMAT, "sweep": spec.file, "digest": spec.digest,
+def sweep_inputs(spec: SweepSpec) -> dict[str, str]:
+    """The digest of each input of ``spec``'s rows: ``sweep`` (the sweep file and its base
+    scenario's chain, :attr:`SweepSpec.digest`), ``version`` (the package's), and a sha256 of
+    each calibration file by its path under the calibration folder (``parameters.toml``,
+    ``data/gdp_current_usd.csv``, ...)."""
+    folder = calibration_dir()
+    files = sorted(path for path in folder.rglob("*") if path.is_file()
+                   and not any(part.startswith(".") for part in path.relative_to(folder).parts))
+    return {"sweep": spec.digest, "version": __version__,
+            **{path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+               for path in files}}
+
+
+def inputs_digest(inputs: dict[str, str]) -> str:
+    """One digest of :func:`sweep_inputs`: the sweep's, recorded in the manifest and on every
+    journal row."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def manifest(spec: SweepSpec, inputs: dict[str, str] | None = None) -> dict[str, Any]:
+    """What ``manifest.json`` records: the design, enough to report without the sweep file, and
+    the digests of the sweep's inputs (``inputs``, :func:`sweep_inputs` by default)."""
+    inputs = sweep_inputs(spec) if inputs is None else inputs
+    return {"format": MANIFEST_FORMAT, "sweep": spec.file, "digest": inputs_digest(inputs),
+            "inputs": inputs,
             "base": spec.base.name, "base_sha256": spec.base.sha256, "design": spec.design,
             "samples": spec.samples, "variants": spec.size,
             "seed": spec.seed, "draws": spec.draws,
             "parameters": [p.record() for p in spec.parameters]}
 
 
-def write_manifest(spec: SweepSpec, folder: Path) -> None:
+def write_manifest(spec: SweepSpec, folder: Path, inputs: dict[str, str] | None = None) -> None:
     """Write ``folder/manifest.json`` for ``spec``, whole or not at all."""
-    atomic_write_text(folder / MANIFEST, json.dumps(manifest(spec), indent=2) + "\n")
+    atomic_write_text(folder / MANIFEST, json.dumps(manifest(spec, inputs), indent=2) + "\n")
 
 
 @attrs.frozen

@@ -9,7 +9,9 @@ Rows stream to ``DIR/journal.jsonl`` as variants finish, one flushed line each, 
 process loses only the variants in flight; the journal is also synced to disk at most once every
 ``SYNC_SECONDS`` and at the end, so a machine crash loses at most that much more (a sync per row
 cost about a third of a 2,000-draw variant's time). A line cut short by a crash is ignored on
-reading. ``--resume`` runs only the indices the journal lacks. The tables
+reading. Every row carries the sweep's digest (:func:`~sim.sweeps.record.inputs_digest`), and
+``--resume`` runs only the indices the journal lacks once every row is checked against the
+manifest and the design (:func:`read_journal`). The tables
 ``results.csv`` and ``results.parquet`` are written from the journal, sorted by index, through a
 temporary file and a rename, so they hold only what the sweep determines; timings and the host go
 to ``DIR/sweep.log``. ``DIR/manifest.json``, written at the start, records the design
@@ -29,20 +31,21 @@ from typing import Any
 
 import pandas as pd
 
-from sim.errors import OptionError, SimError
+from sim.errors import OptionError, ResultsError, SimError
 from sim.files import (
     JOURNAL,
     MANIFEST,
     SUMMARY_NAME,
     atomic_write_bytes,
     atomic_write_text,
+    hold_folder,
     read_json,
 )
 from sim.montecarlo import progress_bar, run
 from sim.scenario import Scenario
 from sim.sweeps.designs import variant_seed
 from sim.sweeps.executors import executor as executor_named
-from sim.sweeps.record import write_manifest
+from sim.sweeps.record import inputs_digest, sweep_inputs, write_manifest
 from sim.sweeps.spec import SweepSpec
 
 LOG = "sweep.log"
@@ -74,17 +77,62 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
     return row
 
 
-def read_journal(out: Path) -> list[dict[str, Any]]:
-    """The complete rows of ``out``'s journal; a line cut short by a crash is left out."""
+def read_journal(out: Path, spec: SweepSpec, digest: str | None = None) -> list[dict[str, Any]]:
+    """The complete rows of ``out``'s journal, each checked against ``spec``: the sweep's
+    ``digest`` (:func:`~sim.sweeps.record.inputs_digest`, by default of today's inputs), an
+    index of the design, the design's values at that index, a status and, for a finished
+    variant, every probability of the table a number from 0 to 1. A last line cut short by a
+    crash is left out; any other line that is not such a row is a ResultsError naming the
+    journal and the line, and the journal is left as it is.
+    """
     path = out / JOURNAL
     if not path.is_file():
         return []
+    digest = inputs_digest(sweep_inputs(spec)) if digest is None else digest
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError as err:
+        raise ResultsError(path, None, f"cannot be read: {err.strerror}") from None
+    # After the last newline: empty, or a line a crash cut short (never a whole row, which is
+    # written with its newline).
+    lines.pop()
+    variants = spec.variants()
+    metrics = spec.columns()[spec.columns().index("error") + 1:]
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(lines, 1):
+        def fail(problem: str, n: int = number) -> ResultsError:
+            return ResultsError(path, f"line {n}", f"{problem}; the journal is not this "
+                                "sweep's: run the sweep into a new folder")
+
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
+            row = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise fail("not UTF-8 text") from None
+        except json.JSONDecodeError as err:
+            raise fail(f"not a JSON row ({err.msg})") from None
+        if not isinstance(row, dict):
+            raise fail(f"must be a JSON object, got {type(row).__name__}")
+        if row.get("digest") != digest:
+            raise fail("written by another sweep (or before its inputs changed): its digest "
+                       "differs from the manifest's")
+        index = row.get("index")
+        if isinstance(index, bool) or not isinstance(index, int) \
+                or not 0 <= index < len(variants):
+            raise fail(f"index must be a whole number from 0 to {len(variants) - 1}, got "
+                       f"{index!r}")
+        for key, value in variants[index].items():
+            if (key not in row or row[key] != value
+                    or isinstance(row[key], bool) is not isinstance(value, bool)):
+                raise fail(f"{key} is {row.get(key)!r}, but variant {index} has {value!r}")
+        status = row.get("status")
+        if status not in ("ok", "failed") or not isinstance(row.get("error"), str):
+            raise fail(f"status must be ok or failed with an error text, got {status!r}")
+        for name in metrics if status == "ok" else ():
+            value = row.get(name)
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not 0 <= value <= 1:
+                raise fail(f"{name} must be a probability from 0 to 1, got {value!r}")
+        rows.append(row)
     return rows
 
 
@@ -97,6 +145,8 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
     variants its journal lacks; the final table equals an uninterrupted run's. ``executor``
     ``"dask"`` runs the variants on the Dask scheduler at ``scheduler`` (``tcp://host:port``), or
     on a local cluster of ``workers`` processes when no address is given; the table is the same.
+    The folder's lock (:func:`sim.files.hold_folder`) is held throughout: a second sweep or
+    resume into ``out`` meanwhile is refused.
     """
     if not isinstance(spec, SweepSpec):
         spec = SweepSpec.from_file(spec)
@@ -104,35 +154,38 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
         raise OptionError(f"workers: must be a positive whole number, got {workers!r}")
     runner = executor_named(executor, workers, scheduler)
     out = Path(out)
-    done = _prepare(spec, out, resume)
-    variants = spec.variants()
-    todo = [i for i in range(len(variants)) if i not in done]
-    with (open(out / JOURNAL, "a", encoding="utf-8") as journal,
-          open(out / LOG, "a", encoding="utf-8") as log):
-        log.write(f"{_now()} start host={socket.gethostname()} workers={workers} "
-                  f"variants={len(variants)} done={len(done)} todo={len(todo)}\n")
-        started = time.monotonic()
-        # One variant a task, each run on one core: the parallelism is across variants.
-        rows = runner.map_unordered(run_variant, ((spec.base, i, variants[i], spec.draws,
-                                                   spec.seed) for i in todo))
-        log.write(f"{_now()} {runner.describe()}\n")
-        synced = time.monotonic()
-        for row in _progress(rows, len(todo), progress):
-            journal.write(json.dumps(row, sort_keys=True) + "\n")
-            journal.flush()
-            if time.monotonic() - synced >= SYNC_SECONDS:
-                os.fsync(journal.fileno())
-                synced = time.monotonic()
-            log.write(f"{_now()} variant {row['index']} {row['status']}\n")
-        os.fsync(journal.fileno())
-        log.write(f"{_now()} finished {len(todo)} variants in "
-                  f"{time.monotonic() - started:.1f} s\n")
-    return write_tables(spec, out)
+    inputs = sweep_inputs(spec)
+    digest = inputs_digest(inputs)
+    with hold_folder(out, "--resume" if resume else "--out"):
+        done = _prepare(spec, out, resume, inputs)
+        variants = spec.variants()
+        todo = [i for i in range(len(variants)) if i not in done]
+        with (open(out / JOURNAL, "a", encoding="utf-8") as journal,
+              open(out / LOG, "a", encoding="utf-8") as log):
+            log.write(f"{_now()} start host={socket.gethostname()} workers={workers} "
+                      f"variants={len(variants)} done={len(done)} todo={len(todo)}\n")
+            started = time.monotonic()
+            # One variant a task, each run on one core: the parallelism is across variants.
+            rows = runner.map_unordered(run_variant, ((spec.base, i, variants[i], spec.draws,
+                                                       spec.seed) for i in todo))
+            log.write(f"{_now()} {runner.describe()}\n")
+            synced = time.monotonic()
+            for row in _progress(rows, len(todo), progress):
+                journal.write(json.dumps({**row, "digest": digest}, sort_keys=True) + "\n")
+                journal.flush()
+                if time.monotonic() - synced >= SYNC_SECONDS:
+                    os.fsync(journal.fileno())
+                    synced = time.monotonic()
+                log.write(f"{_now()} variant {row['index']} {row['status']}\n")
+            os.fsync(journal.fileno())
+            log.write(f"{_now()} finished {len(todo)} variants in "
+                      f"{time.monotonic() - started:.1f} s\n")
+        return write_tables(spec, out, digest)
 
 
-def write_tables(spec: SweepSpec, out: Path) -> pd.DataFrame:
+def write_tables(spec: SweepSpec, out: Path, digest: str | None = None) -> pd.DataFrame:
     """Write ``results.csv`` and ``results.parquet`` from the journal, sorted by index."""
-    rows = {row["index"]: row for row in read_journal(out)}
+    rows = {row["index"]: row for row in read_journal(out, spec, digest)}
     table = pd.DataFrame([rows[i] for i in sorted(rows)], columns=spec.columns())
     table["error"] = table["error"].fillna("")
     atomic_write_text(out / "results.csv", table.to_csv(index=False, lineterminator="\n"))
@@ -142,17 +195,15 @@ def write_tables(spec: SweepSpec, out: Path) -> pd.DataFrame:
     return table
 
 
-def _prepare(spec: SweepSpec, out: Path, resume: bool) -> set[int]:
+def _prepare(spec: SweepSpec, out: Path, resume: bool, inputs: dict[str, str]) -> set[int]:
     """Check ``out`` against the sweep; return the indices already done."""
     manifest = out / MANIFEST
     if resume:
         if not manifest.is_file():
             raise OptionError(f"--resume: {out} holds no sweep to resume")
-        recorded = read_json(manifest).get("digest")
-        if recorded != spec.digest:
-            raise OptionError(f"--resume: {out} holds another sweep (or the sweep file or its "
-                              "base scenario changed since)")
-        rows = read_journal(out)
+        recorded = read_json(manifest)
+        _check_inputs(out, recorded, inputs)
+        rows = read_journal(out, spec, inputs_digest(inputs))
         # Rewrite the journal without a cut-off last line, so new lines start on a fresh line.
         atomic_write_text(out / JOURNAL, "".join(json.dumps(r, sort_keys=True) + "\n"
                                                  for r in rows))
@@ -162,8 +213,31 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool) -> set[int]:
     if (out / SUMMARY_NAME).exists():
         raise OptionError(f"--out: {out} holds a run ({SUMMARY_NAME}); write the sweep into a "
                           "folder of its own")
-    write_manifest(spec, out)
+    write_manifest(spec, out, inputs)
     return set()
+
+
+def _check_inputs(out: Path, recorded: dict[str, Any], inputs: dict[str, str]) -> None:
+    """Refuse to resume a sweep whose inputs differ from those its manifest records, naming the
+    first that changed: rows of two calibrations (or versions) must not meet in one table."""
+    before = recorded.get("inputs")
+    start = f"--resume: {out / MANIFEST}"
+    if not isinstance(before, dict) or recorded.get("digest") != inputs_digest(before):
+        raise OptionError(f"{start}: records no digest of this sweep's inputs (an older "
+                          "summit-sim, or edited); run the sweep again into a new folder")
+    if before.get("sweep") != inputs["sweep"]:
+        raise OptionError(f"{start}: holds another sweep (or the sweep file or its base "
+                          "scenario changed since); run it into a new folder")
+    if before.get("version") != inputs["version"]:
+        raise OptionError(f"{start}: was started by summit-sim {before.get('version')}, this "
+                          f"is {inputs['version']}; run the sweep again into a new folder")
+    for name in sorted({*before, *inputs} - {"sweep", "version"}):
+        if before.get(name) != inputs.get(name):
+            change = ("is new" if name not in before else "is gone" if name not in inputs
+                      else "changed")
+            raise OptionError(f"{start}: calibration/{name} {change} since the sweep started; "
+                              "its rows would mix two calibrations: run the sweep again into "
+                              "a new folder")
 
 
 def _progress(rows: Iterator[dict[str, Any]], total: int, show: bool

@@ -21,7 +21,7 @@ from sim.errors import OptionError, ResultsError, SweepError
 from sim.files import JOURNAL, MANIFEST
 from sim.sweeps.designs import unit_points, variant_seed
 from sim.sweeps.executors import local_cluster
-from sim.sweeps.record import SweepRecord, manifest
+from sim.sweeps.record import SweepRecord, inputs_digest, manifest, sweep_inputs
 from sim.sweeps.spec import Parameter
 from sim.sweeps.sweep import read_journal
 
@@ -335,13 +335,14 @@ main(["sweep", sys.argv[1], "--out", sys.argv[2]])
 
 def test_resume_after_kill_9_gives_the_uninterrupted_table(write_toml, tmp_path) -> None:
     path = lhs(write_toml, samples=8)
+    spec = SweepSpec.from_file(path)
     killed = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.run([sys.executable, "-c", KILLED_MID_SWEEP, str(path), str(killed),
                               "3"], env=env, stderr=subprocess.DEVNULL, check=False)
     assert process.returncode == -signal.SIGKILL
     # Variants 0 to 2 were journaled; variant 3 was in flight.
-    assert sorted(row["index"] for row in read_journal(killed)) == [0, 1, 2]
+    assert sorted(row["index"] for row in read_journal(killed, spec)) == [0, 1, 2]
     # A line a crash cut short is ignored, and the variant it was writing runs again.
     with open(killed / JOURNAL, "a", encoding="utf-8") as journal:
         journal.write(json.dumps({"index": 7, "status": "ok"})[:12])
@@ -350,7 +351,7 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(write_toml, tmp_path)
     pd.testing.assert_frame_equal(resumed, whole)
     assert ((killed / "results.csv").read_bytes()
             == (tmp_path / "whole" / "results.csv").read_bytes())
-    assert sorted(row["index"] for row in read_journal(killed)) == list(range(8))
+    assert sorted(row["index"] for row in read_journal(killed, spec)) == list(range(8))
 
 
 def test_dask_tables_equal_the_process_pools(write_toml, tmp_path, pool_sweep) -> None:
@@ -423,7 +424,8 @@ def test_the_manifest_records_the_design_and_reads_back(write_toml, tmp_path) ->
     spec = SweepSpec.from_file(path)
     sweep(spec, out=tmp_path / "out")
     manifest = json.loads((tmp_path / "out" / MANIFEST).read_text())
-    assert manifest["digest"] == spec.digest
+    assert manifest["digest"] == inputs_digest(sweep_inputs(spec))
+    assert manifest["inputs"]["sweep"] == spec.digest
     assert {k: manifest[k] for k in ("format", "base", "design", "samples", "variants", "seed",
                                      "draws")} == {
         "format": 1, "base": "baseline", "design": "lhs", "samples": 2, "variants": 2, "seed": 9,
