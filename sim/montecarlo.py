@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.errors import OptionError
+from sim.limits import draws_problem, workers_problem
 from sim.results import Results
 from sim.scenario import Scenario
 from sim.spending.engine import Paths, simulate
@@ -168,6 +169,7 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
         raise OptionError(f"seed: must be a whole number >= 0, got {seed!r}")
     if engine not in AID_ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(AID_ENGINES)}, got {engine!r}")
+    check_size(draws, workers, block_size)
     inputs = ModelInputs.from_scenario(scenario)
     aid = scenario.aid
     # Allies whose aid counts inside their core spending (SPEC 3.2), when the scenario says so.
@@ -187,6 +189,17 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
             bar.close()
     return Results(scenario=scenario, inputs=inputs, tally=tally, seed=int(seed),
                    block_size=block_size, aid_tally=aid_tally, aid_allies=aid_allies)
+
+
+def check_size(draws: int, workers: int, block_size: int = DEFAULT_BLOCK_SIZE) -> None:
+    """Refuse a run of more draws or workers than :mod:`sim.limits` allows (an OptionError
+    saying the limit and the estimated cost), before any task list is built."""
+    problem = draws_problem(draws, workers, block_size)
+    if problem is not None:
+        raise OptionError(f"draws: {problem}")
+    problem = workers_problem(workers)
+    if problem is not None:
+        raise OptionError(f"workers: {problem}")
 
 
 def progress_bar(total: int, unit: str, desc: str | None = None,

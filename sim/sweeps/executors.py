@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from sim.errors import OptionError
+from sim.limits import workers_problem
 from sim.pool import pool_context
 
 if TYPE_CHECKING:
@@ -128,6 +129,9 @@ def executor(name: str, workers: int, scheduler: str | None = None) -> Executor:
     address. A name or an option it cannot take is an OptionError."""
     if name not in EXECUTORS:
         raise OptionError(f"executor: must be one of {', '.join(EXECUTORS)}, got {name!r}")
+    problem = workers_problem(workers)
+    if problem is not None:
+        raise OptionError(f"workers: {problem}")
     if name == Dask.name:
         return Dask(workers, scheduler)
     if scheduler is not None:
