@@ -11,6 +11,7 @@ the name a user gives (``summit sweep --executor``).
 from __future__ import annotations
 
 import itertools
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
@@ -126,13 +127,16 @@ EXECUTORS = (ProcessPool.name, Dask.name)
 
 def executor(name: str, workers: int, scheduler: str | None = None) -> Executor:
     """The executor called ``name`` with ``workers`` workers; only Dask takes a ``scheduler``
-    address. A name or an option it cannot take is an OptionError."""
+    address, which must answer as a Dask scheduler (:func:`reach_scheduler`). A name or an
+    option it cannot take is an OptionError."""
     if name not in EXECUTORS:
         raise OptionError(f"executor: must be one of {', '.join(EXECUTORS)}, got {name!r}")
     problem = workers_problem(workers)
     if problem is not None:
         raise OptionError(f"workers: {problem}")
     if name == Dask.name:
+        if scheduler is not None:
+            reach_scheduler(scheduler)
         return Dask(workers, scheduler)
     if scheduler is not None:
         raise OptionError("scheduler: only the dask executor takes a scheduler address")
@@ -152,3 +156,53 @@ def local_cluster(workers: int) -> LocalCluster:
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                         host="127.0.0.1", scheduler_port=0, dashboard_address="127.0.0.1:0",
                         worker_dashboard_address=None, scheduler_kwargs={"dashboard": False})
+
+
+#: Longest wait, in seconds, for a Dask scheduler to answer before a sweep starts.
+SCHEDULER_SECONDS = 10.0
+
+
+def reach_scheduler(address: str) -> None:
+    """Check that a Dask scheduler answers at ``address`` (``tcp://host:port``) within
+    :data:`SCHEDULER_SECONDS`, or raise an OptionError saying why, before a sweep touches its
+    folder.
+
+    Dask's own client waits for ever on a server that accepts the connection but never speaks
+    Dask, and retries a closed port for 30 s before a traceback: the check here asks the
+    scheduler who it is, with one deadline for the connection and the answer.
+    """
+    import asyncio
+
+    parts = urllib.parse.urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    where = f"--scheduler: {address}"
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+        raise OptionError(f"{where}: must be tcp://host:port, a scheduler's address and port")
+
+    async def identity() -> Any:
+        from distributed.comm import connect
+
+        comm = await connect(parts.geturl(), timeout=SCHEDULER_SECONDS)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        answer = asyncio.run(asyncio.wait_for(identity(), SCHEDULER_SECONDS))
+    except TimeoutError:
+        raise OptionError(f"{where}: no Dask scheduler answered within {SCHEDULER_SECONDS:g} s "
+                          "(is it a Dask scheduler's address?)") from None
+    except OSError as err:
+        # Dask words a closed port as a time-out too: "Timed out trying to connect ...".
+        reason = " ".join(str(err).split()) or type(err).__name__
+        raise OptionError(f"{where}: cannot be reached: {reason}") from None
+    except Exception as err:  # a server that is not Dask may answer anything
+        raise OptionError(f"{where}: did not answer as a Dask scheduler "
+                          f"({type(err).__name__})") from None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise OptionError(f"{where}: answered, but not as a Dask scheduler")
