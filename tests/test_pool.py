@@ -150,3 +150,42 @@ def test_a_pool_dies_with_the_process_that_started_it(tmp_path, script, workers)
     for process in alive:  # don't leave them running after a failure
         process.kill()
     assert not alive, f"left running: {[p.pid for p in alive]}"
+
+
+@pytest.mark.parametrize("command", ["sweep", "run"])
+def test_a_killed_pool_process_is_one_line_not_a_traceback(tmp_path, command):
+    # A sweep runs the dead process's variants again and finishes; a run, whose dead process
+    # took its counts with it, stops with one line and exit 2, writing nothing.
+    psutil = pytest.importorskip("psutil", reason="psutil lists a process's children")
+    (tmp_path / "sweep.toml").write_text(LONG_SWEEP.replace("samples = 2000", "samples = 40"),
+                                         encoding="utf-8")
+    args = (["sweep", "sweep.toml", "--out", "out", "--workers", "2"] if command == "sweep"
+            else ["run", "analytic", "--draws", "20000000", "--workers", "3", "--out", "out"])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    main = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        parent = psutil.Process(main.pid)
+        _pool_processes(parent, 2)
+        if command == "sweep":  # mid-sweep: once a variant is in the journal
+            journal = tmp_path / "out" / "journal.jsonl"
+            for _ in range(600):
+                if journal.is_file() and journal.read_text(encoding="utf-8").strip():
+                    break
+                time.sleep(0.1)
+        worker = next(p for p in parent.children(recursive=True) if p.ppid() != parent.pid
+                      and "resource_tracker" not in " ".join(p.cmdline()))
+        worker.kill()
+        _, err = main.communicate(timeout=300)
+    finally:
+        main.kill()
+        main.wait()
+    assert "Traceback" not in err, err
+    if command == "sweep":
+        assert main.returncode == 0, err
+        assert "40 variants (0 failed)" in err
+    else:
+        assert main.returncode == 2, err
+        assert err.strip().splitlines() == [err.strip()]
+        assert "a pool process died" in err
+        assert not (tmp_path / "out").exists()

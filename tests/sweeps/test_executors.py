@@ -7,10 +7,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import pool_faults
 import pytest
 from invoke import summit
 
-from sim.errors import OptionError
+from sim.errors import OptionError, WorkerError
 from sim.sweeps import executors
 from sim.sweeps.designs import variant_seed
 from sim.sweeps.executors import EXECUTORS, Dask, Executor, ProcessPool, executor
@@ -99,3 +100,21 @@ def test_a_scheduler_that_does_not_answer_is_refused_before_the_folder_is_touche
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith(f"--scheduler: {address}"), err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_task_whose_process_died_is_run_again_once(tmp_path: Path) -> None:
+    marker = str(tmp_path / "died")
+    results = ProcessPool(2).map_unordered(pool_faults.die_once,
+                                           [(marker, i) for i in range(8)], lost=pool_faults.lost)
+    assert sorted(results) == list(range(8))
+
+
+def test_a_task_whose_process_dies_twice_is_lost_and_no_other_with_it() -> None:
+    # The tasks in flight beside it when the pool broke run again on their own, so only the
+    # one that kills its process is lost.
+    results = list(ProcessPool(2).map_unordered(pool_faults.die_always,
+                                                [(i,) for i in range(8)],
+                                                lost=pool_faults.lost))
+    assert sorted(map(str, results)) == sorted([*map(str, [0, 1, 2, 4, 5, 6, 7]), "lost 3"])
+    with pytest.raises(WorkerError, match=r"died twice running task \(3,\)"):
+        list(ProcessPool(2).map_unordered(pool_faults.die_always, [(i,) for i in range(8)]))
