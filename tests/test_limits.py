@@ -12,6 +12,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,20 @@ def test_a_fifo_in_place_of_a_run_record_is_refused(tmp_path):
     folder = tmp_path / "run"
     folder.mkdir()
     fifo = _fifo(folder / "summary.json")
-    with pytest.raises(ResultsError, match="not a regular file"):
-        read_json(fifo)
+    refused: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_json(fifo)
+        except ResultsError as err:
+            refused.append(err)
+
+    # On a thread: a regression that waits for a writer fails the test rather than hangs it.
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "read_json waited on a FIFO"
+    assert refused and "not a regular file" in str(refused[0])
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder", "missing", "binary"])
