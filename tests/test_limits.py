@@ -170,7 +170,7 @@ def test_a_runaway_sweep_is_refused_before_its_folder_is_made(tmp_path, design, 
     text = SWEEP.format(design=design, samples=samples, draws=draws, parameter=parameter)
     if parameter == "GRID_VALUES":
         # 1000 x 1000 x 1000 combinations.
-        values = "values = [" + ", ".join(f"{i * 0.0001:.4f}" for i in range(1000)) + "]"
+        values = "values = [" + ", ".join(f"{(i + 1) * 0.0001:.4f}" for i in range(1000)) + "]"
         keys = ["defaults.policy.adjustment", "defaults.commitment.credibility",
                 "defaults.growth.mean"]
         text = text.replace("GRID_VALUES", values)
