@@ -67,11 +67,13 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
         engine: str, strict: bool) -> None:
     """Run SCENARIO (a path or a shipped name; default: baseline) and print the table."""
     from sim.files import check_run_folder, hold_folder
+    from sim.montecarlo import check_size
     from sim.montecarlo import run as run_scenario
     from sim.reports.run_files import write_outputs
     from sim.reports.tables import format_table
     from sim.scenario import load_scenario
 
+    check_size(draws, workers)  # before the scenario is read, as every check of the options
     if out_dir is not None:
         check_run_folder(Path(out_dir))  # before the run, not after it
     loaded = load_scenario(scenario)
@@ -179,10 +181,17 @@ def trace(scenario: str, draw: int, draws: int, seed: int, donor: str | None) ->
     from sim import schema
     from sim.aid import event as aid_event
     from sim.aid.sampling import sample_aid
-    from sim.montecarlo import DEFAULT_BLOCK_SIZE, aid_generator, block_paths, block_sizes
+    from sim.montecarlo import (
+        DEFAULT_BLOCK_SIZE,
+        aid_generator,
+        block_paths,
+        block_sizes,
+        check_size,
+    )
     from sim.scenario import load_scenario
     from sim.spending.inputs import ModelInputs
 
+    check_size(draws, 1)  # the blocks' sizes are listed below
     loaded = load_scenario(scenario)
     model = loaded.aid
     if model is None:

@@ -64,6 +64,11 @@ class OptionError(SimError):
     """A command-line option or a library argument is out of its domain."""
 
 
+class WorkerError(SimError):
+    """A pool process died (killed, or out of memory) and its work could not be finished;
+    nothing was written that the work would have made: run it again."""
+
+
 class FieldError(ValueError):
     """Raised by attrs validators: names the field so loaders can prefix its dotted key."""
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sim.errors import OptionError, ResultsError
+from sim.limits import MAX_RECORD_BYTES, read_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,11 +83,14 @@ def read_json(path: Path,
               missing: str = "missing; rerun the command that writes the folder") -> dict[str, Any]:
     """A JSON object from ``path``; a missing (the problem: ``missing``) or malformed file is a
     :class:`ResultsError`."""
+    if not path.exists() and not path.is_symlink():
+        raise ResultsError(path, None, missing)
+    # A regular file of bounded size only: a FIFO or a device in its place would hang.
+    text = read_text(path, lambda key, problem: ResultsError(path, key, problem),
+                     limit=MAX_RECORD_BYTES)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(path, None, missing) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
         raise ResultsError(path, None, f"cannot be read: {err}") from None
     if not isinstance(document, dict):
         raise ResultsError(path, None, "must hold a JSON object")

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.errors import OptionError
+from sim.errors import OptionError, WorkerError
+from sim.limits import draws_problem, workers_problem
 from sim.results import Results
 from sim.scenario import Scenario
 from sim.spending.engine import Paths, simulate
@@ -168,6 +169,7 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
         raise OptionError(f"seed: must be a whole number >= 0, got {seed!r}")
     if engine not in AID_ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(AID_ENGINES)}, got {engine!r}")
+    check_size(draws, workers, block_size)
     inputs = ModelInputs.from_scenario(scenario)
     aid = scenario.aid
     # Allies whose aid counts inside their core spending (SPEC 3.2), when the scenario says so.
@@ -187,6 +189,17 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
             bar.close()
     return Results(scenario=scenario, inputs=inputs, tally=tally, seed=int(seed),
                    block_size=block_size, aid_tally=aid_tally, aid_allies=aid_allies)
+
+
+def check_size(draws: int, workers: int, block_size: int = DEFAULT_BLOCK_SIZE) -> None:
+    """Refuse a run of more draws or workers than :mod:`sim.limits` allows (an OptionError
+    saying the limit and the estimated cost), before any task list is built."""
+    problem = draws_problem(draws, workers, block_size)
+    if problem is not None:
+        raise OptionError(f"draws: {problem}")
+    problem = workers_problem(workers)
+    if problem is not None:
+        raise OptionError(f"workers: {problem}")
 
 
 def progress_bar(total: int, unit: str, desc: str | None = None,
@@ -221,12 +234,35 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                             into=into)
             yield sum(sizes[block] for block in blocks)
         return
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     from sim.pool import pool_context  # here: a run on one core needs no pool
     from sim.spending.compiled import preload
 
     context = pool_context(["sim.montecarlo", *preload()])
+    try:
+        yield from _count_on_pool(inputs, seed, draws, block_size, tasks, workers, aid, into,
+                                  context)
+    except BrokenProcessPool:
+        # A process that died took its share of the counts with it: the run cannot finish.
+        raise WorkerError("a pool process died (killed, or out of memory) before the run "
+                          "finished; nothing was written: run again, with fewer --workers if "
+                          "memory is short") from None
+
+
+def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
+                   tasks: list[range], workers: int,
+                   aid: tuple[AidModel | None, str, tuple[str, ...]],
+                   into: tuple[Tally, AidTally | None], context: Any) -> Iterator[int]:
+    """:func:`_count` on a pool of ``workers - 1`` processes of ``context`` and this one."""
+    from concurrent.futures import (
+        FIRST_EXCEPTION,
+        Future,
+        ProcessPoolExecutor,
+        ThreadPoolExecutor,
+        wait,
+    )
+
     # Every process, this one and the pool's, claims task after task from a shared counter
     # until none is left, counting them all into one tally: each stays busy to the end whatever
     # its speed, and a pool process ships one tally back. Which process counts a block never
@@ -238,9 +274,21 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         # imported the engine (a second or two in a new process): a thread submits, while this
         # process starts counting at once, into the run's own tallies (no shipping for those).
         with ThreadPoolExecutor(max_workers=1) as starter:
-            submitting = starter.submit(
-                lambda: [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid)
-                         for _ in range(workers - 1)])
+            def stop_on_error(job: Future[Any]) -> None:
+                # A pool process that failed or died: this one stops claiming tasks, so the
+                # error surfaces now, not after it has counted the rest alone.
+                if job.cancelled() or job.exception() is not None:
+                    with counters[0].get_lock():
+                        counters[0].value = len(tasks)
+
+            def start() -> list[Future[Any]]:
+                jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid)
+                        for _ in range(workers - 1)]
+                for job in jobs:
+                    job.add_done_callback(stop_on_error)
+                return jobs
+
+            submitting = starter.submit(start)
             shown = 0
             try:
                 for now in _claim_and_count(inputs, seed, draws, block_size, tasks, aid,

@@ -8,13 +8,28 @@ top level, without an ``if __name__ == "__main__":`` guard, ran again in every p
 tried to start a pool there, which broke the pool; and a main module read from standard input
 (``python - < script.py``) could not be run again at all. A pool here runs only this package's
 functions on this package's objects, so it needs nothing from the main module.
+
+A pool process dies with the process that started it: a thread of its own waits on the pipe
+whose write end only that process holds (:func:`multiprocessing.parent_process`'s sentinel),
+and ends the pool process when it closes. Without it, a ``kill -9`` of ``summit`` left its pool
+processes counting draws no one would read, then blocked forever.
 """
 
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
-from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
+import threading
+from multiprocessing import (
+    connection,
+    context,
+    forkserver,
+    popen_forkserver,
+    reduction,
+    spawn,
+    util,
+)
 from typing import Any
 
 #: What a new process would be told about the caller's main module, to run it again.
@@ -67,11 +82,39 @@ class _PoolPopen(popen_forkserver.Popen):
 
 
 class _PoolProcess(context.ForkServerProcess):
-    """A pool process, started by :class:`_PoolPopen`."""
+    """A pool process, started by :class:`_PoolPopen`, that dies with its parent."""
 
     @staticmethod
     def _Popen(process_obj: Any) -> _PoolPopen:
         return _PoolPopen(process_obj)
+
+    def run(self) -> None:
+        _die_with_parent()
+        super().run()
+
+
+#: The exit status of a pool process whose parent has gone.
+PARENT_GONE = 70
+
+
+def _die_with_parent() -> None:
+    """In a pool process: end it as soon as the process that started it has gone.
+
+    The sentinel is the read end of the pipe the parent keeps open (see :class:`_PoolPopen`);
+    it reads end-of-file when the parent exits or is killed. Waiting on it costs nothing, and
+    ``os._exit`` ends the process even while its main thread counts (a compiled kernel returns
+    to the interpreter at least once a block).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch(sentinel: int) -> None:
+        connection.wait([sentinel])
+        os._exit(PARENT_GONE)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), name="summit-parent-watch",
+                     daemon=True).start()
 
 
 class _PoolContext(context.ForkServerContext):

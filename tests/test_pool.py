@@ -11,7 +11,9 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -96,3 +98,94 @@ def test_a_script_without_a_main_guard_sweeps_on_two_workers(tmp_path):
     sim.sweep(tmp_path / "sweep.toml", out=tmp_path / "one", workers=1)
     assert ((tmp_path / "two" / "results.csv").read_bytes()
             == (tmp_path / "one" / "results.csv").read_bytes())
+
+
+#: A run long enough to be killed while its pool counts, and a sweep likewise; each prints
+#: "started" once its pool is up.
+LONG_RUN_SCRIPT = """\
+import sim
+
+sim.run(sim.load_scenario("analytic"), draws=50_000_000, block_size=512, workers=3)
+"""
+LONG_SWEEP = SWEEP.replace("samples = 4", "samples = 2000").replace("draws = 300", "draws = 3000")
+LONG_SWEEP_SCRIPT = """\
+import sim
+
+sim.sweep("sweep.toml", out="killed", workers=2)
+"""
+
+
+def _pool_processes(parent: Any, wanted: int) -> list[Any]:
+    """The processes ``parent`` started (the fork server, the pool's, the resource tracker),
+    once at least ``wanted`` pool processes (grandchildren) are running; skip if they never
+    start on this machine."""
+    for _ in range(600):
+        children = parent.children(recursive=True)
+        grandchildren = [p for p in children if p.ppid() != parent.pid]
+        if len(grandchildren) >= wanted:
+            return children
+        if parent.status() == "zombie" or not parent.is_running():
+            break
+        time.sleep(0.1)
+    pytest.skip("the pool's processes never started")
+
+
+@pytest.mark.parametrize(("script", "workers"), [(LONG_RUN_SCRIPT, 2), (LONG_SWEEP_SCRIPT, 2)],
+                         ids=["run", "sweep"])
+def test_a_pool_dies_with_the_process_that_started_it(tmp_path, script, workers):
+    # kill -9 of the main process (nothing of it can clean up): every process it started must
+    # go within seconds, not count on at 100% CPU and then block forever.
+    psutil = pytest.importorskip("psutil", reason="psutil lists a process's children")
+    (tmp_path / "sweep.toml").write_text(LONG_SWEEP, encoding="utf-8")
+    (tmp_path / "example.py").write_text(script, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    main = subprocess.Popen([sys.executable, "example.py"], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        started = _pool_processes(psutil.Process(main.pid), workers)
+    finally:
+        main.kill()
+        main.wait()
+    _, alive = psutil.wait_procs(started, timeout=20)
+    for process in alive:  # don't leave them running after a failure
+        process.kill()
+    assert not alive, f"left running: {[p.pid for p in alive]}"
+
+
+@pytest.mark.parametrize("command", ["sweep", "run"])
+def test_a_killed_pool_process_is_one_line_not_a_traceback(tmp_path, command):
+    # A sweep runs the dead process's variants again and finishes; a run, whose dead process
+    # took its counts with it, stops with one line and exit 2, writing nothing.
+    psutil = pytest.importorskip("psutil", reason="psutil lists a process's children")
+    (tmp_path / "sweep.toml").write_text(LONG_SWEEP.replace("samples = 2000", "samples = 40"),
+                                         encoding="utf-8")
+    args = (["sweep", "sweep.toml", "--out", "out", "--workers", "2"] if command == "sweep"
+            else ["run", "analytic", "--draws", "20000000", "--workers", "3", "--out", "out"])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    main = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        parent = psutil.Process(main.pid)
+        _pool_processes(parent, 2)
+        if command == "sweep":  # mid-sweep: once a variant is in the journal
+            journal = tmp_path / "out" / "journal.jsonl"
+            for _ in range(600):
+                if journal.is_file() and journal.read_text(encoding="utf-8").strip():
+                    break
+                time.sleep(0.1)
+        worker = next(p for p in parent.children(recursive=True) if p.ppid() != parent.pid
+                      and "resource_tracker" not in " ".join(p.cmdline()))
+        worker.kill()
+        _, err = main.communicate(timeout=300)
+    finally:
+        main.kill()
+        main.wait()
+    assert "Traceback" not in err, err
+    if command == "sweep":
+        assert main.returncode == 0, err
+        assert "40 variants (0 failed)" in err
+    else:
+        assert main.returncode == 2, err
+        assert err.strip().splitlines() == [err.strip()]
+        assert "a pool process died" in err
+        assert not (tmp_path / "out").exists()

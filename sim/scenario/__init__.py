@@ -31,6 +31,7 @@ from sim.data.prices import deflator_mean
 from sim.data.related import related_evidence
 from sim.data.threats import frontline_flags
 from sim.errors import ScenarioError, ScenarioWarning
+from sim.limits import read_text
 from sim.mechanisms import MECHANISMS, plans
 from sim.mechanisms.plans import ally_plan
 from sim.resources import scenarios_dir
@@ -369,12 +370,8 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, None, "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(path, None, f"cannot be read: {err}") from None
+    # A regular file of bounded size only: a FIFO or a device would hang or fill memory.
+    text = read_text(path, lambda key, problem: ScenarioError(path, key, problem))
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -11,11 +11,13 @@ the name a user gives (``summit sweep --executor``).
 from __future__ import annotations
 
 import itertools
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from sim.errors import OptionError
+from sim.errors import OptionError, WorkerError
+from sim.limits import workers_problem
 from sim.pool import pool_context
 
 if TYPE_CHECKING:
@@ -30,10 +32,12 @@ class Executor(Protocol):
     #: The name that chooses it (``--executor``).
     name: ClassVar[str]
 
-    def map_unordered(self, function: Callable[..., Result],
-                      tasks: Iterable[Sequence[Any]]) -> Iterator[Result]:
+    def map_unordered(self, function: Callable[..., Result], tasks: Iterable[Sequence[Any]],
+                      lost: Callable[..., Result] | None = None) -> Iterator[Result]:
         """The result of each task, in the order they finish; at most a few tasks per worker
-        are in flight, so memory stays flat however many there are."""
+        are in flight, so memory stays flat however many there are. A task whose process dies
+        is run again once; if it dies again its result is ``lost(*task)`` (without ``lost``,
+        a WorkerError)."""
         ...
 
     def describe(self) -> str:
@@ -43,40 +47,101 @@ class Executor(Protocol):
 
 class ProcessPool:
     """Tasks on ``workers`` processes of this machine, one task each at a time; one worker runs
-    them in this process."""
+    them in this process.
+
+    A process that dies (killed, or out of memory) breaks the pool: the tasks it had in flight
+    are run again in a new pool, each on its own, so that a task whose process dies again is
+    the one that kills it; that task's result is then ``lost(*task)``.
+    """
 
     name: ClassVar[str] = "processes"
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
 
-    def map_unordered(self, function: Callable[..., Result],
-                      tasks: Iterable[Sequence[Any]]) -> Iterator[Result]:
+    def map_unordered(self, function: Callable[..., Result], tasks: Iterable[Sequence[Any]],
+                      lost: Callable[..., Result] | None = None) -> Iterator[Result]:
         if self.workers == 1:
             for task in tasks:
                 yield function(*task)
             return
+        from concurrent.futures.process import BrokenProcessPool
+
         # Processes that never run the main module, with the function's module and the kernels
         # loaded.
         from sim.spending.compiled import preload
 
         context = pool_context([function.__module__, *preload()])
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
-            # At most two tasks per worker in flight.
-            pending: set[Future[Result]] = set()
-            for task in tasks:
-                pending.add(pool.submit(function, *task))
+        queue = iter(tasks)
+        suspects: list[Sequence[Any]] = []  # in flight when a process died: to run alone
+        for _ in range(_MOST_BREAKS):
+            try:
+                with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+                    yield from _alone(pool, function, suspects, lost)
+                    yield from self._in_pool(pool, function, queue, suspects)
+                return
+            except BrokenProcessPool:
+                continue  # a new pool, for the suspects and the rest
+        raise WorkerError(f"pool processes died {_MOST_BREAKS} times (killed, or out of "
+                          "memory); the work cannot finish: run it again, with fewer workers "
+                          "if memory is short")
+
+    def _in_pool(self, pool: ProcessPoolExecutor, function: Callable[..., Result],
+                 queue: Iterator[Sequence[Any]], suspects: list[Sequence[Any]]
+                 ) -> Iterator[Result]:
+        """Run the queue's tasks on ``pool``, at most two per worker in flight; if the pool
+        breaks, the tasks not finished go to ``suspects`` and the pool's error is raised."""
+        pending: dict[Future[Result], Sequence[Any]] = {}
+        try:
+            for task in queue:
+                pending[pool.submit(function, *task)] = task
                 if len(pending) >= 2 * self.workers:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        yield future.result()
+                    yield from _finished(pending)
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
+                yield from _finished(pending)
+        except BaseException:
+            suspects.extend(pending.values())
+            raise
 
     def describe(self) -> str:
         return f"executor={self.name} scheduler=local"
+
+
+#: Most times a pool may break in one sweep before the work is given up.
+_MOST_BREAKS = 20
+
+
+def _finished(pending: dict[Future[Result], Sequence[Any]]) -> Iterator[Result]:
+    """Wait for a task of ``pending`` to finish; yield the results of those finished, removing
+    them (a task whose process died stays in ``pending`` and the pool's error is raised)."""
+    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+    for future in finished:
+        result = future.result()  # a broken pool raises here, with the task still pending
+        del pending[future]
+        yield result
+
+
+def _alone(pool: ProcessPoolExecutor, function: Callable[..., Result],
+           suspects: list[Sequence[Any]], lost: Callable[..., Result] | None
+           ) -> Iterator[Result]:
+    """Run each suspect on its own: one whose process dies again is ``lost``, the pool's error
+    raised; each that finishes leaves the suspects."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    while suspects:
+        task = suspects[0]
+        try:
+            result = pool.submit(function, *task).result()
+        except BrokenProcessPool:
+            suspects.pop(0)
+            if lost is None:
+                raise WorkerError(f"a pool process died twice running task {task!r} (killed, "
+                                  "or out of memory)") from None
+            yield lost(*task)
+            raise
+        suspects.pop(0)
+        yield result
+
 
 
 class Dask:
@@ -89,10 +154,10 @@ class Dask:
         self.workers = workers
         self.scheduler = scheduler
 
-    def map_unordered(self, function: Callable[..., Result],
-                      tasks: Iterable[Sequence[Any]]) -> Iterator[Result]:
+    def map_unordered(self, function: Callable[..., Result], tasks: Iterable[Sequence[Any]],
+                      lost: Callable[..., Result] | None = None) -> Iterator[Result]:
         # Imported here: Dask is needed only by those who use it, and it is slow to import.
-        from distributed import Client, as_completed
+        from distributed import Client, KilledWorker, as_completed
 
         cluster = None if self.scheduler else local_cluster(self.workers)
         try:
@@ -100,13 +165,26 @@ class Dask:
                 in_flight = 2 * max(len(client.scheduler_info()["workers"]), 1)
                 queue = iter(tasks)
 
+                submitted: dict[Any, Sequence[Any]] = {}  # future -> its task
+
                 def submit(task: Sequence[Any]) -> Any:
                     # pure=False: the key is fresh for each submission, never a cached result.
-                    return client.submit(function, *task, pure=False)
+                    future = client.submit(function, *task, pure=False)
+                    submitted[future] = task
+                    return future
 
                 finished = as_completed([submit(t) for t in itertools.islice(queue, in_flight)])
                 for future in finished:
-                    yield future.result()
+                    task = submitted.pop(future)
+                    try:
+                        result = future.result()
+                    except KilledWorker:
+                        # Dask has run it again on other workers already, and they died too.
+                        if lost is None:
+                            raise WorkerError(f"Dask workers died running task {task!r} "
+                                              "(killed, or out of memory)") from None
+                        result = lost(*task)
+                    yield result
                     future.release()
                     following = next(queue, None)
                     if following is not None:
@@ -125,10 +203,16 @@ EXECUTORS = (ProcessPool.name, Dask.name)
 
 def executor(name: str, workers: int, scheduler: str | None = None) -> Executor:
     """The executor called ``name`` with ``workers`` workers; only Dask takes a ``scheduler``
-    address. A name or an option it cannot take is an OptionError."""
+    address, which must answer as a Dask scheduler (:func:`reach_scheduler`). A name or an
+    option it cannot take is an OptionError."""
     if name not in EXECUTORS:
         raise OptionError(f"executor: must be one of {', '.join(EXECUTORS)}, got {name!r}")
+    problem = workers_problem(workers)
+    if problem is not None:
+        raise OptionError(f"workers: {problem}")
     if name == Dask.name:
+        if scheduler is not None:
+            reach_scheduler(scheduler)
         return Dask(workers, scheduler)
     if scheduler is not None:
         raise OptionError("scheduler: only the dask executor takes a scheduler address")
@@ -148,3 +232,53 @@ def local_cluster(workers: int) -> LocalCluster:
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                         host="127.0.0.1", scheduler_port=0, dashboard_address="127.0.0.1:0",
                         worker_dashboard_address=None, scheduler_kwargs={"dashboard": False})
+
+
+#: Longest wait, in seconds, for a Dask scheduler to answer before a sweep starts.
+SCHEDULER_SECONDS = 10.0
+
+
+def reach_scheduler(address: str) -> None:
+    """Check that a Dask scheduler answers at ``address`` (``tcp://host:port``) within
+    :data:`SCHEDULER_SECONDS`, or raise an OptionError saying why, before a sweep touches its
+    folder.
+
+    Dask's own client waits for ever on a server that accepts the connection but never speaks
+    Dask, and retries a closed port for 30 s before a traceback: the check here asks the
+    scheduler who it is, with one deadline for the connection and the answer.
+    """
+    import asyncio
+
+    parts = urllib.parse.urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    where = f"--scheduler: {address}"
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+        raise OptionError(f"{where}: must be tcp://host:port, a scheduler's address and port")
+
+    async def identity() -> Any:
+        from distributed.comm import connect
+
+        comm = await connect(parts.geturl(), timeout=SCHEDULER_SECONDS)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        answer = asyncio.run(asyncio.wait_for(identity(), SCHEDULER_SECONDS))
+    except TimeoutError:
+        raise OptionError(f"{where}: no Dask scheduler answered within {SCHEDULER_SECONDS:g} s "
+                          "(is it a Dask scheduler's address?)") from None
+    except OSError as err:
+        # Dask words a closed port as a time-out too: "Timed out trying to connect ...".
+        reason = " ".join(str(err).split()) or type(err).__name__
+        raise OptionError(f"{where}: cannot be reached: {reason}") from None
+    except Exception as err:  # a server that is not Dask may answer anything
+        raise OptionError(f"{where}: did not answer as a Dask scheduler "
+                          f"({type(err).__name__})") from None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise OptionError(f"{where}: answered, but not as a Dask scheduler")

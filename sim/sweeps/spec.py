@@ -26,6 +26,7 @@ import attrs
 from scipy import stats
 
 from sim.errors import LocatedError, ScenarioError, ScenarioWarning, SweepError
+from sim.limits import draws_problem, read_text, sweep_problem
 from sim.scenario import Scenario, find_scenario
 from sim.schema import did_you_mean
 from sim.sweeps.designs import DESIGNS, design_size, grid_points, unit_points
@@ -134,12 +135,10 @@ class SweepSpec:
         key and the values it takes (each on its own), without running anything. Errors name
         the file and the dotted key (a SweepError, or the base's ScenarioError)."""
         path = Path(path)
+        # A regular file of bounded size only: a FIFO or a device would hang or fill memory.
+        text = read_text(path, lambda key, problem: SweepError(path, key, problem))
         try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SweepError(path, None, "no such file") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise SweepError(path, None, f"cannot be read: {err}") from None
+            doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise SweepError(path, None, f"not valid TOML: {err}") from None
         return _parse(doc, path)
@@ -226,6 +225,13 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
         samples = whole_number(sweep.get("samples"), "sweep.samples", 1, fail)
         if design == "sobol" and samples & (samples - 1):
             raise fail("sweep.samples", f"a Sobol design needs a power of two, got {samples}")
+    # Before anything is built or written: a runaway size is refused with what it would cost.
+    problem = draws_problem(draws)
+    if problem is not None:
+        raise fail("sweep.draws", problem)
+    problem = sweep_problem(design_size(design, samples, len(parameters)), draws)
+    if problem is not None:
+        raise fail("sweep.parameters" if design == "grid" else "sweep.samples", problem)
     warnings = list(base.warnings)
     for n, parameter in enumerate(parameters):
         warnings.extend(_check_parameter(base, parameter, f"sweep.parameters.{n}", file, fail))

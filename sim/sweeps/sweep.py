@@ -77,6 +77,13 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
     return row
 
 
+def lost_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
+                 seed: int) -> dict[str, Any]:
+    """The ``failed`` row of a variant whose process died twice (killed, or out of memory)."""
+    return {"index": index, **values, "status": "failed",
+            "error": "its worker process died twice (killed, or out of memory)"}
+
+
 def read_journal(out: Path, spec: SweepSpec, digest: str | None = None) -> list[dict[str, Any]]:
     """The complete rows of ``out``'s journal, each checked against ``spec``: the sweep's
     ``digest`` (:func:`~sim.sweeps.record.inputs_digest`, by default of today's inputs), an
@@ -167,7 +174,8 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
             started = time.monotonic()
             # One variant a task, each run on one core: the parallelism is across variants.
             rows = runner.map_unordered(run_variant, ((spec.base, i, variants[i], spec.draws,
-                                                       spec.seed) for i in todo))
+                                                       spec.seed) for i in todo),
+                                         lost=lost_variant)
             log.write(f"{_now()} {runner.describe()}\n")
             synced = time.monotonic()
             for row in _progress(rows, len(todo), progress):

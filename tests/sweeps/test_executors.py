@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
-from sim.errors import OptionError
+import pool_faults
+import pytest
+from invoke import summit
+
+from sim.errors import OptionError, WorkerError
+from sim.sweeps import executors
 from sim.sweeps.designs import variant_seed
 from sim.sweeps.executors import EXECUTORS, Dask, Executor, ProcessPool, executor
 
@@ -16,9 +24,8 @@ EXPECTED = [variant_seed(*task) for task in TASKS]
 def test_executors_are_chosen_by_name() -> None:
     assert EXECUTORS == ("processes", "dask")
     assert isinstance(executor("processes", 2), ProcessPool)
-    chosen = executor("dask", 3, "tcp://127.0.0.1:8786")
-    assert isinstance(chosen, Dask)
-    assert (chosen.workers, chosen.scheduler) == (3, "tcp://127.0.0.1:8786")
+    assert isinstance(executor("dask", 3), Dask)
+    chosen = Dask(3, "tcp://127.0.0.1:8786")
     assert chosen.describe() == "executor=dask scheduler=tcp://127.0.0.1:8786"
     assert executor("processes", 1).describe() == "executor=processes scheduler=local"
 
@@ -40,3 +47,74 @@ def test_a_process_pool_yields_every_result_once(workers) -> None:
 def test_a_local_dask_cluster_yields_every_result_once() -> None:
     cluster: Executor = Dask(1)
     assert sorted(cluster.map_unordered(variant_seed, iter(TASKS))) == sorted(EXPECTED)
+
+
+SWEEP = """\
+[sweep]
+base = "analytic"
+samples = 2
+draws = 300
+
+[[sweep.parameters]]
+key = "defaults.policy.adjustment"
+range = [0.1, 0.6]
+"""
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """The address of a TCP server that accepts connections and never says a word, as a
+    server that is not Dask's would; skipped where no port can be opened."""
+    try:
+        server = socket.create_server(("127.0.0.1", 0))
+    except OSError as err:
+        pytest.skip(f"cannot listen on a loopback port: {err}")
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:  # closed at the end of the test
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+    for connection in accepted:
+        connection.close()
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "tcp://127.0.0.1", "127.0.0.1:x",
+                                     "silent"],
+                         ids=["closed-port", "no-port", "bad-port", "not-dask"])
+def test_a_scheduler_that_does_not_answer_is_refused_before_the_folder_is_touched(
+        capsys, monkeypatch, tmp_path: Path, silent_server: str, address: str) -> None:
+    monkeypatch.setattr(executors, "SCHEDULER_SECONDS", 1.0)
+    address = silent_server if address == "silent" else address
+    sweep_file = tmp_path / "sweep.toml"
+    sweep_file.write_text(SWEEP, encoding="utf-8")
+    status, _, err = summit(capsys, "sweep", str(sweep_file), "--out", str(tmp_path / "out"),
+                            "--executor", "dask", "--scheduler", address)
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"--scheduler: {address}"), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_task_whose_process_died_is_run_again_once(tmp_path: Path) -> None:
+    marker = str(tmp_path / "died")
+    results = ProcessPool(2).map_unordered(pool_faults.die_once,
+                                           [(marker, i) for i in range(8)], lost=pool_faults.lost)
+    assert sorted(results) == list(range(8))
+
+
+def test_a_task_whose_process_dies_twice_is_lost_and_no_other_with_it() -> None:
+    # The tasks in flight beside it when the pool broke run again on their own, so only the
+    # one that kills its process is lost.
+    results = list(ProcessPool(2).map_unordered(pool_faults.die_always,
+                                                [(i,) for i in range(8)],
+                                                lost=pool_faults.lost))
+    assert sorted(map(str, results)) == sorted([*map(str, [0, 1, 2, 4, 5, 6, 7]), "lost 3"])
+    with pytest.raises(WorkerError, match=r"died twice running task \(3,\)"):
+        list(ProcessPool(2).map_unordered(pool_faults.die_always, [(i,) for i in range(8)]))
