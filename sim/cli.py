@@ -150,13 +150,13 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
               help="Also write the comparison as a CSV file.")
 def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
     """Compare run folders A and B (from `summit run --out`): B - A, beyond the noise or not."""
-    from sim.files import atomic_write_text
+    from sim.files import atomic_write_text, csv_text
     from sim.reports.compare import compare_runs, format_comparison
 
     comparison = compare_runs(run_a, run_b)
     click.echo(format_comparison(comparison))
     if csv_out is not None:
-        atomic_write_text(csv_out, comparison.table.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(csv_out, csv_text(comparison.table))
         click.echo(f"wrote {csv_out}", err=True)
 
 

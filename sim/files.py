@@ -191,3 +191,33 @@ def remove_stale(out: Path, names: Collection[str], keep: Collection[str] = ()) 
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+# --- CSV cells a spreadsheet would run ---------------------------------------------------------
+
+#: A spreadsheet takes a cell beginning with one of these for a formula (``=HYPERLINK(...)``,
+#: ``+cmd|' /C calc'!A0``); a tab or carriage return first hides one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value``, with a quote before a text that a spreadsheet would read as a formula.
+
+    Only text is changed: a negative number stays a number, and the Parquet table (or the JSON)
+    beside a CSV file keeps the text as written.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """``table`` as the project's CSV files are written (no index, ``\\n`` line ends), each text
+    cell through :func:`spreadsheet_safe`."""
+    import pandas as pd  # here: only the writers of tables need it
+
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):  # text, or text mixed with blanks
+            safe[column] = safe[column].map(spreadsheet_safe)
+    return safe.to_csv(index=False, lineterminator="\n")

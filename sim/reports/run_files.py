@@ -32,6 +32,7 @@ from sim.files import (
     atomic_write_text,
     check_run_out,
     remove_stale,
+    spreadsheet_safe,
 )
 from sim.results import QUANTILES, Probability, Results, Share
 
@@ -240,7 +241,8 @@ def allies_csv(results: Results) -> str:
     writer.writeheader()
     for row in rows:
         # Blank: a median year never reached, or a share quantile above 20% of GDP (inf).
-        writer.writerow({k: ("" if v is None or v == math.inf else v) for k, v in row.items()})
+        writer.writerow({k: ("" if v is None or v == math.inf else spreadsheet_safe(v))
+                         for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from invoke import summit
 
@@ -141,3 +142,19 @@ def test_compare_refuses_a_summary_value_of_the_wrong_kind(baseline_run, tmp_pat
     _refused(capsys, ["compare", str(baseline_run[1]), str(folder), "--csv", str(csv)],
              folder / SUMMARY_NAME, key)
     assert not csv.exists()
+
+
+def test_compare_csv_quotes_an_entity_a_spreadsheet_would_run(baseline_run, tmp_path,
+                                                              capsys) -> None:
+    def rename(summary: dict[str, Any]) -> None:
+        summary["allies"]["=HYPERLINK(\"http://example.invalid\")"] = \
+            summary["allies"].pop("DEU")
+
+    a = _hostile_copy(baseline_run[1], tmp_path / "a", rename)
+    b = _hostile_copy(baseline_run[1], tmp_path / "b", rename)
+    csv = tmp_path / "comparison.csv"
+    status, _, err = summit(capsys, "compare", str(a), str(b), "--csv", str(csv))
+    assert status == 0, err
+    entities = pd.read_csv(csv)["entity"]
+    assert (entities == "'=HYPERLINK(\"http://example.invalid\")").sum() == 2  # core, goal
+    assert not entities.str.startswith("=").any()

