@@ -221,3 +221,28 @@ def csv_text(table: pd.DataFrame) -> str:
         if not pd.api.types.is_numeric_dtype(safe[column]):  # text, or text mixed with blanks
             safe[column] = safe[column].map(spreadsheet_safe)
     return safe.to_csv(index=False, lineterminator="\n")
+
+
+def check_writable(out: Path, option: str = "--out", *, file: bool = False) -> None:
+    """Refuse ``out``, a folder a command is to write into (or with ``file``, a file it is to
+    write), before the command does any work: one under a file, or in a place that takes no
+    new file (a read-only mount, no permission). An OptionError naming the option; nothing is
+    left behind.
+
+    Whether a place takes a file is tried, not read from its mode bits: a read-only mount keeps
+    them, and the superuser writes past them.
+    """
+    existing = out.parent if file else out
+    while not os.path.lexists(existing) and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "exists and is not a folder" if existing == out else \
+            f"is under {existing}, which is a file, not a folder"
+        raise OptionError(f"{option}: {out} {where}")
+    try:
+        handle, probe = _create_temporary(existing / "write-check")
+    except OSError as err:
+        raise OptionError(f"{option}: {out}: cannot write in {existing}: "
+                          f"{err.strerror or err}") from None
+    os.close(handle)
+    probe.unlink()
