@@ -30,7 +30,7 @@ from sim.data.parameters import calibrated_table
 from sim.data.prices import deflator_mean
 from sim.data.related import related_evidence
 from sim.data.threats import frontline_flags
-from sim.errors import ScenarioError, ScenarioWarning
+from sim.errors import LocatedError, ScenarioError, ScenarioWarning
 from sim.mechanisms import MECHANISMS, plans
 from sim.mechanisms.plans import ally_plan
 from sim.resources import scenarios_dir
@@ -369,10 +369,11 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
     return Scenario.from_file(find_scenario(path_or_name))
 
 
-#: The deepest a scenario or sweep file may nest arrays and tables (the shipped ones nest 4).
+#: The deepest a scenario or sweep file may nest arrays and tables (the shipped ones: 5).
 MAX_DEPTH = 32
 #: The most files a chain of ``extends`` may hold, the file itself included (the shipped ones: 3).
 MAX_CHAIN = 32
+TOO_DEEP = f"nests arrays or tables more than {MAX_DEPTH} deep"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -387,28 +388,30 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(path, None, f"not valid TOML: {err}") from None
     except RecursionError:  # tomllib parses nested arrays and tables by recursion
-        raise ScenarioError(path, None, f"nests arrays or tables more than {MAX_DEPTH} deep") \
-            from None
-    _check_depth(doc, path)
+        raise ScenarioError(path, None, TOO_DEEP) from None
+    check_depth(doc, lambda key, problem: ScenarioError(path, key, problem))
     if not doc:
         raise ScenarioError(path, None,
                             'is empty: a scenario needs at least [scenario] name = "..."')
     return doc
 
 
-def _check_depth(doc: dict[str, Any], path: Path) -> None:
-    """Refuse arrays and tables nested more than :data:`MAX_DEPTH` deep (the loader walks them
-    by recursion); the walk itself is a loop, so any depth is measured."""
+def check_depth(doc: dict[str, Any],
+                fail: Callable[[str | None, str], LocatedError]) -> None:
+    """Raise ``fail(key, problem)`` at the first value of ``doc``, a TOML document, nested more
+    than :data:`MAX_DEPTH` deep in arrays and tables (the loaders walk them by recursion); the
+    walk itself is a loop, so any depth is measured."""
     stack: list[tuple[str, Any, int]] = [("", doc, 0)]
     while stack:
         key, value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ScenarioError(path, key.lstrip(".") or None,
-                                f"nests arrays or tables more than {MAX_DEPTH} deep")
+            raise fail(key.lstrip(".") or None, TOO_DEEP)
         children = value.items() if isinstance(value, dict) else \
             enumerate(value) if isinstance(value, list) else ()
-        stack.extend((f"{key}.{name}" if isinstance(value, dict) else f"{key}[{name}]", child,
-                      depth + 1) for name, child in children)
+        # The key as written, with the index into an array but none into the arrays inside it.
+        stack.extend((f"{key}.{name}" if isinstance(value, dict) else
+                      key if key.endswith("]") else f"{key}[{name}]", child, depth + 1)
+                     for name, child in children)
 
 
 @attrs.define

@@ -26,7 +26,7 @@ import attrs
 from scipy import stats
 
 from sim.errors import LocatedError, ScenarioError, ScenarioWarning, SweepError
-from sim.scenario import Scenario, find_scenario
+from sim.scenario import TOO_DEEP, Scenario, check_depth, find_scenario
 from sim.schema import did_you_mean, type_name
 from sim.sweeps.designs import DESIGNS, design_size, grid_points, unit_points
 
@@ -142,6 +142,9 @@ class SweepSpec:
             raise SweepError(path, None, f"cannot be read: {err}") from None
         except tomllib.TOMLDecodeError as err:
             raise SweepError(path, None, f"not valid TOML: {err}") from None
+        except RecursionError:  # tomllib parses nested arrays and tables by recursion
+            raise SweepError(path, None, TOO_DEEP) from None
+        check_depth(doc, lambda key, problem: SweepError(path, key, problem))
         return _parse(doc, path)
 
     @property

@@ -67,3 +67,14 @@ def test_results_csv_quotes_text_a_spreadsheet_would_run(write_toml, tmp_path: P
     assert list(written["scenario.description"]) == ["'" + text for text in FORMULAS]
     kept = pd.read_parquet(out / "results.parquet")
     assert list(kept["scenario.description"]) == FORMULAS
+
+
+@pytest.mark.parametrize("depth", [40, 500])
+def test_deeply_nested_values_are_refused_in_one_line(write_toml, capsys, depth: int) -> None:
+    """tomllib recurses at 500 levels; the loaders' walks would at a few hundred."""
+    values = "[" * depth + "0.02" + "]" * depth
+    path = write_toml(GRID.format(key="defaults.growth.mean", values=values), "sweep.toml")
+    status, _, err = summit(capsys, "validate", str(path))
+    assert status == 2 and "Traceback" not in err and err.count("\n") == 1, err
+    assert err.startswith(f"{path}: ") and err.endswith("nests arrays or tables more than 32 "
+                                                        "deep\n")
