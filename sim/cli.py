@@ -75,7 +75,10 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
 
     check_size(draws, workers)  # before the scenario is read, as every check of the options
     if out_dir is not None:
+        from sim.files import check_writable
+
         check_run_folder(Path(out_dir))  # before the run, not after it
+        check_writable(Path(out_dir))
     loaded = load_scenario(scenario)
     _warn(loaded.warnings)
     if strict and loaded.warnings:
@@ -106,8 +109,10 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
 def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: str,
           scheduler: str | None) -> None:
     """Run the sweep file SWEEP: one Monte Carlo run per variant, one table row each."""
+    from sim.files import check_writable
     from sim.sweeps.sweep import sweep as run_sweep
 
+    check_writable(Path(out_dir))  # before the manifest and the first variant
     table = run_sweep(sweep_file, out=out_dir, workers=workers, resume=resume, progress=True,
                       executor=executor, scheduler=scheduler)
     failed = int((table["status"] == "failed").sum())
@@ -126,11 +131,12 @@ def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: s
 def report(folder: Path, out_dir: Path | None, metric: str | None,
            threshold: float | None) -> None:
     """Build the briefing for FOLDER, a run folder (`summit run --out`) or a sweep folder."""
-    from sim.files import check_report_out, folder_kind
+    from sim.files import check_report_out, check_writable, folder_kind
 
     kind = folder_kind(folder)
     if out_dir is not None:
         check_report_out(folder, out_dir)
+    check_writable(folder if out_dir is None else out_dir)  # before drawing the charts
     if kind == "run":
         if metric is not None or threshold is not None:
             raise OptionError("--metric and --threshold: only for sweep folders; "
@@ -159,13 +165,17 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
               help="Also write the comparison as a CSV file.")
 def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
     """Compare run folders A and B (from `summit run --out`): B - A, beyond the noise or not."""
-    from sim.files import atomic_write_text
+    from sim.files import atomic_write_text, check_writable, csv_text
     from sim.reports.compare import compare_runs, format_comparison
 
+    if csv_out is not None:
+        if csv_out.is_dir():
+            raise OptionError(f"--csv: {csv_out} is a folder; give a file name")
+        check_writable(csv_out, "--csv", file=True)
     comparison = compare_runs(run_a, run_b)
     click.echo(format_comparison(comparison))
     if csv_out is not None:
-        atomic_write_text(csv_out, comparison.table.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(csv_out, csv_text(comparison.table))
         click.echo(f"wrote {csv_out}", err=True)
 
 

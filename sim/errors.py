@@ -19,7 +19,13 @@ class LocatedError(SimError):
         self.key = key
         self.problem = problem
         where = f"{self.file}: {key}" if key else self.file
-        super().__init__(f"{where}: {problem}")
+        super().__init__(one_line(f"{where}: {problem}"))
+
+
+def one_line(text: str) -> str:
+    """``text`` with each control character or line break written as its escape (``\\r``): a
+    key or a file name a user wrote holds any character, and the message stays one line."""
+    return "".join(repr(c)[1:-1] if not c.isprintable() and c != " " else c for c in text)
 
 
 class ScenarioError(LocatedError):

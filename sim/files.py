@@ -492,3 +492,57 @@ def _sync_folder(folder: Path) -> None:
         pass  # file systems that cannot sync a folder: the rename still stands
     finally:
         os.close(handle)
+
+# --- CSV cells a spreadsheet would run ---------------------------------------------------------
+
+#: A spreadsheet takes a cell beginning with one of these for a formula (``=HYPERLINK(...)``,
+#: ``+cmd|' /C calc'!A0``); a tab or carriage return first hides one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value``, with a quote before a text that a spreadsheet would read as a formula.
+
+    Only text is changed: a negative number stays a number, and the Parquet table (or the JSON)
+    beside a CSV file keeps the text as written.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """``table`` as the project's CSV files are written (no index, ``\\n`` line ends), each text
+    cell through :func:`spreadsheet_safe`."""
+    import pandas as pd  # here: only the writers of tables need it
+
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):  # text, or text mixed with blanks
+            safe[column] = safe[column].map(spreadsheet_safe)
+    return safe.to_csv(index=False, lineterminator="\n")
+
+
+def check_writable(out: Path, option: str = "--out", *, file: bool = False) -> None:
+    """Refuse ``out``, a folder a command is to write into (or with ``file``, a file it is to
+    write), before the command does any work: one under a file, or in a place that takes no
+    new file (a read-only mount, no permission). An OptionError naming the option; nothing is
+    left behind.
+
+    Whether a place takes a file is tried, not read from its mode bits: a read-only mount keeps
+    them, and the superuser writes past them.
+    """
+    existing = out.parent if file else out
+    while not os.path.lexists(existing) and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "exists and is not a folder" if existing == out else \
+            f"is under {existing}, which is a file, not a folder"
+        raise OptionError(f"{option}: {out} {where}")
+    try:
+        handle, probe = _create_temporary(existing / "write-check")
+    except OSError as err:
+        raise OptionError(f"{option}: {out}: cannot write in {existing}: "
+                          f"{err.strerror or err}") from None
+    os.close(handle)
+    probe.unlink()

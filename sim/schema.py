@@ -281,7 +281,7 @@ def _points(value: Any, key: str, file: str,
         raise ScenarioError(file, key, 'must be a table of year = share, e.g. { 2030 = 3.0 }')
     found = []
     for year, share in value.items():
-        if not str(year).isdigit():
+        if not (str(year).isascii() and str(year).isdigit()):
             raise ScenarioError(file, f"{key}.{year}", "must be a year, e.g. 2030")
         if isinstance(share, bool) or not isinstance(share, int | float):
             raise ScenarioError(file, f"{key}.{year}", f"must be a number, got {type_name(share)}")

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from sim.data.base import load_base
-from sim.errors import DataError
+from sim.errors import DataError, ResultsError
 from sim.files import (
     AID_NAME,
     BANDS_NAME,
@@ -32,6 +32,7 @@ from sim.files import (
     read_json,
     read_table,
 )
+from sim.reports import fields
 from sim.reports.page import Chart, Page, Section, Table, new_figure, sections, write_page
 from sim.reports.run_files import BAND_QUANTILES, quantile_label
 from sim.spending.tally import SHARE_MAX
@@ -40,34 +41,76 @@ CORE_COLOUR, TOTAL_COLOUR, NEEDS_COLOUR = "#1f4e9c", "#d9822b", "#6b6b6b"
 _BAND_COLUMNS = [quantile_label(q) for q in BAND_QUANTILES]  # p05 p25 p50 p75 p95
 
 
+#: The columns of ``aid.csv`` the briefing reads.
+_AID_COLUMNS = ["year", "p_needs_met", "p_needs_met_lo", "p_needs_met_hi",
+                *(f"{name}_{q}" for name in ("needs_usd", "delivered_usd") for q in _BAND_COLUMNS)]
+
+
 class RunFolder:
-    """A run folder's files, read once, with the lookups the charts need."""
+    """A run folder's files, read once and checked (:mod:`sim.reports.fields`), with the
+    lookups the charts need: a value of the wrong kind names its file and key."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self.summary_path = self.folder / SUMMARY_NAME
         self.summary = read_json(self.summary_path)
-        self.goal = self.get("goal")
-        self.year = int(self.goal["year"])
-        self.bands = read_table(self.folder / BANDS_NAME,
-                                ["entity", "measure", "year", *_BAND_COLUMNS])
+        path = self.summary_path
+        self.goal = fields.table(self.summary, "goal", path)
+        self.core, self.total = (fields.number(self.summary, f"goal.{k}", path)
+                                 for k in ("core", "total"))
+        self.year = fields.whole(self.summary, "goal.year", path)
+        self.scenario = fields.text(self.summary, "scenario", path)
+        self.draws = fields.whole(self.summary, "draws", path, lowest=1)
+        self.base_year = fields.whole(self.summary, "base_year", path)
+        bands_path = self.folder / BANDS_NAME
+        self.bands = read_table(bands_path, ["entity", "measure", "year", *_BAND_COLUMNS])
+        # A share at or above the histograms' range is a blank quantile.
+        fields.numeric_columns(self.bands, _BAND_COLUMNS, bands_path, blanks=True)
+        fields.numeric_columns(self.bands, ["year"], bands_path)
         self.aid = self.summary.get("aid")
-        self.aid_years = (read_table(self.folder / AID_NAME, ["year", "p_needs_met"])
-                          if self.aid is not None else None)
-        self.assessed = [code for code, ally in self.get("allies").items()
-                         if ally.get("assessed", True)]
+        self.aid_years = None
+        if self.aid is not None:
+            fields.checked_table(self.aid, "aid", path)
+            self.aid_years = read_table(self.folder / AID_NAME, _AID_COLUMNS)
+            fields.numeric_columns(self.aid_years, _AID_COLUMNS, self.folder / AID_NAME)
+        self.assessed = []
+        for code, ally in fields.table(self.summary, "allies", path).items():
+            assessed = fields.checked_table(ally, f"allies.{code}", path).get("assessed", True)
+            if not isinstance(assessed, bool):
+                raise ResultsError(path, f"allies.{code}.assessed",
+                                   f"must be true or false, got {assessed!r:.40}")
+            if assessed:
+                self.assessed.append(code)
+        for entity in ("alliance", *self.assessed):
+            for measure in ("core", "total"):
+                self.band(entity, measure)
 
     def get(self, dotted: str) -> Any:
         return lookup(self.summary, dotted, self.summary_path)
 
     def probability(self, dotted: str) -> tuple[float, float, float]:
         """``(p, low, high)`` of a probability of the summary."""
-        value = self.get(dotted)
-        return value["p"], *value["ci95"]
+        return fields.probability(self.summary, dotted, self.summary_path)
+
+    def quantiles(self, dotted: str) -> dict[str, float]:
+        """The 5%, 50% and 95% quantiles at ``dotted``."""
+        return fields.quantiles(self.summary, dotted, self.summary_path)
+
+    def share_quantiles(self, dotted: str) -> dict[str, float | None]:
+        """The 5%, 50% and 95% quantiles of a share at ``dotted``: ``None`` for one at or above
+        the histograms' range (``null`` in summary.json)."""
+        value = fields.table(self.summary, dotted, self.summary_path)
+        return {q: None if value.get(q, 0.0) is None else fields.checked_number(
+                    fields.member(value, q, dotted, self.summary_path), f"{dotted}.{q}",
+                    self.summary_path)
+                for q in ("p05", "p50", "p95")}
 
     def band(self, entity: str, measure: str) -> pd.DataFrame:
         """The quantile band of one entity's share by year: index year, columns p05..p95."""
         rows = self.bands[(self.bands["entity"] == entity) & (self.bands["measure"] == measure)]
+        if rows.empty:
+            raise ResultsError(self.folder / BANDS_NAME, None,
+                               f"has no rows of entity {entity!r} and measure {measure!r}")
         return rows.set_index("year")[_BAND_COLUMNS]
 
 
@@ -82,7 +125,7 @@ def _draw_band(axes: Axes, years: np.ndarray, band: pd.DataFrame, colour: str, l
 
 
 def _goal_lines(axes: Axes, run: RunFolder, *, labels: bool = True) -> None:
-    core, total = run.goal["core"], run.goal["total"]
+    core, total = run.core, run.total
     axes.axhline(core, color=CORE_COLOUR, linestyle="--", linewidth=1,
                  label=f"{core:g}% core goal" if labels else None)
     axes.axhline(total, color=TOTAL_COLOUR, linestyle="--", linewidth=1,
@@ -99,7 +142,7 @@ def alliance_fan(run: RunFolder) -> Chart:
     _goal_lines(axes, run)
     axes.axvline(run.year, color="black", linewidth=0.8, alpha=0.5)
     axes.set(xlabel="year", ylabel="% of GDP (USD-weighted, assessed allies)",
-             title=f"Alliance defence spending, {run.get('scenario')}: median, 50% and 90% "
+             title=f"Alliance defence spending, {run.scenario}: median, 50% and 90% "
                    f"bands against the Hague goal for {run.year}")
     axes.set_ylim(bottom=0)
     axes.legend(loc="upper left", fontsize=8, ncols=2)
@@ -132,7 +175,7 @@ def ally_multiples(run: RunFolder) -> Chart:
     handles, labels = first.get_legend_handles_labels()
     drawing.legend(handles, labels, loc="outside lower center", ncols=6, fontsize=8)
     drawing.suptitle("Core and total share of GDP by ally (%): median, 50% and 90% bands; "
-                     f"dashed: the {run.goal['core']:g}% and {run.goal['total']:g}% goals")
+                     f"dashed: the {run.core:g}% and {run.total:g}% goals")
     return Chart.draw("allies-small-multiples", "Each ally's core and total share", drawing)
 
 
@@ -160,11 +203,11 @@ def p_goal_chart(run: RunFolder, probabilities: pd.DataFrame) -> Chart:
     axes = drawing.add_subplot()
     _whisker_bars(axes, positions, frame["goal"], frame["goal_lo"], frame["goal_hi"],
                   TOTAL_COLOUR,
-                  f"P(goal: {run.goal['core']:g}% core and {run.goal['total']:g}% total)")
+                  f"P(goal: {run.core:g}% core and {run.total:g}% total)")
     axes.errorbar(frame["core"], positions,
                   xerr=[frame["core"] - frame["core_lo"], frame["core_hi"] - frame["core"]],
                   fmt="o", color=CORE_COLOUR, markersize=4, elinewidth=0.8,
-                  label=f"P(core goal: {run.goal['core']:g}%)")
+                  label=f"P(core goal: {run.core:g}%)")
     axes.set_yticks(positions, frame.index, fontsize=8)
     alliance = run.probability("probabilities.alliance_meets_goal")
     axes.set(xlim=(0, 1), xlabel=f"probability in {run.year}, with 95% interval",
@@ -178,8 +221,8 @@ def p_goal_chart(run: RunFolder, probabilities: pd.DataFrame) -> Chart:
 def _shortfall_frame(run: RunFolder) -> pd.DataFrame:
     rows = []
     for code in run.assessed:
-        total = run.get(f"allies.{code}.total_shortfall_usd_{run.year}")
-        core = run.get(f"allies.{code}.core_shortfall_usd_{run.year}")
+        total = run.quantiles(f"allies.{code}.total_shortfall_usd_{run.year}")
+        core = run.quantiles(f"allies.{code}.core_shortfall_usd_{run.year}")
         rows.append((code, *(total[k] / 1e9 for k in ("p05", "p50", "p95")),
                      core["p50"] / 1e9))
     return pd.DataFrame(rows, columns=["ally", "p05", "p50", "p95", "core_p50"]) \
@@ -192,9 +235,9 @@ def shortfall_chart(run: RunFolder, shortfall: pd.DataFrame) -> Chart:
     drawing = new_figure(9, 0.26 * len(frame) + 1.8)
     axes = drawing.add_subplot()
     _whisker_bars(axes, positions, frame["p50"], frame["p05"], frame["p95"], TOTAL_COLOUR,
-                  f"to {run.goal['total']:g}% total: median, 5-95% whiskers")
+                  f"to {run.total:g}% total: median, 5-95% whiskers")
     axes.plot(frame["core_p50"], positions, "o", color=CORE_COLOUR, markersize=4,
-              label=f"to {run.goal['core']:g}% core: median")
+              label=f"to {run.core:g}% core: median")
     axes.set_yticks(positions, frame.index, fontsize=8)
     # The largest economies' tails (the USA's reaches hundreds of $bn) would flatten every
     # other bar on a linear axis; symlog stays linear below $1bn, where zero must show.
@@ -244,11 +287,22 @@ def aid_chart(aid_years: pd.DataFrame) -> Chart:
 
 def _trigger_frame(run: RunFolder) -> pd.DataFrame:
     rows = []
-    for pledge_id, pledge in run.get("aid.pledges").items():
-        p, low, high = run.probability(f"aid.pledges.{pledge_id}.p_triggered")
-        rows.append((pledge_id, pledge.get("donor"), pledge.get("conditional", False),
-                     pledge.get("pledged_usd", math.nan) / 1e9, p, low, high,
-                     pledge["p_triggered_greatest"]["p"], pledge["p_triggered_least"]["p"]))
+    path = run.summary_path
+    for pledge_id, pledge in fields.table(run.summary, "aid.pledges", path).items():
+        key = f"aid.pledges.{pledge_id}"
+        pledge = fields.checked_table(pledge, key, path)
+
+        def probability(name: str, pledge: dict[str, Any] = pledge,
+                        key: str = key) -> tuple[float, float, float]:
+            return fields.checked_probability(fields.member(pledge, name, key, path),
+                                              f"{key}.{name}", path)
+
+        pledged = pledge.get("pledged_usd", math.nan)
+        rows.append((pledge_id, str(pledge.get("donor")), pledge.get("conditional") is True,
+                     (fields.checked_number(pledged, f"{key}.pledged_usd", path)
+                      if pledged is not math.nan else pledged) / 1e9,
+                     *probability("p_triggered"), probability("p_triggered_greatest")[0],
+                     probability("p_triggered_least")[0]))
     return pd.DataFrame(rows, columns=["pledge", "donor", "conditional", "pledged_usd_bn",
                                        "p_triggered", "lo", "hi", "greatest", "least"]) \
         .set_index("pledge")
@@ -283,13 +337,13 @@ def _rests_on(run: RunFolder) -> tuple[str, ...]:
     assumed, and the headline with threat events switched off on the same draws (summary.json
     of a run from before the planning model has none of these: nothing is said)."""
     notes = run.summary.get("assumptions") or {}
-    probabilities = run.get("probabilities")
+    probabilities = fields.table(run.summary, "probabilities", run.summary_path)
     said = []
     if "united_states" in notes:
         said.append(f"US assumption: {notes['united_states']}.")
     assumed = notes.get("related_spending_assumed") or []
     if assumed:
-        said.append(f"Related spending (up to {run.goal['total'] - run.goal['core']:g}% of GDP) "
+        said.append(f"Related spending (up to {run.total - run.core:g}% of GDP) "
                     f"is an assumption for {len(assumed)} of {len(run.assessed)} assessed "
                     "allies, so the full goal's probability rests on it.")
     if "alliance_meets_core_without_threat_events" in probabilities:
@@ -297,13 +351,13 @@ def _rests_on(run: RunFolder) -> tuple[str, ...]:
                                                 "_without_threat_events")
                                 for k in ("core", "goal"))
         said.append("Without threat events (the same draws, events switched off) the alliance "
-                    f"reaches {run.goal['core']:g}% core with probability "
+                    f"reaches {run.core:g}% core with probability "
                     f"{_interval(*core_calm)} and the full goal with {_interval(*goal_calm)}.")
     return tuple(said)
 
 
 def _headline(run: RunFolder) -> Section:
-    y, core, total = run.year, run.goal["core"], run.goal["total"]
+    y, core, total = run.year, run.core, run.total
     names = {"alliance_meets_goal": f"alliance reaches {total:g}% (with {core:g}% core)",
              "alliance_meets_core": f"alliance reaches {core:g}% core",
              "alliance_credible_path": f"alliance on a credible path in "
@@ -311,7 +365,7 @@ def _headline(run: RunFolder) -> Section:
              "all_allies_meet_core": f"every ally reaches {core:g}% core",
              "all_allies_meet_goal": f"every ally reaches the {total:g}% goal"}
     rows = [(text, *run.probability(f"probabilities.{key}")) for key, text in names.items()
-            if key in run.get("probabilities")]
+            if key in fields.table(run.summary, "probabilities", run.summary_path)]
     frame = pd.DataFrame(rows, columns=["in " + str(y), "p", "95% low", "95% high"]) \
         .set_index(f"in {y}")
     goal, core_p = (run.probability(f"probabilities.{k}")
@@ -326,8 +380,8 @@ def _headline(run: RunFolder) -> Section:
         f"{len(likely)} of {len(run.assessed)} assessed allies are more likely than not to meet "
         f"the goal" + (f": {', '.join(likely)}." if likely else "."),
         *_rests_on(run),
-        f"Scenario {run.get('scenario')} (sha256 {str(run.get('scenario_sha256'))[:12]}), "
-        f"{run.get('draws'):,} draws, seed {run.get('seed')}, summit-sim "
+        f"Scenario {run.scenario} (sha256 {str(run.get('scenario_sha256'))[:12]}), "
+        f"{run.draws:,} draws, seed {run.get('seed')}, summit-sim "
         f"{run.get('version')}.",
     )
     return Section("Headline", paragraphs, (alliance_fan(run),),
@@ -339,8 +393,10 @@ def _allies_section(run: RunFolder) -> Section:
     probabilities, shortfall = _probability_frame(run), _shortfall_frame(run)
     rows = []
     for code in run.assessed:
-        core, total = run.get(f"allies.{code}.core_{y}"), run.get(f"allies.{code}.total_{y}")
-        rows.append({"ally": code, "core base %": run.get(f"allies.{code}.core_base"),
+        core, total = (run.share_quantiles(f"allies.{code}.{measure}_{y}")
+                       for measure in ("core", "total"))
+        rows.append({"ally": code, "core base %": fields.number(
+                         run.summary, f"allies.{code}.core_base", run.summary_path),
                      f"core {y} p50": _share_value(core["p50"]),
                      f"core {y} p05-p95": f"{_share_text(core['p05'])}-"
                                           f"{_share_text(core['p95'])}",
@@ -357,7 +413,7 @@ def _allies_section(run: RunFolder) -> Section:
             "histograms end; its value is not known." if above else "")
     return Section("Allies", (
         "Shares are % of GDP in the goal year; the shortfall is the USD spending missing to "
-        f"reach {run.goal['total']:g}% of GDP (zero when met).",),
+        f"reach {run.total:g}% of GDP (zero when met).",),
         (ally_multiples(run), p_goal_chart(run, probabilities), shortfall_chart(run, shortfall)),
         (Table(f"Each ally in {y}", frame, note),))
 
@@ -404,7 +460,7 @@ def _aid_section(run: RunFolder) -> Section | None:
 def _footnotes(run: RunFolder) -> tuple[str, ...]:
     notes = []
     try:
-        base = load_base(int(run.get("base_year")))
+        base = load_base(run.base_year)
     except DataError:
         base = {}
     sources = sorted({figure.source for code in run.assessed if code in base
@@ -431,10 +487,10 @@ def run_page(run_dir: str | Path) -> Page:
     """The briefing page of a run folder written by ``summit run --out``."""
     run = RunFolder(run_dir)
     return Page(
-        title=f"summit-sim briefing: {run.get('scenario')}",
-        subtitle=f"The Hague goal of {run.goal['core']:g}% core and {run.goal['total']:g}% total "
-                 f"of GDP by {run.year}: {run.get('draws'):,} Monte Carlo draws from "
-                 f"{run.get('base_year')}",
+        title=f"summit-sim briefing: {run.scenario}",
+        subtitle=f"The Hague goal of {run.core:g}% core and {run.total:g}% total "
+                 f"of GDP by {run.year}: {run.draws:,} Monte Carlo draws from "
+                 f"{run.base_year}",
         sections=sections(_headline(run), _allies_section(run), _aid_section(run)),
         footnotes=_footnotes(run))
 

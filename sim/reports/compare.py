@@ -20,7 +20,8 @@ import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from sim.errors import ResultsError
-from sim.files import SUMMARY_NAME, folder_kind, lookup, read_json
+from sim.files import SUMMARY_NAME, folder_kind, read_json
+from sim.reports import fields
 
 _COLUMNS = ("measure", "entity", "p_a", "lo_a", "hi_a", "p_b", "lo_b", "hi_b", "difference",
             "difference_lo", "difference_hi", "exceeds_noise")
@@ -33,18 +34,26 @@ def _run_summary(folder: str | Path) -> tuple[Path, dict[str, Any]]:
     return path / SUMMARY_NAME, read_json(path / SUMMARY_NAME)
 
 
-def _probabilities(summary: dict[str, Any], path: Path) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every probability of a run, keyed by (measure, entity): ``alliance`` for the headline."""
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for name, value in lookup(summary, "probabilities", path).items():
+def _probabilities(summary: dict[str, Any],
+                   path: Path) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """Every probability of a run as ``(p, low, high)``, keyed by (measure, entity):
+    ``alliance`` for the headline; each checked (:mod:`sim.reports.fields`)."""
+    found: dict[tuple[str, str], tuple[float, float, float]] = {}
+    for name, value in fields.table(summary, "probabilities", path).items():
         if name == "ukraine_needs_met":
-            found.update({(f"ukraine_needs_met_{year}", "aid"): p for year, p in value.items()})
+            years = fields.checked_table(value, f"probabilities.{name}", path)
+            found.update({(f"ukraine_needs_met_{year}", "aid"): fields.checked_probability(
+                p, f"probabilities.{name}.{year}", path) for year, p in years.items()})
         else:
-            found[name, "alliance"] = value
-    for code, ally in lookup(summary, "allies", path).items():
-        if ally.get("assessed", True):
+            found[name, "alliance"] = fields.checked_probability(value, f"probabilities.{name}",
+                                                                 path)
+    for code, ally in fields.table(summary, "allies", path).items():
+        ally = fields.checked_table(ally, f"allies.{code}", path)
+        if ally.get("assessed", True) is True:
             for name in ("p_meet_core", "p_meet_goal"):
-                found[name, code] = lookup(summary, f"allies.{code}.{name}", path)
+                found[name, code] = fields.checked_probability(
+                    fields.member(ally, name, f"allies.{code}", path), f"allies.{code}.{name}",
+                    path)
     return found
 
 
@@ -64,19 +73,18 @@ def compare_runs(a: str | Path, b: str | Path) -> Comparison:
     run's ``p`` and 95% interval, ``difference`` with its 95% interval, and ``exceeds_noise``.
     """
     (path_a, summary_a), (path_b, summary_b) = _run_summary(a), _run_summary(b)
-    draws_a = int(lookup(summary_a, "draws", path_a))
-    draws_b = int(lookup(summary_b, "draws", path_b))
+    draws_a = fields.whole(summary_a, "draws", path_a, lowest=1)
+    draws_b = fields.whole(summary_b, "draws", path_b, lowest=1)
     found_a = _probabilities(summary_a, path_a)
     found_b = _probabilities(summary_b, path_b)
     rows = []
     for key in (k for k in found_a if k in found_b):
         first, second = found_a[key], found_b[key]
         # p is a count over the draws: recover the count exactly before comparing.
-        count_a, count_b = round(first["p"] * draws_a), round(second["p"] * draws_b)
+        count_a, count_b = round(first[0] * draws_a), round(second[0] * draws_b)
         low, high = confint_proportions_2indep(count_b, draws_b, count_a, draws_a,
                                                method="newcomb", compare="diff")
-        rows.append((*key, first["p"], *first["ci95"], second["p"], *second["ci95"],
-                     second["p"] - first["p"], float(low), float(high),
+        rows.append((*key, *first, *second, second[0] - first[0], float(low), float(high),
                      bool(low > 0 or high < 0)))
     notes = [f"{label}: {folder} | scenario {s.get('scenario')} | {s.get('draws'):,} draws | "
              f"seed {s.get('seed')}"

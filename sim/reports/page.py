@@ -13,12 +13,15 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Collection
 from pathlib import Path
 
 import attrs
+import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.text import Text as MplText
 
 from sim.files import (
     HTML_NAME,
@@ -38,9 +41,18 @@ def new_figure(width: float = 10.0, height: float = 6.0) -> MplFigure:
 
 
 def png_bytes(figure: MplFigure) -> bytes:
-    """The figure as PNG bytes; no software version in the metadata, so reruns give equal files."""
+    """The figure as PNG bytes; no software version in the metadata, so reruns give equal files.
+
+    Every text is drawn as written, never as mathtext: a scenario named ``Savings $\\bn$
+    plan`` or a label with two dollar amounts would otherwise be parsed as TeX (and fail, or
+    show ``$x^2$`` as a formula). The charts use no mathtext of their own.
+    """
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    # Texts made while drawing (tick labels) take the setting from rcParams.
+    with matplotlib.rc_context({"text.parse_math": False}):
+        for text in figure.findobj(MplText):
+            text.set_parse_math(False)
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -142,16 +154,33 @@ def html_page(page: Page) -> str:
             "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 
+#: Characters that start Markdown structure inline: emphasis, code, links and images, tables,
+#: strikethrough, headings, and the dollar signs of the renderers that do mathematics.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~#!$])")
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as Markdown that shows it as written, on one line.
+
+    Markdown punctuation is backslash-escaped and ``& < >`` become entities: a renderer that
+    passes HTML through would otherwise run a ``<script>`` in a scenario name, pledge id or
+    donor name. (Backslash escapes of ``<`` are not honoured by every renderer; entities are.)
+    """
+    text = " ".join(str(value).splitlines())
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _markdown_cell(value: object) -> str:
     if isinstance(value, float):
         return "" if value != value else _number(value)  # NaN shows as an empty cell
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(value)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A pipe table of ``frame`` (its index first when named), numbers to three decimals."""
     shown = frame.reset_index() if frame.index.name is not None else frame
-    header = [str(c) for c in shown.columns]
+    header = [markdown_text(c) for c in shown.columns]
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(shown[c]) else "---"
                             for c in shown.columns) + "|"]
@@ -162,21 +191,22 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 def markdown_page(page: Page) -> str:
     """The page as Markdown, images linked as the PNG files written beside it."""
-    lines = [f"# {page.title}", "", f"*{page.subtitle}*", ""]
+    md = markdown_text
+    lines = [f"# {md(page.title)}", "", f"*{md(page.subtitle)}*", ""]
     for section in page.sections:
-        lines += [f"## {section.heading}", ""]
+        lines += [f"## {md(section.heading)}", ""]
         for text in section.paragraphs:
-            lines += [text, ""]
+            lines += [md(text), ""]
         for chart in section.charts:
-            lines += [f"![{chart.title}]({chart.file_name})", ""]
+            lines += [f"![{md(chart.title)}]({chart.file_name})", ""]
             if chart.caption:
-                lines += [f"*{chart.caption}*", ""]
+                lines += [f"*{md(chart.caption)}*", ""]
         for table in section.tables:
-            lines += [f"**{table.title}**", "", markdown_table(table.frame), ""]
+            lines += [f"**{md(table.title)}**", "", markdown_table(table.frame), ""]
             if table.note:
-                lines += [f"*{table.note}*", ""]
+                lines += [f"*{md(table.note)}*", ""]
     for note in page.footnotes:
-        lines += [f"> {note}", ""]
+        lines += [f"> {md(note)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

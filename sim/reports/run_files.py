@@ -33,6 +33,7 @@ from sim.files import (
     check_run_folder,
     hold_folder,
     replace_run_folder,
+    spreadsheet_safe,
 )
 from sim.results import BAND_QUANTILES, QUANTILES, Probability, Results, quantile_label
 
@@ -232,7 +233,8 @@ def allies_csv(results: Results) -> str:
     writer.writeheader()
     for row in rows:
         # Blank: a median year never reached, or a share quantile above 20% of GDP (inf).
-        writer.writerow({k: ("" if v is None or v == math.inf else v) for k, v in row.items()})
+        writer.writerow({k: ("" if v is None or v == math.inf else spreadsheet_safe(v))
+                         for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -30,7 +30,7 @@ from sim.data.parameters import calibrated_table
 from sim.data.prices import deflator_mean
 from sim.data.related import related_evidence
 from sim.data.threats import frontline_flags
-from sim.errors import ScenarioError, ScenarioWarning
+from sim.errors import LocatedError, ScenarioError, ScenarioWarning
 from sim.limits import read_text
 from sim.mechanisms import MECHANISMS, plans
 from sim.mechanisms.plans import ally_plan
@@ -144,8 +144,9 @@ class AllySettings:
     # 3 is twice that.
     related_base: float | None = schema.number(None, 0.0, 100.0, hi_open=True, typical=(0.0, 3.0),
                                          unit=SHARE)
-    # Allies' GDP runs from USD 4.6bn (Montenegro, 2014) to USD 32.5tn (the US, 2026).
-    gdp_base: float | None = schema.number(None, 0.0, None, typical=(1e9, 1e14), unit="USD")
+    # Allies' GDP runs from USD 4.6bn (Montenegro, 2014) to USD 32.5tn (the US, 2026); the hard
+    # bounds, USD 1 to USD 1,000tn (ten times the world's), keep shares and sums finite.
+    gdp_base: float | None = schema.number(None, 1.0, 1e15, typical=(1e9, 1e14), unit="USD")
     policy: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     related: Policy = attrs.field(factory=Policy, metadata={"kind": "table"})
     growth: Growth = attrs.field(factory=Growth, metadata={"kind": "table"})
@@ -369,6 +370,13 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
     return Scenario.from_file(find_scenario(path_or_name))
 
 
+#: The deepest a scenario or sweep file may nest arrays and tables (the shipped ones: 5).
+MAX_DEPTH = 32
+#: The most files a chain of ``extends`` may hold, the file itself included (the shipped ones: 3).
+MAX_CHAIN = 32
+TOO_DEEP = f"nests arrays or tables more than {MAX_DEPTH} deep"
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     # A regular file of bounded size only: a FIFO or a device would hang or fill memory.
     text = read_text(path, lambda key, problem: ScenarioError(path, key, problem))
@@ -376,10 +384,31 @@ def _read_toml(path: Path) -> dict[str, Any]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(path, None, f"not valid TOML: {err}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise ScenarioError(path, None, TOO_DEEP) from None
+    check_depth(doc, lambda key, problem: ScenarioError(path, key, problem))
     if not doc:
         raise ScenarioError(path, None,
                             'is empty: a scenario needs at least [scenario] name = "..."')
     return doc
+
+
+def check_depth(doc: dict[str, Any],
+                fail: Callable[[str | None, str], LocatedError]) -> None:
+    """Raise ``fail(key, problem)`` at the first value of ``doc``, a TOML document, nested more
+    than :data:`MAX_DEPTH` deep in arrays and tables (the loaders walk them by recursion); the
+    walk itself is a loop, so any depth is measured."""
+    stack: list[tuple[str, Any, int]] = [("", doc, 0)]
+    while stack:
+        key, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise fail(key.lstrip(".") or None, TOO_DEEP)
+        children = value.items() if isinstance(value, dict) else \
+            enumerate(value) if isinstance(value, list) else ()
+        # The key as written, with the index into an array but none into the arrays inside it.
+        stack.extend((f"{key}.{name}" if isinstance(value, dict) else
+                      key if key.endswith("]") else f"{key}[{name}]", child, depth + 1)
+                     for name, child in children)
 
 
 @attrs.define
@@ -408,6 +437,10 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> _Chain:
     if parent.resolve() in (*seen, resolved):
         chain = " -> ".join(p.name for p in (*seen, resolved, parent.resolve()))
         raise ScenarioError(path, "scenario.extends", f"extends itself in a cycle: {chain}")
+    if len(seen) + 2 > MAX_CHAIN:
+        raise ScenarioError(path, "scenario.extends",
+                            f"a chain of more than {MAX_CHAIN} files extending one another "
+                            f"(from {(*seen, resolved)[0].name})")
     base = _read_chain(parent, (*seen, resolved))
     for key in ("name", "extends", "description"):
         base.doc["scenario"].pop(key, None)

@@ -49,6 +49,9 @@ POLICY_TRANCHES = 4
 RATES_FILE = "exchange_rates.csv"
 KIEL_FILE = "aid_kiel_allocations.csv"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+#: The largest sum of money a key may hold, 10tn (as a budget line's amounts; every ally's aid
+#: since 2022 is below a thousandth of it): beyond it the tally's sums leave floats' exact range.
+MONEY_HIGH = 1e13
 
 
 @functools.lru_cache(maxsize=1)
@@ -128,8 +131,9 @@ class DonorTable:
 
 @attrs.frozen
 class ItemTable:
-    # From a 155 mm shell (about USD 3,000-8,000) to an air-defence battery (about USD 1bn).
-    unit_cost: float | None = schema.number(None, 0.0, None, typical=(1e3, 2e9), unit=USD)
+    # From a 155 mm shell (about USD 3,000-8,000) to an air-defence battery (about USD 1bn);
+    # the hard bounds, USD 1 to 10tn, keep a package's count of units a finite integer.
+    unit_cost: float | None = schema.number(None, 1.0, MONEY_HIGH, typical=(1e3, 2e9), unit=USD)
     # Europe's shell output, about 2 million a year (170,000 a month), is the largest line.
     capacity: int | None = schema.integer(None, 0, None, typical=(0, 1_000_000),
                                     unit="units a month")
@@ -142,7 +146,7 @@ class ItemTable:
 @attrs.frozen
 class PoolTable:
     # PURL packages were USD 495-578m in 2025.
-    package: float | None = schema.number(None, 0.0, None, typical=(1e7, 1e10), unit=USD)
+    package: float | None = schema.number(None, 0.0, MONEY_HIGH, typical=(1e7, 1e10), unit=USD)
     item: str | None = schema.string(None)
     lag: LagTable | None = attrs.field(default=None, metadata={"kind": "table"})
 
@@ -171,7 +175,7 @@ class PledgeTable:
     program: str = schema.string("general")
     # Single pledges run from about USD 1m to the US's USD 61bn (April 2024) and the EU's
     # EUR 50bn Ukraine Facility.
-    amount: float | None = schema.number(None, 0.0, None, typical=(1e5, 2e11),
+    amount: float | None = schema.number(None, 0.0, MONEY_HIGH, typical=(1e5, 2e11),
                                    unit="units of the pledge's currency")
     currency: str = schema.string("USD")
     # From one system to millions of shells.
@@ -614,8 +618,6 @@ def _resolve(tables: _Tables, locate: Locate, spending: Spending,
             raise fail(f"aid.items.{name}.unit_cost", "required")
         if capacity is None:
             raise fail(f"aid.items.{name}.capacity", "required")
-        if unit_cost <= 0:
-            raise fail(f"aid.items.{name}.unit_cost", f"must be above 0, got {unit_cost}")
         items.append(Item(name, unit_cost, capacity, item_table.capacity_growth))
     item_index = {item.name: i for i, item in enumerate(items)}
 
@@ -990,7 +992,7 @@ def _needs(table: Any, locate: Locate,
     needs = []
     for year, value in table.items():
         file, key = locate(f"aid.needs.{year}")
-        if not str(year).isdigit() or not 2000 <= int(year) <= 2100:
+        if not (str(year).isascii() and str(year).isdigit()) or not 2000 <= int(year) <= 2100:
             raise ScenarioError(file, key, "must be a year, e.g. 2026")
         if isinstance(value, dict):
             unknown = set(value) - {*normal, *triangle}
@@ -1033,6 +1035,9 @@ def _needs(table: Any, locate: Locate,
                               (low, mode, high)))
         else:
             needs.append(Need(int(year), checked["mean"], checked["sd"]))
+    if not needs:
+        raise ScenarioError(*locate("aid.needs"),
+                            "required: at least one year = USD, e.g. 2026 = 60e9")
     needs.sort(key=lambda n: n.year)
     years = [n.year for n in needs]
     if years != list(range(years[0], years[0] + len(years))):

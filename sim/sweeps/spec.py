@@ -27,8 +27,8 @@ from scipy import stats
 
 from sim.errors import LocatedError, ScenarioError, ScenarioWarning, SweepError
 from sim.limits import draws_problem, read_text, sweep_problem
-from sim.scenario import Scenario, find_scenario
-from sim.schema import did_you_mean
+from sim.scenario import TOO_DEEP, Scenario, check_depth, find_scenario
+from sim.schema import did_you_mean, type_name
 from sim.sweeps.designs import DESIGNS, design_size, grid_points, unit_points
 
 _SWEEP_KEYS = ("base", "design", "samples", "seed", "draws", "parameters")
@@ -141,6 +141,9 @@ class SweepSpec:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise SweepError(path, None, f"not valid TOML: {err}") from None
+        except RecursionError:  # tomllib parses nested arrays and tables by recursion
+            raise SweepError(path, None, TOO_DEEP) from None
+        check_depth(doc, lambda key, problem: SweepError(path, key, problem))
         return _parse(doc, path)
 
     @property
@@ -279,6 +282,7 @@ def parameter_from(table: Any, key: str, design: str, fail: Fail) -> Parameter:
         values = table["values"]
         if not isinstance(values, list) or not values:
             raise fail(f"{key}.values", "must be a non-empty array")
+        _refuse_mixed(values, f"{key}.values", fail)
         return Parameter(dotted, values=tuple(values))
     if design == "grid":
         what = "range" if "range" in table else "distribution"
@@ -294,6 +298,21 @@ def parameter_from(table: Any, key: str, design: str, fail: Fail) -> Parameter:
     if not low < high:
         raise fail(f"{key}.range", f"low must be below high, got [{low}, {high}]")
     return Parameter(dotted, low=low, high=high)
+
+
+def _refuse_mixed(values: list[Any], key: str, fail: Fail) -> None:
+    """Fail unless ``values`` are all of one kind (numbers, integers and floats alike, or all
+    strings, booleans, tables or arrays): a column of the results table holds one type, and a
+    key that takes either of two kinds (a need as a number or a {mean, sd} table) would
+    otherwise run every variant before the table could not be written."""
+    def kind(value: Any) -> str:
+        return "a number" if type(value) in (int, float) else type_name(value)
+
+    first = kind(values[0])
+    for n, value in enumerate(values):
+        if kind(value) != first:
+            raise fail(key, f"must all be of one kind: value 0 is {first}, value {n} is "
+                       f"{kind(value)} ({value!r})")
 
 
 def _distribution(table: Any, key: str, fail: Fail) -> tuple[str, tuple[float, ...]]:

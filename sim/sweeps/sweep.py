@@ -38,6 +38,7 @@ from sim.files import (
     SUMMARY_NAME,
     atomic_write_bytes,
     atomic_write_text,
+    csv_text,
     hold_folder,
     read_json,
 )
@@ -196,7 +197,7 @@ def write_tables(spec: SweepSpec, out: Path, digest: str | None = None) -> pd.Da
     rows = {row["index"]: row for row in read_journal(out, spec, digest)}
     table = pd.DataFrame([rows[i] for i in sorted(rows)], columns=spec.columns())
     table["error"] = table["error"].fillna("")
-    atomic_write_text(out / "results.csv", table.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(out / "results.csv", csv_text(table))
     # In memory first (a few hundred kB for thousands of variants), then written as every
     # file is, so the table gets the same mode as the others.
     atomic_write_bytes(out / "results.parquet", table.to_parquet(index=False))

@@ -44,7 +44,8 @@ def test_write_page_writes_png_html_and_markdown(tmp_path):
     assert "line.png" not in text
     assert "text &lt;b&gt;" in text and "Title &amp; co" in text
     markdown = (tmp_path / "report.md").read_text()
-    assert "![A <line>](line.png)" in markdown and "> Source: NATO, July 2026" in markdown
+    assert "![A &lt;line&gt;](line.png)" in markdown
+    assert "> Source: NATO, July 2026" in markdown
     assert not list(tmp_path.glob(".*.tmp"))
 
 

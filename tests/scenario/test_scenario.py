@@ -310,7 +310,7 @@ def test_the_out_of_range_message_is_exactly_one_line(write_toml):
     (HEAD + "[defaults]\ncore_base = 100\n", "defaults.core_base",
      "must be at least 0.0 and below 100.0, got 100.0"),
     (HEAD + "[allies.DEU]\ngdp_base = -1.0\n", "allies.DEU.gdp_base",
-     "must be at least 0.0, got -1.0"),
+     "must be between 1.0 and 1000000000000000.0, got -1.0"),
     (HEAD + "[goal]\ncore = -3.5\n", "goal.core", "must be at least 0.0 and below 100.0"),
     (HEAD + "[goal]\ntotal = 3.0\n", "goal.total", "must be at least goal.core (3.5), got 3.0"),
     (HEAD + "[goal]\ncore = 6.0\ntotal = 5.5\n", "goal.total",
