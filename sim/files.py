@@ -344,7 +344,8 @@ def check_run_folder(out: Path) -> None:
                           "whole by renaming it, so write the run into a folder inside it")
     existing = next(path for path in (target.parent, *target.parent.parents) if path.exists())
     if not existing.is_dir():
-        raise OptionError(f"--out: {out} is under {existing}, which is not a folder")
+        kind = "a file" if existing.is_file() else "not a folder"
+        raise OptionError(f"--out: {out} is under {existing}, which is {kind}")
     try:
         os.rmdir(_new_sibling(existing / target.name, "probe"))
     except OSError as err:

@@ -408,7 +408,7 @@ def test_out_under_a_file_is_refused_before_the_run(tmp_path, capsys, monkeypatc
     code, _, err = summit(capsys, "run", "baseline", "--out", str(tmp_path / "file" / "run"))
     assert code == 2
     assert err.strip() == (f"--out: {tmp_path / 'file' / 'run'} is under {tmp_path / 'file'}, "
-                           "which is not a folder")
+                           "which is a file")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
