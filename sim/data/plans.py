@@ -116,7 +116,7 @@ def _optional_year(row: dict[str, str], column: str) -> int | None:
     text = row[column].strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) != 4:
+    if not (text.isascii() and text.isdigit()) or len(text) != 4:
         raise DataError(f"{row['_where']}: column {column!r} is not a year: {text!r}")
     return int(text)
 

@@ -152,7 +152,7 @@ def debt_brake(data_dir: Path | None = None) -> DebtBrakeExemption:
     money_year = None
     if money is not None:
         text = money["period"].strip()
-        if not (text.isdigit() and len(text) == 4):
+        if not (text.isascii() and text.isdigit() and len(text) == 4):
             raise DataError(f"{money['_where']}: column 'period' is not a year: {text!r}")
         money_year = int(text)
     return DebtBrakeExemption(

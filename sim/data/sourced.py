@@ -53,7 +53,7 @@ def number(row: dict[str, str], column: str) -> float:
 def year(row: dict[str, str], column: str = "year") -> int:
     """The column's value as a whole year."""
     value = row[column].strip()
-    if not value.isdigit() or len(value) != 4:
+    if not (value.isascii() and value.isdigit()) or len(value) != 4:
         raise DataError(f"{row['_where']}: column {column!r} is not a year: {row[column]!r}")
     return int(value)
 

@@ -78,3 +78,10 @@ def test_bad_categories_duplicates_and_missing_sources(tmp_path):
         load_related(folder)
     with pytest.raises(DataError, match=r"calibration data file is missing"):
         load_related(tmp_path / "nowhere")
+
+
+def test_a_year_in_other_digits_is_not_a_year(tmp_path):
+    # "²⁰³⁵" passes str.isdigit() but not int(): refused with the file, line and column.
+    folder = _copy(tmp_path, lambda rows: rows[0].update(year="²⁰³⁵"))
+    with pytest.raises(DataError, match=r"line 2: column 'year' is not a year: '²⁰³⁵'"):
+        load_related(folder)
