@@ -117,8 +117,8 @@ sim.sweep("sweep.toml", out="killed", workers=2)
 
 def _pool_processes(parent: Any, wanted: int) -> list[Any]:
     """The processes ``parent`` started (the fork server, the pool's, the resource tracker),
-    once at least ``wanted`` pool processes (grandchildren) are running; skip if they never
-    start on this machine."""
+    once at least ``wanted`` pool processes (grandchildren) are running; a failure if they never
+    start: a kill test that never saw its pool would prove nothing."""
     for _ in range(600):
         children = parent.children(recursive=True)
         grandchildren = [p for p in children if p.ppid() != parent.pid]
@@ -127,7 +127,7 @@ def _pool_processes(parent: Any, wanted: int) -> list[Any]:
         if parent.status() == "zombie" or not parent.is_running():
             break
         time.sleep(0.1)
-    pytest.skip("the pool's processes never started")
+    pytest.fail("the pool's processes never started within 60 s")
 
 
 @pytest.mark.parametrize(("script", "workers"), [(LONG_RUN_SCRIPT, 2), (LONG_SWEEP_SCRIPT, 2)],
