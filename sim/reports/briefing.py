@@ -4,7 +4,9 @@
 sibling ``bands.csv``, and ``aid.csv`` for a scenario with aid) and never reruns the simulation.
 It builds a :class:`~sim.reports.page.Page`: the alliance fan chart against the goal lines, per-ally
 small multiples with 50% and 90% bands, P(goal) per ally with its interval, the USD shortfall per
-ally, and for aid the delivered value against needs and the pledges' trigger probabilities.
+ally, and for aid the delivered value against needs and each pledge's probability of delivering.
+A one-paragraph headline (spending and aid) and what it rests on (threat events, assumed related
+spending, the US and aid assumptions) come first; probabilities read as percentages.
 :func:`sim.reports.page.write_page` turns it into PNG files, a self-contained HTML page and
 Markdown.
 """
@@ -18,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
+from matplotlib.patches import Patch
 
 from sim.data.base import load_base
 from sim.errors import DataError, ResultsError
@@ -33,7 +35,17 @@ from sim.files import (
     read_table,
 )
 from sim.reports import fields
-from sim.reports.page import Chart, Page, Section, Table, new_figure, sections, write_page
+from sim.reports.page import (
+    Chart,
+    Page,
+    Section,
+    Table,
+    new_figure,
+    percent,
+    percent_interval,
+    sections,
+    write_page,
+)
 from sim.reports.run_files import BAND_QUANTILES, quantile_label
 from sim.spending.tally import SHARE_MAX
 
@@ -114,69 +126,133 @@ class RunFolder:
         return rows.set_index("year")[_BAND_COLUMNS]
 
 
+#: Opaque band colours (light: 90% band, mid: 50% band), so where the core and the
+#: core + related bands overlap one covers the other instead of mixing into a third colour.
+_BAND_SHADES = {CORE_COLOUR: ("#cdd8ee", "#8fa8d8"), TOTAL_COLOUR: ("#f9e1c8", "#f0b781")}
+#: The words for the two measures, the same in every chart, legend and sentence.
+CORE_WORDS, TOTAL_WORDS = "core", "core + related"
+
+
 def _draw_band(axes: Axes, years: np.ndarray, band: pd.DataFrame, colour: str, label: str,
-               *, prefix: str = "p") -> None:
-    """A median line with its 50% and 90% bands (columns ``<prefix>05`` … ``<prefix>95``)."""
-    axes.fill_between(years, band[f"{prefix}05"], band[f"{prefix}95"], color=colour, alpha=0.15,
-                      linewidth=0, label=f"{label}: 90% band")
-    axes.fill_between(years, band[f"{prefix}25"], band[f"{prefix}75"], color=colour, alpha=0.3,
-                      linewidth=0, label=f"{label}: 50% band")
-    axes.plot(years, band[f"{prefix}50"], color=colour, linewidth=2, label=f"{label}: median")
+               *, layer: int = 0) -> None:
+    """A median line with its 50% and 90% bands (columns ``p05`` … ``p95``); ``layer`` puts one
+    measure's bands above another's, every median line above all bands."""
+    light, mid = _BAND_SHADES[colour]
+    axes.fill_between(years, band["p05"], band["p95"], color=light, linewidth=0,
+                      label=f"{label}: 90% band", zorder=1 + 2 * layer)
+    axes.fill_between(years, band["p25"], band["p75"], color=mid, linewidth=0,
+                      label=f"{label}: 50% band", zorder=2 + 2 * layer)
+    axes.plot(years, band["p50"], color=colour, linewidth=2, label=f"{label}: median", zorder=6)
+
+
+def _draw_measures(axes: Axes, run: RunFolder, entity: str) -> np.ndarray:
+    """Core + related under core, the core + related 90% band's edges drawn over both so none
+    of it hides; returns the years drawn."""
+    total = run.band(entity, "total")
+    years = total.index.to_numpy()  # (years,)
+    _draw_band(axes, years, total, TOTAL_COLOUR, TOTAL_WORDS, layer=0)
+    _draw_band(axes, years, run.band(entity, "core"), CORE_COLOUR, CORE_WORDS, layer=1)
+    for edge in ("p05", "p95"):
+        axes.plot(years, total[edge], color=TOTAL_COLOUR, linewidth=0.6, linestyle=":",
+                  zorder=5)
+    return years
 
 
 def _goal_lines(axes: Axes, run: RunFolder, *, labels: bool = True) -> None:
+    """The goal's two lines, the review year and the goal year."""
     core, total = run.core, run.total
-    axes.axhline(core, color=CORE_COLOUR, linestyle="--", linewidth=1,
-                 label=f"{core:g}% core goal" if labels else None)
-    axes.axhline(total, color=TOTAL_COLOUR, linestyle="--", linewidth=1,
-                 label=f"{total:g}% total goal" if labels else None)
+    axes.axhline(core, color=CORE_COLOUR, linestyle="--", linewidth=1, zorder=7,
+                 label=f"{core:g}% {CORE_WORDS} goal" if labels else None)
+    axes.axhline(total, color=TOTAL_COLOUR, linestyle="--", linewidth=1, zorder=7,
+                 label=f"{total:g}% {TOTAL_WORDS} goal" if labels else None)
+    review = run.goal.get("review_year")
+    if isinstance(review, int) and not isinstance(review, bool):
+        axes.axvline(review, color="#444444", linestyle="-.", linewidth=0.9, zorder=7,
+                     label=f"{review} review of the path" if labels else None)
+    if labels:  # the goal year is the fan chart's last tick; the small panels end there
+        axes.axvline(run.year, color="black", linewidth=0.9, zorder=7,
+                     label=f"{run.year}: the goal year")
+
+
+def _every_year(axes: Axes, years: np.ndarray, *, labels: bool = True) -> None:
+    """A tick and a label at every year, the first and last with room either side."""
+    axes.set_xticks(years, [str(y) for y in years] if labels else [])
+    axes.set_xlim(years.min() - 0.4, years.max() + 0.4)
 
 
 def alliance_fan(run: RunFolder) -> Chart:
-    drawing = new_figure(10, 5.5)
+    drawing = new_figure(10, 5.8)
     axes = drawing.add_subplot()
-    for measure, colour, label in (("core", CORE_COLOUR, "core"),
-                                   ("total", TOTAL_COLOUR, "core + related")):
-        band = run.band("alliance", measure)
-        _draw_band(axes, band.index.to_numpy(), band, colour, label)
+    years = _draw_measures(axes, run, "alliance")
     _goal_lines(axes, run)
-    axes.axvline(run.year, color="black", linewidth=0.8, alpha=0.5)
-    axes.set(xlabel="year", ylabel="% of GDP (USD-weighted, assessed allies)",
+    _every_year(axes, years)
+    axes.set(xlabel="year", ylabel="% of GDP (assessed allies' spending over their summed GDP)",
              title=f"Alliance defence spending, {run.scenario}: median, 50% and 90% "
                    f"bands against the Hague goal for {run.year}")
     axes.set_ylim(bottom=0)
     axes.legend(loc="upper left", fontsize=8, ncols=2)
     axes.grid(alpha=0.3)
     return Chart.draw("alliance-fan", "Alliance aggregate share against the goal", drawing,
-                      "Core (NATO definition) and core plus defence- and security-related "
-                      "spending, as a share of the assessed allies' summed GDP.")
+                      f"Blue: {CORE_WORDS} (NATO definition); orange: {CORE_WORDS} plus "
+                      "defence- and security-related spending. Shares of the assessed allies' "
+                      "summed GDP; the dotted orange lines are the edges of the core + related "
+                      "90% band where the core band covers it.")
+
+
+#: Columns of the small multiples; 31 allies make 7 rows, the last beside the legend.
+MULTIPLES_COLUMNS = 5
 
 
 def ally_multiples(run: RunFolder) -> Chart:
-    codes = run.assessed
-    columns = 6
+    """Every assessed ally's two measures, most likely to meet the goal first."""
+    codes = sorted(run.assessed, key=lambda c: (-run.probability(f"allies.{c}.p_meet_goal")[0],
+                                                c))
+    columns = MULTIPLES_COLUMNS
     rows = math.ceil(len(codes) / columns)
-    drawing = new_figure(14, 2.1 * rows + 0.6)
+    drawing = new_figure(15, 2.05 * rows + 1.0)
     grid = drawing.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
     for n, (axes, code) in enumerate(zip(grid.flat, codes, strict=False)):
-        # Years under every column's lowest panel, not only under the full last row.
-        axes.tick_params(labelbottom=n + columns >= len(codes))
-        for measure, colour in (("core", CORE_COLOUR), ("total", TOTAL_COLOUR)):
-            band = run.band(code, measure)
-            _draw_band(axes, band.index.to_numpy(), band, colour, measure)
+        years = _draw_measures(axes, run, code)
         _goal_lines(axes, run, labels=False)
-        axes.set_title(f"{code} {run.get(f'allies.{code}.name')}"[:24], fontsize=9)
-        axes.tick_params(labelsize=7)
+        # Years under every column's lowest panel, not only under the full last row.
+        _every_year(axes, years)
+        axes.tick_params(labelbottom=n + columns >= len(codes), labelsize=7)
+        for label in axes.get_xticklabels():
+            label.set_rotation(90)
+        p_goal = run.probability(f"allies.{code}.p_meet_goal")[0]
+        axes.set_title(f"{code} {str(run.get(f'allies.{code}.name'))[:18]}: P(goal) "
+                       f"{percent(p_goal)}%", fontsize=9)
         axes.grid(alpha=0.3)
-    for axes in grid.flat[len(codes):]:
+    spare = grid.flat[len(codes):]
+    for axes in spare:
         axes.set_axis_off()
-    first = grid.flat[0]
-    first.set_ylim(bottom=0)
-    handles, labels = first.get_legend_handles_labels()
-    drawing.legend(handles, labels, loc="outside lower center", ncols=6, fontsize=8)
-    drawing.suptitle("Core and total share of GDP by ally (%): median, 50% and 90% bands; "
-                     f"dashed: the {run.core:g}% and {run.total:g}% goals")
-    return Chart.draw("allies-small-multiples", "Each ally's core and total share", drawing)
+    grid.flat[0].set_ylim(bottom=0)
+    # The fan chart's legend, so its words are the same; in the last row's empty cells, where
+    # there are any, so the last ally does not stand alone.
+    handles, labels = _legend_of(run)
+    if len(spare) >= 2:
+        legend = spare[0].legend(handles, labels, loc="center left", ncols=len(spare) - 1,
+                                 fontsize=9, title="every panel", title_fontsize=9)
+        legend.set_in_layout(False)  # it spans the empty cells: no column widens for it
+    else:
+        drawing.legend(handles, labels, loc="outside lower center", ncols=5, fontsize=9)
+    drawing.suptitle(f"Each ally's {CORE_WORDS} and {TOTAL_WORDS} share of GDP (%), most "
+                     f"likely to meet the goal first; dashed: the "
+                     f"{run.core:g}% and {run.total:g}% goals; dash-dot: the "
+                     f"{run.goal.get('review_year')} review")
+    return Chart.draw("allies-small-multiples", "Each ally's core and core + related share",
+                      drawing)
+
+
+def _legend_of(run: RunFolder) -> tuple[list[Any], list[str]]:
+    """The handles and labels of the fan chart's legend but the goal year, from a throwaway
+    drawing."""
+    scratch = new_figure(1, 1).add_subplot()
+    _draw_measures(scratch, run, "alliance")
+    _goal_lines(scratch, run)
+    handles, labels = scratch.get_legend_handles_labels()
+    kept = [n for n, label in enumerate(labels) if "goal year" not in label]
+    return [handles[n] for n in kept], [labels[n] for n in kept]
 
 
 def _whisker_bars(axes: Axes, positions: np.ndarray, value: pd.Series, low: pd.Series,
@@ -203,16 +279,16 @@ def p_goal_chart(run: RunFolder, probabilities: pd.DataFrame) -> Chart:
     axes = drawing.add_subplot()
     _whisker_bars(axes, positions, frame["goal"], frame["goal_lo"], frame["goal_hi"],
                   TOTAL_COLOUR,
-                  f"P(goal: {run.core:g}% core and {run.total:g}% total)")
+                  f"P(goal: {run.core:g}% {CORE_WORDS} and {run.total:g}% {TOTAL_WORDS})")
     axes.errorbar(frame["core"], positions,
                   xerr=[frame["core"] - frame["core_lo"], frame["core_hi"] - frame["core"]],
                   fmt="o", color=CORE_COLOUR, markersize=4, elinewidth=0.8,
-                  label=f"P(core goal: {run.core:g}%)")
+                  label=f"P({run.core:g}% {CORE_WORDS} goal)")
     axes.set_yticks(positions, frame.index, fontsize=8)
     alliance = run.probability("probabilities.alliance_meets_goal")
     axes.set(xlim=(0, 1), xlabel=f"probability in {run.year}, with 95% interval",
              title=f"P(each ally meets the goal in {run.year}); the alliance as a whole: "
-                   f"{alliance[0]:.2f} [{alliance[1]:.2f}-{alliance[2]:.2f}]")
+                   f"{percent_interval(*alliance)}")
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(axis="x", alpha=0.3)
     return Chart.draw("p-goal", "Probability each ally meets the goal", drawing)
@@ -229,60 +305,88 @@ def _shortfall_frame(run: RunFolder) -> pd.DataFrame:
         .set_index("ally")
 
 
+def shortfall_axis_end(shortfall: pd.DataFrame) -> float:
+    """Where the shortfall chart's linear axis ends, USD bn: twice the largest median, so every
+    median reads on one scale; the largest 95% quantile when every median is zero."""
+    largest = float(shortfall["p50"].max())
+    end = 2.0 * largest if largest > 0 else float(shortfall["p95"].max())
+    return max(end, 0.1)
+
+
 def shortfall_chart(run: RunFolder, shortfall: pd.DataFrame) -> Chart:
     frame = shortfall.sort_values(["p50", "p95"])
     positions = np.arange(len(frame))  # (allies,)
+    end = shortfall_axis_end(frame)
     drawing = new_figure(9, 0.26 * len(frame) + 1.8)
     axes = drawing.add_subplot()
-    _whisker_bars(axes, positions, frame["p50"], frame["p05"], frame["p95"], TOTAL_COLOUR,
-                  f"to {run.total:g}% total: median, 5-95% whiskers")
+    # One linear scale: a whisker past the axis' end is cut there and its end written beside
+    # it, rather than a log scale that cannot show the zeros or squeezes the large bars.
+    high = frame["p95"].clip(upper=end)
+    _whisker_bars(axes, positions, frame["p50"], frame["p05"].clip(upper=end), high,
+                  TOTAL_COLOUR,
+                  f"to {run.total:g}% {TOTAL_WORDS}: median (bar), 5–95% range (whisker)")
+    for position, value in zip(positions, frame["p95"], strict=True):
+        if value > end:
+            axes.annotate(f"→ 95%: ${value:,.0f}bn", (end, position), xytext=(-4, 0),
+                          textcoords="offset points", ha="right", va="center", fontsize=7,
+                          bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     axes.plot(frame["core_p50"], positions, "o", color=CORE_COLOUR, markersize=4,
-              label=f"to {run.core:g}% core: median")
-    axes.set_yticks(positions, frame.index, fontsize=8)
-    # The largest economies' tails (the USA's reaches hundreds of $bn) would flatten every
-    # other bar on a linear axis; symlog stays linear below $1bn, where zero must show.
-    axes.set_xscale("symlog", linthresh=1.0)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,g}"))
-    axes.set(xlabel=f"USD bn (current) in {run.year}; log scale above $1bn",
-             title=f"Shortfall to the goal in {run.year} by ally (0 where the goal is met)")
+              label=f"to {run.core:g}% {CORE_WORDS}: median")
+    axes.set_yticks(positions, [f"{code}  ${value:,.1f}bn" for code, value in
+                                zip(frame.index, frame["p50"], strict=True)], fontsize=8)
+    axes.set_xlim(0, end)
+    axes.set(xlabel=f"USD bn (current) in {run.year}, linear scale; whiskers past "
+                    f"${end:,.0f}bn are cut at the edge, their end written",
+             title=f"Shortfall to the goal in {run.year} by ally, median beside each name "
+                   "(0 where the goal is met)")
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(axis="x", alpha=0.3)
     return Chart.draw("shortfall", "USD shortfall to the goal per ally", drawing)
 
 
+def _needs_fixed(table: pd.DataFrame) -> bool:
+    """Whether every year's need is one number (the scenario fixes it, no range to show)."""
+    return bool((table["needs_usd_p05"] == table["needs_usd_p95"]).all())
+
+
 def aid_chart(aid_years: pd.DataFrame) -> Chart:
-    """Aid delivered against needs, and P(needs met), from the rows of ``aid.csv``."""
+    """Aid delivered against needs by year, each year's P(needs met) under it, from the rows of
+    ``aid.csv``."""
     table = aid_years.set_index("year")
-    years = table.index.to_numpy()
-    drawing = new_figure(10, 6.5)
-    top, bottom = drawing.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
+    years = table.index.to_numpy()  # (years,)
+    fixed = _needs_fixed(table)
+    drawing = new_figure(10, 5.5)
+    axes = drawing.add_subplot()
     # Bars side by side per year rather than bands over time: a one-year aid horizon (the
     # common case) would leave a band no width to show.
-    for offset, name, colour, label in ((-0.18, "needs_usd", NEEDS_COLOUR, "needed"),
-                                        (0.18, "delivered_usd", CORE_COLOUR, "delivered")):
+    for offset, name, colour, label, ranged in (
+            (-0.18, "needs_usd", NEEDS_COLOUR,
+             "needed: fixed by the scenario" if fixed else
+             "needed: median, 50% (thick) and 90% (thin) ranges", not fixed),
+            (0.18, "delivered_usd", CORE_COLOUR,
+             "delivered: median, 50% (thick) and 90% (thin) ranges", True)):
         q = {label_q: table[f"{name}_{label_q}"].to_numpy() / 1e9 for label_q in _BAND_COLUMNS}
-        top.bar(years + offset, q["p50"], width=0.34, color=colour, alpha=0.85,
-                label=f"{label}: median, 50% (thick) and 90% (thin) ranges")
-        top.vlines(years + offset, q["p25"], q["p75"], color="black", linewidth=4)
-        top.vlines(years + offset, q["p05"], q["p95"], color="black", linewidth=1)
-        for year, value, high in zip(years, q["p50"], q["p95"], strict=True):
-            top.annotate(f"${value:,.1f}bn", (year + offset, high), textcoords="offset points",
-                         xytext=(0, 4), ha="center", fontsize=8)
-    top.set(ylabel="USD bn (current)", title="Military aid to Ukraine delivered (not pledged) "
-            "against yearly needs")
-    top.set_ylim(0, 1.25 * float(table.filter(like="_usd_p95").to_numpy().max()) / 1e9)
-    top.set_xlim(years.min() - 0.75, years.max() + 0.75)
-    top.legend(fontsize=8, loc="upper right")
-    top.grid(alpha=0.3)
-    met = table["p_needs_met"]
-    bottom.bar(years, met, color=CORE_COLOUR, width=0.6,
-               yerr=[met - table["p_needs_met_lo"], table["p_needs_met_hi"] - met], capsize=3)
-    for year, p in met.items():
-        bottom.annotate(f"{p:.2f}", (year, p), textcoords="offset points", xytext=(0, 4),
-                        ha="center", fontsize=8)
-    bottom.set(ylim=(0, 1.1), ylabel="P(needs met)", xlabel="year", xticks=years)
-    bottom.grid(axis="y", alpha=0.3)
-    return Chart.draw("aid-delivered", "Aid delivered against needs", drawing)
+        axes.bar(years + offset, q["p50"], width=0.34, color=colour, alpha=0.85, label=label)
+        if ranged:
+            axes.vlines(years + offset, q["p25"], q["p75"], color="black", linewidth=4)
+            axes.vlines(years + offset, q["p05"], q["p95"], color="black", linewidth=1)
+        tops = q["p95"] if ranged else q["p50"]
+        for year, value, top in zip(years, q["p50"], tops, strict=True):
+            axes.annotate(f"${value:,.1f}bn", (year + offset, top), textcoords="offset points",
+                          xytext=(0, 4), ha="center", fontsize=8)
+    axes.set(ylabel="USD bn (current)", title="Military aid to Ukraine delivered (not pledged) "
+             "against each year's need; under each year, P(the need is met)")
+    axes.set_ylim(0, 1.25 * float(table.filter(like="_usd_p95").to_numpy().max()) / 1e9)
+    axes.set_xlim(years.min() - 0.75, years.max() + 0.75)
+    met = table[["p_needs_met", "p_needs_met_lo", "p_needs_met_hi"]].to_numpy()  # (years, 3)
+    axes.set_xticks(years, [f"{year}\nP(need met): {percent_interval(*row)}"
+                            for year, row in zip(years, met, strict=True)], fontsize=8)
+    axes.legend(fontsize=8, loc="upper right")
+    axes.grid(axis="y", alpha=0.3)
+    return Chart.draw("aid-delivered", "Aid delivered against needs", drawing,
+                      "P(need met): the share of draws in which the aid delivered in the year "
+                      "reaches the year's need, with its 95% interval; <0.1% means in almost "
+                      "no draw.")
 
 
 def _trigger_frame(run: RunFolder) -> pd.DataFrame:
@@ -298,94 +402,184 @@ def _trigger_frame(run: RunFolder) -> pd.DataFrame:
                                               f"{key}.{name}", path)
 
         pledged = pledge.get("pledged_usd", math.nan)
+        delivered = fields.quantiles(run.summary, f"{key}.delivered_usd", path)
         rows.append((pledge_id, str(pledge.get("donor")), pledge.get("conditional") is True,
                      (fields.checked_number(pledged, f"{key}.pledged_usd", path)
                       if pledged is not math.nan else pledged) / 1e9,
                      *probability("p_triggered"), probability("p_triggered_greatest")[0],
-                     probability("p_triggered_least")[0]))
+                     probability("p_triggered_least")[0], *probability("p_delivered_any"),
+                     delivered["p50"] / 1e9))
     return pd.DataFrame(rows, columns=["pledge", "donor", "conditional", "pledged_usd_bn",
-                                       "p_triggered", "lo", "hi", "greatest", "least"]) \
-        .set_index("pledge")
+                                       "p_triggered", "lo", "hi", "greatest", "least",
+                                       "p_delivered", "delivered_lo", "delivered_hi",
+                                       "delivered_usd_bn"]).set_index("pledge")
 
 
-def trigger_chart(triggers: pd.DataFrame) -> Chart:
-    frame = triggers.sort_values("p_triggered")
+def delivery_chart(run: RunFolder, triggers: pd.DataFrame) -> Chart:
+    """Each pledge's probability of delivering anything in the months, beside the probability
+    it fires: a pledge that fires is still honoured only with its donor's delivered share and
+    after its lags."""
+    frame = triggers.sort_values(["p_delivered", "p_triggered"])
     positions = np.arange(len(frame))  # (pledges,)
-    drawing = new_figure(9, 0.3 * len(frame) + 1.8)
+    drawing = new_figure(9, 0.3 * len(frame) + 2.0)
     axes = drawing.add_subplot()
     colours = [TOTAL_COLOUR if c else CORE_COLOUR for c in frame["conditional"]]
-    _whisker_bars(axes, positions, frame["p_triggered"], frame["lo"], frame["hi"], colours)
-    differs = frame["greatest"] != frame["least"]
-    axes.plot(frame["least"][differs], positions[differs.to_numpy()], "x", color="black",
-              label="if no one relies on another conditional pledge (least)")
+    _whisker_bars(axes, positions, frame["p_delivered"], frame["delivered_lo"],
+                  frame["delivered_hi"], colours)
+    axes.plot(frame["p_triggered"], positions, "|", color="black", markersize=12,
+              markeredgewidth=2, label="P(the pledge fires)")
+    handles, _ = axes.get_legend_handles_labels()
+    handles += [Patch(color=CORE_COLOUR, label="P(delivered): unconditional pledge"),
+                Patch(color=TOTAL_COLOUR, label="P(delivered): conditional pledge")]
     axes.set_yticks(positions, [f"{i} ({d})" for i, d in zip(frame.index, frame["donor"],
                                                               strict=True)], fontsize=8)
-    axes.set(xlim=(0, 1.05), xlabel="probability the pledge fires, with 95% interval",
-             title="Pledges: probability each fires (orange: conditional, blue: unconditional)")
-    if differs.any():
-        axes.legend(loc="lower right", fontsize=8)
+    months = run.get("aid.months")
+    axes.set(xlim=(0, 1.05), xlabel=f"probability, with 95% interval (bars); months "
+                                    f"{months[0]} to {months[-1]}",
+             title="Pledges: probability anything of each is delivered (bar) and that it "
+                   "fires (tick)")
+    drawing.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8)
     axes.grid(axis="x", alpha=0.3)
-    return Chart.draw("aid-triggers", "Trigger probability of each pledge", drawing)
+    return Chart.draw("aid-triggers", "Probability each pledge delivers", drawing)
 
 
-def _interval(p: float, low: float, high: float) -> str:
-    return f"{p:.2f} [{low:.2f}-{high:.2f}]"
+def _p_text(run: RunFolder, dotted: str) -> str:
+    return percent_interval(*run.probability(dotted))
+
+
+def _chance(run: RunFolder, p: float, low: float, high: float) -> str:
+    """``with probability 84.1% (83.6–84.6%)``; a probability of exactly zero in words."""
+    if p == 0:
+        return f"in none of the {run.draws:,} draws (95% interval 0–{percent(high)}%)"
+    return f"with probability {percent_interval(p, low, high)}"
+
+
+#: The resolution of conditional pledges in plain words.
+_RESOLUTION_WORDS = {
+    "greatest": "as if donors coordinate: every conditional pledge whose conditions can be "
+                "met together fires",
+    "least": "as if no donor counts on another's conditional pledge: one fires only when "
+             "unconditional pledges alone meet its condition",
+}
+
+
+def _aid_sentence(run: RunFolder) -> str:
+    """The aid half of the headline: the first year's delivery against its need, and every
+    year's need met when the horizon is longer."""
+    if run.aid_years is None:
+        return "This scenario does not model aid to Ukraine."
+    table = run.aid_years.set_index("year")
+    first = table.index[0]
+    row = table.loc[first]
+    said = (f"For Ukraine in {first}, a median ${row['delivered_usd_p50'] / 1e9:,.1f}bn of "
+            f"military aid is delivered (90% range ${row['delivered_usd_p05'] / 1e9:,.1f}–"
+            f"{row['delivered_usd_p95'] / 1e9:,.1f}bn) against a need of "
+            f"${row['needs_usd_p50'] / 1e9:,.1f}bn; the need is met "
+            f"{_chance(run, row['p_needs_met'], row['p_needs_met_lo'], row['p_needs_met_hi'])}")
+    if len(table) > 1 and "p_needs_met_every_year" in table.columns:
+        every = (row[f"p_needs_met_every_year{end}"] for end in ("", "_lo", "_hi"))
+        said += f", and every year's need {first}–{table.index[-1]} {_chance(run, *every)}"
+    return said + "."
+
+
+def _headline_text(run: RunFolder) -> str:
+    """The one paragraph a reader takes away: spending, then aid."""
+    y, core, total = run.year, run.core, run.total
+    median_core = run.band("alliance", "core").loc[y, "p50"]
+    likely = [c for c in run.assessed if run.probability(f"allies.{c}.p_meet_goal")[0] >= 0.5]
+    return (
+        f"In {y} the alliance reaches {core:g}% of GDP on {CORE_WORDS} defence with probability "
+        f"{_p_text(run, 'probabilities.alliance_meets_core')}, and the full {total:g}% goal "
+        f"({core:g}% {CORE_WORDS} and {total:g}% {TOTAL_WORDS}) with "
+        f"{_p_text(run, 'probabilities.alliance_meets_goal')}; its median {CORE_WORDS} share in "
+        f"{y} is {_share_text(None if math.isnan(median_core) else median_core)}% of GDP. "
+        f"{len(likely)} of {len(run.assessed)} assessed allies are more likely than not to meet "
+        f"the goal" + (f" ({', '.join(likely)})" if likely else "") + ". "
+        + _aid_sentence(run))
 
 
 def _rests_on(run: RunFolder) -> tuple[str, ...]:
-    """What the headline rests on, before it: the US assumption, related spending where it is
-    assumed, and the headline with threat events switched off on the same draws (summary.json
-    of a run from before the planning model has none of these: nothing is said)."""
+    """What the headline rests on, beside it: threat events' share, the assumed related
+    spending, the US assumption and, for aid, its assumptions (summary.json of a run from
+    before the planning model has the first three not: nothing is said of them)."""
     notes = run.summary.get("assumptions") or {}
     probabilities = fields.table(run.summary, "probabilities", run.summary_path)
     said = []
-    if "united_states" in notes:
-        said.append(f"US assumption: {notes['united_states']}.")
+    if "alliance_meets_core_without_threat_events" in probabilities:
+        core_p = run.probability("probabilities.alliance_meets_core")[0]
+        calm = run.probability("probabilities.alliance_meets_core_without_threat_events")
+        goal_calm = run.probability("probabilities.alliance_meets_goal_without_threat_events")
+        share = "most of" if calm[0] < core_p / 2 else "part of"
+        said.append(
+            f"Threat events (crises like 2014 and 2022 that raise budgets, at their fitted rate) "
+            f"carry {share} the answer: without them, on the same draws, the alliance reaches "
+            f"{run.core:g}% {CORE_WORDS} with probability {percent_interval(*calm)} instead of "
+            f"{percent(core_p)}%, and the full goal {_chance(run, *goal_calm)}.")
     assumed = notes.get("related_spending_assumed") or []
     if assumed:
-        said.append(f"Related spending (up to {run.total - run.core:g}% of GDP) "
-                    f"is an assumption for {len(assumed)} of {len(run.assessed)} assessed "
-                    "allies, so the full goal's probability rests on it.")
-    if "alliance_meets_core_without_threat_events" in probabilities:
-        core_calm, goal_calm = (run.probability(f"probabilities.alliance_meets_{k}"
-                                                "_without_threat_events")
-                                for k in ("core", "goal"))
-        said.append("Without threat events (the same draws, events switched off) the alliance "
-                    f"reaches {run.core:g}% core with probability "
-                    f"{_interval(*core_calm)} and the full goal with {_interval(*goal_calm)}.")
+        core_median = run.band("alliance", "core").loc[run.year, "p50"]
+        total_median = run.band("alliance", "total").loc[run.year, "p50"]
+        said.append(
+            f"Related spending (defence- and security-related, up to {run.total - run.core:g}% "
+            f"of GDP) has no NATO series: it is an assumption for {len(assumed)} of "
+            f"{len(run.assessed)} assessed allies (a ramp toward {run.total - run.core:g}% by "
+            f"{run.year}). The alliance's median {TOTAL_WORDS} share in {run.year} is "
+            f"{_share_text(_share_value(total_median))}% against "
+            f"{_share_text(_share_value(core_median))}% {CORE_WORDS}: the {run.total:g}% goal "
+            f"rests on this assumption, P({run.core:g}% {CORE_WORDS}) does not.")
+    if "united_states" in notes:
+        said.append(f"US assumption (the largest economy, so the largest lever): "
+                    f"{notes['united_states']}.")
+    if run.aid is not None:
+        said.append(_aid_assumptions(run))
     return tuple(said)
+
+
+def _aid_assumptions(run: RunFolder) -> str:
+    """The aid assumptions to read before quoting an aid number, from summary.json."""
+    table = run.aid_years.set_index("year") if run.aid_years is not None else None
+    needs = ""
+    if table is not None:
+        fixed = _needs_fixed(table)
+        needs = ("needs fixed by the scenario at " if fixed else "needs drawn around medians of ") \
+            + ", ".join(f"${table.loc[y, 'needs_usd_p50'] / 1e9:,.1f}bn in {y}"
+                        for y in table.index) + "; "
+    months = run.get("aid.months")
+    resolution = str(run.get("aid.resolution"))
+    inside = run.summary["aid"].get("counts_in_core") is True
+    return (f"Aid to Ukraine: {needs}only aid delivered from {months[0]} to {months[-1]} "
+            "counts, after each donor's delivered share (how much of what it promises it has "
+            "delivered in the past), contracting lags and production capacity, all the "
+            "scenario's assumptions (README, Aid to Ukraine: Assumptions); conditional pledges "
+            f"are settled {_RESOLUTION_WORDS.get(resolution, resolution)}"
+            + ("; aid paid counts in the donors' core spending." if inside else "."))
 
 
 def _headline(run: RunFolder) -> Section:
     y, core, total = run.year, run.core, run.total
-    names = {"alliance_meets_goal": f"alliance reaches {total:g}% (with {core:g}% core)",
-             "alliance_meets_core": f"alliance reaches {core:g}% core",
-             "alliance_credible_path": f"alliance on a credible path in "
+    names = {"alliance_meets_core": f"Alliance reaches {core:g}% {CORE_WORDS}",
+             "alliance_meets_goal": f"Alliance reaches {total:g}% (with {core:g}% "
+                                    f"{CORE_WORDS})",
+             "alliance_meets_core_without_threat_events":
+                 f"Alliance reaches {core:g}% {CORE_WORDS}, without threat events",
+             "alliance_meets_goal_without_threat_events":
+                 f"Alliance reaches {total:g}%, without threat events",
+             "alliance_credible_path": f"Alliance on a credible path in "
                                        f"{run.goal.get('review_year')}",
-             "all_allies_meet_core": f"every ally reaches {core:g}% core",
-             "all_allies_meet_goal": f"every ally reaches the {total:g}% goal"}
-    rows = [(text, *run.probability(f"probabilities.{key}")) for key, text in names.items()
-            if key in fields.table(run.summary, "probabilities", run.summary_path)]
-    frame = pd.DataFrame(rows, columns=["in " + str(y), "p", "95% low", "95% high"]) \
-        .set_index(f"in {y}")
-    goal, core_p = (run.probability(f"probabilities.{k}")
-                    for k in ("alliance_meets_goal", "alliance_meets_core"))
-    median_core = run.band("alliance", "core").loc[y, "p50"]
-    likely = [c for c in run.assessed if run.probability(f"allies.{c}.p_meet_goal")[0] >= 0.5]
-    paragraphs = (
-        f"The alliance reaches {core:g}% of GDP on core defence in {y} with probability "
-        f"{_interval(*core_p)}, and the full {total:g}% goal with probability "
-        f"{_interval(*goal)}; its median core share in {y} is "
-        f"{_share_text(None if math.isnan(median_core) else median_core)}% of GDP.",
-        f"{len(likely)} of {len(run.assessed)} assessed allies are more likely than not to meet "
-        f"the goal" + (f": {', '.join(likely)}." if likely else "."),
-        *_rests_on(run),
-        f"Scenario {run.scenario} (sha256 {str(run.get('scenario_sha256'))[:12]}), "
-        f"{run.draws:,} draws, seed {run.get('seed')}, summit-sim "
-        f"{run.get('version')}.",
-    )
-    return Section("Headline", paragraphs, (alliance_fan(run),),
-                   (Table("Probabilities with 95% intervals", frame),))
+             "all_allies_meet_core": f"Every ally reaches {core:g}% {CORE_WORDS}",
+             "all_allies_meet_goal": f"Every ally reaches the {total:g}% goal"}
+    present = fields.table(run.summary, "probabilities", run.summary_path)
+    rows = [(text, _p_text(run, f"probabilities.{key}")) for key, text in names.items()
+            if key in present]
+    frame = pd.DataFrame(rows, columns=[f"In {y}", "Probability (95% interval)"]) \
+        .set_index(f"In {y}")
+    return Section(
+        "Headline",
+        (_headline_text(run),
+         f"Scenario {run.scenario} (sha256 {str(run.get('scenario_sha256'))[:12]}), "
+         f"{run.draws:,} draws, seed {run.get('seed')}, summit-sim {run.get('version')}."),
+        (alliance_fan(run),), (Table("Probabilities with 95% intervals", frame),),
+        points_title="What the answer rests on", points=_rests_on(run))
 
 
 def _allies_section(run: RunFolder) -> Section:
@@ -395,25 +589,29 @@ def _allies_section(run: RunFolder) -> Section:
     for code in run.assessed:
         core, total = (run.share_quantiles(f"allies.{code}.{measure}_{y}")
                        for measure in ("core", "total"))
-        rows.append({"ally": code, "core base %": fields.number(
-                         run.summary, f"allies.{code}.core_base", run.summary_path),
-                     f"core {y} p50": _share_value(core["p50"]),
-                     f"core {y} p05-p95": f"{_share_text(core['p05'])}-"
-                                          f"{_share_text(core['p95'])}",
-                     f"total {y} p50": _share_value(total["p50"]),
-                     "P(core goal)": probabilities.loc[code, "core"],
-                     "P(goal)": probabilities.loc[code, "goal"],
-                     "P(goal) 95% CI": f"{probabilities.loc[code, 'goal_lo']:.3f}-"
-                                       f"{probabilities.loc[code, 'goal_hi']:.3f}",
-                     "shortfall $bn p50": shortfall.loc[code, "p50"]})
-    frame = pd.DataFrame(rows).set_index("ally").sort_values("P(goal)", ascending=False)
-    above = frame[[f"core {y} p50", f"total {y} p50"]].isna().any(axis=None) or \
-        frame[f"core {y} p05-p95"].str.contains(ABOVE_RANGE).any()
-    note = (f"Blank or {ABOVE_RANGE}: a share at or above {SHARE_MAX:g}% of GDP, where the "
+        p = probabilities.loc[code]
+        base = fields.number(run.summary, f"allies.{code}.core_base", run.summary_path)
+        rows.append({
+            "Ally": code,
+            f"Core {run.base_year}, % of GDP": f"{base:.2f}",
+            f"Core {y}, % of GDP: median (90% range)":
+                f"{_share_text(core['p50'])} ({_share_text(core['p05'])}–"
+                f"{_share_text(core['p95'])})",
+            f"Core + related {y}, % of GDP: median": _share_text(total["p50"]),
+            f"P({run.core:g}% core)": percent_interval(p["core"], p["core_lo"], p["core_hi"]),
+            f"P({run.total:g}% goal)": percent_interval(p["goal"], p["goal_lo"], p["goal_hi"]),
+            f"Shortfall to {run.total:g}% in {y}, $bn: median":
+                f"{shortfall.loc[code, 'p50']:,.1f}",
+            "_order": p["goal"]})
+    frame = pd.DataFrame(rows).set_index("Ally").sort_values("_order", ascending=False) \
+        .drop(columns="_order")
+    above = frame.apply(lambda column: column.str.contains(ABOVE_RANGE)).any(axis=None)
+    note = (f"{ABOVE_RANGE}: a share at or above {SHARE_MAX:g}% of GDP, where the "
             "histograms end; its value is not known." if above else "")
     return Section("Allies", (
         "Shares are % of GDP in the goal year; the shortfall is the USD spending missing to "
-        f"reach {run.total:g}% of GDP (zero when met).",),
+        f"reach {run.total:g}% of GDP (zero when met). Allies are ordered by their probability "
+        "of meeting the goal.",),
         (ally_multiples(run), p_goal_chart(run, probabilities), shortfall_chart(run, shortfall)),
         (Table(f"Each ally in {y}", frame, note),))
 
@@ -422,9 +620,9 @@ def _allies_section(run: RunFolder) -> Section:
 ABOVE_RANGE = f"above {SHARE_MAX:g}"
 
 
-def _share_value(value: float | None) -> float:
-    """A share quantile of summary.json as a number; NaN (a blank cell) for ``null``."""
-    return math.nan if value is None else float(value)
+def _share_value(value: float | None) -> float | None:
+    """A share quantile as a number, ``None`` for one at or above the histograms' range."""
+    return None if value is None or math.isnan(value) else float(value)
 
 
 def _share_text(value: float | None) -> str:
@@ -436,25 +634,46 @@ def _aid_section(run: RunFolder) -> Section | None:
     if run.aid_years is None:
         return None
     table = run.aid_years.set_index("year")
+    fixed = _needs_fixed(table)
     frame = pd.DataFrame({
-        "needs $bn p50": table["needs_usd_p50"] / 1e9,
-        "delivered $bn p50": table["delivered_usd_p50"] / 1e9,
-        "delivered $bn p05": table["delivered_usd_p05"] / 1e9,
-        "delivered $bn p95": table["delivered_usd_p95"] / 1e9,
-        "P(needs met)": table["p_needs_met"],
-        "95% low": table["p_needs_met_lo"], "95% high": table["p_needs_met_hi"]})
-    gap = run.probability("aid.coordination_gap.p_differs")
+        "Year": table.index.astype(str),
+        "Need, $bn": [f"{v / 1e9:,.1f}" + (" (fixed)" if fixed else f" ({lo / 1e9:,.1f}–"
+                                                                   f"{hi / 1e9:,.1f})")
+                      for v, lo, hi in zip(table["needs_usd_p50"], table["needs_usd_p05"],
+                                           table["needs_usd_p95"], strict=True)],
+        "Delivered, $bn: median (90% range)": [
+            f"{v / 1e9:,.1f} ({lo / 1e9:,.1f}–{hi / 1e9:,.1f})" for v, lo, hi in
+            zip(table["delivered_usd_p50"], table["delivered_usd_p05"],
+                table["delivered_usd_p95"], strict=True)],
+        "P(need met)": [percent_interval(*row) for row in table[
+            ["p_needs_met", "p_needs_met_lo", "p_needs_met_hi"]].to_numpy()],
+    }).set_index("Year")
     triggers = _trigger_frame(run)
+    pledges = pd.DataFrame({
+        "Pledge": triggers.index, "Donor": triggers["donor"],
+        "Conditional": ["yes" if c else "no" for c in triggers["conditional"]],
+        "Pledged, $bn": [f"{v:,.3f}" for v in triggers["pledged_usd_bn"]],
+        "P(fires)": [percent_interval(*row) for row in
+                     triggers[["p_triggered", "lo", "hi"]].to_numpy()],
+        "P(anything delivered)": [percent_interval(*row) for row in triggers[
+            ["p_delivered", "delivered_lo", "delivered_hi"]].to_numpy()],
+        "Delivered, $bn: median": [f"{v:,.3f}" for v in triggers["delivered_usd_bn"]],
+    }).set_index("Pledge")
+    gap = run.probability("aid.coordination_gap.p_differs")
+    resolution = str(run.get("aid.resolution"))
     return Section("Aid to Ukraine", (
-        f"What counts is aid delivered in the year, after donor reliability, contracting lags "
-        f"and production capacity; conditional pledges are resolved by the "
-        f"{run.get('aid.resolution')} fixed point.",
-        f"The coordinated and the uncoordinated outcome fire different pledges with probability "
-        f"{_interval(*gap)} (the coordination gap).",
-    ), (aid_chart(run.aid_years), trigger_chart(triggers)),
+        "What counts is aid delivered in the year, after each donor's delivered share, "
+        "contracting lags and production capacity. A conditional pledge fires only if its "
+        "condition on others' pledges holds; this scenario settles them "
+        f"{_RESOLUTION_WORDS.get(resolution, resolution)}.",
+        "Whether donors coordinate or each waits for the others changes which pledges fire in "
+        f"{percent_interval(*gap)} of draws.",
+    ), (aid_chart(run.aid_years), delivery_chart(run, triggers)),
         (Table("Needs and deliveries by year", frame),
-         Table("Pledges", triggers[["donor", "conditional", "pledged_usd_bn", "p_triggered",
-                                    "lo", "hi"]])))
+         Table("Pledges", pledges,
+               "P(fires): the pledge's condition holds (always, for an unconditional pledge); "
+               "P(anything delivered): some of it arrives within the months modelled, after "
+               "the donor's delivered share and the lags.")))
 
 
 def _footnotes(run: RunFolder) -> tuple[str, ...]:
@@ -463,12 +682,13 @@ def _footnotes(run: RunFolder) -> tuple[str, ...]:
         base = load_base(run.base_year)
     except DataError:
         base = {}
-    sources = sorted({figure.source for code in run.assessed if code in base
-                      for figure in (base[code].core_share, base[code].gdp_usd,
-                                     base[code].growth_mean) if figure is not None})
+    figures = [figure for code in run.assessed if code in base
+               for figure in (base[code].core_share, base[code].gdp_usd, base[code].growth_mean)
+               if figure is not None]
+    sources = sorted({figure.source for figure in figures})
     if sources:
-        notes.append("Base-year data (unless the scenario overrides it): " + "; ".join(sources)
-                     + ".")
+        notes.append("Sources of the base-year data (publisher, document, date; unless the "
+                     "scenario overrides a figure): " + "; ".join(sources) + ".")
     notes += [
         "Defence- and security-related spending (the 1.5%): NATO publishes no per-ally series; "
         "its base value and adjustment are the scenario's stated assumptions, so P(goal) rests on "
@@ -479,7 +699,12 @@ def _footnotes(run: RunFolder) -> tuple[str, ...]:
     if run.bands[_BAND_COLUMNS].isna().any(axis=None):
         notes.append(f"Some shares are at or above {SHARE_MAX:g}% of GDP, where the histograms "
                      "end: their quantiles are not known, and are left out of the charts and "
-                     f"shown blank or as {ABOVE_RANGE} in the tables.")
+                     f"shown as {ABOVE_RANGE} in the tables.")
+    routes = sorted({figure.via for figure in figures if figure.via})
+    if routes:
+        notes.append("How the sources were read (for checking; the NATO tables were transcribed "
+                     "from public copies that parsed NATO's files, not re-read from nato.int): "
+                     + "; ".join(routes) + ".")
     return tuple(notes)
 
 
@@ -488,9 +713,9 @@ def run_page(run_dir: str | Path) -> Page:
     run = RunFolder(run_dir)
     return Page(
         title=f"summit-sim briefing: {run.scenario}",
-        subtitle=f"The Hague goal of {run.core:g}% core and {run.total:g}% total "
-                 f"of GDP by {run.year}: {run.draws:,} Monte Carlo draws from "
-                 f"{run.base_year}",
+        subtitle=f"The Hague goal of {run.core:g}% of GDP on core defence and {run.total:g}% "
+                 f"with related spending (core + related) by {run.year}: {run.draws:,} Monte "
+                 f"Carlo draws from {run.base_year}",
         sections=sections(_headline(run), _allies_section(run), _aid_section(run)),
         footnotes=_footnotes(run))
 

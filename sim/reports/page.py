@@ -64,10 +64,13 @@ class Chart:
     title: str
     png: bytes = attrs.field(repr=False)
     caption: str = ""
+    #: The Matplotlib figure the PNG was drawn from, kept so tests can read its artists
+    #: (colours, tick labels, scales, legend texts) rather than pixels; not compared.
+    figure: MplFigure | None = attrs.field(default=None, repr=False, eq=False)
 
     @classmethod
     def draw(cls, name: str, title: str, figure: MplFigure, caption: str = "") -> Chart:
-        return cls(name, title, png_bytes(figure), caption)
+        return cls(name, title, png_bytes(figure), caption, figure)
 
     @property
     def file_name(self) -> str:
@@ -85,10 +88,15 @@ class Table:
 
 @attrs.frozen
 class Section:
+    """A heading, its paragraphs, then a titled list of points (what the answer rests on), its
+    charts and its tables, in that order on the page."""
+
     heading: str
     paragraphs: tuple[str, ...] = ()
     charts: tuple[Chart, ...] = ()
     tables: tuple[Table, ...] = ()
+    points_title: str = ""
+    points: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -106,16 +114,35 @@ class Page:
 
 
 def _html_table(table: Table) -> str:
-    frame = table.frame
-    shown = frame.to_html(index=frame.index.name is not None, border=0, escape=True,
-                          na_rep="", float_format=_number, classes="data")
+    # A named index as a plain first column: pandas would give its name a header row of its own.
+    frame = table.frame.reset_index() if table.frame.index.name is not None else table.frame
+    shown = frame.to_html(index=False, border=0, escape=True, na_rep="", float_format=_number,
+                          classes="data")
     note = f'<p class="note">{html.escape(table.note)}</p>' if table.note else ""
     return f"<h3>{html.escape(table.title)}</h3>\n{shown}\n{note}"
 
 
 def _number(value: float) -> str:
-    """Three decimals, or three significant digits for numbers too small to show that way."""
-    return f"{value:.2e}" if 0 < abs(value) < 1e-3 else f"{value:,.3f}"
+    """Three decimals; ``<0.001`` (or ``>-0.001``) for a number that would round to zero, so no
+    reader meets scientific notation and no non-zero value reads as zero."""
+    if 0 < abs(value) < 5e-4:
+        return "<0.001" if value > 0 else ">-0.001"
+    return f"{value:,.3f}"
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage to one decimal, without the sign: ``84.1``; ``<0.1`` and
+    ``>99.9`` for one that would round to 0 or 100 without being exactly that."""
+    if 0 < p < 5e-4:
+        return "<0.1"
+    if 0.9995 <= p < 1:
+        return ">99.9"
+    return f"{100 * p:.1f}".removesuffix(".0") if p in (0, 1) else f"{100 * p:.1f}"
+
+
+def percent_interval(p: float, low: float, high: float) -> str:
+    """A probability and its 95% interval in percent: ``84.1% (83.6–84.6%)``."""
+    return f"{percent(p)}% ({percent(low)}–{percent(high)}%)"
 
 
 _STYLE = """
@@ -129,6 +156,8 @@ table.data th, table.data td { padding: 0.25em 0.6em; border-bottom: 1px solid #
        text-align: right; }
 table.data th:first-child, table.data td:first-child { text-align: left; }
 .note, footer { color: #555; font-size: 0.85em; }
+.points { background: #f4f6fa; border-left: 4px solid #1f4e9c; padding: 0.2em 1em; }
+.points h3 { margin: 0.5em 0 0.2em; } .points li { margin: 0.25em 0; }
 """
 
 
@@ -139,6 +168,10 @@ def html_page(page: Page) -> str:
     for section in page.sections:
         body.append(f"<h2>{html.escape(section.heading)}</h2>")
         body += [f"<p>{html.escape(text)}</p>" for text in section.paragraphs]
+        if section.points:
+            body.append(f'<div class="points"><h3>{html.escape(section.points_title)}</h3><ul>'
+                        + "".join(f"<li>{html.escape(point)}</li>" for point in section.points)
+                        + "</ul></div>")
         for chart in section.charts:
             data = base64.b64encode(chart.png).decode("ascii")
             caption = f"<figcaption>{html.escape(chart.caption)}</figcaption>" \
@@ -197,6 +230,9 @@ def markdown_page(page: Page) -> str:
         lines += [f"## {md(section.heading)}", ""]
         for text in section.paragraphs:
             lines += [md(text), ""]
+        if section.points:
+            lines += [f"**{md(section.points_title)}**", ""]
+            lines += [f"- {md(point)}" for point in section.points] + [""]
         for chart in section.charts:
             lines += [f"![{md(chart.title)}]({chart.file_name})", ""]
             if chart.caption:
