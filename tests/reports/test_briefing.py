@@ -12,6 +12,7 @@ from page_checks import assert_valid_report
 import sim.montecarlo
 from sim.errors import ResultsError
 from sim.reports.briefing import run_page, write_run_report
+from sim.reports.page import percent_interval
 from sim.reports.run_files import write_outputs
 
 RUN_CHARTS = ["alliance-fan", "allies-small-multiples", "p-goal", "shortfall"]
@@ -40,9 +41,9 @@ def test_the_headline_sentence_reads_the_summary(baseline_run):
     page = run_page(folder)
     goal = results.headline()["alliance_meets_goal"]
     text = page.sections[0].paragraphs[0]
-    assert f"{goal.p:.2f} [{goal.ci95[0]:.2f}-{goal.ci95[1]:.2f}]" in text
+    assert percent_interval(goal.p, *goal.ci95) in text
     likely = [c for c in results.codes if results.p_meet_goal(c).p >= 0.5]
-    assert page.sections[0].paragraphs[1].startswith(f"{len(likely)} of 31 assessed allies")
+    assert f" {len(likely)} of 31 assessed allies are more likely than not" in text
     assert any("NATO" in note for note in page.footnotes)
 
 
@@ -55,8 +56,8 @@ def test_an_aid_run_adds_the_aid_charts(aid_run, tmp_path, no_rerun):
     aid = page.sections[-1]
     assert aid.heading == "Aid to Ukraine"
     pledges = aid.tables[1].frame
-    assert "deu-interceptors" in pledges.index and bool(pledges.loc["deu-interceptors",
-                                                                     "conditional"])
+    assert "deu-interceptors" in pledges.index
+    assert pledges.loc["deu-interceptors", "Conditional"] == "yes"
 
 
 def test_report_defaults_to_the_run_folder_and_cli_prints_paths(baseline_run, tmp_path,
@@ -107,7 +108,8 @@ def test_shares_above_20_percent_are_said_to_be_unknown(tmp_path):
     write_outputs(sim.run(scenario, draws=300, seed=4), tmp_path)
     page = run_page(tmp_path)
     allies = page.sections[1].tables[0]
-    assert allies.frame.loc["POL", "core 2035 p05-p95"] == "above 20-above 20"
+    assert allies.frame.loc["POL", "Core 2035, % of GDP: median (90% range)"] == \
+        "above 20 (above 20–above 20)"
     assert "at or above 20% of GDP" in allies.note
     assert any("at or above 20% of GDP" in note for note in page.footnotes)
     assert_valid_report(write_run_report(tmp_path), tmp_path)
@@ -117,14 +119,14 @@ def test_the_headline_says_what_it_rests_on(baseline_run):
     # The US assumption, the allies whose related spending is assumed, and the headline without
     # threat events, each from summary.json, beside the headline.
     results, folder = baseline_run
-    said = " ".join(run_page(folder).sections[0].paragraphs)
+    said = " ".join(run_page(folder).sections[0].points)
     notes = results.assumptions()
-    assert f"US assumption: {notes['united_states']}." in said
+    assert f"so the largest lever): {notes['united_states']}." in said
     assert (f"an assumption for {len(notes['related_spending_assumed'])} of 31 assessed allies"
             in said)
     calm = results.headline()["alliance_meets_core_without_threat_events"]
-    assert "Without threat events (the same draws, events switched off)" in said
-    assert f"{calm.p:.2f} [{calm.ci95[0]:.2f}-{calm.ci95[1]:.2f}]" in said
+    assert "without them, on the same draws, the alliance reaches 3.5% core" in said
+    assert percent_interval(calm.p, *calm.ci95) in said
 
 
 def test_a_summary_from_before_the_planning_model_reports_without_those_lines(baseline_run,
@@ -137,5 +139,6 @@ def test_a_summary_from_before_the_planning_model_reports_without_those_lines(ba
     for key in ("core", "goal"):
         del summary["probabilities"][f"alliance_meets_{key}_without_threat_events"]
     (copy / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
-    said = " ".join(run_page(copy).sections[0].paragraphs)
-    assert "US assumption" not in said and "Without threat events" not in said
+    head = run_page(copy).sections[0]
+    said = " ".join((*head.paragraphs, *head.points))
+    assert "US assumption" not in said and "Threat events" not in said

@@ -58,7 +58,7 @@ def test_markdown_table_escapes_pipes_and_keeps_the_named_index():
                          index=pd.Index(["DEU", "POL"], name="ally"))
     assert markdown_table(frame).splitlines() == [
         "| ally | p | name |", "|---|---:|---|",
-        "| DEU | 0.500 | a\\|b |", "| POL | 1.00e-04 | c |"]
+        "| DEU | 0.500 | a\\|b |", "| POL | <0.001 | c |"]
 
 
 def test_duplicate_figure_names_are_refused(tmp_path):
@@ -80,3 +80,22 @@ def test_one_name_per_concept_a_chart_is_a_png_a_figure_a_sourced_number():
 
     assert not hasattr(sim.reports.page, "Figure")
     assert {"value", "source"} <= set(sim.data.base.Figure.__annotations__)
+
+
+def test_html_tables_have_one_header_row_and_no_scientific_notation():
+    frame = pd.DataFrame({"p": [0.5, 0.0001, -0.0002]},
+                         index=pd.Index(["DEU", "POL", "ITA"], name="ally"))
+    text = html_page(Page("t", "s", (Section("one", tables=(Table("n", frame),)),)))
+    head = re.search(r"<thead>(.*?)</thead>", text, flags=re.S).group(1)
+    assert head.count("<tr") == 1 and "<th>ally</th>" in head
+    assert "e-0" not in text and "&lt;0.001" in text and "&gt;-0.001" in text
+
+
+def test_points_follow_the_paragraphs_under_their_title():
+    page = Page("t", "s", (Section("one", ("first",), points_title="Rests on",
+                                   points=("a <b>", "c")),))
+    text = html_page(page)
+    assert text.index("first") < text.index("Rests on") < text.index("<li>a &lt;b&gt;</li>")
+    from sim.reports.page import markdown_page
+
+    assert "**Rests on**\n\n- a &lt;b&gt;\n- c" in markdown_page(page)
