@@ -232,12 +232,23 @@ def _sobol_section(record: SweepRecord, table: pd.DataFrame, metric: str,
         f"(its 95% interval is {width:.3f} wide on average for {metric_words(metric)}); the "
         "noise belongs to no parameter, so it slightly raises the indices of parameters that "
         "hardly matter and an index within about that noise of zero means 'no effect found'.")
-    tables = tuple(Table(f"Sobol indices of {metric_words(name)}", frame.rename(
-        index=parameter_words)) for name, frame in found.items())
+    tables = tuple(Table(f"Sobol indices of {metric_words(name)}", _sobol_table(frame))
+                   for name, frame in found.items())
     charts = (Chart.draw("sobol-indices", "Sobol indices", _sobol_figure(found),
                          "First-order (S1) and total-order (ST) indices with 95% intervals, "
                          "one panel per metric."),) if found else ()
     return Section(heading, tuple(paragraphs), charts, tables)
+
+
+def _sobol_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sobol indices with plain headers, each with its 95% interval in one cell."""
+    shown = pd.DataFrame({
+        words: [f"{row[index]:.2f} ({row[f'{index}_lo']:.2f} to {row[f'{index}_hi']:.2f})"
+                for _, row in frame.iterrows()]
+        for index, words in (("S1", "First order S1 (95% interval)"),
+                             ("ST", "Total order ST (95% interval)"))},
+        index=pd.Index([parameter_words(k) for k in frame.index], name="Parameter"))
+    return shown
 
 
 def _sobol_figure(found: dict[str, pd.DataFrame]) -> MplFigure:

@@ -141,3 +141,15 @@ def test_summit_report_on_a_sweep_folder_takes_metric_and_threshold(sobol_sweep,
     assert f"wrote {tmp_path / 'scatter-alliance_meets_core.png'}" in err
     code, _, err = summit(capsys, "report", str(sobol_sweep), "--metric", "alliance_meets_gaol")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "alliance_meets_goal" in err
+
+
+def test_sobol_tables_have_plain_headers_with_their_intervals(sobol_sweep) -> None:
+    page = sweep_page(sobol_sweep)
+    tables = [t for s in page.sections for t in s.tables if t.title.startswith("Sobol")]
+    assert tables
+    for table in tables:
+        assert list(table.frame.columns) == ["First order S1 (95% interval)",
+                                             "Total order ST (95% interval)"]
+        assert table.frame.index.name == "Parameter"
+        assert all(re.fullmatch(r"-?\d\.\d\d \(-?\d\.\d\d to -?\d\.\d\d\)", cell)
+                   for cell in table.frame.to_numpy().ravel())
