@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
 
 from sim.data.base import load_base
 from sim.errors import DataError, ResultsError
@@ -289,6 +290,7 @@ def p_goal_chart(run: RunFolder, probabilities: pd.DataFrame) -> Chart:
     axes.set(xlim=(0, 1), xlabel=f"probability in {run.year}, with 95% interval",
              title=f"P(each ally meets the goal in {run.year}); the alliance as a whole: "
                    f"{percent_interval(*alliance)}")
+    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1))  # as the text writes them
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(axis="x", alpha=0.3)
     return Chart.draw("p-goal", "Probability each ally meets the goal", drawing)
@@ -438,6 +440,7 @@ def delivery_chart(run: RunFolder, triggers: pd.DataFrame) -> Chart:
                                     f"{months[0]} to {months[-1]}",
              title="Pledges: probability anything of each is delivered (bar) and that it "
                    "fires (tick)")
+    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     drawing.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8)
     axes.grid(axis="x", alpha=0.3)
     return Chart.draw("aid-triggers", "Probability each pledge delivers", drawing)

@@ -147,6 +147,7 @@ def test_the_pledge_chart_plots_the_probability_of_delivery_not_of_firing(aid_ru
     widths = sorted(round(p.get_width(), 12) for p in axes.patches)
     assert widths == sorted(round(p["p_delivered_any"]["p"], 12) for p in pledges.values())
     assert max(widths) < 0.8  # udcg-2026's donors deliver with probability 0.69 at most
+    assert axes.xaxis.get_major_formatter()(0.5, 0) == "50%"
     ticks = next(line for line in axes.get_lines()
                  if line.get_label() == "P(the pledge fires)").get_xdata()
     assert sorted(ticks) == sorted(p["p_triggered"]["p"] for p in pledges.values())
