@@ -153,7 +153,7 @@ def _aid_lines(results: Results) -> list[str]:
             f"{by_donor[0.95][d] / 1e9:5.1f}]   " for d in order[row:row + 3]).rstrip())
     if any(pledge.line is None for pledge in model.pledges):
         lines.append(f"  {'pledge':<28} {'donor':<5} {'channel':<9} {'pledged $bn':>11}  "
-                     f"{'P(triggered) [95% CI]':<21} {'greatest/least':>14} "
+                     f"{'P(fires) [95% CI]':<21} {'if coord./not':>14} "
                      f"{'delivered $bn p50':>17}")
     pledge_delivered = tally.pledge_delivered_quantile(0.5)  # (pledges,)
     for j, pledge in enumerate(model.pledges):
@@ -165,9 +165,11 @@ def _aid_lines(results: Results) -> list[str]:
                      f"{greatest.p:6.3f}/{least.p:.3f} {pledge_delivered[j] / 1e9:17.3f}"
                      + ("  (conditional)" if pledge.condition else ""))
     gap = tally.p_coordination_gap()
-    lines.append(f"  coordination gap (greatest vs least fire different pledges): {_p(gap)}; "
+    # Plain words for the coordination gap: conditional pledges fire under the "greatest"
+    # resolution (donors count on each other's conditions) and not under "least".
+    lines.append(f"  pledges that fire only if donors count on each other: {_p(gap)}; "
                  f"median ${tally.gap_quantile(0.5) / 1e9:,.3f}bn more pledged when "
-                 "donors coordinate")
+                 "they do")
     for a, code in enumerate(results.aid_allies):
         shares = ", ".join(f"{year} {tally.aid_core_quantile(0.5)[a, y]:.1f}%"
                            for y, year in enumerate(model.years))

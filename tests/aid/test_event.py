@@ -76,7 +76,7 @@ def test_run_with_either_engine_prints_the_same_aid_section(capsys):
         outputs.append(out)
     assert outputs[0] == outputs[1]
     assert "Aid to Ukraine (delivered, not pledged" in outputs[0]
-    assert "deu-interceptors" in outputs[0] and "coordination gap" in outputs[0]
+    assert "deu-interceptors" in outputs[0] and "only if donors count on each other" in outputs[0]
 
 
 def test_a_multi_year_trace_has_year_headings_and_filters_by_donor(capsys):
