@@ -58,7 +58,8 @@ def _warn(warnings: Sequence[ScenarioWarning]) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes; results do not depend on it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for summary.json, allies.csv, bands.csv (and aid.csv); an earlier "
+              help="Folder for summary.json, allies.csv, bands.csv, probabilities.csv, "
+                   "outcomes.npz (and aid.csv); an earlier "
                    "run's files and report there are replaced, other files kept.")
 @click.option("--engine", type=click.Choice(["vector", "event"]), default="vector",
               show_default=True, help="Aid engine; both give the same results.")
@@ -86,8 +87,10 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
     # The folder's lock is held for the whole run, so a second command writing it is refused
     # at its start, not after its simulation.
     with hold_folder(out_dir) if out_dir is not None else contextlib.nullcontext():
+        # A run folder keeps each draw's headline outcomes, so that `summit compare` can pair
+        # two runs' draws.
         results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True,
-                               engine=engine)
+                               engine=engine, per_draw=out_dir is not None)
         if out_dir is not None:
             for path in write_outputs(results, out_dir):
                 click.echo(f"wrote {path}", err=True)
