@@ -7,12 +7,13 @@ their estimates move together, and only the draw-by-draw pairs say by how much. 
 alliance meets the core goal and the goal, is on a credible path, every ally meets them, the same
 two without threat events; for a scenario with aid, Ukraine's needs met in each needs year and in
 every year, and with the alliance's goals; and each assessed ally meets its core goal and the
-goal. :class:`DrawOutcomes` is the run's bits, merged in block order (so identical whatever the
-worker count), and ``outcomes.npz`` in a run folder (:meth:`DrawOutcomes.to_bytes`).
+goal, and is on a credible path in the review year. :class:`DrawOutcomes` is the run's bits,
+merged in block order (so identical whatever the worker count), and ``outcomes.npz`` in a run
+folder (:meth:`DrawOutcomes.to_bytes`).
 
 Memory: one bit a draw a measure, ``ceil(draws / 8)`` bytes each: 2.5 kB at 20,000 draws, 12.5 MB
-at 100,000,000 (the cap of a run, :data:`sim.limits.MAX_DRAWS`). The allies' measures, two an
-ally, are kept only up to :data:`ALLY_DRAWS_LIMIT` draws (62 measures of 125 kB for 31 allies);
+at 100,000,000 (the cap of a run, :data:`sim.limits.MAX_DRAWS`). The allies' measures, three an
+ally, are kept only up to :data:`ALLY_DRAWS_LIMIT` draws (93 measures of 125 kB for 31 allies);
 beyond it a run keeps the alliance's and aid's measures alone (about a dozen: 150 MB at the cap),
 and a comparison pairs those and compares the allies' as independent.
 
@@ -56,8 +57,9 @@ ALLIANCE_MEASURES = ("all_allies_meet_goal", "all_allies_meet_core", "alliance_m
 #: The joint measures of a scenario with aid, after each needs year's ``ukraine_needs_met_YYYY``.
 AID_MEASURES = ("ukraine_needs_met_every_year", "alliance_meets_goal_and_ukraine_needs_met",
                 "alliance_meets_core_and_ukraine_needs_met")
-#: Each assessed ally's measures, as ``summary.json``'s ``allies`` names them.
-ALLY_MEASURES = ("p_meet_core", "p_meet_goal")
+#: Each assessed ally's measures, as ``summary.json``'s ``allies`` names them (the credible path
+#: without its review year).
+ALLY_MEASURES = ("p_meet_core", "p_meet_goal", "p_credible_path")
 #: The arrays of ``outcomes.npz``: no object arrays, so it loads with ``allow_pickle=False``.
 _ARRAYS = ("outcomes", "measure", "entity", "seed", "draws", "block_size")
 
@@ -113,8 +115,11 @@ class DrawRecorder:
             every_year = met.all(axis=1)  # (draws,)
             rows += [*met.T, every_year, meets_goal & every_year, meets_core & every_year]
         if self.with_allies:
+            # (draws, allies), as the tally's kernel compares each ally with its line.
+            credible = paths.core_share[inputs.review_index] >= \
+                inputs.review_line - inputs.review_tolerance
             rows += [flags[:, a] for a in range(core.shape[1])
-                     for flags in (ally_core, ally_goal)]
+                     for flags in (ally_core, ally_goal, credible)]
         self.blocks[block] = core.shape[0], np.packbits(np.stack(rows), axis=1)
 
     def merge(self, other: DrawRecorder) -> None:
@@ -195,6 +200,7 @@ def _tally_counts(tally: Tally, aid_tally: AidTally | None, codes: tuple[str, ..
     for a, code in enumerate(codes):
         counts["p_meet_core", code] = int(tally.meet_core[a])
         counts["p_meet_goal", code] = int(tally.meet_goal[a])
+        counts["p_credible_path", code] = int(tally.credible[a])
     return counts
 
 

@@ -34,14 +34,16 @@ def test_each_measure_counts_what_the_summary_says(aid_runs, tmp_path):
     outcomes = DrawOutcomes.from_file(tmp_path / "outcomes.npz")
     assert (outcomes.draws, outcomes.seed, outcomes.block_size) == (3000, 2, 1001)
     years = results.scenario.aid.years
-    assert len(outcomes.keys) == 7 + len(years) + 3 + 2 * len(results.codes)
+    assert len(outcomes.keys) == 7 + len(years) + 3 + 3 * len(results.codes)
+    review = summary["goal"]["review_year"]
     for (measure, entity), count in zip(outcomes.keys, outcomes.counts(), strict=True):
         if entity == "aid":
             p = summary["probabilities"]["ukraine_needs_met"][measure.rsplit("_", 1)[1]]
         elif entity == "alliance":
             p = summary["probabilities"][measure]
         else:
-            p = summary["allies"][entity][measure]
+            name = f"{measure}_{review}" if measure == "p_credible_path" else measure
+            p = summary["allies"][entity][name]
         assert p["p"] == count / 3000, (measure, entity)
 
 
