@@ -33,7 +33,7 @@ import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from sim.data.base import ALLIES
-from sim.draw_outcomes import DrawOutcomes
+from sim.draw_outcomes import ALLY_DRAWS_LIMIT, DrawOutcomes
 from sim.errors import ResultsError
 from sim.files import OUTCOMES_NAME, SUMMARY_NAME, folder_kind, read_json
 from sim.reports import fields
@@ -319,8 +319,8 @@ def compare_runs(a: str | Path, b: str | Path) -> Comparison:
         notes.append("note: the same run twice (same scenario file, seed, draws and version, "
                      "every draw alike): every difference is exactly 0")
     elif paired and len(pairs) < sum(1 for k in found_a if k in found_b):
-        notes.append("note: measures without per-draw outcomes in both folders (allies' "
-                     "beyond 1,000,000 draws) are compared as independent")
+        notes.append("note: measures without per-draw outcomes in both folders (allies' beyond "
+                     f"{ALLY_DRAWS_LIMIT:,} draws) are compared as independent")
     if not paired and run_a.summary.get("seed") == run_b.summary.get("seed"):
         notes.append("note: same seed, so the runs share random numbers; the independent "
                      "interval is conservative (a flagged difference is real)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -206,6 +207,16 @@ def test_per_draw_outcomes_of_another_run_are_refused(runs, tmp_path):
     with pytest.raises(ResultsError, match=r"outcomes\.npz: holds seed 2, 2,000 draws, but "
                                            r"summary\.json says seed 1"):
         compare_runs(mixed, runs / "same")
+
+
+def test_a_pipe_in_place_of_the_per_draw_file_is_refused_at_once(capsys, runs, tmp_path):
+    folder = tmp_path / "pipe"
+    shutil.copytree(runs / "a", folder)
+    (folder / "outcomes.npz").unlink()
+    os.mkfifo(folder / "outcomes.npz")
+    code, _, err = summit(capsys, "compare", str(folder), str(runs / "same"))
+    assert code == 2 and err.strip() == (f"{folder / 'outcomes.npz'}: is not a regular file (a "
+                                         "device, pipe or socket); give a file")
 
 
 def test_cli_prints_the_table_in_words_and_writes_the_csv(capsys, runs, tmp_path):
