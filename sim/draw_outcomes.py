@@ -136,9 +136,10 @@ class DrawRecorder:
             # Whole bytes a block: the packed blocks follow one another as they are.
             bits = np.concatenate([self.blocks[b][1] for b in order], axis=1)
         else:
-            bits = np.packbits(np.concatenate([
-                np.unpackbits(self.blocks[b][1], axis=1, count=size)
-                for b, size in zip(order, sizes, strict=True)], axis=1), axis=1)
+            # A measure at a time, so that unpacked the bits take a byte a draw of one measure.
+            bits = np.stack([np.packbits(np.concatenate([
+                np.unpackbits(self.blocks[b][1][m], count=size)
+                for b, size in zip(order, sizes, strict=True)])) for m in range(len(self.keys))])
         outcomes = DrawOutcomes(keys=self.keys, bits=bits, seed=seed, draws=sum(sizes),
                                 block_size=block_size)
         expected = _tally_counts(tally, aid_tally, self.codes, self.aid_years)
