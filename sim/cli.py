@@ -58,7 +58,8 @@ def _warn(warnings: Sequence[ScenarioWarning]) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes; results do not depend on it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for summary.json, allies.csv, bands.csv (and aid.csv); an earlier "
+              help="Folder for summary.json, allies.csv, bands.csv, probabilities.csv, "
+                   "outcomes.npz (and aid.csv); an earlier "
                    "run's files and report there are replaced, other files kept.")
 @click.option("--engine", type=click.Choice(["vector", "event"]), default="vector",
               show_default=True, help="Aid engine; both give the same results.")
@@ -86,8 +87,10 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
     # The folder's lock is held for the whole run, so a second command writing it is refused
     # at its start, not after its simulation.
     with hold_folder(out_dir) if out_dir is not None else contextlib.nullcontext():
+        # A run folder keeps each draw's headline outcomes, so that `summit compare` can pair
+        # two runs' draws.
         results = run_scenario(loaded, draws=draws, seed=seed, workers=workers, progress=True,
-                               engine=engine)
+                               engine=engine, per_draw=out_dir is not None)
         if out_dir is not None:
             for path in write_outputs(results, out_dir):
                 click.echo(f"wrote {path}", err=True)
@@ -163,20 +166,31 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
 @click.argument("run_b", metavar="B", type=click.Path(path_type=Path))
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the comparison as a CSV file.")
-def compare(run_a: Path, run_b: Path, csv_out: Path | None) -> None:
-    """Compare run folders A and B (from `summit run --out`): B - A, beyond the noise or not."""
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for compare.png (the differences with their intervals) and "
+                   "compare.csv.")
+def compare(run_a: Path, run_b: Path, csv_out: Path | None, out_dir: Path | None) -> None:
+    """Compare run folders A and B (from `summit run --out`): B - A, beyond the noise or not.
+
+    Runs of the same seed and draws whose folders hold outcomes.npz are paired draw by draw.
+    """
     from sim.files import atomic_write_text, check_writable, csv_text
-    from sim.reports.compare import compare_runs, format_comparison
+    from sim.reports.compare import compare_runs, format_comparison, write_comparison
 
     if csv_out is not None:
         if csv_out.is_dir():
             raise OptionError(f"--csv: {csv_out} is a folder; give a file name")
         check_writable(csv_out, "--csv", file=True)
+    if out_dir is not None:
+        check_writable(out_dir)
     comparison = compare_runs(run_a, run_b)
     click.echo(format_comparison(comparison))
     if csv_out is not None:
-        atomic_write_text(csv_out, csv_text(comparison.table))
+        atomic_write_text(csv_out, csv_text(comparison.csv_table()))
         click.echo(f"wrote {csv_out}", err=True)
+    if out_dir is not None:
+        for path in write_comparison(comparison, out_dir):
+            click.echo(f"wrote {path}", err=True)
 
 
 @cli.command()

@@ -49,7 +49,9 @@ SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, AID_NAME = "summary.json", "allies.csv", 
     "aid.csv"
 #: Every probability of the run in long form (the tidy frame's probability rows).
 PROBABILITIES_NAME = "probabilities.csv"
-RUN_FILES = (SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, PROBABILITIES_NAME, AID_NAME)
+#: Each draw's headline outcomes, bit-packed (:mod:`sim.draw_outcomes`), for paired comparisons.
+OUTCOMES_NAME = "outcomes.npz"
+RUN_FILES = (SUMMARY_NAME, ALLIES_NAME, BANDS_NAME, PROBABILITIES_NAME, AID_NAME, OUTCOMES_NAME)
 #: The files of a report (:func:`sim.reports.page.write_page`): the page, its Markdown, the charts.
 HTML_NAME, MARKDOWN_NAME = "report.html", "report.md"
 #: The charts of a run's briefing (:mod:`sim.reports.briefing`); the last two only for aid.

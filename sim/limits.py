@@ -48,7 +48,18 @@ Fail = Callable[[str | None, str], SimError]
 
 
 def read_text(path: Path, fail: Fail, limit: int = MAX_FILE_BYTES) -> str:
-    """The UTF-8 text of ``path``, which must be a regular file of at most ``limit`` bytes.
+    """The UTF-8 text of ``path``, which must be a regular file of at most ``limit`` bytes
+    (:func:`read_bytes`); text that is not UTF-8 is ``fail(None, problem)``."""
+    data = read_bytes(path, fail, limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise fail(None, f"cannot be read: not UTF-8 text ({err.reason} at byte "
+                   f"{err.start})") from None
+
+
+def read_bytes(path: Path, fail: Fail, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes.
 
     The file is opened without blocking and checked on the open descriptor, so a FIFO (whose
     open would wait for a writer), a device such as ``/dev/zero`` (which never ends) or a huge
@@ -80,11 +91,7 @@ def read_text(path: Path, fail: Fail, limit: int = MAX_FILE_BYTES) -> str:
         os.close(handle)
     if len(data) > limit:
         raise fail(None, f"is over the limit of {limit:,} bytes for an input file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise fail(None, f"cannot be read: not UTF-8 text ({err.reason} at byte "
-                   f"{err.start})") from None
+    return data
 
 
 def _read_at_most(handle: int, size: int) -> bytes:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.draw_outcomes import DrawRecorder
 from sim.errors import OptionError, WorkerError
 from sim.limits import draws_problem, workers_problem
 from sim.results import Results
@@ -79,13 +80,13 @@ def block_sizes(draws: int, block_size: int) -> list[int]:
 def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                     blocks: range, aid: AidModel | None = None, engine: str = "vector",
                     aid_allies: tuple[str, ...] = (), workspace: Workspace | None = None,
-                    into: tuple[Tally, AidTally | None] | None = None
-                    ) -> tuple[Tally, AidTally | None]:
+                    into: tuple[Tally, AidTally | None] | None = None,
+                    record: DrawRecorder | None = None) -> tuple[Tally, AidTally | None]:
     """Simulate and tally the given blocks of a run of ``draws`` draws (and their aid).
 
     Every block reuses the memory of ``workspace``, a new one if not given. The counts go into
     the tallies ``into`` (its aid tally when ``aid`` is given), or into new ones; they are
-    returned.
+    returned. ``record`` keeps each block's per-draw outcomes, if given.
     """
     sizes = block_sizes(draws, block_size)
     workspace = Workspace() if workspace is None else workspace
@@ -101,7 +102,9 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     for block in blocks:
         paths = block_paths(inputs, seed, block, sizes[block], workspace)
         if aid is None:
-            tally.add(inputs, paths, workspace)
+            alliance = tally.add(inputs, paths, workspace)
+            if record is not None:
+                record.add(block, inputs, paths, alliance)
             continue
         # Aid runs on the block's spending paths: budget lines follow each draw's GDP, and
         # aid counted on top of the defence plans adds to the core share the tally counts.
@@ -112,6 +115,8 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         alliance = tally.add(inputs, paths, workspace)
         assert aid_tally is not None  # made with the aid model: _aid_tally
         aid_tally.add(aid, aid_draws, outcome, aid_allies, inputs, paths, alliance)
+        if record is not None:
+            record.add(block, inputs, paths, alliance, (aid, aid_draws, outcome))
     return tally, aid_tally
 
 
@@ -153,14 +158,15 @@ def _check_positive(name: str, value: object) -> int:
 
 def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int = 1,
         block_size: int = DEFAULT_BLOCK_SIZE, blocks_per_task: int | None = None,
-        progress: bool = False, engine: str = "vector") -> Results:
+        progress: bool = False, engine: str = "vector", per_draw: bool = False) -> Results:
     """Simulate ``draws`` draws of ``scenario`` and return aggregated :class:`Results`.
 
     ``workers`` processes count blocks: this one and, beyond one, a process pool.
     ``blocks_per_task`` groups blocks into tasks (default: one block a task); it never changes
     the results. ``progress`` shows a bar on a terminal or in a Jupyter notebook. ``engine``
     picks the aid engine, ``"vector"`` or ``"event"`` (same results, the event engine is the
-    slow readable reference).
+    slow readable reference). ``per_draw`` also keeps the per-draw outcomes of the headline
+    measures (:mod:`sim.draw_outcomes`), for comparisons that pair two runs' draws.
     """
     draws = _check_positive("draws", draws)
     workers = _check_positive("workers", workers)
@@ -178,17 +184,21 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
     tasks = _tasks(len(block_sizes(draws, block_size)), blocks_per_task)
 
     tally, aid_tally = Tally.empty(inputs), _aid_tally(aid, aid_allies)
+    record = DrawRecorder.for_run(inputs, aid, draws) if per_draw else None
     bar = progress_bar(draws, "draw", scenario.name) if progress else None
     try:
         for counted in _count(inputs, int(seed), draws, block_size, tasks, workers,
-                              (aid, engine, aid_allies), (tally, aid_tally)):
+                              (aid, engine, aid_allies), (tally, aid_tally), record):
             if bar is not None:
                 bar.update(counted)
     finally:
         if bar is not None:
             bar.close()
+    outcomes = None if record is None else record.outcomes(int(seed), block_size, tally,
+                                                           aid_tally)
     return Results(scenario=scenario, inputs=inputs, tally=tally, seed=int(seed),
-                   block_size=block_size, aid_tally=aid_tally, aid_allies=aid_allies)
+                   block_size=block_size, aid_tally=aid_tally, aid_allies=aid_allies,
+                   draw_outcomes=outcomes)
 
 
 def check_size(draws: int, workers: int, block_size: int = DEFAULT_BLOCK_SIZE) -> None:
@@ -221,9 +231,10 @@ def progress_bar(total: int, unit: str, desc: str | None = None,
 def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
            tasks: list[range], workers: int,
            aid: tuple[AidModel | None, str, tuple[str, ...]],
-           into: tuple[Tally, AidTally | None]) -> Iterator[int]:
-    """Count the tasks' blocks into the tallies ``into``; yield draws counted since the last
-    yield, as they are counted."""
+           into: tuple[Tally, AidTally | None],
+           record: DrawRecorder | None = None) -> Iterator[int]:
+    """Count the tasks' blocks into the tallies ``into`` (their per-draw outcomes into
+    ``record``, if given); yield draws counted since the last yield, as they are counted."""
     sizes = block_sizes(draws, block_size)
     if workers == 1:
         # One workspace and the run's own tallies for all tasks: on one core they follow one
@@ -231,7 +242,7 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         workspace = Workspace()
         for blocks in tasks:
             simulate_blocks(inputs, seed, draws, block_size, blocks, *aid, workspace=workspace,
-                            into=into)
+                            into=into, record=record)
             yield sum(sizes[block] for block in blocks)
         return
     from concurrent.futures.process import BrokenProcessPool
@@ -242,7 +253,7 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
     context = pool_context(["sim.montecarlo", *preload()])
     try:
         yield from _count_on_pool(inputs, seed, draws, block_size, tasks, workers, aid, into,
-                                  context)
+                                  context, record)
     except BrokenProcessPool:
         # A process that died took its share of the counts with it: the run cannot finish.
         raise WorkerError("a pool process died (killed, or out of memory) before the run "
@@ -253,7 +264,8 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
 def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                    tasks: list[range], workers: int,
                    aid: tuple[AidModel | None, str, tuple[str, ...]],
-                   into: tuple[Tally, AidTally | None], context: Any) -> Iterator[int]:
+                   into: tuple[Tally, AidTally | None], context: Any,
+                   record: DrawRecorder | None = None) -> Iterator[int]:
     """:func:`_count` on a pool of ``workers - 1`` processes of ``context`` and this one."""
     from concurrent.futures import (
         FIRST_EXCEPTION,
@@ -282,7 +294,8 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                         counters[0].value = len(tasks)
 
             def start() -> list[Future[Any]]:
-                jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid)
+                jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid,
+                                    record is not None)
                         for _ in range(workers - 1)]
                 for job in jobs:
                     job.add_done_callback(stop_on_error)
@@ -292,7 +305,7 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
             shown = 0
             try:
                 for now in _claim_and_count(inputs, seed, draws, block_size, tasks, aid,
-                                            counters, Workspace(), into):
+                                            counters, Workspace(), into, record):
                     yield now - shown
                     shown = now
             except BaseException:
@@ -310,14 +323,15 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
             shown = now
         parts = [job.result() for job in jobs]
     for part in parts:
-        _merge(part, into)
+        _merge(part, into, record)
     yield draws - shown
 
 
 def _claim_and_count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                      tasks: list[range], aid: tuple[AidModel | None, str, tuple[str, ...]],
                      counters: tuple[Synchronized, Synchronized], workspace: Workspace,
-                     into: tuple[Tally, AidTally | None]) -> Iterator[int]:
+                     into: tuple[Tally, AidTally | None],
+                     record: DrawRecorder | None = None) -> Iterator[int]:
     """Claim tasks from the shared ``counters`` (tasks claimed, draws counted) until none is
     left, counting each into ``into``; after each, yield the draws counted by all processes."""
     claimed, counted = counters
@@ -329,7 +343,7 @@ def _claim_and_count(inputs: ModelInputs, seed: int, draws: int, block_size: int
         if task >= len(tasks):
             return
         simulate_blocks(inputs, seed, draws, block_size, tasks[task], *aid, workspace=workspace,
-                        into=into)
+                        into=into, record=record)
         with counted.get_lock():
             counted.value += sum(sizes[block] for block in tasks[task])
             now = counted.value
@@ -347,25 +361,29 @@ def _join_pool(claimed: Synchronized, counted: Synchronized) -> None:
 
 
 def _pool_job(inputs: ModelInputs, seed: int, draws: int, block_size: int, tasks: list[range],
-              aid: tuple[AidModel | None, str, tuple[str, ...]]
-              ) -> tuple[PackedTally, AidTally | None]:
-    """A pool process's job: claim and count tasks until none is left; pack the tally."""
+              aid: tuple[AidModel | None, str, tuple[str, ...]], per_draw: bool = False
+              ) -> tuple[PackedTally, AidTally | None, DrawRecorder | None]:
+    """A pool process's job: claim and count tasks until none is left; pack the tally (and
+    keep its blocks' per-draw outcomes if ``per_draw``)."""
     model, _, aid_allies = aid
     assert _pool_counters is not None  # set by _join_pool, the pool's initializer
     into = Tally.empty(inputs), _aid_tally(model, aid_allies)
+    record = DrawRecorder.for_run(inputs, model, draws) if per_draw else None
     for _ in _claim_and_count(inputs, seed, draws, block_size, tasks, aid, _pool_counters,
-                              Workspace(), into):
+                              Workspace(), into, record):
         pass
     tally, aid_tally = into
-    return tally.pack(), aid_tally
+    return tally.pack(), aid_tally, record
 
 
-def _merge(part: tuple[PackedTally, AidTally | None],
-           into: tuple[Tally, AidTally | None]) -> int:
-    """Add a task's tallies to the run's; return the task's draws."""
-    (tally, aid_tally), (part_tally, part_aid) = into, part
+def _merge(part: tuple[PackedTally, AidTally | None, DrawRecorder | None],
+           into: tuple[Tally, AidTally | None], record: DrawRecorder | None = None) -> int:
+    """Add a task's tallies (and per-draw outcomes) to the run's; return the task's draws."""
+    (tally, aid_tally), (part_tally, part_aid, part_record) = into, part
     tally.merge(part_tally)
     if aid_tally is not None and part_aid is not None:
         aid_tally.merge(part_aid)
+    if record is not None and part_record is not None:
+        record.merge(part_record)
     return part_tally.draws
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sim.aid.tally import AidTally
+    from sim.draw_outcomes import DrawOutcomes
 
 Share = Literal["core", "total"]
 SHARES: tuple[Share, ...] = ("core", "total")
@@ -109,6 +110,9 @@ class Results:
     aid_tally: AidTally | None = attrs.field(default=None, repr=False)
     #: Allies whose aid is counted inside their core spending, in ``aid_core_quantile`` order.
     aid_allies: tuple[str, ...] = ()
+    #: Each draw's headline outcomes, when the run kept them (``run(..., per_draw=True)``):
+    #: what ``outcomes.npz`` holds, for comparisons that pair two runs' draws.
+    draw_outcomes: DrawOutcomes | None = attrs.field(default=None, repr=False)
 
     @property
     def draws(self) -> int:

@@ -88,8 +88,8 @@ def test_a_failed_run_leaves_earlier_outputs_intact(capsys, write_toml, tmp_path
     code, _, err = _summit(capsys, "run", str(bad), "--out", str(out))
     assert code == 2 and "goal.core: must be a number" in err
     assert (out / "summary.json").read_text() == before
-    assert sorted(p.name for p in out.iterdir()) == ["allies.csv", "bands.csv", "probabilities.csv",
-                                                     "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["allies.csv", "bands.csv", "outcomes.npz",
+                                                     "probabilities.csv", "summary.json"]
 
 
 def test_out_must_be_a_folder(capsys, tmp_path):

@@ -154,7 +154,8 @@ def test_summit_run_into_a_reported_folder_leaves_only_the_new_run(baseline_run,
     assert code == 0, err
     code, _, err = summit(capsys, "run", "slow-growth", "--draws", "200", "--out", str(out))
     assert code == 0, err
-    assert _names(out) == ["allies.csv", "bands.csv", "probabilities.csv", "summary.json"]
+    assert _names(out) == ["allies.csv", "bands.csv", "outcomes.npz", "probabilities.csv",
+                           "summary.json"]
     assert json.loads((out / "summary.json").read_text())["scenario"] == "slow-growth"
 
 

@@ -26,6 +26,7 @@ from sim.files import (
     AID_NAME,
     ALLIES_NAME,
     BANDS_NAME,
+    OUTCOMES_NAME,
     PROBABILITIES_NAME,
     REPORT_FILES,
     RUN_FILES,
@@ -289,8 +290,10 @@ def aid_frame(results: Results) -> pd.DataFrame:
 
 
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
-    """Write ``summary.json``, ``allies.csv``, ``bands.csv`` and, for a scenario with aid,
-    ``aid.csv`` into ``out_dir``; return their paths.
+    """Write ``summary.json``, ``allies.csv``, ``bands.csv``, ``probabilities.csv``, for a
+    scenario with aid ``aid.csv``, and for a run that kept its per-draw outcomes
+    (``run(..., per_draw=True)``, as ``summit run --out`` does) ``outcomes.npz``
+    (:meth:`sim.draw_outcomes.DrawOutcomes.to_bytes`) into ``out_dir``; return their paths.
 
     The folder then holds this run alone: an earlier run's files that this one does not
     write (``aid.csv``) and any report of an earlier run are gone; files the project does
@@ -311,9 +314,11 @@ def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     }
     if results.aid_tally is not None:
         texts[AID_NAME] = aid_frame(results).to_csv(index=False, lineterminator="\n")
+    files = {name: text.encode("utf-8") for name, text in texts.items()}
+    if results.draw_outcomes is not None:
+        files[OUTCOMES_NAME] = results.draw_outcomes.to_bytes()
     # An earlier report goes with the earlier run: it is drawn from the run folder (`summit
     # report` draws it again), and colleagues open it without checking which run it shows.
     with hold_folder(out):
-        replace_run_folder(out, {name: text.encode("utf-8") for name, text in texts.items()},
-                           owned=(*RUN_FILES, *REPORT_FILES))
-    return [out / name for name in texts]
+        replace_run_folder(out, files, owned=(*RUN_FILES, *REPORT_FILES))
+    return [out / name for name in files]

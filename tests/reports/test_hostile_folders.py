@@ -156,5 +156,5 @@ def test_compare_csv_quotes_an_entity_a_spreadsheet_would_run(baseline_run, tmp_
     status, _, err = summit(capsys, "compare", str(a), str(b), "--csv", str(csv))
     assert status == 0, err
     entities = pd.read_csv(csv)["entity"]
-    assert (entities == "'=HYPERLINK(\"http://example.invalid\")").sum() == 2  # core, goal
+    assert (entities == "'=HYPERLINK(\"http://example.invalid\")").sum() == 3  # core, goal, path
     assert not entities.str.startswith("=").any()
