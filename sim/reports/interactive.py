@@ -109,7 +109,11 @@ class InteractivePage:
             body.append(f"<section>\n<h2>{html.escape(heading)}</h2>")
             body += [f"<p>{html.escape(text)}</p>" for text in paragraphs]
             for name, chart, caption in charts:
-                specs[f"chart-{name}"] = chart.to_dict()
+                spec = chart.to_dict()
+                # The schema's address names the version only; the mode below says it, and
+                # the page then holds no address at all.
+                del spec["$schema"]
+                specs[f"chart-{name}"] = spec
                 shown = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
                 body.append(f'<figure><div class="chart" id="chart-{name}"></div>{shown}'
                             "</figure>")
@@ -133,7 +137,7 @@ def _values(frame: pd.DataFrame) -> alt.Data:
     """``frame``'s rows inlined in a chart (NaN as null): no row limit, no column renamed."""
     import altair as alt
 
-    return alt.Data(values=json.loads(frame.to_json(orient="records", double_precision=6)))
+    return alt.Data(values=json.loads(frame.to_json(orient="records", double_precision=8)))
 
 
 def _year_axis(years: list[int]) -> alt.Axis:
