@@ -121,7 +121,7 @@ class InteractivePage:
         if self.footnotes:
             body.append("<footer>" + "".join(f"<p>{html.escape(n)}</p>"
                                              for n in self.footnotes) + "</footer>")
-        options = {"actions": False, "mode": "vega-lite"}
+        options = {"actions": False, "mode": "vega-lite", "renderer": "svg"}
         embed = (f"const specs = {script_json(specs)};\n"
                  f"const options = {script_json(options)};\n"
                  "for (const [id, spec] of Object.entries(specs)) {\n"

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from invoke import summit
 
 import sim
-from sim import sweep
 from sim.reports.interactive import script_json, write_interactive
 from sim.reports.run_files import write_outputs
 from sim.sweeps.sensitivity import sobol_indices
@@ -27,24 +26,6 @@ from sim.sweeps.sensitivity import sobol_indices
 ROOT = Path(__file__).resolve().parents[2]
 RUN_CHARTS = ["alliance-fan", "ally-shares", "p-goal", "shortfall", "aid-delivered",
               "aid-needs-met"]
-SWEEP = """
-[sweep]
-base = "baseline"
-design = "sobol"
-samples = 8
-seed = 3
-draws = 200
-
-[[sweep.parameters]]
-key = "defaults.commitment.follow"
-range = [0.05, 0.5]
-
-[[sweep.parameters]]
-key = "defaults.related.adjustment"
-range = [0.1, 0.6]
-"""
-
-
 def specs_of(page: str) -> dict[str, Any]:
     """The charts' Vega-Lite specifications embedded in the page, by container id."""
     found = re.search(r"^const specs = (.*);$", page, flags=re.MULTILINE)
@@ -81,15 +62,6 @@ def aid_page(aid_run, tmp_path_factory) -> tuple[Path, str]:
     _, folder = aid_run
     out = write_interactive(folder, tmp_path_factory.mktemp("interactive-run"))
     return folder, out.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def sobol_sweep(tmp_path_factory) -> Path:
-    """A tiny real Sobol sweep: 2 inputs, 8 samples (32 variants), 200 draws each."""
-    folder = tmp_path_factory.mktemp("sobol")
-    (folder / "sweep.toml").write_text(SWEEP, encoding="utf-8")
-    sweep(folder / "sweep.toml", out=folder / "out")
-    return folder / "out"
 
 
 def test_a_run_page_has_every_chart_with_the_run_folders_numbers(aid_page) -> None:
@@ -147,15 +119,15 @@ def test_a_run_without_aid_has_no_aid_charts(baseline_run, tmp_path, capsys) -> 
 
 
 def test_a_sweep_page_has_the_metric_against_each_input_and_the_sobol_indices(
-        sobol_sweep, tmp_path, capsys) -> None:
-    status, _, err = summit(capsys, "report", str(sobol_sweep), "--out", str(tmp_path),
+        small_sobol_sweep, tmp_path, capsys) -> None:
+    status, _, err = summit(capsys, "report", str(small_sobol_sweep), "--out", str(tmp_path),
                             "--interactive")
     assert status == 0, err
     page = (tmp_path / "report-interactive.html").read_text(encoding="utf-8")
     assert_self_contained(page)
     specs = specs_of(page)
     assert list(specs) == ["chart-sweep-scatter", "chart-sobol-indices"]
-    table = pd.read_parquet(sobol_sweep / "results.parquet")
+    table = pd.read_parquet(small_sobol_sweep / "results.parquet")
     scatter = params_of(specs["chart-sweep-scatter"])
     assert scatter["sweep_input"]["bind"]["labels"] == ["commitment.follow",
                                                        "related.adjustment"]
