@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+import sim
 from sim.reports.briefing import write_run_report
 from sim.reports.interactive import write_interactive
+from sim.reports.run_files import write_outputs
 from sim.reports.sweep_briefing import write_sweep_report
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"))
@@ -77,6 +79,8 @@ class Opened:
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"),
+                                     d.dismiss()))
         page.on("request", lambda r: None if r.url == self.url or r.url.startswith("data:")
                 else self.problems.append(f"request: {r.url}"))
         page.goto(self.url, wait_until="load")
@@ -118,6 +122,7 @@ def open_interactive(browser: Browser, path: Path, charts: list[str]) -> Opened:
     opened = Opened(browser, path)
     ids = [c.get_attribute("id") for c in opened.page.query_selector_all(".chart")]
     assert ids == [f"chart-{name}" for name in charts]
+    assert opened.problems == []  # a script that failed as the page loaded draws nothing
     opened.page.wait_for_function(
         "[...document.querySelectorAll('.chart')].every((c) => c.querySelector('svg.marks'))")
     for name in charts:
@@ -173,3 +178,26 @@ def test_the_interactive_sweep_page_renders_and_answers_its_controls(browser,
     opened.page.select_option("#chart-sweep-scatter select >> nth=1", "x1")
     assert_redrawn(opened, "sweep-scatter", before)
     opened.close()
+
+
+#: A scenario name that would close the page's script and run another, if it were not escaped.
+HOSTILE = """\
+[scenario]
+name = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+extends = "baseline"
+"""
+
+
+def test_a_hostile_scenario_name_runs_nothing_in_either_page(browser, tmp_path) -> None:
+    (tmp_path / "hostile.toml").write_text(HOSTILE, encoding="utf-8")
+    scenario = sim.load_scenario(tmp_path / "hostile.toml")
+    write_outputs(sim.run(scenario, draws=200, seed=1), tmp_path / "run")
+    write_run_report(tmp_path / "run")
+    write_interactive(tmp_path / "run")
+    static = Opened(browser, tmp_path / "run" / "report.html")
+    interactive = open_interactive(browser, tmp_path / "run" / "report-interactive.html",
+                                   ["alliance-fan", "ally-shares", "p-goal", "shortfall"])
+    for opened, scripts in ((static, 0), (interactive, 2)):  # the bundle and the embedding
+        assert opened.page.title().endswith(scenario.name)
+        assert len(opened.page.query_selector_all("script")) == scripts
+        opened.close()
