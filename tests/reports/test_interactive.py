@@ -110,11 +110,9 @@ def test_the_static_briefing_is_still_written_beside_it(aid_run, tmp_path, capsy
     assert f"wrote {tmp_path / 'report-interactive.html'}" in err
 
 
-def test_a_run_without_aid_has_no_aid_charts(baseline_run, tmp_path, capsys) -> None:
+def test_a_run_without_aid_has_no_aid_charts(baseline_run, tmp_path) -> None:
     _, folder = baseline_run
-    status, _, err = summit(capsys, "report", str(folder), "--out", str(tmp_path), "--interactive")
-    assert status == 0, err
-    specs = specs_of((tmp_path / "report-interactive.html").read_text(encoding="utf-8"))
+    specs = specs_of(write_interactive(folder, tmp_path).read_text(encoding="utf-8"))
     assert list(specs) == [f"chart-{name}" for name in RUN_CHARTS[:4]]
 
 
@@ -187,15 +185,12 @@ extends = "baseline"
 """
 
 
-def test_a_hostile_scenario_name_stays_text_in_the_html_and_in_the_script(tmp_path,
-                                                                          capsys) -> None:
+def test_a_hostile_scenario_name_stays_text_in_the_html_and_in_the_script(tmp_path) -> None:
     (tmp_path / "hostile.toml").write_text(HOSTILE, encoding="utf-8")
     name = sim.load_scenario(tmp_path / "hostile.toml").name
     write_outputs(sim.run(sim.load_scenario(tmp_path / "hostile.toml"), draws=200, seed=1),
                   tmp_path / "run")
-    status, _, err = summit(capsys, "report", str(tmp_path / "run"), "--interactive")
-    assert status == 0, err
-    page = (tmp_path / "run" / "report-interactive.html").read_text(encoding="utf-8")
+    page = write_interactive(tmp_path / "run").read_text(encoding="utf-8")
     # The page's own two scripts, the bundle and the embedding, and nothing else.
     assert page.count("<script") == 2 and page.lower().count("</script") == 2
     assert "<!--" not in page
