@@ -28,7 +28,14 @@ import pandas as pd
 
 from sim.analysis import StoredRun, read_run
 from sim.errors import OptionError, ResultsError
-from sim.files import AID_NAME, INTERACTIVE_NAME, atomic_write_text, folder_kind, read_table
+from sim.files import (
+    AID_NAME,
+    INTERACTIVE_NAME,
+    SUMMARY_NAME,
+    atomic_write_text,
+    folder_kind,
+    read_table,
+)
 from sim.reports import fields
 
 if TYPE_CHECKING:
@@ -169,7 +176,7 @@ class _Run:
 
     def __init__(self, folder: Path) -> None:
         self.stored: StoredRun = read_run(folder)
-        summary, path = self.stored.summary, folder / "summary.json"
+        summary, path = self.stored.summary, folder / SUMMARY_NAME
         self.path = path
         self.scenario = fields.text(summary, "scenario", path)
         self.core, self.total = (fields.number(summary, f"goal.{k}", path)
@@ -180,9 +187,14 @@ class _Run:
         self.base_year = fields.whole(summary, "base_year", path)
         self.names: dict[str, str] = {}
         for code, ally in fields.table(summary, "allies", path).items():
-            ally = fields.checked_table(ally, f"allies.{code}", path)
-            if ally.get("assessed", True) is True:
+            assessed = fields.checked_table(ally, f"allies.{code}", path).get("assessed", True)
+            if not isinstance(assessed, bool):
+                raise ResultsError(path, f"allies.{code}.assessed",
+                                   f"must be true or false, got {assessed!r:.40}")
+            if assessed:
                 self.names[code] = str(ally.get("name", code))
+        if not self.names:
+            raise ResultsError(path, "allies", "holds no assessed ally: nothing to chart")
         self.frame = self.stored.frame()
         self.bands = self.stored.bands()
         self.aid: pd.DataFrame | None = None
@@ -204,7 +216,8 @@ class _Run:
         rows = self.frame[(self.frame["entity"] == entity) & (self.frame["measure"] == measure)
                           & self.frame["quantile"].isna()]
         if rows.empty:
-            raise ResultsError(self.path, f"{entity}.{measure}", "missing")
+            where = "probabilities" if entity == "alliance" else f"allies.{entity}"
+            raise ResultsError(self.path, f"{where}.{measure}", "missing")
         row = rows.iloc[0]
         return float(row["value"]), float(row["ci95_lo"]), float(row["ci95_hi"])
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from invoke import summit
 
 import sim
+from sim.errors import ResultsError
 from sim.reports.interactive import script_json, write_interactive
 from sim.reports.run_files import write_outputs
 from sim.sweeps.sensitivity import sobol_indices
@@ -206,3 +208,24 @@ def test_script_json_reads_back_and_holds_no_character_that_ends_a_script(value)
     text = script_json(value)
     assert not set(text) & set("<>&\u2028\u2029")
     assert json.loads(text) == value
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda s: s["allies"]["DEU"].update(assessed="yes"),
+     "allies.DEU.assessed: must be true or false, got 'yes'"),
+    (lambda s: [a.update(assessed=False) for a in s["allies"].values()],
+     "allies: holds no assessed ally"),
+    (lambda s: s["allies"]["DEU"].pop("core_shortfall_usd_2035"),
+     "allies.DEU.core_shortfall_usd_2035: missing"),
+])
+def test_a_malformed_run_folder_is_a_results_error_naming_file_and_key(
+        aid_run, tmp_path, edit, message) -> None:
+    _, folder = aid_run
+    shutil.copytree(folder, tmp_path / "run")
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    edit(summary)
+    (tmp_path / "run" / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ResultsError, match=re.escape(message)) as raised:
+        write_interactive(tmp_path / "run", tmp_path)
+    assert str(raised.value).startswith(str(tmp_path / "run" / "summary.json"))
+    assert not (tmp_path / "report-interactive.html").exists()
