@@ -131,11 +131,18 @@ def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: s
               help="Sweeps: the probability to explain [default: alliance_meets_goal].")
 @click.option("--threshold", type=float, default=None,
               help="Sweeps: PRIM looks for where the metric falls below this [default: 0.5].")
+@click.option("--interactive", is_flag=True,
+              help="Also write report-interactive.html: charts to hover and steer, "
+                   "self-contained (needs the interactive extra).")
 def report(folder: Path, out_dir: Path | None, metric: str | None,
-           threshold: float | None) -> None:
+           threshold: float | None, interactive: bool) -> None:
     """Build the briefing for FOLDER, a run folder (`summit run --out`) or a sweep folder."""
     from sim.files import check_report_out, check_writable, folder_kind
 
+    if interactive:  # before any file is written
+        from sim.reports.interactive import require_interactive
+
+        require_interactive()
     kind = folder_kind(folder)
     if out_dir is not None:
         check_report_out(folder, out_dir)
@@ -151,12 +158,20 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
         # other's folder.
         with hold_folder(out_dir or folder, "report"):
             written = write_run_report(folder, out_dir)
+            if interactive:
+                from sim.reports.interactive import write_interactive
+
+                written.append(write_interactive(folder, out_dir))
     else:
         from sim.reports.sweep_briefing import METRIC, THRESHOLD, write_sweep_report
 
         written = write_sweep_report(folder, out_dir,
                                      metric=METRIC if metric is None else metric,
                                      threshold=THRESHOLD if threshold is None else threshold)
+        if interactive:
+            from sim.reports.interactive import write_interactive
+
+            written.append(write_interactive(folder, out_dir))
     for path in written:
         click.echo(f"wrote {path}", err=True)
 

@@ -57,7 +57,11 @@ HTML_NAME, MARKDOWN_NAME = "report.html", "report.md"
 #: The charts of a run's briefing (:mod:`sim.reports.briefing`); the last two only for aid.
 RUN_CHARTS = ("alliance-fan", "allies-small-multiples", "p-goal", "shortfall", "aid-delivered",
                "aid-triggers")
-REPORT_FILES = (HTML_NAME, MARKDOWN_NAME, *(f"{name}.png" for name in RUN_CHARTS))
+#: The interactive page (``summit report --interactive``): a report file like the others, so
+#: that a new run or a static report into the folder does not leave one of an earlier run.
+INTERACTIVE_NAME = "report-interactive.html"
+REPORT_FILES = (HTML_NAME, MARKDOWN_NAME, *(f"{name}.png" for name in RUN_CHARTS),
+                INTERACTIVE_NAME)
 
 #: The files a sweep folder is written with (by :mod:`sim.sweeps.record` and
 #: :mod:`sim.sweeps.sweep`), the manifest first.

@@ -15,6 +15,7 @@ import sim.cli
 import sim.montecarlo
 from sim.errors import OptionError, ResultsError
 from sim.files import (
+    INTERACTIVE_NAME,
     REPORT_FILES,
     RUN_CHARTS,
     atomic_write_bytes,
@@ -221,7 +222,8 @@ def test_a_report_folder_holds_one_report(aid_run, baseline_run, tmp_path):
 
 def test_the_report_files_are_those_the_briefing_writes(aid_run, tmp_path):
     written = write_run_report(aid_run[1], tmp_path)
-    assert [path.name for path in written] == list(REPORT_FILES)
+    # And the interactive page, which only `summit report --interactive` writes.
+    assert [*(path.name for path in written), INTERACTIVE_NAME] == list(REPORT_FILES)
     assert [path.stem for path in written[2:]] == list(RUN_CHARTS)
 
 
