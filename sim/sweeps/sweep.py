@@ -1,8 +1,21 @@
 """Running a sweep: each variant a full Monte Carlo run, streamed to a journal, into one table.
 
-A sweep (:class:`~sim.sweeps.spec.SweepSpec`) runs variant ``i`` with a seed that depends only
-on the sweep seed and ``i`` (:func:`~sim.sweeps.designs.variant_seed`), on an executor
-(:mod:`sim.sweeps.executors`), so a variant's row is the same whatever the worker count or the
+A sweep (:class:`~sim.sweeps.spec.SweepSpec`) runs its variants on an executor
+(:mod:`sim.sweeps.executors`) with common random numbers: every variant is run with the sweep's
+own seed, so block ``b`` of every variant draws the same standard normals (GDP growth, execution
+noise) and the differences between variants are differences of the model, not of the noise. A
+worker keeps each block's normals (:class:`~sim.montecarlo.SharedDraws`) and lends them to every
+variant it runs, so a sweep draws them once per block and worker rather than once per variant.
+A mechanism's draws and aid's may depend on the variant's parameters (a threat event's rate, a
+donor's reliability or delivered share): each variant draws them itself from the same streams,
+so they are common where those parameters are equal, and never a transform that would tie one
+variant's numbers to another's parameters.
+
+A variant whose allies, years or aid layout (pledges, needs, pools) differ from the base
+scenario's (:func:`draw_layout`) would read the same streams in another shape, which shares
+nothing meaningful: it runs on a stream of its own, :func:`~sim.sweeps.designs.variant_seed`,
+as every variant does with ``independent = true`` in the sweep file. Either way a variant's row
+depends only on the sweep file and its index, whatever the worker count, the executor or the
 order variants finish in.
 
 Rows stream to ``DIR/journal.jsonl`` as variants finish, one flushed line each, so a killed
@@ -42,7 +55,7 @@ from sim.files import (
     hold_folder,
     read_json,
 )
-from sim.montecarlo import progress_bar, run
+from sim.montecarlo import SharedDraws, progress_bar, run
 from sim.scenario import Scenario
 from sim.sweeps.designs import variant_seed
 from sim.sweeps.executors import executor as executor_named
@@ -56,12 +69,41 @@ SYNC_SECONDS = 1.0
 
 
 
+#: This process's normals and workspace, lent to every variant with common random numbers it
+#: runs (a pool's or a Dask worker's process runs many).
+_SHARED = SharedDraws()
+
+
+def draw_layout(scenario: Scenario) -> tuple[Any, ...]:
+    """What fixes the number and shape of a run's random draws: the allies, the years, and the
+    aid model's pledges, needs and pools."""
+    aid = scenario.aid
+    return (scenario.codes, scenario.base_year, scenario.horizon,
+            None if aid is None else (len(aid.pledges), len(aid.needs), len(aid.pools)))
+
+
+def variant_run_seed(base: Scenario, variant: Scenario, index: int, seed: int,
+                     independent: bool) -> int | None:
+    """The seed variant ``index`` runs with when it runs on a stream of its own (``independent``,
+    or a draw layout other than the base's); None when it shares the sweep's ``seed``."""
+    if independent or draw_layout(variant) != draw_layout(base):
+        return variant_seed(seed, index)
+    return None
+
+
 def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
-                seed: int) -> dict[str, Any]:
-    """Run one variant and return its row; a bad combination of values is a ``failed`` row."""
+                seed: int, independent: bool = False) -> dict[str, Any]:
+    """Run one variant and return its row; a bad combination of values is a ``failed`` row.
+
+    With common random numbers (``independent`` false) the variant runs with the sweep's
+    ``seed`` on this process's shared normals, unless its draw layout differs from the base's.
+    """
     row: dict[str, Any] = {"index": index, **values}
     try:
-        results = run(base.with_values(values), draws=draws, seed=variant_seed(seed, index))
+        variant = base.with_values(values)
+        own = variant_run_seed(base, variant, index, seed, independent)
+        results = (run(variant, draws=draws, seed=seed, shared=_SHARED) if own is None
+                   else run(variant, draws=draws, seed=own))
     except SimError as err:
         problem = str(err).removeprefix(f"{getattr(err, 'file', '')}: ")
         return {**row, "status": "failed", "error": " ".join(problem.split())}
@@ -79,7 +121,7 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
 
 
 def lost_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
-                 seed: int) -> dict[str, Any]:
+                 seed: int, independent: bool = False) -> dict[str, Any]:
     """The ``failed`` row of a variant whose process died twice (killed, or out of memory)."""
     return {"index": index, **values, "status": "failed",
             "error": "its worker process died twice (killed, or out of memory)"}
@@ -171,11 +213,13 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
         with (open(out / JOURNAL, "a", encoding="utf-8") as journal,
               open(out / LOG, "a", encoding="utf-8") as log):
             log.write(f"{_now()} start host={socket.gethostname()} workers={workers} "
-                      f"variants={len(variants)} done={len(done)} todo={len(todo)}\n")
+                      f"variants={len(variants)} done={len(done)} todo={len(todo)} "
+                      f"random_numbers={'independent' if spec.independent else 'common'}\n")
             started = time.monotonic()
             # One variant a task, each run on one core: the parallelism is across variants.
             rows = runner.map_unordered(run_variant, ((spec.base, i, variants[i], spec.draws,
-                                                       spec.seed) for i in todo),
+                                                       spec.seed, spec.independent)
+                                                      for i in todo),
                                          lost=lost_variant)
             log.write(f"{_now()} {runner.describe()}\n")
             synced = time.monotonic()
