@@ -94,6 +94,11 @@ class SharedDraws:
         self._kept: OrderedDict[tuple[int, ...], Draws] = OrderedDict()
         self._bytes = 0
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of normals kept now."""
+        return self._bytes
+
     def normals(self, inputs: ModelInputs, seed: int, block: int, size: int) -> Draws:
         """Block ``block``'s standard normals (``size`` draws) of a run with ``seed``: those
         :func:`sample_draws` draws from :func:`block_generator`, kept from an earlier run of the
