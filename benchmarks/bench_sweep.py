@@ -92,7 +92,7 @@ def timed_run(draws: int, out: Path) -> tuple[float, float]:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "sim", "run", "baseline", "--draws", str(draws),
                     "--workers", "1", "--out", str(out)], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     return seconds, float(summary["probabilities"][METRIC]["p"])

@@ -20,10 +20,12 @@ Runs that share their random numbers, as a sweep's variants do (common random nu
 :mod:`sim.sweeps.sweep`), may pass one :class:`SharedDraws` to :func:`run`: it keeps each
 block's standard normals of SPEC 3.1 and 3.2 (:func:`sim.spending.inputs.sample_draws`), which
 depend only on the seed, the block and the block's shape, and lends them to every later run of
-the same seed and shape instead of drawing them again, with one workspace for all the runs. The
-numbers are the same as drawn afresh, so a run's results never depend on what ran before it.
-The mechanisms' and aid's draws are drawn for each run, from the same streams: they may depend
-on the run's parameters (a threat event's rate, a donor's reliability).
+the same seed and shape instead of drawing them again, with one workspace for all the runs; so
+too the draws of a mechanism that declares them a function of their shape only
+(``SHAPE_ONLY_DRAWS``: threat events). The numbers are the same as drawn afresh, so a run's
+results never depend on what ran before it. Other mechanisms' draws (commitment's
+credibilities, shaped by the run's parameters) and aid's (a donor's reliability and delivered
+share) are drawn for each run, from the same streams.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 
 from sim.errors import OptionError, WorkerError
 from sim.limits import draws_problem, workers_problem
+from sim.mechanisms import MECHANISMS
 from sim.results import Results
 from sim.scenario import Scenario
 from sim.spending.engine import Paths, simulate
@@ -82,42 +86,73 @@ def mechanism_generator(seed: int, block: int, stream: int) -> np.random.Generat
 
 class SharedDraws:
     """What one process keeps from a run to the next of runs that share their random numbers:
-    each block's standard normals, by seed, block and shape, and one workspace.
+    each block's standard normals, and the draws of each mechanism whose draws depend on their
+    shape only (``SHAPE_ONLY_DRAWS``, threat events), by seed, block and shape; and one
+    workspace.
 
-    At most ``max_bytes`` of normals are kept; beyond that the block used longest ago is let go
+    At most ``max_bytes`` of draws are kept; beyond that the block used longest ago is let go
     (and drawn again if asked for), so memory stays flat however many runs share them.
     """
 
     def __init__(self, max_bytes: int = 256 * 2**20) -> None:
         self.max_bytes = max_bytes
         self.workspace = Workspace()
-        self._kept: OrderedDict[tuple[int, ...], Draws] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, ...], Any] = OrderedDict()
         self._bytes = 0
 
     @property
     def nbytes(self) -> int:
-        """Bytes of normals kept now."""
+        """Bytes of draws kept now."""
         return self._bytes
 
     def normals(self, inputs: ModelInputs, seed: int, block: int, size: int) -> Draws:
         """Block ``block``'s standard normals (``size`` draws) of a run with ``seed``: those
         :func:`sample_draws` draws from :func:`block_generator`, kept from an earlier run of the
         same shape or drawn now. The caller must not write into them."""
-        key = (seed, block, size, inputs.n_steps, inputs.n_allies)
-        drawn = self._kept.get(key)
-        if drawn is not None:
-            self._kept.move_to_end(key)
-            return drawn
         # New arrays, not the workspace's: they outlive the block.
-        drawn = sample_draws(inputs, block_generator(seed, block), size)
-        nbytes = sum(a.nbytes for a in (drawn.common, drawn.growth, drawn.core, drawn.related))
-        self._kept[key] = drawn
-        self._bytes += nbytes
+        return self._kept_or((seed, block, size, inputs.n_steps, inputs.n_allies), lambda: (
+            sample_draws(inputs, block_generator(seed, block), size)))
+
+    def draws(self, inputs: ModelInputs, seed: int, block: int, size: int,
+              workspace: Workspace) -> Draws:
+        """Block ``block``'s draws, as :func:`block_paths` makes them without sharing: the kept
+        normals, and each mechanism's that is on, kept when its draws depend on their shape
+        only, else drawn now into ``workspace``."""
+        drawn = self.normals(inputs, seed, block, size)
+        steps, allies = inputs.n_steps, inputs.n_allies
+        mechanisms = {}
+        for mechanism in MECHANISMS:
+            terms = inputs.mechanisms[mechanism.NAME]
+            if mechanism.STREAM is None or terms is None:
+                continue
+            rng = functools.partial(mechanism_generator, seed, block, mechanism.STREAM)
+            if getattr(mechanism, "SHAPE_ONLY_DRAWS", False):
+                mechanisms[mechanism.NAME] = self._kept_or(
+                    (seed, block, size, steps, allies, mechanism.STREAM),
+                    functools.partial(mechanism.sample, terms, rng(), steps, size))
+            else:
+                mechanisms[mechanism.NAME] = mechanism.sample(terms, rng(), steps, size,
+                                                              workspace)
+        return attrs.evolve(drawn, mechanisms=mechanisms) if mechanisms else drawn
+
+    def _kept_or(self, key: tuple[int, ...], draw: Callable[[], Any]) -> Any:
+        """The draws kept under ``key``, or ``draw()`` kept now (letting the oldest go)."""
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            return kept
+        kept = self._kept[key] = draw()
+        self._bytes += _nbytes(kept)
         while self._bytes > self.max_bytes and len(self._kept) > 1:
             _, gone = self._kept.popitem(last=False)
-            self._bytes -= sum(a.nbytes for a in (gone.common, gone.growth, gone.core,
-                                                  gone.related))
-        return drawn
+            self._bytes -= _nbytes(gone)
+        return kept
+
+
+def _nbytes(drawn: Any) -> int:
+    """Bytes of the arrays of a block's draws (:class:`Draws` or a mechanism's NamedTuple)."""
+    fields = (attrs.astuple(drawn, recurse=False) if attrs.has(type(drawn)) else tuple(drawn))
+    return sum(field.nbytes for field in fields if isinstance(field, np.ndarray))
 
 
 def block_sizes(draws: int, block_size: int) -> list[int]:
@@ -170,8 +205,9 @@ def block_paths(inputs: ModelInputs, seed: int, block: int, size: int,
     """The spending paths of block ``block`` (``size`` draws) of a run with ``seed``; its
     standard normals from ``shared`` when given."""
     workspace = Workspace() if workspace is None else workspace
-    drawn = (sample_draws(inputs, block_generator(seed, block), size, workspace)
-             if shared is None else shared.normals(inputs, seed, block, size))
+    if shared is not None:
+        return simulate(inputs, shared.draws(inputs, seed, block, size, workspace), workspace)
+    drawn = sample_draws(inputs, block_generator(seed, block), size, workspace)
     drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, seed,
                                                                block), workspace)
     return simulate(inputs, drawn, workspace)

@@ -213,3 +213,20 @@ def test_shared_normals_stay_within_their_memory_bound():
 def test_shared_normals_are_for_one_worker(analytic):
     with pytest.raises(sim.OptionError, match="one worker only, got workers=2"):
         sim.run(analytic, draws=100, workers=2, shared=montecarlo.SharedDraws())
+
+
+def test_threat_draws_are_shared_and_commitments_drawn_for_each_run():
+    # Threat events' draws depend on their shape only; commitment's on the run's parameters.
+    baseline = sim.load_scenario("baseline")
+    inputs = ModelInputs.from_scenario(baseline)
+    shared = montecarlo.SharedDraws()
+    workspace = shared.workspace
+    first = shared.draws(inputs, 3, 0, 256, workspace)
+    again = shared.draws(inputs, 3, 0, 256, workspace)
+    assert again.mechanisms["threat"] is first.mechanisms["threat"]
+    assert again.common is first.common
+    fresh = montecarlo.sample_mechanisms(
+        inputs, first, lambda stream: montecarlo.mechanism_generator(3, 0, stream))
+    for name, drawn in fresh.mechanisms.items():
+        for ours, theirs in zip(again.mechanisms[name], drawn, strict=True):
+            assert np.array_equal(ours, theirs), name

@@ -4,12 +4,14 @@ A sweep (:class:`~sim.sweeps.spec.SweepSpec`) runs its variants on an executor
 (:mod:`sim.sweeps.executors`) with common random numbers: every variant is run with the sweep's
 own seed, so block ``b`` of every variant draws the same standard normals (GDP growth, execution
 noise) and the differences between variants are differences of the model, not of the noise. A
-worker keeps each block's normals (:class:`~sim.montecarlo.SharedDraws`) and lends them to every
-variant it runs, so a sweep draws them once per block and worker rather than once per variant.
-A mechanism's draws and aid's may depend on the variant's parameters (a threat event's rate, a
-donor's reliability or delivered share): each variant draws them itself from the same streams,
-so they are common where those parameters are equal, and never a transform that would tie one
-variant's numbers to another's parameters.
+worker keeps each block's normals (:class:`~sim.montecarlo.SharedDraws`), and the threat events'
+draws, which depend on their shape only, and lends them to every variant it runs, so a sweep
+draws them once per block and worker rather than once per variant. Commitment's credibilities
+and aid's draws depend on the variant's parameters (credibility and its spread, a donor's
+reliability or delivered share): each variant draws them itself from the same streams, so they
+are common where those parameters are equal. Drawing them again costs little (commitment draws
+one normal per ally and draw, not per year), and it keeps every variant's numbers exactly those
+of its own run, with nothing of one variant's parameters in another's.
 
 A variant whose allies, years or aid layout (pledges, needs, pools) differ from the base
 scenario's (:func:`draw_layout`) would read the same streams in another shape, which shares
@@ -37,6 +39,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -69,9 +72,18 @@ SYNC_SECONDS = 1.0
 
 
 
-#: This process's normals and workspace, lent to every variant with common random numbers it
-#: runs (a pool's or a Dask worker's process runs many).
-_SHARED = SharedDraws()
+#: Each thread's normals and workspace (``draws``), lent to every variant with common random
+#: numbers it runs (a pool's or a Dask worker's process runs many); one per thread, since a
+#: Dask worker of several threads runs variants side by side and a workspace is one run's.
+_LOCAL = threading.local()
+
+
+def _shared_draws() -> SharedDraws:
+    """This thread's :class:`SharedDraws`, made on first use."""
+    shared = getattr(_LOCAL, "draws", None)
+    if shared is None:
+        shared = _LOCAL.draws = SharedDraws()
+    return shared
 
 
 def draw_layout(scenario: Scenario) -> tuple[Any, ...]:
@@ -102,7 +114,7 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
     try:
         variant = base.with_values(values)
         own = variant_run_seed(base, variant, index, seed, independent)
-        results = (run(variant, draws=draws, seed=seed, shared=_SHARED) if own is None
+        results = (run(variant, draws=draws, seed=seed, shared=_shared_draws()) if own is None
                    else run(variant, draws=draws, seed=own))
     except SimError as err:
         problem = str(err).removeprefix(f"{getattr(err, 'file', '')}: ")
@@ -223,13 +235,17 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
                                          lost=lost_variant)
             log.write(f"{_now()} {runner.describe()}\n")
             synced = time.monotonic()
-            for row in _progress(rows, len(todo), progress):
-                journal.write(json.dumps({**row, "digest": digest}, sort_keys=True) + "\n")
-                journal.flush()
-                if time.monotonic() - synced >= SYNC_SECONDS:
-                    os.fsync(journal.fileno())
-                    synced = time.monotonic()
-                log.write(f"{_now()} variant {row['index']} {row['status']}\n")
+            try:
+                for row in _progress(rows, len(todo), progress):
+                    journal.write(json.dumps({**row, "digest": digest}, sort_keys=True) + "\n")
+                    journal.flush()
+                    if time.monotonic() - synced >= SYNC_SECONDS:
+                        os.fsync(journal.fileno())
+                        synced = time.monotonic()
+                    log.write(f"{_now()} variant {row['index']} {row['status']}\n")
+            finally:
+                # With one worker the variants ran here: their shared normals go with the sweep.
+                _LOCAL.__dict__.pop("draws", None)
             os.fsync(journal.fileno())
             log.write(f"{_now()} finished {len(todo)} variants in "
                       f"{time.monotonic() - started:.1f} s\n")
