@@ -15,6 +15,17 @@ A pool's processes start from a fork server that has imported the engine, and ne
 caller's main module: a script that calls :func:`run` with ``workers=2`` at its top level, with
 no ``if __name__ == "__main__":`` guard, from standard input or in a notebook, runs as it would
 on one core (:func:`sim.pool.pool_context`).
+
+Runs that share their random numbers, as a sweep's variants do (common random numbers,
+:mod:`sim.sweeps.sweep`), may pass one :class:`SharedDraws` to :func:`run`: it keeps each
+block's standard normals of SPEC 3.1 and 3.2 (:func:`sim.spending.inputs.sample_draws`), which
+depend only on the seed, the block and the block's shape, and lends them to every later run of
+the same seed and shape instead of drawing them again, with one workspace for all the runs; so
+too the draws of a mechanism that declares them a function of their shape only
+(``SHAPE_ONLY_DRAWS``: threat events). The numbers are the same as drawn afresh, so a run's
+results never depend on what ran before it. Other mechanisms' draws (commitment's
+credibilities, shaped by the run's parameters) and aid's (a donor's reliability and delivered
+share) are drawn for each run, from the same streams.
 """
 
 from __future__ import annotations
@@ -22,18 +33,21 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 
 from sim.draw_outcomes import DrawRecorder
 from sim.errors import OptionError, WorkerError
 from sim.limits import draws_problem, workers_problem
+from sim.mechanisms import MECHANISMS
 from sim.results import Results
 from sim.scenario import Scenario
 from sim.spending.engine import Paths, simulate
-from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
+from sim.spending.inputs import Draws, ModelInputs, sample_draws, sample_mechanisms
 from sim.spending.tally import PackedTally, Tally
 from sim.workspace import Workspace
 
@@ -71,6 +85,77 @@ def mechanism_generator(seed: int, block: int, stream: int) -> np.random.Generat
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, stream)))
 
 
+class SharedDraws:
+    """What one process keeps from a run to the next of runs that share their random numbers:
+    each block's standard normals, and the draws of each mechanism whose draws depend on their
+    shape only (``SHAPE_ONLY_DRAWS``, threat events), by seed, block and shape; and one
+    workspace.
+
+    At most ``max_bytes`` of draws are kept; beyond that the block used longest ago is let go
+    (and drawn again if asked for), so memory stays flat however many runs share them.
+    """
+
+    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self.workspace = Workspace()
+        self._kept: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of draws kept now."""
+        return self._bytes
+
+    def normals(self, inputs: ModelInputs, seed: int, block: int, size: int) -> Draws:
+        """Block ``block``'s standard normals (``size`` draws) of a run with ``seed``: those
+        :func:`sample_draws` draws from :func:`block_generator`, kept from an earlier run of the
+        same shape or drawn now. The caller must not write into them."""
+        # New arrays, not the workspace's: they outlive the block.
+        return self._kept_or((seed, block, size, inputs.n_steps, inputs.n_allies), lambda: (
+            sample_draws(inputs, block_generator(seed, block), size)))
+
+    def draws(self, inputs: ModelInputs, seed: int, block: int, size: int,
+              workspace: Workspace) -> Draws:
+        """Block ``block``'s draws, as :func:`block_paths` makes them without sharing: the kept
+        normals, and each mechanism's that is on, kept when its draws depend on their shape
+        only, else drawn now into ``workspace``."""
+        drawn = self.normals(inputs, seed, block, size)
+        steps, allies = inputs.n_steps, inputs.n_allies
+        mechanisms = {}
+        for mechanism in MECHANISMS:
+            terms = inputs.mechanisms[mechanism.NAME]
+            if mechanism.STREAM is None or terms is None:
+                continue
+            rng = functools.partial(mechanism_generator, seed, block, mechanism.STREAM)
+            if getattr(mechanism, "SHAPE_ONLY_DRAWS", False):
+                mechanisms[mechanism.NAME] = self._kept_or(
+                    (seed, block, size, steps, allies, mechanism.STREAM),
+                    functools.partial(mechanism.sample, terms, rng(), steps, size))
+            else:
+                mechanisms[mechanism.NAME] = mechanism.sample(terms, rng(), steps, size,
+                                                              workspace)
+        return attrs.evolve(drawn, mechanisms=mechanisms) if mechanisms else drawn
+
+    def _kept_or(self, key: tuple[int, ...], draw: Callable[[], Any]) -> Any:
+        """The draws kept under ``key``, or ``draw()`` kept now (letting the oldest go)."""
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            return kept
+        kept = self._kept[key] = draw()
+        self._bytes += _nbytes(kept)
+        while self._bytes > self.max_bytes and len(self._kept) > 1:
+            _, gone = self._kept.popitem(last=False)
+            self._bytes -= _nbytes(gone)
+        return kept
+
+
+def _nbytes(drawn: Any) -> int:
+    """Bytes of the arrays of a block's draws (:class:`Draws` or a mechanism's NamedTuple)."""
+    fields = (attrs.astuple(drawn, recurse=False) if attrs.has(type(drawn)) else tuple(drawn))
+    return sum(field.nbytes for field in fields if isinstance(field, np.ndarray))
+
+
 def block_sizes(draws: int, block_size: int) -> list[int]:
     """Draws in each block: full blocks, then the remainder."""
     full, rest = divmod(draws, block_size)
@@ -81,12 +166,14 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                     blocks: range, aid: AidModel | None = None, engine: str = "vector",
                     aid_allies: tuple[str, ...] = (), workspace: Workspace | None = None,
                     into: tuple[Tally, AidTally | None] | None = None,
-                    record: DrawRecorder | None = None) -> tuple[Tally, AidTally | None]:
+                    record: DrawRecorder | None = None,
+                    shared: SharedDraws | None = None) -> tuple[Tally, AidTally | None]:
     """Simulate and tally the given blocks of a run of ``draws`` draws (and their aid).
 
     Every block reuses the memory of ``workspace``, a new one if not given. The counts go into
     the tallies ``into`` (its aid tally when ``aid`` is given), or into new ones; they are
-    returned. ``record`` keeps each block's per-draw outcomes, if given.
+    returned. ``record`` keeps each block's per-draw outcomes, if given. With ``shared``, the
+    blocks' standard normals come from it (the same numbers).
     """
     sizes = block_sizes(draws, block_size)
     workspace = Workspace() if workspace is None else workspace
@@ -100,7 +187,7 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
 
         simulate_aid = aid_engine(engine)
     for block in blocks:
-        paths = block_paths(inputs, seed, block, sizes[block], workspace)
+        paths = block_paths(inputs, seed, block, sizes[block], workspace, shared)
         if aid is None:
             alliance = tally.add(inputs, paths, workspace)
             if record is not None:
@@ -121,9 +208,12 @@ def simulate_blocks(inputs: ModelInputs, seed: int, draws: int, block_size: int,
 
 
 def block_paths(inputs: ModelInputs, seed: int, block: int, size: int,
-                workspace: Workspace | None = None) -> Paths:
-    """The spending paths of block ``block`` (``size`` draws) of a run with ``seed``."""
+                workspace: Workspace | None = None, shared: SharedDraws | None = None) -> Paths:
+    """The spending paths of block ``block`` (``size`` draws) of a run with ``seed``; its
+    standard normals from ``shared`` when given."""
     workspace = Workspace() if workspace is None else workspace
+    if shared is not None:
+        return simulate(inputs, shared.draws(inputs, seed, block, size, workspace), workspace)
     drawn = sample_draws(inputs, block_generator(seed, block), size, workspace)
     drawn = sample_mechanisms(inputs, drawn, functools.partial(mechanism_generator, seed,
                                                                block), workspace)
@@ -158,7 +248,8 @@ def _check_positive(name: str, value: object) -> int:
 
 def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int = 1,
         block_size: int = DEFAULT_BLOCK_SIZE, blocks_per_task: int | None = None,
-        progress: bool = False, engine: str = "vector", per_draw: bool = False) -> Results:
+        progress: bool = False, engine: str = "vector", per_draw: bool = False,
+        shared: SharedDraws | None = None) -> Results:
     """Simulate ``draws`` draws of ``scenario`` and return aggregated :class:`Results`.
 
     ``workers`` processes count blocks: this one and, beyond one, a process pool.
@@ -166,7 +257,9 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
     the results. ``progress`` shows a bar on a terminal or in a Jupyter notebook. ``engine``
     picks the aid engine, ``"vector"`` or ``"event"`` (same results, the event engine is the
     slow readable reference). ``per_draw`` also keeps the per-draw outcomes of the headline
-    measures (:mod:`sim.draw_outcomes`), for comparisons that pair two runs' draws.
+    measures (:mod:`sim.draw_outcomes`), for comparisons that pair two runs' draws. ``shared``
+    (one worker only) lends the standard normals kept from earlier runs and its workspace
+    (:class:`SharedDraws`); it never changes the results.
     """
     draws = _check_positive("draws", draws)
     workers = _check_positive("workers", workers)
@@ -176,6 +269,8 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
     if engine not in AID_ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(AID_ENGINES)}, got {engine!r}")
     check_size(draws, workers, block_size)
+    if shared is not None and workers != 1:
+        raise OptionError(f"shared: draws are shared on one worker only, got workers={workers}")
     inputs = ModelInputs.from_scenario(scenario)
     aid = scenario.aid
     # Allies whose aid counts inside their core spending (SPEC 3.2), when the scenario says so.
@@ -188,7 +283,7 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
     bar = progress_bar(draws, "draw", scenario.name) if progress else None
     try:
         for counted in _count(inputs, int(seed), draws, block_size, tasks, workers,
-                              (aid, engine, aid_allies), (tally, aid_tally), record):
+                              (aid, engine, aid_allies), (tally, aid_tally), record, shared):
             if bar is not None:
                 bar.update(counted)
     finally:
@@ -232,17 +327,19 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
            tasks: list[range], workers: int,
            aid: tuple[AidModel | None, str, tuple[str, ...]],
            into: tuple[Tally, AidTally | None],
-           record: DrawRecorder | None = None) -> Iterator[int]:
+           record: DrawRecorder | None = None, shared: SharedDraws | None = None
+           ) -> Iterator[int]:
     """Count the tasks' blocks into the tallies ``into`` (their per-draw outcomes into
-    ``record``, if given); yield draws counted since the last yield, as they are counted."""
+    ``record``, if given); yield draws counted since the last yield, as they are counted.
+    ``shared`` lends normals and a workspace on one worker."""
     sizes = block_sizes(draws, block_size)
     if workers == 1:
         # One workspace and the run's own tallies for all tasks: on one core they follow one
         # another, and a tally per block would cost ~10 MB to zero and to merge every block.
-        workspace = Workspace()
+        workspace = Workspace() if shared is None else shared.workspace
         for blocks in tasks:
             simulate_blocks(inputs, seed, draws, block_size, blocks, *aid, workspace=workspace,
-                            into=into, record=record)
+                            into=into, record=record, shared=shared)
             yield sum(sizes[block] for block in blocks)
         return
     from concurrent.futures.process import BrokenProcessPool

@@ -9,7 +9,7 @@ import types
 import attrs
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
@@ -173,3 +173,60 @@ def test_progress_bars_come_from_tqdm_auto_on_a_terminal_or_in_a_notebook(analyt
     run_bar, sweep_bar = made
     assert (run_bar.options["total"], run_bar.counted, run_bar.closed) == (3_000, 3_000, True)
     assert (sweep_bar.options["total"], sweep_bar.counted) == (2, 2)
+
+
+# --- runs that share their standard normals (a sweep's common random numbers) ----------------
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**63), follow=st.floats(0.05, 0.6))
+def test_shared_normals_never_change_a_run(seed, follow):
+    # Runs of two parameter sets, one after another on one SharedDraws, over ten blocks: each
+    # equals its fresh run, whatever ran on the shared normals before.
+    baseline = sim.load_scenario("baseline")
+    variant = baseline.with_values({"defaults.commitment.follow": follow})
+    shared = montecarlo.SharedDraws()
+    for scenario in (baseline, variant, baseline, variant):
+        ran = sim.run(scenario, draws=2_345, seed=seed, block_size=256, shared=shared)
+        fresh = sim.run(scenario, draws=2_345, seed=seed, block_size=256)
+        _assert_same_tally(ran.tally, fresh.tally)
+
+
+def test_shared_normals_stay_within_their_memory_bound():
+    baseline = sim.load_scenario("baseline")
+    inputs = ModelInputs.from_scenario(baseline)
+    one_block = montecarlo.SharedDraws()
+    one_block.normals(inputs, 3, 0, 256)
+    bound = 3 * one_block.nbytes
+    shared = montecarlo.SharedDraws(max_bytes=bound)
+    for _ in range(2):
+        ran = sim.run(baseline, draws=2_345, seed=3, block_size=256, shared=shared)
+        assert shared.nbytes <= bound
+    _assert_same_tally(ran.tally, sim.run(baseline, draws=2_345, seed=3, block_size=256).tally)
+    # The same block again is lent, not drawn again.
+    first = shared.normals(inputs, 3, 5, 256)
+    assert shared.normals(inputs, 3, 5, 256) is first
+    assert np.array_equal(first.growth, montecarlo.sample_draws(
+        inputs, block_generator(3, 5), 256).growth)
+
+
+def test_shared_normals_are_for_one_worker(analytic):
+    with pytest.raises(sim.OptionError, match="one worker only, got workers=2"):
+        sim.run(analytic, draws=100, workers=2, shared=montecarlo.SharedDraws())
+
+
+def test_threat_draws_are_shared_and_commitments_drawn_for_each_run():
+    # Threat events' draws depend on their shape only; commitment's on the run's parameters.
+    baseline = sim.load_scenario("baseline")
+    inputs = ModelInputs.from_scenario(baseline)
+    shared = montecarlo.SharedDraws()
+    workspace = shared.workspace
+    first = shared.draws(inputs, 3, 0, 256, workspace)
+    again = shared.draws(inputs, 3, 0, 256, workspace)
+    assert again.mechanisms["threat"] is first.mechanisms["threat"]
+    assert again.common is first.common
+    fresh = montecarlo.sample_mechanisms(
+        inputs, first, lambda stream: montecarlo.mechanism_generator(3, 0, stream))
+    for name, drawn in fresh.mechanisms.items():
+        for ours, theirs in zip(again.mechanisms[name], drawn, strict=True):
+            assert np.array_equal(ours, theirs), name

@@ -31,6 +31,7 @@ commitment`) or, with that off, SPEC 3.2's path.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -105,6 +106,9 @@ def _value(row: PlanRow) -> float:
     return (row.low + row.high) / 2.0
 
 
+# Cached as the plans file it reads is (sim.data.plans.load_plans): a scenario's checks and
+# arrays ask for each ally's plan hundreds of times, a sweep for every variant.
+@functools.lru_cache(maxsize=1024)
 def _data_plan(code: str, base_year: int, horizon: int) -> Plan | None:
     """The plan the baseline follows for ``code``: money where a base-year amount anchors a
     later one, then shares for the years after the money plan's last."""

@@ -38,6 +38,10 @@ NAME, KEY = "threat", "shocks"
 #: Its generator for block ``b`` is ``SeedSequence(seed, spawn_key=(b, STREAM))``: apart from the
 #: spending model's ``(b,)`` and aid's ``(b, 1)``, so turning it on changes no other number.
 STREAM: int | None = 2
+#: Its draws depend on their shape only (years, draws, allies), never on the terms' values, so
+#: runs of one seed that share their random numbers share these too
+#: (:class:`sim.montecarlo.SharedDraws`); a mechanism without the flag draws for every run.
+SHAPE_ONLY_DRAWS = True
 
 
 @attrs.frozen

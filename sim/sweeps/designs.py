@@ -2,8 +2,10 @@
 
 A ``grid`` takes every combination of each parameter's values; ``lhs`` and ``sobol`` take points
 of the unit cube (:func:`unit_points`), which each parameter maps to a value of its own
-(:meth:`sim.sweeps.spec.Parameter.at`). The design's points and the variants' run seeds are
-streams of the sweep seed apart from each other (:func:`unit_points`, :func:`variant_seed`).
+(:meth:`sim.sweeps.spec.Parameter.at`). The design's points and the seeds of variants that run
+on streams of their own are streams of the sweep seed apart from each other
+(:func:`unit_points`, :func:`variant_seed`); variants on common random numbers run with the
+sweep seed itself, whose blocks are ``SeedSequence(seed, spawn_key=(b,))``, apart from both.
 """
 
 from __future__ import annotations
@@ -52,5 +54,6 @@ def unit_points(design: str, samples: int, dimensions: int, seed: int) -> np.nda
 
 
 def variant_seed(seed: int, index: int) -> int:
-    """The run seed of variant ``index``: a function of the sweep seed and the index only."""
+    """The run seed of variant ``index`` on a stream of its own (``independent = true``, or a
+    draw layout other than the base's): a function of the sweep seed and the index only."""
     return int(np.random.SeedSequence(seed, spawn_key=(1, index)).generate_state(1)[0])

@@ -1,7 +1,8 @@
 """A sweep folder's record of its design: ``manifest.json``, written first and read back.
 
 ``DIR/manifest.json``, written when a sweep starts, records the design (base scenario, design,
-samples, seed, draws, each parameter's key and range, values or distribution) and the sweep's
+samples, seed, draws, whether the variants share their random numbers, each parameter's key and
+range, values or distribution) and the sweep's
 digest, so that ``--resume`` refuses another sweep's folder and a report needs only the folder
 (:class:`SweepRecord` reads it back, checking it as a sweep file is checked).
 
@@ -58,7 +59,7 @@ def manifest(spec: SweepSpec, inputs: dict[str, str] | None = None) -> dict[str,
             "inputs": inputs,
             "base": spec.base.name, "base_sha256": spec.base.sha256, "design": spec.design,
             "samples": spec.samples, "variants": spec.size,
-            "seed": spec.seed, "draws": spec.draws,
+            "seed": spec.seed, "draws": spec.draws, "independent": spec.independent,
             "parameters": [p.record() for p in spec.parameters]}
 
 
@@ -79,6 +80,8 @@ class SweepRecord:
     draws: int
     variants: int
     parameters: tuple[Parameter, ...]
+    #: Each variant on random numbers of its own; false: common random numbers.
+    independent: bool = False
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> SweepRecord:
@@ -103,6 +106,10 @@ class SweepRecord:
         numbers = {key: whole_number(doc.get(key), key, lowest, fail)
                    for key, lowest in (("samples", 1), ("seed", 0), ("draws", 1),
                                        ("variants", 1))}
+        # A manifest from before common random numbers ran every variant on its own numbers.
+        independent = doc.get("independent", True)
+        if not isinstance(independent, bool):
+            raise fail("independent", f"must be true or false, got {independent!r}")
         raw = doc.get("parameters")
         if not isinstance(raw, list) or not raw:
             raise fail("parameters", "must be a non-empty list of parameter records")
@@ -112,5 +119,5 @@ class SweepRecord:
             raise fail("variants", f"does not match a {design} design of {numbers['samples']} "
                        f"samples and {len(parameters)} parameters")
         return cls(folder=Path(folder), base=base, design=design, parameters=parameters,
-                   **numbers)
+                   independent=independent, **numbers)
 

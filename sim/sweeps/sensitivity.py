@@ -89,6 +89,14 @@ def sobol_indices(table: pd.DataFrame, parameters: Sequence[str], metric: str, *
     if np.ptp(outcome) == 0:
         raise OptionError(f"metric: {metric!r} is {outcome[0]:g} in every variant; there is no "
                           "variance to apportion among the parameters")
+    # SALib divides by the variance of the base points (the A and B rows, the first and last of
+    # each block of D + 2): a metric constant there has indices of 0/0, and SALib only warns. On
+    # common random numbers a metric the parameters barely move, a chance near 0 or 1, may be.
+    blocks = outcome.reshape(-1, len(parameters) + 2)  # (N, D + 2)
+    if np.ptp(blocks[:, [0, -1]]) == 0:
+        raise OptionError(f"metric: {metric!r} is {blocks[0, 0]:g} at every base point (the A "
+                          "and B rows of Saltelli's scheme), so its indices are 0/0; more "
+                          "samples, or more draws for a chance this close to 0 or 1")
     keys = list(parameters)
     problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
     # SALib treats seed 0 as "no seed" and then draws from NumPy's global state, so the

@@ -2,12 +2,13 @@
 
 A sweep file names a base scenario, the dotted scenario keys to vary (each over a range, a list of
 values or a distribution), a design (``grid``, ``lhs`` or ``sobol``, :mod:`sim.sweeps.designs`)
-and the draws per variant. A grid runs every combination of the values; ``lhs`` runs ``samples``
-variants; ``sobol`` runs Saltelli's scheme for Sobol indices, ``samples * (parameters + 2)``
-variants, which :mod:`sim.sweeps.sensitivity` analyses. Variant ``i`` is
-``base.with_values({key: value, ...})``. Reading a sweep file checks it whole without running
-anything: each parameter's key, and the values at its ends against that key's hard bounds (an
-error) and typical range (a warning). Every problem of the sweep file is a
+and the draws per variant, and whether the variants share their random numbers (the default) or
+each draws its own (``independent = true``). A grid runs every combination of the values;
+``lhs`` runs ``samples`` variants; ``sobol`` runs Saltelli's scheme for Sobol indices,
+``samples * (parameters + 2)`` variants, which :mod:`sim.sweeps.sensitivity` analyses. Variant
+``i`` is ``base.with_values({key: value, ...})``. Reading a sweep file checks it whole without
+running anything: each parameter's key, and the values at its ends against that key's hard
+bounds (an error) and typical range (a warning). Every problem of the sweep file is a
 :class:`~sim.errors.SweepError`; a problem of its base scenario stays a ScenarioError naming the
 scenario file.
 """
@@ -31,7 +32,7 @@ from sim.scenario import TOO_DEEP, Scenario, check_depth, find_scenario
 from sim.schema import did_you_mean, type_name
 from sim.sweeps.designs import DESIGNS, design_size, grid_points, unit_points
 
-_SWEEP_KEYS = ("base", "design", "samples", "seed", "draws", "parameters")
+_SWEEP_KEYS = ("base", "design", "samples", "seed", "draws", "independent", "parameters")
 _PARAMETER_KEYS = ("key", "range", "values", "distribution")
 #: Distributions a parameter may follow, with the numbers each takes, in order.
 DISTRIBUTIONS = {"normal": ("mean", "sd"), "triangular": ("low", "mode", "high")}
@@ -128,6 +129,9 @@ class SweepSpec:
     #: The base scenario's warnings, then the sweep file's (a range that leaves its key's
     #: typical range), each naming its file and key.
     warnings: tuple[ScenarioWarning, ...] = attrs.field(default=(), repr=False, eq=False)
+    #: Each variant on random numbers of its own (``independent = true``), not the common
+    #: random numbers every variant shares by default (:mod:`sim.sweeps.sweep`).
+    independent: bool = False
 
     @classmethod
     def from_file(cls, path: str | Path) -> SweepSpec:
@@ -210,6 +214,10 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
                    + did_you_mean(design, DESIGNS))
     seed = whole_number(sweep.get("seed", 0), "sweep.seed", 0, fail)
     draws = whole_number(sweep.get("draws", 4000), "sweep.draws", 1, fail)
+    independent = sweep.get("independent", False)
+    if not isinstance(independent, bool):
+        raise fail("sweep.independent", "must be true (each variant its own random numbers) or "
+                   f"false (common random numbers, the default), got {independent!r}")
     raw = sweep.get("parameters")
     if not isinstance(raw, list) or not raw:
         raise fail("sweep.parameters", "required: one [[sweep.parameters]] table per varied key")
@@ -239,14 +247,16 @@ def _parse(doc: Mapping[str, Any], path: Path) -> SweepSpec:
     for n, parameter in enumerate(parameters):
         warnings.extend(_check_parameter(base, parameter, f"sweep.parameters.{n}", file, fail))
     described = {"base": base.sha256, "design": design, "samples": samples, "seed": seed,
-                 "draws": draws, "parameters": [attrs.asdict(p) for p in parameters]}
+                 "draws": draws, "parameters": [attrs.asdict(p) for p in parameters],
+                 "independent": independent}
     if design == "sobol":
         # The sobol design was a plain Sobol sequence before it became Saltelli's scheme: a
         # folder of the old design must not be resumed with the new one.
         described["scheme"] = "saltelli"
     digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
     return SweepSpec(file=file, base=base, design=design, samples=samples, seed=seed,
-                     draws=draws, parameters=parameters, digest=digest, warnings=tuple(warnings))
+                     draws=draws, parameters=parameters, digest=digest, warnings=tuple(warnings),
+                     independent=independent)
 
 
 def whole_number(value: Any, key: str, lowest: int, fail: Fail) -> int:

@@ -1,8 +1,23 @@
 """Running a sweep: each variant a full Monte Carlo run, streamed to a journal, into one table.
 
-A sweep (:class:`~sim.sweeps.spec.SweepSpec`) runs variant ``i`` with a seed that depends only
-on the sweep seed and ``i`` (:func:`~sim.sweeps.designs.variant_seed`), on an executor
-(:mod:`sim.sweeps.executors`), so a variant's row is the same whatever the worker count or the
+A sweep (:class:`~sim.sweeps.spec.SweepSpec`) runs its variants on an executor
+(:mod:`sim.sweeps.executors`) with common random numbers: every variant is run with the sweep's
+own seed, so block ``b`` of every variant draws the same standard normals (GDP growth, execution
+noise) and the differences between variants are differences of the model, not of the noise. A
+worker keeps each block's normals (:class:`~sim.montecarlo.SharedDraws`), and the threat events'
+draws, which depend on their shape only, and lends them to every variant it runs, so a sweep
+draws them once per block and worker rather than once per variant. Commitment's credibilities
+and aid's draws depend on the variant's parameters (credibility and its spread, a donor's
+reliability or delivered share): each variant draws them itself from the same streams, so they
+are common where those parameters are equal. Drawing them again costs little (commitment draws
+one normal per ally and draw, not per year), and it keeps every variant's numbers exactly those
+of its own run, with nothing of one variant's parameters in another's.
+
+A variant whose allies, years or aid layout (pledges, needs, pools) differ from the base
+scenario's (:func:`draw_layout`) would read the same streams in another shape, which shares
+nothing meaningful: it runs on a stream of its own, :func:`~sim.sweeps.designs.variant_seed`,
+as every variant does with ``independent = true`` in the sweep file. Either way a variant's row
+depends only on the sweep file and its index, whatever the worker count, the executor or the
 order variants finish in.
 
 Rows stream to ``DIR/journal.jsonl`` as variants finish, one flushed line each, so a killed
@@ -24,6 +39,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -42,7 +58,7 @@ from sim.files import (
     hold_folder,
     read_json,
 )
-from sim.montecarlo import progress_bar, run
+from sim.montecarlo import SharedDraws, progress_bar, run
 from sim.scenario import Scenario
 from sim.sweeps.designs import variant_seed
 from sim.sweeps.executors import executor as executor_named
@@ -56,12 +72,50 @@ SYNC_SECONDS = 1.0
 
 
 
+#: Each thread's normals and workspace (``draws``), lent to every variant with common random
+#: numbers it runs (a pool's or a Dask worker's process runs many); one per thread, since a
+#: Dask worker of several threads runs variants side by side and a workspace is one run's.
+_LOCAL = threading.local()
+
+
+def _shared_draws() -> SharedDraws:
+    """This thread's :class:`SharedDraws`, made on first use."""
+    shared = getattr(_LOCAL, "draws", None)
+    if shared is None:
+        shared = _LOCAL.draws = SharedDraws()
+    return shared
+
+
+def draw_layout(scenario: Scenario) -> tuple[Any, ...]:
+    """What fixes the number and shape of a run's random draws: the allies, the years, and the
+    aid model's pledges, needs and pools."""
+    aid = scenario.aid
+    return (scenario.codes, scenario.base_year, scenario.horizon,
+            None if aid is None else (len(aid.pledges), len(aid.needs), len(aid.pools)))
+
+
+def variant_run_seed(base: Scenario, variant: Scenario, index: int, seed: int,
+                     independent: bool) -> int | None:
+    """The seed variant ``index`` runs with when it runs on a stream of its own (``independent``,
+    or a draw layout other than the base's); None when it shares the sweep's ``seed``."""
+    if independent or draw_layout(variant) != draw_layout(base):
+        return variant_seed(seed, index)
+    return None
+
+
 def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
-                seed: int) -> dict[str, Any]:
-    """Run one variant and return its row; a bad combination of values is a ``failed`` row."""
+                seed: int, independent: bool = False) -> dict[str, Any]:
+    """Run one variant and return its row; a bad combination of values is a ``failed`` row.
+
+    With common random numbers (``independent`` false) the variant runs with the sweep's
+    ``seed`` on this process's shared normals, unless its draw layout differs from the base's.
+    """
     row: dict[str, Any] = {"index": index, **values}
     try:
-        results = run(base.with_values(values), draws=draws, seed=variant_seed(seed, index))
+        variant = base.with_values(values)
+        own = variant_run_seed(base, variant, index, seed, independent)
+        results = (run(variant, draws=draws, seed=seed, shared=_shared_draws()) if own is None
+                   else run(variant, draws=draws, seed=own))
     except SimError as err:
         problem = str(err).removeprefix(f"{getattr(err, 'file', '')}: ")
         return {**row, "status": "failed", "error": " ".join(problem.split())}
@@ -79,7 +133,7 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
 
 
 def lost_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
-                 seed: int) -> dict[str, Any]:
+                 seed: int, independent: bool = False) -> dict[str, Any]:
     """The ``failed`` row of a variant whose process died twice (killed, or out of memory)."""
     return {"index": index, **values, "status": "failed",
             "error": "its worker process died twice (killed, or out of memory)"}
@@ -171,21 +225,27 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
         with (open(out / JOURNAL, "a", encoding="utf-8") as journal,
               open(out / LOG, "a", encoding="utf-8") as log):
             log.write(f"{_now()} start host={socket.gethostname()} workers={workers} "
-                      f"variants={len(variants)} done={len(done)} todo={len(todo)}\n")
+                      f"variants={len(variants)} done={len(done)} todo={len(todo)} "
+                      f"random_numbers={'independent' if spec.independent else 'common'}\n")
             started = time.monotonic()
             # One variant a task, each run on one core: the parallelism is across variants.
             rows = runner.map_unordered(run_variant, ((spec.base, i, variants[i], spec.draws,
-                                                       spec.seed) for i in todo),
+                                                       spec.seed, spec.independent)
+                                                      for i in todo),
                                          lost=lost_variant)
             log.write(f"{_now()} {runner.describe()}\n")
             synced = time.monotonic()
-            for row in _progress(rows, len(todo), progress):
-                journal.write(json.dumps({**row, "digest": digest}, sort_keys=True) + "\n")
-                journal.flush()
-                if time.monotonic() - synced >= SYNC_SECONDS:
-                    os.fsync(journal.fileno())
-                    synced = time.monotonic()
-                log.write(f"{_now()} variant {row['index']} {row['status']}\n")
+            try:
+                for row in _progress(rows, len(todo), progress):
+                    journal.write(json.dumps({**row, "digest": digest}, sort_keys=True) + "\n")
+                    journal.flush()
+                    if time.monotonic() - synced >= SYNC_SECONDS:
+                        os.fsync(journal.fileno())
+                        synced = time.monotonic()
+                    log.write(f"{_now()} variant {row['index']} {row['status']}\n")
+            finally:
+                # With one worker the variants ran here: their shared normals go with the sweep.
+                _LOCAL.__dict__.pop("draws", None)
             os.fsync(journal.fileno())
             log.write(f"{_now()} finished {len(todo)} variants in "
                       f"{time.monotonic() - started:.1f} s\n")

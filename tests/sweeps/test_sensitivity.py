@@ -75,6 +75,10 @@ def test_a_table_that_is_not_a_whole_saltelli_design_is_refused() -> None:
         index=range(80))
     refused(shuffled, "Saltelli's scheme")
     refused(table.assign(y=0.25), "is 0.25 in every variant")
+    # Constant at the base points (the first and last row of each block of D + 2), not in the
+    # rows between: SALib's estimators divide by zero there (and only warn).
+    refused(table.assign(y=np.where(table["index"] % 5 == 2, 0.01, 0.0)),
+            "is 0 at every base point")
     refused(table.assign(y=np.where(table["index"] == 3, np.nan, table["y"])), "missing")
     with pytest.raises(OptionError, match="no column 'z'"):
         sobol_indices(table, KEYS, "z")
