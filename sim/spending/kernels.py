@@ -13,7 +13,8 @@ checks the paths and counts bit for bit against the model's NumPy reference,
 their terms as named records (NamedTuples of arrays), and compile each mechanism's step
 (:mod:`sim.mechanisms`) with the same options. Reductions across allies, whose order
 NumPy chooses (the alliance's USD sums), and logarithms, whose last bit depends on the maths
-library, stay in NumPy.
+library, stay in NumPy: the USD shortfalls are worked out and counted here, around NumPy's
+logarithm of them (:func:`shortfalls`, :func:`count_gaps`).
 
 The kernels are compiled for their signatures when this module is first imported, or loaded
 from Numba's cache next to it. A run imports this module only where the kernels cannot be
@@ -402,3 +403,44 @@ def count_year(t, years, core, related, total, goal_index, review_index, goal_co
             for a in range(allies):
                 first_core[a, first_year[d, a]] += 1
     return all_meet_core, all_meet_goal
+
+
+@numba.njit(numba.void(_F2, _F2, _F2, numba.float64, numba.float64, numba.float64,
+                       _F3, numba.boolean[:, :, ::1]), **COMPILE_OPTIONS)
+def shortfalls(core, total, gdp, goal_core, goal_total, smallest, gaps, positive):
+    """Each ally's USD shortfall from the core goal and from the whole goal, from goal-year
+    (draws, allies) core and total shares (% of GDP) and GDP (USD), made ready for NumPy's
+    logarithm: ``gaps`` (2, draws, allies) gets each shortfall ``(goal - share) / 100 * gdp``
+    raised to at least ``smallest`` (the smallest positive number; NaN too, as ``np.fmax``
+    raises it), ``positive`` whether the shortfall was above zero."""
+    draws, allies = core.shape
+    size = draws * allies
+    core_flat, total_flat, gdp_flat = core.reshape(size), total.reshape(size), gdp.reshape(size)
+    core_gaps, total_gaps = gaps[0].reshape(size), gaps[1].reshape(size)
+    core_positive, total_positive = positive[0].reshape(size), positive[1].reshape(size)
+    for k in range(size):
+        gap = (goal_core - core_flat[k]) / 100.0
+        gap = gap * gdp_flat[k]
+        core_positive[k] = gap > 0.0
+        core_gaps[k] = gap if gap >= smallest else smallest
+        gap = (goal_total - total_flat[k]) / 100.0
+        gap = gap * gdp_flat[k]
+        total_positive[k] = gap > 0.0
+        total_gaps[k] = gap if gap >= smallest else smallest
+
+
+@numba.njit(numba.void(_F3, numba.boolean[:, :, ::1], numba.float64, numba.float64,
+                       numba.int64, _I2, _I2), **COMPILE_OPTIONS)
+def count_gaps(logs, positive, lowest, per_decade, last_bin, core_gap_hist, total_gap_hist):
+    """Count the shortfalls whose base-10 logarithms are ``logs`` (2, draws, allies), core goal
+    then whole goal, into each ally's histogram (allies, bins): bin 0 where the shortfall was
+    not ``positive``, else ``1 + floor((log - lowest) * per_decade)`` with the floor clipped to
+    [0, last_bin - 1], each operation rounded as NumPy's passes over the array round it."""
+    _, draws, allies = logs.shape
+    for g in range(2):
+        hist = core_gap_hist if g == 0 else total_gap_hist
+        for d in range(draws):
+            for a in range(allies):
+                value = (logs[g, d, a] - lowest) * per_decade
+                value = min(max(np.floor(value), 0.0), last_bin - 1.0)
+                hist[a, np.int64(value + 1.0) if positive[g, d, a] else 0] += 1

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from sim import mechanisms
-from sim.spending.tally import SHARE_BINS, share_bin
+from sim.spending.tally import GAP_BINS, SHARE_BINS, gap_bin, share_bin
 
 
 def growth_step(growth: np.ndarray, mu: np.ndarray, rho: np.ndarray, own: np.ndarray,
@@ -145,3 +145,17 @@ def counts(inputs: Any, core: np.ndarray, related: np.ndarray) -> dict[str, Any]
         "first_core": np.array([np.bincount(first[:, a], minlength=years + 1)
                                 for a in range(allies)]),
     }
+
+
+def gap_counts(inputs: Any, core: np.ndarray, related: np.ndarray, gdp: np.ndarray
+               ) -> dict[str, np.ndarray]:
+    """Each ally's histograms (allies, GAP_BINS) of its USD shortfalls from the core goal and
+    the whole goal in the goal year, from (years, draws, allies) paths, by whole arrays: what
+    :meth:`sim.spending.tally.Tally.add` counts, by name."""
+    goal = inputs.goal_index
+    allies = core.shape[2]
+    gaps = {"core_gap_hist": (inputs.goal_core - core[goal]) / 100.0 * gdp[goal],
+            "total_gap_hist": (inputs.goal_total - (core[goal] + related[goal])) / 100.0
+            * gdp[goal]}  # (draws, allies) USD each
+    return {name: np.array([np.bincount(gap_bin(gap[:, a]), minlength=GAP_BINS)
+                            for a in range(allies)]) for name, gap in gaps.items()}

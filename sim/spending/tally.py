@@ -207,7 +207,7 @@ class Tally:
             self.all_meet_core += all_meet_core
             self.all_meet_goal += all_meet_goal
             if t == inputs.goal_index:
-                self._add_gaps(inputs, core[t], total, gdp[t], bins, workspace)
+                self._add_gaps(inputs, core[t], total, gdp[t], workspace)
             gdp_sum, alliance_core, alliance_total = alliance[:, t]
             # The same sums, in the same order, as over whole (years, draws, allies) arrays.
             np.add.reduce(gdp[t], axis=1, out=gdp_sum)
@@ -240,20 +240,22 @@ class Tally:
             np.count_nonzero(meets_core & (alliance_total >= inputs.goal_total)))
 
     def _add_gaps(self, inputs: ModelInputs, core: np.ndarray, total: np.ndarray,
-                  gdp: np.ndarray, index: np.ndarray, workspace: Workspace) -> None:
+                  gdp: np.ndarray, workspace: Workspace) -> None:
         """Count each ally's USD shortfalls from the goals, from goal-year (draws, allies)
-        shares and GDP; ``index`` (2, draws, allies) is scratch for the bins."""
+        shares and GDP."""
+        from sim.spending.compiled import kernels
+
         draws, allies = core.shape
-        gaps = workspace.array("tally.gaps", (2, draws, allies))  # USD short of the goals
-        for gap, goal_share, share in ((gaps[0], inputs.goal_core, core),
-                                       (gaps[1], inputs.goal_total, total)):
-            np.subtract(goal_share, share, out=gap)
-            gap /= 100.0
-            gap *= gdp
-        _gap_bins(gaps, workspace.array("tally.positive", gaps.shape, bool), out=index)
-        index += np.arange(allies) * GAP_BINS  # each ally's bins apart
-        _count(index[0], into=self.core_gap_hist)
-        _count(index[1], into=self.total_gap_hist)
+        # (2, draws, allies): USD short of the core goal and of the whole goal, then their logs
+        gaps = workspace.array("tally.gaps", (2, draws, allies))
+        positive = workspace.array("tally.positive", gaps.shape, bool)
+        # The arithmetic and the counting compiled, the logarithm NumPy's (as _gap_bins takes
+        # it), so that every bin is the one gap_bin gives.
+        kernels().shortfalls(core, total, gdp, inputs.goal_core, inputs.goal_total,
+                             _SMALLEST_POSITIVE, gaps, positive)
+        np.log10(gaps, out=gaps)
+        kernels().count_gaps(gaps, positive, float(GAP_DECADES[0]), float(GAP_PER_DECADE),
+                             GAP_BINS - 1, self.core_gap_hist, self.total_gap_hist)
 
     def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
                       workspace: Workspace) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ import sim
 from sim.spending import kernels, reference
 from sim.spending.engine import simulate
 from sim.spending.inputs import Draws, ModelInputs, sample_draws, sample_mechanisms
-from sim.spending.tally import Tally
+from sim.spending.tally import GAP_BINS, Tally, gap_bin, gap_bounds
 
 
 def _draws(inputs: ModelInputs, seed: int, draws: int) -> Draws:
@@ -95,6 +95,70 @@ def test_compiled_counts_equal_the_reference(inputs, seed, draws):
     for name, counts in expected.items():
         assert np.array_equal(getattr(tally, name), counts), name
     assert tally.draws == draws
+
+
+@given(inputs=_INPUTS, seed=st.integers(0, 2**32 - 1), draws=st.integers(1, 150))
+def test_compiled_shortfall_counts_equal_the_reference(inputs, seed, draws):
+    paths = simulate(inputs, _draws(inputs, seed, draws))
+    tally = Tally.empty(inputs)
+    tally.add(inputs, paths)
+    expected = reference.gap_counts(inputs, paths.core_share, paths.related_share, paths.gdp_usd)
+    for name, counts in expected.items():
+        assert np.array_equal(getattr(tally, name), counts), name
+
+
+def _shortfall_shares(goal: float) -> st.SearchStrategy[float]:
+    """Shares (% of GDP) whose USD shortfall from ``goal`` lands anywhere: above and below the
+    goal, on it, and next to it (the shortfall a few ulps from zero)."""
+    return st.one_of(st.floats(-5, 25, allow_nan=False),
+                     st.sampled_from([goal, np.nextafter(goal, 0), np.nextafter(goal, 9),
+                                      -0.0, 0.0]))
+
+
+@given(shares=st.lists(st.tuples(_shortfall_shares(3.5), _shortfall_shares(5.0),
+                                 st.one_of(st.floats(0, 1e16), st.sampled_from(
+                                     [1e8, 1e12, 10.0 ** 6.005, 5e-324])),
+                                 st.floats(-1, 1)),
+                       min_size=1, max_size=40),
+       allies=st.integers(1, 5))
+def test_the_compiled_shortfall_bins_are_gap_bins(shares, allies):
+    # Every shortfall's bin as gap_bin gives it, with NumPy's own logarithm between the two
+    # compiled steps: zero and negative shortfalls, those a few ulps above zero, a GDP of the
+    # smallest number, and shortfalls near the bins' edges (a GDP of 10^6.005 USD or 1e8 and 1e12).
+    draws = -(-len(shares) // allies)
+    rows = (shares * (draws * allies))[:draws * allies]
+    core, total, gdp, scale = np.array(rows).T.copy().reshape(4, draws, allies)
+    gdp = gdp * (1.0 + scale * 1e-15)  # and a few ulps either side of them
+    gaps = np.empty((2, draws, allies))
+    positive = np.empty(gaps.shape, dtype=bool)
+    kernels.shortfalls(core, total, gdp, 3.5, 5.0, np.nextafter(0.0, 1.0), gaps, positive)
+    np.log10(gaps, out=gaps)
+    core_hist = np.zeros((allies, GAP_BINS), dtype=np.int64)
+    total_hist = np.zeros((allies, GAP_BINS), dtype=np.int64)
+    kernels.count_gaps(gaps, positive, 6.0, 100.0, GAP_BINS - 1, core_hist, total_hist)
+    for hist, goal, share in ((core_hist, 3.5, core), (total_hist, 5.0, total)):
+        usd = (goal - share) / 100.0 * gdp
+        expected = [np.bincount(gap_bin(usd[:, a]), minlength=GAP_BINS) for a in range(allies)]
+        assert np.array_equal(hist, expected)
+
+
+def test_the_compiled_shortfall_bins_are_gap_bins_on_every_edge():
+    # Shortfalls of exactly each bin's edge and one ulp either side: a core share 100 points
+    # below the goal makes the shortfall the GDP itself, (3.5 - -96.5) / 100 being 1 exactly.
+    lower, upper = gap_bounds()
+    edges = np.unique(np.concatenate([lower, upper[np.isfinite(upper)], [1e14, 1e5]]))
+    usd = np.concatenate([edges, np.nextafter(edges, 0), np.nextafter(edges, np.inf)])
+    gdp = usd.reshape(-1, 1)  # (draws, 1 ally)
+    core = np.full(gdp.shape, 3.5 - 100.0)
+    gaps = np.empty((2, *gdp.shape))
+    positive = np.empty(gaps.shape, dtype=bool)
+    kernels.shortfalls(core, core, gdp, 3.5, 3.5, np.nextafter(0.0, 1.0), gaps, positive)
+    assert np.array_equal(gaps[0][gdp > 0], gdp[gdp > 0])  # (zero raised to the smallest)
+    np.log10(gaps, out=gaps)
+    hists = np.zeros((2, 1, GAP_BINS), dtype=np.int64)
+    kernels.count_gaps(gaps, positive, 6.0, 100.0, GAP_BINS - 1, hists[0], hists[1])
+    expected = np.bincount(gap_bin(usd), minlength=GAP_BINS)
+    assert np.array_equal(hists[0, 0], expected) and np.array_equal(hists[1, 0], expected)
 
 
 def test_counts_add_up_block_after_block():
