@@ -418,7 +418,7 @@ def run_interactive_page(run_dir: str | Path) -> InteractivePage:
         f"summit-sim interactive briefing: {run.scenario}",
         f"The Hague goal of {run.core:g}% core and {run.total:g}% total of GDP by {run.year}: "
         f"{run.draws:,} Monte Carlo draws from {run.base_year}. Hover over a point for its "
-        "values; the buttons and lists above a chart change what it shows.")
+        "values; the buttons and lists under a chart change what it shows.")
     page.section("The alliance",
                  "Core (NATO definition) and core plus defence- and security-related spending, "
                  "as a share of the assessed allies' summed GDP, against the goal lines; the "
@@ -530,7 +530,7 @@ def sweep_interactive_page(sweep_dir: str | Path) -> InteractivePage:
         f"Sweep of {record.base}: interactive",
         f"{len(ok)} variants of the {record.base} scenario on a {record.design} design, "
         f"{record.draws:,} Monte Carlo draws each. Hover over a point for its values; the lists "
-        "above a chart change what it shows.")
+        "under a chart change what it shows.")
     inputs = [p.key for p in record.parameters if pd.api.types.is_numeric_dtype(ok[p.key])]
     left_out = [p.key for p in record.parameters if p.key not in inputs]
     page.section("Each metric against each swept input",
