@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
 from sim.errors import OptionError, ResultsError
+from sim.files import HTML_NAME, INTERACTIVE_NAME, MARKDOWN_NAME
 from sim.reports.page import Chart, Page, Section, Table, new_figure, sections, write_page
 from sim.schema import did_you_mean
 from sim.sweeps.discovery import PrimBox, prim_box
@@ -45,6 +46,10 @@ _WORDS = {
     "alliance_credible_path": "P(alliance on a credible path)",
 }
 _TABLES = ("results.parquet", "results.csv")
+#: What a sweep report writes, but for each metric's scatter chart (named by its metric): an
+#: earlier report's are removed before a new one is written.
+SWEEP_REPORT_FILES = (HTML_NAME, MARKDOWN_NAME, "sobol-indices.png", "prim-box.png",
+                      INTERACTIVE_NAME)
 _FIXED = ("index", "status", "error")
 _OK, _FAIL, _BOX = "#4c72b0", "#c44e52", "#dd8452"
 
@@ -142,7 +147,10 @@ def write_sweep_report(sweep_dir: str | Path, out_dir: str | Path | None = None,
     ``out_dir`` defaults to the sweep's folder. Returns the written paths, the HTML page first.
     """
     page = sweep_page(sweep_dir, metric=metric, threshold=threshold)
-    return write_page(page, Path(sweep_dir) if out_dir is None else Path(out_dir))
+    # An earlier report's interactive page, Sobol or PRIM chart is of other settings (another
+    # metric or threshold), or of an earlier table: not left beside this one.
+    return write_page(page, Path(sweep_dir) if out_dir is None else Path(out_dir),
+                      stale=SWEEP_REPORT_FILES)
 
 
 # --- the sweep ---------------------------------------------------------------------------------

@@ -156,3 +156,20 @@ def test_sobol_tables_have_plain_headers_with_their_intervals(sobol_sweep) -> No
         assert table.frame.index.name == "Parameter"
         assert all(re.fullmatch(r"-?\d\.\d\d \(-?\d\.\d\d to -?\d\.\d\d\)", cell)
                    for cell in table.frame.to_numpy().ravel())
+
+
+def test_a_new_report_removes_an_earlier_reports_interactive_page_and_charts(sobol_sweep,
+                                                                             tmp_path) -> None:
+    out = tmp_path / "report"
+    out.mkdir()
+    for name in ("report-interactive.html", "prim-box.png", "sobol-indices.png"):
+        (out / name).write_text("an earlier report's")
+    (out / "notes.txt").write_text("the user's own")
+    written = write_sweep_report(sobol_sweep, out)
+    names = {path.name for path in written}
+    assert not (out / "report-interactive.html").exists()
+    for name in ("prim-box.png", "sobol-indices.png"):
+        assert (out / name).exists() == (name in names)
+        if name in names:
+            assert (out / name).read_bytes().startswith(b"\x89PNG")
+    assert (out / "notes.txt").read_text() == "the user's own"
