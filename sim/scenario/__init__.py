@@ -500,8 +500,13 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any],
         elif entries is not None and _is_entries(value) and isinstance(out.get(key, []), list):
             out[key] = entries(f"{prefix}{key}", list(out.get(key, [])), value)
         else:
-            out[key] = copy.deepcopy(value)
+            # A plain value is its own deep copy: skip the call (a sweep merges every variant).
+            out[key] = value if type(value) in _PLAIN else copy.deepcopy(value)
     return out
+
+
+#: TOML's immutable values.
+_PLAIN = frozenset({bool, int, float, str})
 
 
 def _is_entries(value: Any) -> bool:
