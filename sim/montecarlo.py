@@ -127,10 +127,14 @@ class SharedDraws:
             if mechanism.STREAM is None or terms is None:
                 continue
             rng = functools.partial(mechanism_generator, seed, block, mechanism.STREAM)
+            key = (seed, block, size, steps, allies, mechanism.STREAM)
             if getattr(mechanism, "SHAPE_ONLY_DRAWS", False):
                 mechanisms[mechanism.NAME] = self._kept_or(
-                    (seed, block, size, steps, allies, mechanism.STREAM),
-                    functools.partial(mechanism.sample, terms, rng(), steps, size))
+                    key, functools.partial(mechanism.sample, terms, rng(), steps, size))
+            elif hasattr(mechanism, "normals") and hasattr(mechanism, "from_normals"):
+                # Its normals depend on their shape only; each run's terms transform them.
+                mechanisms[mechanism.NAME] = mechanism.from_normals(terms, self._kept_or(
+                    key, functools.partial(mechanism.normals, rng(), steps, size, allies)))
             else:
                 mechanisms[mechanism.NAME] = mechanism.sample(terms, rng(), steps, size,
                                                               workspace)
