@@ -222,7 +222,8 @@ def _contents(table: dict[str, Any]) -> tuple[Any, ...] | None:
         kind = type(value)
         if kind not in _PLAIN:
             return None
-        found.append((name, kind, value.hex() if kind is float else value))
+        # Only a zero's sign escapes equality (NaN never equals itself, so is never found).
+        found.append((name, kind, value if value or kind is not float else repr(value)))
     return tuple(found)
 
 

@@ -328,7 +328,7 @@ class Scenario:
         return tuple(warnings)
 
     def _document_with(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        doc = copy.deepcopy(dict(self.document))
+        doc = _copy_tables(self.document)
         for key, value in values.items():
             _set_dotted(doc, key, value)
         doc.setdefault("scenario", {}).pop("extends", None)
@@ -493,6 +493,10 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any],
     """
     out = dict(base)
     for key, value in top.items():
+        if type(value) in _PLAIN:
+            # A plain value is its own deep copy (a sweep merges every variant's allies).
+            out[key] = value
+            continue
         # With ``entries``, a table new in ``top`` is walked too, for the arrays inside it.
         if (key not in _WHOLE_TABLES and isinstance(value, Mapping)
                 and isinstance(out.get(key, {} if entries else None), Mapping)):
@@ -500,13 +504,21 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any],
         elif entries is not None and _is_entries(value) and isinstance(out.get(key, []), list):
             out[key] = entries(f"{prefix}{key}", list(out.get(key, [])), value)
         else:
-            # A plain value is its own deep copy: skip the call (a sweep merges every variant).
-            out[key] = value if type(value) in _PLAIN else copy.deepcopy(value)
+            out[key] = copy.deepcopy(value)
     return out
 
 
 #: TOML's immutable values.
 _PLAIN = frozenset({bool, int, float, str})
+
+
+def _copy_tables(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of a TOML document that shares its plain values, as a deep copy would."""
+    out: dict[str, Any] = {}
+    for key, value in document.items():
+        out[key] = (value if type(value) in _PLAIN else _copy_tables(value)
+                    if isinstance(value, dict) else copy.deepcopy(value))
+    return out
 
 
 def _is_entries(value: Any) -> bool:
@@ -791,7 +803,7 @@ def _leaf_keys(table: Mapping[str, Any], prefix: str = "") -> list[str]:
     keys = []
     for key, value in table.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
+        if type(value) not in _PLAIN and isinstance(value, Mapping) and value:
             keys.extend(_leaf_keys(value, dotted + "."))
         keys.append(dotted)
     return keys
