@@ -504,7 +504,8 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any],
         elif entries is not None and _is_entries(value) and isinstance(out.get(key, []), list):
             out[key] = entries(f"{prefix}{key}", list(out.get(key, [])), value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = (_copy_tables(value) if isinstance(value, dict)
+                        else copy.deepcopy(value))
     return out
 
 
