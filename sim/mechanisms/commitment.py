@@ -95,9 +95,10 @@ def arrays(scenario: Any) -> CommitmentArrays | None:
     tables = [getattr(ally, KEY) for ally in allies]
     if not any(table.enabled for table in tables):
         return None
-    planned = plans.arrays(scenario)
+    # Only where each plan ends: laying the plans out is plans.arrays' work.
+    ends = plans.plan_ends(scenario)
     years = len(scenario.years)
-    start = np.ones(len(allies), dtype=np.int64) if planned is None else planned.last + 1
+    start = np.ones(len(allies), dtype=np.int64) if ends is None else ends + 1
     start = np.where([table.enabled for table in tables], start, years)
     credibility = np.array([table.credibility for table in tables], dtype=float)  # (allies,)
     follow = np.array([table.follow for table in tables], dtype=float)  # (allies,)

@@ -30,7 +30,7 @@ import attrs
 import numpy as np
 
 from sim import schema
-from sim.data.fiscal import LAST_YEAR, fiscal_position
+from sim.data.fiscal import LAST_YEAR, FiscalYear, fiscal_position, load_fiscal
 from sim.data.rules import debt_brake, escape_clause
 from sim.workspace import Workspace
 
@@ -80,6 +80,29 @@ class FiscalArrays(NamedTuple):
     unfunded: np.ndarray
 
 
+#: The last fiscal positions read (:func:`_positions`): a sweep's variants read the same.
+_POSITIONS: dict[str, Any] = {}
+
+
+def _positions(codes: tuple[str, ...], base_year: int, calendar: tuple[int, ...]
+               ) -> tuple[list[FiscalYear], list[FiscalYear], np.ndarray]:
+    """The allies' fiscal positions in the base year and the year before, and their primary
+    balances each year (years, allies), held after the data's last year; kept for the next
+    call with the same allies and years on the same data."""
+    data = load_fiscal()
+    key = (codes, base_year, calendar)
+    if _POSITIONS.get("data") is not data or _POSITIONS.get("key") != key:
+        now = [fiscal_position(code, base_year) for code in codes]
+        before = [fiscal_position(code, base_year - 1) for code in codes]
+        primary = np.column_stack([  # (years, allies)
+            [fiscal_position(code, min(year, LAST_YEAR)).primary_balance for year in calendar]
+            for code in codes])
+        _POSITIONS.update(data=data, key=key, found=(now, before, primary))
+    now, before, primary = _POSITIONS["found"]
+    # A copy of the primary balances: the caller's arrays are its own.
+    return list(now), list(before), primary.copy()
+
+
 def arrays(scenario: Any) -> FiscalArrays | None:
     """The terms of a resolved scenario, None when no ally has the fiscal layer enabled (an
     ally with it off has elasticity 0: no stress)."""
@@ -95,11 +118,8 @@ def arrays(scenario: Any) -> FiscalArrays | None:
         return np.array([get(ally, table) for ally, table in zip(allies, tables, strict=True)],
                         dtype=float)
 
-    now = [fiscal_position(ally.code, base_year) for ally in allies]
-    before = [fiscal_position(ally.code, base_year - 1) for ally in allies]
-    primary = np.column_stack([  # (years, allies)
-        [fiscal_position(ally.code, min(int(year), LAST_YEAR)).primary_balance
-         for year in calendar] for ally in allies])
+    now, before, primary = _positions(tuple(ally.code for ally in allies), base_year,
+                                      tuple(int(year) for year in calendar))
     relief_cap = np.zeros((len(calendar), len(allies)))  # (years, allies)
     for a, (ally, table) in enumerate(zip(allies, tables, strict=True)):
         clause = clauses.get(ally.code)
