@@ -857,9 +857,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         # Values the scenario leaves unset come from the fitted parameter file.
         fitted = calibrated_table(code)
         table = _merge(fitted, written)
-        # A fitted key is calibrated where the scenario leaves it unset.
-        calibrated = tuple(k for k in _leaf_keys(fitted)
-                           if "." in k and _get_dotted(written, k) is _MISSING)
+        written_keys = set(_leaf_keys(written))
+        calibrated = tuple(k for k in _leaf_keys(fitted) if k not in written_keys and "." in k)
 
         def key_of(dotted: str, code: str = code) -> str:
             # The dotted key as written: the ally's own table if it sets it, else the defaults.
