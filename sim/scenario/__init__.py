@@ -1050,12 +1050,18 @@ def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], sour
         elif parts[0] == "defaults" and len(parts) == 3:
             table, name = parts[1:]
             reached = [a for a in configs if f"allies.{a.code}.{table}.{name}" not in origins]
-            whys = {reason(a, table, name, key) for a in reached}
-            if reached and None not in whys:
-                who = "" if len(reached) == len(configs) else (
-                    " for " + ", ".join(a.code for a in reached))
-                found.append(ScenarioWarning(origins[key], key, f"cannot take effect{who}: "
-                                             + "; ".join(sorted(str(why) for why in whys))))
+            whys: set[str] = set()
+            for reached_ally in reached:
+                reached_why = reason(reached_ally, table, name, key)
+                if reached_why is None:
+                    break  # it acts for this ally: no warning, so the others need no reason
+                whys.add(reached_why)
+            else:
+                if reached:
+                    who = "" if len(reached) == len(configs) else (
+                        " for " + ", ".join(a.code for a in reached))
+                    found.append(ScenarioWarning(origins[key], key, f"cannot take effect{who}: "
+                                                 + "; ".join(sorted(whys))))
     return found
 
 
