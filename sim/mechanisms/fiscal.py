@@ -80,8 +80,10 @@ class FiscalArrays(NamedTuple):
     unfunded: np.ndarray
 
 
-#: The last fiscal positions read (:func:`_positions`): a sweep's variants read the same.
-_POSITIONS: dict[str, Any] = {}
+#: The last fiscal positions read (:func:`_positions`), as one tuple (the data, the allies and
+#: years, what was read), replaced whole so that threads running variants side by side never
+#: see one call's key with another's positions: a sweep's variants read the same.
+_POSITIONS: dict[str, tuple[Any, ...]] = {}
 
 
 def _positions(codes: tuple[str, ...], base_year: int, calendar: tuple[int, ...]
@@ -91,14 +93,15 @@ def _positions(codes: tuple[str, ...], base_year: int, calendar: tuple[int, ...]
     call with the same allies and years on the same data."""
     data = load_fiscal()
     key = (codes, base_year, calendar)
-    if _POSITIONS.get("data") is not data or _POSITIONS.get("key") != key:
+    last = _POSITIONS.get("last")
+    if last is None or last[0] is not data or last[1] != key:
         now = [fiscal_position(code, base_year) for code in codes]
         before = [fiscal_position(code, base_year - 1) for code in codes]
         primary = np.column_stack([  # (years, allies)
             [fiscal_position(code, min(year, LAST_YEAR)).primary_balance for year in calendar]
             for code in codes])
-        _POSITIONS.update(data=data, key=key, found=(now, before, primary))
-    now, before, primary = _POSITIONS["found"]
+        last = _POSITIONS["last"] = (data, key, now, before, primary)
+    _, _, now, before, primary = last
     # A copy of the primary balances: the caller's arrays are its own.
     return list(now), list(before), primary.copy()
 
