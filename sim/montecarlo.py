@@ -22,10 +22,11 @@ block's standard normals of SPEC 3.1 and 3.2 (:func:`sim.spending.inputs.sample_
 depend only on the seed, the block and the block's shape, and lends them to every later run of
 the same seed and shape instead of drawing them again, with one workspace for all the runs; so
 too the draws of a mechanism that declares them a function of their shape only
-(``SHAPE_ONLY_DRAWS``: threat events). The numbers are the same as drawn afresh, so a run's
-results never depend on what ran before it. Other mechanisms' draws (commitment's
-credibilities, shaped by the run's parameters) and aid's (a donor's reliability and delivered
-share) are drawn for each run, from the same streams.
+(``SHAPE_ONLY_DRAWS``: threat events), and the normals of one whose draws are its parameters'
+transform of normals (``normals`` and ``from_normals``: commitment's credibilities), which each
+run transforms with its own terms. The numbers are the same as drawn afresh, so a run's results
+never depend on what ran before it. Aid's draws (a donor's reliability and delivered share) are
+drawn for each run, from the same streams.
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ def mechanism_generator(seed: int, block: int, stream: int) -> np.random.Generat
 
 class SharedDraws:
     """What one process keeps from a run to the next of runs that share their random numbers:
-    each block's standard normals, and the draws of each mechanism whose draws depend on their
-    shape only (``SHAPE_ONLY_DRAWS``, threat events), by seed, block and shape; and one
+    each block's standard normals, the draws of each mechanism whose draws depend on their
+    shape only (``SHAPE_ONLY_DRAWS``, threat events) and the normals of each that transforms
+    normals by its terms (``normals``, commitment), by seed, block and shape; and one
     workspace.
 
     At most ``max_bytes`` of draws are kept; beyond that the block used longest ago is let go
@@ -118,7 +120,8 @@ class SharedDraws:
               workspace: Workspace) -> Draws:
         """Block ``block``'s draws, as :func:`block_paths` makes them without sharing: the kept
         normals, and each mechanism's that is on, kept when its draws depend on their shape
-        only, else drawn now into ``workspace``."""
+        only, made from its kept normals by this run's terms when it has them, else drawn now
+        into ``workspace``."""
         drawn = self.normals(inputs, seed, block, size)
         steps, allies = inputs.n_steps, inputs.n_allies
         mechanisms = {}
@@ -127,10 +130,14 @@ class SharedDraws:
             if mechanism.STREAM is None or terms is None:
                 continue
             rng = functools.partial(mechanism_generator, seed, block, mechanism.STREAM)
+            key = (seed, block, size, steps, allies, mechanism.STREAM)
             if getattr(mechanism, "SHAPE_ONLY_DRAWS", False):
                 mechanisms[mechanism.NAME] = self._kept_or(
-                    (seed, block, size, steps, allies, mechanism.STREAM),
-                    functools.partial(mechanism.sample, terms, rng(), steps, size))
+                    key, functools.partial(mechanism.sample, terms, rng(), steps, size))
+            elif hasattr(mechanism, "normals") and hasattr(mechanism, "from_normals"):
+                # Its normals depend on their shape only; each run's terms transform them.
+                mechanisms[mechanism.NAME] = mechanism.from_normals(terms, self._kept_or(
+                    key, functools.partial(mechanism.normals, rng(), steps, size, allies)))
             else:
                 mechanisms[mechanism.NAME] = mechanism.sample(terms, rng(), steps, size,
                                                               workspace)

@@ -207,14 +207,54 @@ def check_typical(field: attrs.Attribute[Any], value: Any, key: str, file: str,
             f"({unit}){_slip(value, typical, unit)}"))
 
 
+#: Tables of plain values built before, without warnings, by class and contents: a sweep's
+#: variants build every ally's unchanged tables again (see :func:`build`). Emptied when full.
+_BUILT: dict[tuple[Any, ...], Any] = {}
+_BUILT_MOST = 4096
+_PLAIN = (bool, int, float, str)
+
+
+def _contents(table: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A table of plain values as a key that tells apart what equality would not (``1`` from
+    ``1.0`` and ``True``, ``-0.0`` from ``0.0``); None for a table holding a table or an array."""
+    found: list[Any] = []
+    for name, value in table.items():
+        kind = type(value)
+        if kind not in _PLAIN:
+            return None
+        # Only a zero's sign escapes equality (NaN never equals itself, so is never found).
+        found.append((name, kind, value if value or kind is not float else repr(value)))
+    return tuple(found)
+
+
 def build(cls: type[Table], table: Any, key: str, file: str,
           warnings: list[ScenarioWarning] | None = None) -> Table:
     """Construct ``cls`` from a TOML table, turning every problem into a ScenarioError.
 
     With ``warnings``, each value outside its field's typical range adds a warning there.
+    Without, a table of plain values that was built before gives the same (frozen) object
+    again: what is built depends on the class and the values only, never on ``key`` or
+    ``file``, which only an error names, and a table that fails is never kept.
     """
     if not isinstance(table, dict):
         raise ScenarioError(file, key, f"must be a table, got {type_name(table)}")
+    if warnings is not None:
+        return _build(cls, table, key, file, warnings)
+    contents = _contents(table)
+    if contents is None:
+        return _build(cls, table, key, file, None)
+    kept = _BUILT.get((cls, contents))
+    if kept is None:
+        kept = _build(cls, table, key, file, None)
+        if len(_BUILT) >= _BUILT_MOST:
+            _BUILT.clear()
+        _BUILT[(cls, contents)] = kept
+    return kept
+
+
+def _build(cls: type[Table], table: dict[str, Any], key: str, file: str,
+           warnings: list[ScenarioWarning] | None) -> Table:
+    """:func:`build`, always anew."""
     fields = {f.name: f for f in attrs.fields(cls)}
     kwargs = {}
     for name, value in table.items():

@@ -215,18 +215,32 @@ def test_shared_normals_are_for_one_worker(analytic):
         sim.run(analytic, draws=100, workers=2, shared=montecarlo.SharedDraws())
 
 
-def test_threat_draws_are_shared_and_commitments_drawn_for_each_run():
-    # Threat events' draws depend on their shape only; commitment's on the run's parameters.
+def test_threat_draws_and_commitments_normals_are_shared_credibilities_made_per_run(
+        monkeypatch):
+    # Threat events' draws depend on their shape only, and so do the normals behind
+    # commitment's credibilities: both are drawn once per block; the credibilities are each
+    # run's own transform of those normals, equal to its fresh draws.
+    from sim.mechanisms import commitment
+
     baseline = sim.load_scenario("baseline")
-    inputs = ModelInputs.from_scenario(baseline)
+    variant = baseline.with_values({"defaults.commitment.credibility": 0.8,
+                                    "defaults.commitment.spread": 0.4})
+    drawn_normals = []
+    normals = commitment.normals
+    monkeypatch.setattr(commitment, "normals",
+                        lambda *args: drawn_normals.append(args) or normals(*args))
     shared = montecarlo.SharedDraws()
     workspace = shared.workspace
-    first = shared.draws(inputs, 3, 0, 256, workspace)
-    again = shared.draws(inputs, 3, 0, 256, workspace)
-    assert again.mechanisms["threat"] is first.mechanisms["threat"]
-    assert again.common is first.common
-    fresh = montecarlo.sample_mechanisms(
-        inputs, first, lambda stream: montecarlo.mechanism_generator(3, 0, stream))
-    for name, drawn in fresh.mechanisms.items():
-        for ours, theirs in zip(again.mechanisms[name], drawn, strict=True):
-            assert np.array_equal(ours, theirs), name
+    first = shared.draws(ModelInputs.from_scenario(baseline), 3, 0, 256, workspace)
+    for scenario in (baseline, variant):
+        inputs = ModelInputs.from_scenario(scenario)
+        again = shared.draws(inputs, 3, 0, 256, workspace)
+        assert again.mechanisms["threat"] is first.mechanisms["threat"]
+        assert again.common is first.common
+        fresh = montecarlo.sample_mechanisms(
+            inputs, first, lambda stream: montecarlo.mechanism_generator(3, 0, stream))
+        for name, drawn in fresh.mechanisms.items():
+            for ours, theirs in zip(again.mechanisms[name], drawn, strict=True):
+                assert np.array_equal(ours, theirs), name
+    # Once for the shared block, then once for each fresh run: never for a shared run.
+    assert len(drawn_normals) == 1 + 2

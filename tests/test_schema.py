@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 from pathlib import Path
 
 import attrs
@@ -69,6 +70,30 @@ def test_a_table_builds_its_class_with_every_kind():
 ])
 def test_each_mistake_is_one_located_error(table, key, problem):
     assert _problem(table, key) == problem
+
+
+@given(share=st.one_of(st.floats(0.0, 1.0), st.integers(0, 1)), count=st.integers(0, 10))
+def test_a_table_built_again_is_the_same_object_and_equals_a_fresh_build(share, count):
+    # A sweep's variants build every ally's unchanged tables again: a table of plain values
+    # gives the object built before, which is what building it anew gives, to the bit.
+    table = {"share": share, "count": count, "kind": "b"}
+    first = schema.build(Sample, table, "t", "f")
+    again = schema.build(Sample, dict(table), "elsewhere", "g")
+    assert again is first
+    fresh = Sample(float(share), count, "b")
+    assert again == fresh
+    assert math.copysign(1.0, again.share) == math.copysign(1.0, fresh.share)
+
+
+def test_tables_equal_but_for_a_type_or_a_zeros_sign_are_built_apart():
+    assert math.copysign(1.0, schema.build(Sample, {"share": 0.0}, "t", "f").share) == 1.0
+    assert math.copysign(1.0, schema.build(Sample, {"share": -0.0}, "t", "f").share) == -1.0
+    assert isinstance(schema.build(Sample, {"share": 1}, "t", "f").share, float)
+    assert _problem({"count": 1.0}, "t.count") == "must be an integer, got a number"
+    schema.build(Sample, {"count": 1}, "t", "f")
+    assert _problem({"count": True}, "t.count") == "must be an integer, got a boolean"
+    # A table that failed is refused again, at the key of each call.
+    assert _problem({"share": 1.5}, "t.share") == _problem({"share": 1.5}, "t.share")
 
 
 @given(st.floats(0.0, 1.0))

@@ -44,7 +44,6 @@ def calibrated_table(code: str, path: Path | None = None) -> dict[str, Any]:
     """
     parameters = load_parameters(path)
     alliance, ally = parameters["alliance"], parameters["allies"].get(code)
-    where = path or calibration_dir() / PARAMETERS_FILE
     try:
         return {
             "policy": {"adjustment": ally["policy"]["adjustment"],
@@ -61,5 +60,7 @@ def calibrated_table(code: str, path: Path | None = None) -> dict[str, Any]:
             "fiscal": {"elasticity": alliance["fiscal"]["elasticity"]},
         }
     except (KeyError, TypeError) as err:
+        # Found only here: a sweep's variants read every ally's table again.
+        where = path or calibration_dir() / PARAMETERS_FILE
         raise DataError(f"{where}: allies.{code} or alliance: missing {err}; "
                         "run `summit calibrate`") from None

@@ -80,6 +80,14 @@ class CommitmentDraws(NamedTuple):
     kappa: np.ndarray  # (draws, allies) credibility in (0, 1)
 
 
+class CommitmentNormals(NamedTuple):
+    """A block's standard normals behind the credibilities: a function of their shape only,
+    so runs that share their random numbers share them (:class:`sim.montecarlo.SharedDraws`)."""
+
+    factor: np.ndarray  # (draws,) the alliance-wide factor
+    own: np.ndarray  # (draws, allies) each ally's own normal
+
+
 def arrays(scenario: Any) -> CommitmentArrays | None:
     """The terms of a resolved scenario, None when no ally has commitment enabled; an ally
     with it off never leaves its plan or SPEC 3.2 path (its start lies past the horizon)."""
@@ -87,9 +95,10 @@ def arrays(scenario: Any) -> CommitmentArrays | None:
     tables = [getattr(ally, KEY) for ally in allies]
     if not any(table.enabled for table in tables):
         return None
-    planned = plans.arrays(scenario)
+    # Only where each plan ends: laying the plans out is plans.arrays' work.
+    ends = plans.plan_ends(scenario)
     years = len(scenario.years)
-    start = np.ones(len(allies), dtype=np.int64) if planned is None else planned.last + 1
+    start = np.ones(len(allies), dtype=np.int64) if ends is None else ends + 1
     start = np.where([table.enabled for table in tables], start, years)
     credibility = np.array([table.credibility for table in tables], dtype=float)  # (allies,)
     follow = np.array([table.follow for table in tables], dtype=float)  # (allies,)
@@ -111,13 +120,23 @@ def arrays(scenario: Any) -> CommitmentArrays | None:
 
 def sample(terms: CommitmentArrays, rng: np.random.Generator, steps: int, draws: int,
            workspace: Workspace | None = None) -> CommitmentDraws:
-    """One block's credibilities: the common factor (draws,), then each ally's own normal
-    (draws, allies), in that order for reproducibility; the logistic is NumPy's (its last bit
-    depends on the maths library, so it is not recomputed in compiled code)."""
-    allies = terms.location.size
+    """One block's credibilities: :func:`normals` through :func:`from_normals`."""
+    return from_normals(terms, normals(rng, steps, draws, terms.location.size))
+
+
+def normals(rng: np.random.Generator, steps: int, draws: int, allies: int) -> CommitmentNormals:
+    """One block's normals: the common factor (draws,), then each ally's own normal (draws,
+    allies), in that order for reproducibility."""
     factor = rng.standard_normal(draws)  # (draws,)
     own = rng.standard_normal((draws, allies))  # (draws, allies)
-    z = factor[:, None] * np.sqrt(terms.common) + own * np.sqrt(1.0 - terms.common)
+    return CommitmentNormals(factor, own)
+
+
+def from_normals(terms: CommitmentArrays, drawn: CommitmentNormals) -> CommitmentDraws:
+    """The credibilities the run's terms make of a block's normals; the logistic is NumPy's
+    (its last bit depends on the maths library, so it is not recomputed in compiled code)."""
+    z = (drawn.factor[:, None] * np.sqrt(terms.common)
+         + drawn.own * np.sqrt(1.0 - terms.common))  # (draws, allies)
     kappa = 1.0 / (1.0 + np.exp(-(terms.location + terms.spread * z)))  # (draws, allies)
     return CommitmentDraws(kappa)
 

@@ -30,7 +30,7 @@ import attrs
 import numpy as np
 
 from sim import schema
-from sim.data.fiscal import LAST_YEAR, fiscal_position
+from sim.data.fiscal import LAST_YEAR, FiscalYear, fiscal_position, load_fiscal
 from sim.data.rules import debt_brake, escape_clause
 from sim.workspace import Workspace
 
@@ -80,6 +80,32 @@ class FiscalArrays(NamedTuple):
     unfunded: np.ndarray
 
 
+#: The last fiscal positions read (:func:`_positions`), as one tuple (the data, the allies and
+#: years, what was read), replaced whole so that threads running variants side by side never
+#: see one call's key with another's positions: a sweep's variants read the same.
+_POSITIONS: dict[str, tuple[Any, ...]] = {}
+
+
+def _positions(codes: tuple[str, ...], base_year: int, calendar: tuple[int, ...]
+               ) -> tuple[list[FiscalYear], list[FiscalYear], np.ndarray]:
+    """The allies' fiscal positions in the base year and the year before, and their primary
+    balances each year (years, allies), held after the data's last year; kept for the next
+    call with the same allies and years on the same data."""
+    data = load_fiscal()
+    key = (codes, base_year, calendar)
+    last = _POSITIONS.get("last")
+    if last is None or last[0] is not data or last[1] != key:
+        now = [fiscal_position(code, base_year) for code in codes]
+        before = [fiscal_position(code, base_year - 1) for code in codes]
+        primary = np.column_stack([  # (years, allies)
+            [fiscal_position(code, min(year, LAST_YEAR)).primary_balance for year in calendar]
+            for code in codes])
+        last = _POSITIONS["last"] = (data, key, now, before, primary)
+    _, _, now, before, primary = last
+    # A copy of the primary balances: the caller's arrays are its own.
+    return list(now), list(before), primary.copy()
+
+
 def arrays(scenario: Any) -> FiscalArrays | None:
     """The terms of a resolved scenario, None when no ally has the fiscal layer enabled (an
     ally with it off has elasticity 0: no stress)."""
@@ -95,11 +121,8 @@ def arrays(scenario: Any) -> FiscalArrays | None:
         return np.array([get(ally, table) for ally, table in zip(allies, tables, strict=True)],
                         dtype=float)
 
-    now = [fiscal_position(ally.code, base_year) for ally in allies]
-    before = [fiscal_position(ally.code, base_year - 1) for ally in allies]
-    primary = np.column_stack([  # (years, allies)
-        [fiscal_position(ally.code, min(int(year), LAST_YEAR)).primary_balance
-         for year in calendar] for ally in allies])
+    now, before, primary = _positions(tuple(ally.code for ally in allies), base_year,
+                                      tuple(int(year) for year in calendar))
     relief_cap = np.zeros((len(calendar), len(allies)))  # (years, allies)
     for a, (ally, table) in enumerate(zip(allies, tables, strict=True)):
         clause = clauses.get(ally.code)

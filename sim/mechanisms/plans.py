@@ -238,6 +238,21 @@ def arrays(scenario: Any) -> PlanArrays | None:
     return PlanArrays(coef, ref, follow, last)
 
 
+def plan_ends(scenario: Any) -> np.ndarray | None:
+    """:func:`arrays`' ``last`` alone, without laying the plans out: (allies,) int64, the index
+    of each ally's plan's last year (0 without a plan); None when no ally has plans enabled."""
+    allies = scenario.allies
+    if not any(getattr(ally, KEY).enabled for ally in allies):
+        return None
+    last = np.zeros(len(allies), dtype=np.int64)  # (allies,)
+    for a, ally in enumerate(allies):
+        plan = (ally_plan(ally, scenario.base_year, scenario.horizon)
+                if getattr(ally, KEY).enabled else None)
+        if plan is not None:
+            last[a] = plan.last_year - scenario.base_year
+    return last
+
+
 def _plan_columns(ally: Any, plan: Plan, base_year: int,
                   years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     table: Plans = getattr(ally, KEY)

@@ -328,7 +328,7 @@ class Scenario:
         return tuple(warnings)
 
     def _document_with(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        doc = copy.deepcopy(dict(self.document))
+        doc = _copy_tables(self.document)
         for key, value in values.items():
             _set_dotted(doc, key, value)
         doc.setdefault("scenario", {}).pop("extends", None)
@@ -493,6 +493,10 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any],
     """
     out = dict(base)
     for key, value in top.items():
+        if type(value) in _PLAIN:
+            # A plain value is its own deep copy (a sweep merges every variant's allies).
+            out[key] = value
+            continue
         # With ``entries``, a table new in ``top`` is walked too, for the arrays inside it.
         if (key not in _WHOLE_TABLES and isinstance(value, Mapping)
                 and isinstance(out.get(key, {} if entries else None), Mapping)):
@@ -500,7 +504,21 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any],
         elif entries is not None and _is_entries(value) and isinstance(out.get(key, []), list):
             out[key] = entries(f"{prefix}{key}", list(out.get(key, [])), value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = (_copy_tables(value) if isinstance(value, dict)
+                        else copy.deepcopy(value))
+    return out
+
+
+#: TOML's immutable values.
+_PLAIN = frozenset({bool, int, float, str})
+
+
+def _copy_tables(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of a TOML document that shares its plain values, as a deep copy would."""
+    out: dict[str, Any] = {}
+    for key, value in document.items():
+        out[key] = (value if type(value) in _PLAIN else _copy_tables(value)
+                    if isinstance(value, dict) else copy.deepcopy(value))
     return out
 
 
@@ -786,7 +804,7 @@ def _leaf_keys(table: Mapping[str, Any], prefix: str = "") -> list[str]:
     keys = []
     for key, value in table.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
+        if type(value) not in _PLAIN and isinstance(value, Mapping) and value:
             keys.extend(_leaf_keys(value, dotted + "."))
         keys.append(dotted)
     return keys
@@ -1032,12 +1050,18 @@ def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], sour
         elif parts[0] == "defaults" and len(parts) == 3:
             table, name = parts[1:]
             reached = [a for a in configs if f"allies.{a.code}.{table}.{name}" not in origins]
-            whys = {reason(a, table, name, key) for a in reached}
-            if reached and None not in whys:
-                who = "" if len(reached) == len(configs) else (
-                    " for " + ", ".join(a.code for a in reached))
-                found.append(ScenarioWarning(origins[key], key, f"cannot take effect{who}: "
-                                             + "; ".join(sorted(str(why) for why in whys))))
+            whys: set[str] = set()
+            for reached_ally in reached:
+                reached_why = reason(reached_ally, table, name, key)
+                if reached_why is None:
+                    break  # it acts for this ally: no warning, so the others need no reason
+                whys.add(reached_why)
+            else:
+                if reached:
+                    who = "" if len(reached) == len(configs) else (
+                        " for " + ", ".join(a.code for a in reached))
+                    found.append(ScenarioWarning(origins[key], key, f"cannot take effect{who}: "
+                                                 + "; ".join(sorted(whys))))
     return found
 
 

@@ -4,14 +4,14 @@ A sweep (:class:`~sim.sweeps.spec.SweepSpec`) runs its variants on an executor
 (:mod:`sim.sweeps.executors`) with common random numbers: every variant is run with the sweep's
 own seed, so block ``b`` of every variant draws the same standard normals (GDP growth, execution
 noise) and the differences between variants are differences of the model, not of the noise. A
-worker keeps each block's normals (:class:`~sim.montecarlo.SharedDraws`), and the threat events'
-draws, which depend on their shape only, and lends them to every variant it runs, so a sweep
-draws them once per block and worker rather than once per variant. Commitment's credibilities
-and aid's draws depend on the variant's parameters (credibility and its spread, a donor's
-reliability or delivered share): each variant draws them itself from the same streams, so they
-are common where those parameters are equal. Drawing them again costs little (commitment draws
-one normal per ally and draw, not per year), and it keeps every variant's numbers exactly those
-of its own run, with nothing of one variant's parameters in another's.
+worker keeps each block's normals (:class:`~sim.montecarlo.SharedDraws`), the threat events'
+draws and the normals behind commitment's credibilities, which depend on their shape only, and
+lends them to every variant it runs, so a sweep draws them once per block and worker rather than
+once per variant; each variant makes its own credibilities of those normals. Aid's draws depend
+on the variant's parameters (a donor's reliability or delivered share): each variant draws them
+itself from the same streams, so they are common where those parameters are equal. Every
+variant's numbers are exactly those of its own run, with nothing of one variant's parameters in
+another's.
 
 A variant whose allies, years or aid layout (pledges, needs, pools) differ from the base
 scenario's (:func:`draw_layout`) would read the same streams in another shape, which shares

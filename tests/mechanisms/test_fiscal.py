@@ -188,3 +188,20 @@ def test_the_debt_brake_relieves_germany_only():
     a = inputs.codes.index("DEU")
     exempt = 0.5 * (inputs.core_base[a] + 0.5 - 1.0)  # the unfunded part above 1% of GDP
     np.testing.assert_allclose(plain[0, a] - relieved[0, a], 0.1 * exempt, rtol=1e-12)
+
+
+def test_fiscal_terms_read_again_equal_those_read_afresh():
+    # A sweep's variants read the same allies' positions: kept, and each variant's its own.
+    baseline = sim.load_scenario("baseline")
+    fiscal._POSITIONS.clear()
+    fresh = fiscal.arrays(baseline)
+    first = fiscal.arrays(baseline)
+    first.primary[:] = 99.0  # a caller's arrays are its own
+    again = fiscal.arrays(baseline)
+    for ours, theirs in zip(again, fresh, strict=True):
+        assert np.array_equal(ours, theirs)
+    short = baseline.with_values({"scenario.horizon": baseline.base_year + 2,
+                                  "goal.year": baseline.base_year + 2,
+                                  "goal.review_year": baseline.base_year + 1})
+    assert fiscal.arrays(short).primary.shape == (3, len(baseline.allies))
+    assert np.array_equal(fiscal.arrays(short).primary, fresh.primary[:3])

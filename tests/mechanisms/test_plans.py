@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 import sim
+from sim.errors import ScenarioError
+from sim.scenario import shipped_scenarios
 from sim.spending import reference
 from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
 
@@ -129,3 +131,24 @@ def test_a_us_path_a_scenario_sets_changes_the_us_results():
 def test_with_every_mechanism_off_no_planning_layer_is_laid_out():
     inputs = ModelInputs.from_scenario(sim.load_scenario("analytic"))
     assert [inputs.mechanisms[name] for name in ("plans", "commitment", "fiscal")] == [None] * 3
+
+
+@pytest.mark.parametrize("name", sorted(shipped_scenarios()))
+def test_where_each_plan_ends_is_the_laid_out_plans_last_year(name):
+    # Commitment starts after each plan's last year, which it reads without laying plans out.
+    from sim.mechanisms import plans
+
+    scenario = sim.load_scenario(name)
+    variants = [scenario, scenario.with_values({"defaults.plans.enabled": False})]
+    try:  # plans cut short by the horizon, where the scenario's own years allow it
+        variants.append(scenario.with_values({"scenario.horizon": scenario.base_year + 3,
+                                              "goal.year": scenario.base_year + 3,
+                                              "goal.review_year": scenario.base_year + 1}))
+    except ScenarioError:
+        pass
+    for variant in variants:
+        laid_out, ends = plans.arrays(variant), plans.plan_ends(variant)
+        assert (ends is None) == (laid_out is None)
+        if ends is not None:
+            assert ends.dtype == laid_out.last.dtype
+            assert np.array_equal(ends, laid_out.last)

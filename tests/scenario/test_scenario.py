@@ -6,17 +6,19 @@ Every error test goes through :func:`_error`, which also checks the contract of 
 
 from __future__ import annotations
 
+import copy
 import csv
 from pathlib import Path
 
 import attrs
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import bare_keys, inside, outside
 from variants import without_layers
 
+from sim import schema
 from sim.data.base import ALLIES
 from sim.data.parameters import calibrated_table
 from sim.data.prices import deflator_mean
@@ -1136,6 +1138,28 @@ def test_with_values_refuses_bad_values(values, key, problem):
 def test_with_values_through_a_value_that_is_not_a_table():
     err = _error(load_scenario("baseline").with_values, {"goal.core.x": 1.0})
     assert (err.file, err.key) == ("<values>", "goal.core.x")
+
+
+@settings(max_examples=20, deadline=None)
+@given(credibility=st.floats(0.2, 0.9), adjustment=st.sampled_from([0.1, 0.35, 0.1, -0.0, 0.0]),
+       growth=st.one_of(st.floats(-0.03, 0.07), st.integers(0, 0)))
+def test_variants_one_after_another_equal_a_fresh_scenarios_variant(credibility, adjustment,
+                                                                     growth):
+    # A sweep builds variant after variant of one base, reusing the tables built before: each
+    # is what the base read afresh gives, and the base's own document is never written into.
+    baseline = load_scenario("baseline")
+    document = copy.deepcopy(dict(baseline.document))
+    values = {"defaults.commitment.credibility": credibility,
+              "allies.DEU.related.adjustment": adjustment, "defaults.growth.mean": growth}
+    variant = baseline.with_values(values)
+    schema._BUILT.clear()
+    fresh = load_scenario("baseline").with_values(values)
+    assert variant == fresh
+    assert (variant.document, variant.warnings) == (fresh.document, fresh.warnings)
+    for ours, theirs in zip(variant.allies, fresh.allies, strict=True):
+        assert repr(attrs.asdict(ours)) == repr(attrs.asdict(theirs))  # -0.0 apart from 0.0
+    assert baseline.document == document
+    assert baseline.with_values({}) == baseline
 
 
 def test_with_values_on_a_scenario_that_extends():
