@@ -5,25 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sweep_files import RELATED, WIDE_FOLLOW, sweep_text
 
 from sim import sweep
 
-SWEEP = """
-[sweep]
-base = "baseline"
-design = "sobol"
-samples = 8
-seed = 3
-draws = 200
-
-[[sweep.parameters]]
-key = "defaults.commitment.follow"
-range = [0.05, 0.5]
-
-[[sweep.parameters]]
-key = "defaults.related.adjustment"
-range = [0.1, 0.6]
-"""
+SWEEP = sweep_text(design="sobol", samples=8, seed=3, draws=200,
+                   parameters=(WIDE_FOLLOW, RELATED))
 
 
 @pytest.fixture(scope="session")

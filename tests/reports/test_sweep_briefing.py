@@ -10,28 +10,15 @@ import pandas as pd
 import pytest
 from invoke import summit
 from page_checks import assert_valid_report
+from sweep_files import RELATED, WIDE_FOLLOW, sweep_text
 
 from sim import sweep
 from sim.errors import OptionError, ResultsError
 from sim.files import MANIFEST
 from sim.reports.sweep_briefing import sweep_page, write_sweep_report
 
-SWEEP = """
-[sweep]
-base = "baseline"
-design = "{design}"
-samples = {samples}
-seed = 3
-draws = 300
-
-[[sweep.parameters]]
-key = "defaults.commitment.follow"
-range = [0.05, 0.5]
-
-[[sweep.parameters]]
-key = "defaults.related.adjustment"
-range = [0.1, 0.6]
-"""
+SWEEP = sweep_text(design="{design}", samples="{samples}", seed=3, draws=300,
+                   parameters=(WIDE_FOLLOW, RELATED))
 
 
 def _small_sweep(tmp_path_factory, design: str, samples: int) -> Path:

@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sweep_files import FOLLOW, GROWTH, sweep_text
 
 import sim
 from sim import SweepSpec, sweep
@@ -16,22 +17,8 @@ from sim.files import MANIFEST
 from sim.sweeps.designs import variant_seed
 from sim.sweeps.record import SweepRecord
 
-SWEEP = """
-[sweep]
-base = "baseline"
-design = "lhs"
-samples = 3
-seed = 9
-draws = 300
-{extra}
-[[sweep.parameters]]
-key = "defaults.commitment.follow"
-range = [0.1, 0.6]
-
-[[sweep.parameters]]
-key = "defaults.growth.mean"
-range = [0.005, 0.025]
-"""
+SWEEP = sweep_text(design="lhs", samples=3, seed=9, draws=300, parameters=(FOLLOW, GROWTH),
+                   extra="{extra}")
 
 #: Counts out of 300 draws of main's sweep above before common random numbers (each variant on
 #: ``variant_seed(9, i)``), recorded from main's code at 60a93fd: ``independent = true`` must

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from invoke import summit
 from scipy.stats import norm
+from sweep_files import FOLLOW, GROWTH, sweep_text
 
 from sim import ScenarioError, SweepSpec, sweep
 from sim.errors import OptionError, ResultsError, SweepError
@@ -27,22 +28,8 @@ from sim.sweeps.sweep import read_journal
 
 ROOT = Path(__file__).resolve().parents[2]
 
-LHS = """
-[sweep]
-base = "baseline"
-design = "lhs"
-samples = {samples}
-seed = 9
-draws = {draws}
-
-[[sweep.parameters]]
-key = "defaults.commitment.follow"
-range = [0.1, 0.6]
-
-[[sweep.parameters]]
-key = "defaults.growth.mean"
-range = [0.005, 0.025]
-"""
+LHS = sweep_text(design="lhs", samples="{samples}", seed=9, draws="{draws}",
+                 parameters=(FOLLOW, GROWTH))
 
 
 def lhs(write_toml, samples: int = 6, draws: int = 300) -> Path:
