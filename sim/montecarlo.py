@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -393,9 +394,10 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
             def stop_on_error(job: Future[Any]) -> None:
                 # A pool process that failed or died: this one stops claiming tasks, so the
                 # error surfaces now, not after it has counted the rest alone.
+                # Without waiting on a lock that a dead process may hold for ever.
                 if job.cancelled() or job.exception() is not None:
-                    with counters[0].get_lock():
-                        counters[0].value = len(tasks)
+                    failed.set()
+                    _stop_claims(counters[0], len(tasks))
 
             def start() -> list[Future[Any]]:
                 jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid,
@@ -405,17 +407,17 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                     job.add_done_callback(stop_on_error)
                 return jobs
 
+            failed = threading.Event()
             submitting = starter.submit(start)
             shown = 0
             try:
                 for now in _claim_and_count(inputs, seed, draws, block_size, tasks, aid,
-                                            counters, Workspace(), into, record):
+                                            counters, Workspace(), into, record, failed):
                     yield now - shown
                     shown = now
             except BaseException:
                 # An error or an interrupt here: the pool stops after the blocks in hand.
-                with counters[0].get_lock():
-                    counters[0].value = len(tasks)
+                _stop_claims(counters[0], len(tasks))
                 raise
             jobs = submitting.result()
         while not all(job.done() for job in jobs):
@@ -435,23 +437,58 @@ def _claim_and_count(inputs: ModelInputs, seed: int, draws: int, block_size: int
                      tasks: list[range], aid: tuple[AidModel | None, str, tuple[str, ...]],
                      counters: tuple[Synchronized, Synchronized], workspace: Workspace,
                      into: tuple[Tally, AidTally | None],
-                     record: DrawRecorder | None = None) -> Iterator[int]:
+                     record: DrawRecorder | None = None,
+                     failed: threading.Event | None = None) -> Iterator[int]:
     """Claim tasks from the shared ``counters`` (tasks claimed, draws counted) until none is
-    left, counting each into ``into``; after each, yield the draws counted by all processes."""
+    left, counting each into ``into``; after each, yield the draws counted by all processes.
+    Once ``failed`` is set (a pool process failed or died) it stops, even while it waits for
+    a counter's lock: a pool process killed while it held the lock never releases it."""
     claimed, counted = counters
     sizes = block_sizes(draws, block_size)
     while True:
-        with claimed.get_lock():
+        if not _acquire(claimed, failed):
+            return
+        try:
             task = claimed.value
             claimed.value += 1
+        finally:
+            claimed.get_lock().release()
         if task >= len(tasks):
             return
         simulate_blocks(inputs, seed, draws, block_size, tasks[task], *aid, workspace=workspace,
                         into=into, record=record)
-        with counted.get_lock():
+        if not _acquire(counted, failed):
+            return
+        try:
             counted.value += sum(sizes[block] for block in tasks[task])
             now = counted.value
+        finally:
+            counted.get_lock().release()
         yield now
+
+
+#: Seconds between looks at whether the pool failed, while a process waits for a counter's lock.
+LOCK_POLL = 0.2
+
+
+def _acquire(counter: Synchronized, failed: threading.Event | None) -> bool:
+    """Take ``counter``'s lock and return True; or False, without it, once ``failed`` is set."""
+    lock = counter.get_lock()
+    while not lock.acquire(timeout=LOCK_POLL):
+        if failed is not None and failed.is_set():
+            return False
+    return True
+
+
+def _stop_claims(claimed: Synchronized, n_tasks: int) -> None:
+    """Mark every task claimed, so that no process claims another; given up if the lock is not
+    free within a second (then a dead process holds it: the pool is broken, and ended)."""
+    lock = claimed.get_lock()
+    if lock.acquire(timeout=1.0):
+        try:
+            claimed.value = n_tasks
+        finally:
+            lock.release()
 
 
 #: The pool's shared counters, in each pool process: tasks claimed so far, and draws counted.
