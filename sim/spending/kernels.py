@@ -386,18 +386,21 @@ def count_year(t, years, core, related, total, goal_index, review_index, goal_co
     all_meet_core = 0
     all_meet_goal = 0
     if t == goal_index:
+        # Without branches (& rather than and, the allies short of a goal counted): whether
+        # an ally meets a goal varies from draw to draw, and branches on it were mispredicted
+        # often enough to make this loop cost as much as a year's histograms.
         for d in range(draws):
-            every_core = True
-            every_goal = True
+            short_of_core = 0
+            short_of_goal = 0
             for a in range(allies):
                 meets_core = core[d, a] >= goal_core
-                meets_goal = meets_core and total[d, a] >= goal_total
+                meets_goal = meets_core & (total[d, a] >= goal_total)
                 meet_core[a] += meets_core
                 meet_goal[a] += meets_goal
-                every_core = every_core and meets_core
-                every_goal = every_goal and meets_goal
-            all_meet_core += every_core
-            all_meet_goal += every_goal
+                short_of_core += not meets_core
+                short_of_goal += not meets_goal
+            all_meet_core += short_of_core == 0
+            all_meet_goal += short_of_goal == 0
     if t == years - 1:
         for d in range(draws):
             for a in range(allies):
