@@ -254,8 +254,10 @@ class Tally:
         kernels().shortfalls(core, total, gdp, inputs.goal_core, inputs.goal_total,
                              _SMALLEST_POSITIVE, gaps, positive)
         np.log10(gaps, out=gaps)
+        # (2, draws, allies) bins: count_year's scratch, free once it has counted its year
+        bins = workspace.array("tally.bins", gaps.shape, np.int32)
         kernels().count_gaps(gaps, positive, float(GAP_DECADES[0]), float(GAP_PER_DECADE),
-                             GAP_BINS - 1, self.core_gap_hist, self.total_gap_hist)
+                             GAP_BINS - 1, self.core_gap_hist, self.total_gap_hist, bins)
 
     def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
                       workspace: Workspace) -> tuple[np.ndarray, np.ndarray]:

@@ -135,7 +135,8 @@ def test_the_compiled_shortfall_bins_are_gap_bins(shares, allies):
     np.log10(gaps, out=gaps)
     core_hist = np.zeros((allies, GAP_BINS), dtype=np.int64)
     total_hist = np.zeros((allies, GAP_BINS), dtype=np.int64)
-    kernels.count_gaps(gaps, positive, 6.0, 100.0, GAP_BINS - 1, core_hist, total_hist)
+    kernels.count_gaps(gaps, positive, 6.0, 100.0, GAP_BINS - 1, core_hist, total_hist,
+                       np.empty(gaps.shape, dtype=np.int32))
     for hist, goal, share in ((core_hist, 3.5, core), (total_hist, 5.0, total)):
         usd = (goal - share) / 100.0 * gdp
         expected = [np.bincount(gap_bin(usd[:, a]), minlength=GAP_BINS) for a in range(allies)]
@@ -156,7 +157,8 @@ def test_the_compiled_shortfall_bins_are_gap_bins_on_every_edge():
     assert np.array_equal(gaps[0][gdp > 0], gdp[gdp > 0])  # (zero raised to the smallest)
     np.log10(gaps, out=gaps)
     hists = np.zeros((2, 1, GAP_BINS), dtype=np.int64)
-    kernels.count_gaps(gaps, positive, 6.0, 100.0, GAP_BINS - 1, hists[0], hists[1])
+    kernels.count_gaps(gaps, positive, 6.0, 100.0, GAP_BINS - 1, hists[0], hists[1],
+                       np.empty(gaps.shape, dtype=np.int32))
     expected = np.bincount(gap_bin(usd), minlength=GAP_BINS)
     assert np.array_equal(hists[0, 0], expected) and np.array_equal(hists[1, 0], expected)
 
