@@ -32,7 +32,7 @@ from types import ModuleType
 from typing import Literal
 
 #: The kernels the engine and the tally call, by name.
-EXPORTS = ("simulate_block", "count_year", "shortfalls", "count_gaps")
+EXPORTS = ("simulate_block", "count_year", "shortfalls", "count_gaps", "count_alliance")
 _SOURCE = Path(__file__).with_name("kernels.py")
 #: Their records' types, compiled into them too (as are the mechanisms' steps: see module_name).
 _RECORDS = Path(__file__).with_name("records.py")

@@ -457,3 +457,42 @@ def count_gaps(logs, positive, lowest, per_decade, last_bin, core_gap_hist, tota
         for d in range(draws):
             for a in range(allies):
                 hist[a, bins[g, d, a]] += 1
+
+
+@numba.njit(numba.types.UniTuple(numba.int64, 3)(
+    _F3, numba.int64, numba.int64, numba.float64, numba.float64, numba.float64,  # alliance
+    numba.float64, numba.int64,  # bins per percentage point, last bin
+    _I2, _I2, _I1,  # out: core and total share histograms (years, bins); first year core met
+    numba.boolean[:, ::1],  # out: (2, draws) whether the goal year meets core, whole goal
+), **COMPILE_OPTIONS)
+def count_alliance(alliance, goal_index, review_index, goal_core, goal_total, credible_line,
+                   bins_per_point, last_bin, core_hist, total_hist, first_core, meets):
+    """Add one block's alliance-wide counts to a tally's arrays, from ``alliance`` (3, years,
+    draws): GDP (unused here), then the GDP-weighted core and total shares, % of GDP. Binned
+    as :func:`count_year` bins an ally's shares; the first year the core goal is met counted
+    into ``first_core`` (years + 1; last: never); ``meets`` gets the goal year's flags. Returns
+    how many draws meet the core goal and the whole goal in the goal year, and how many are at
+    or above ``credible_line`` in the review year."""
+    _, years, draws = alliance.shape
+    core, total = alliance[1], alliance[2]
+    for t in range(years):
+        for d in range(draws):
+            core_hist[t, np.int32(min(max(core[t, d] * bins_per_point, 0.0), last_bin))] += 1
+        for d in range(draws):
+            total_hist[t, np.int32(min(max(total[t, d] * bins_per_point, 0.0), last_bin))] += 1
+    meets_core = 0
+    meets_goal = 0
+    credible = 0
+    for d in range(draws):
+        core_met = core[goal_index, d] >= goal_core
+        goal_met = core_met & (total[goal_index, d] >= goal_total)
+        meets[0, d] = core_met
+        meets[1, d] = goal_met
+        meets_core += core_met
+        meets_goal += goal_met
+        credible += core[review_index, d] >= credible_line
+        first = years  # never, unless a year below meets the core goal
+        for t in range(years - 1, -1, -1):
+            first = t if core[t, d] >= goal_core else first
+        first_core[first] += 1
+    return meets_core, meets_goal, credible

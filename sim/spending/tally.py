@@ -220,20 +220,30 @@ class Tally:
             self.alliance_meets_core_without_threat_events += int(np.count_nonzero(meets_core))
             self.alliance_meets_goal_without_threat_events += int(np.count_nonzero(meets_goal))
         else:
-            self._add_without_threat_events(inputs, paths)
+            self._add_without_threat_events(inputs, paths, alliance[0, inputs.goal_index],
+                                            workspace)
         return meets_core, meets_goal
 
-    def _add_without_threat_events(self, inputs: ModelInputs, paths: Paths) -> None:
+    def _add_without_threat_events(self, inputs: ModelInputs, paths: Paths,
+                                   gdp_sum: np.ndarray, workspace: Workspace) -> None:
         """Count whether the alliance meets the goals in one block with threat events switched
-        off: its paths' core share without them (the block's same draws and GDP)."""
+        off: its paths' core share without them (the block's same draws and GDP, whose
+        goal-year (draws,) sums ``gdp_sum`` are the run's)."""
         assert paths.core_share_without_threat_events is not None  # simulated with events on
         goal = inputs.goal_index
         core, related, gdp = (p[goal] for p in (paths.core_share_without_threat_events,
                                                 paths.related_share,
                                                 paths.gdp_usd))  # (draws, allies) each
-        gdp_sum = np.add.reduce(gdp, axis=1)  # (draws,)
-        alliance_core = np.einsum("da,da->d", core, gdp) / gdp_sum
-        alliance_total = np.einsum("da,da->d", core + related, gdp) / gdp_sum
+        draws, allies = core.shape
+        # count_year's scratch, free after the last year: core + related, % of GDP
+        total = np.add(core, related, out=workspace.array("tally.total", (draws, allies)))
+        # (2, draws): the alliance's core and total shares, % of GDP
+        alliance = workspace.array("tally.alliance_without_threat_events", (2, draws))
+        alliance_core, alliance_total = alliance
+        np.einsum("da,da->d", core, gdp, out=alliance_core)
+        alliance_core /= gdp_sum
+        np.einsum("da,da->d", total, gdp, out=alliance_total)
+        alliance_total /= gdp_sum
         meets_core = alliance_core >= inputs.goal_core
         self.alliance_meets_core_without_threat_events += int(np.count_nonzero(meets_core))
         self.alliance_meets_goal_without_threat_events += int(
@@ -243,59 +253,34 @@ class Tally:
                   gdp: np.ndarray, workspace: Workspace) -> None:
         """Count each ally's USD shortfalls from the goals, from goal-year (draws, allies)
         shares and GDP."""
-        from sim.spending.compiled import kernels
-
-        draws, allies = core.shape
-        # (2, draws, allies): USD short of the core goal and of the whole goal, then their logs
-        gaps = workspace.array("tally.gaps", (2, draws, allies))
-        positive = workspace.array("tally.positive", gaps.shape, bool)
-        # The arithmetic and the counting compiled, the logarithm NumPy's (as _gap_bins takes
-        # it), so that every bin is the one gap_bin gives.
-        kernels().shortfalls(core, total, gdp, inputs.goal_core, inputs.goal_total,
-                             _SMALLEST_POSITIVE, gaps, positive)
-        np.log10(gaps, out=gaps)
-        # (2, draws, allies) bins: count_year's scratch, free once it has counted its year
-        bins = workspace.array("tally.bins", gaps.shape, np.int32)
-        kernels().count_gaps(gaps, positive, float(GAP_DECADES[0]), float(GAP_PER_DECADE),
-                             GAP_BINS - 1, self.core_gap_hist, self.total_gap_hist, bins)
+        _count_gaps(inputs, core, total, gdp, self.core_gap_hist, self.total_gap_hist,
+                    workspace)
 
     def _add_alliance(self, inputs: ModelInputs, alliance: np.ndarray,
                       workspace: Workspace) -> tuple[np.ndarray, np.ndarray]:
         """Count the alliance-wide events, from (3, years, draws) GDP and GDP-weighted shares;
         return which draws met the core goal and the whole goal, (draws,) bool each."""
-        gdp_sum, alliance_core, alliance_total = alliance
-        years = len(alliance_core)
-        shares = alliance[1:]  # (2, years, draws) core and total
-        index = workspace.array("tally.alliance_index", shares.shape, np.intp)
-        _share_bins(shares, workspace.array("tally.alliance_scaled", shares.shape), out=index)
-        index += (np.arange(years) * SHARE_BINS)[:, None]
-        _count(index[0], into=self.alliance_core_hist)
-        _count(index[1], into=self.alliance_total_hist)
+        from sim.spending.compiled import kernels
 
+        gdp_sum, alliance_core, alliance_total = alliance
         goal, review = inputs.goal_index, inputs.review_index
-        meets_core = alliance_core[goal] >= inputs.goal_core  # (draws,)
-        meets_goal = meets_core & (alliance_total[goal] >= inputs.goal_total)  # (draws,)
-        self.alliance_meets_core += int(np.count_nonzero(meets_core))
-        self.alliance_meets_goal += int(np.count_nonzero(meets_goal))
         alliance_base = alliance_core[0, 0]
         fraction = review / goal
         alliance_line = alliance_base + (inputs.goal_core - alliance_base) * fraction
-        self.alliance_credible += int(
-            np.count_nonzero(alliance_core[review] >= alliance_line - inputs.review_tolerance)
-        )
-        alliance_reached = alliance_core >= inputs.goal_core  # (years, draws)
-        alliance_first = np.where(alliance_reached.any(axis=0), alliance_reached.argmax(axis=0),
-                                  years)
-        self.alliance_first_core += np.bincount(alliance_first, minlength=years + 1)
-        gaps = np.stack([(inputs.goal_core - alliance_core[goal]) / 100.0 * gdp_sum[goal],
-                         (inputs.goal_total - alliance_total[goal]) / 100.0 * gdp_sum[goal]])
-        index = np.empty(gaps.shape, dtype=np.intp)  # (2, draws)
-        _gap_bins(gaps, np.empty(gaps.shape, dtype=bool), out=index)
-        index += np.array([[0], [GAP_BINS]])
-        counts = np.bincount(index.ravel(), minlength=2 * GAP_BINS).reshape(2, GAP_BINS)
-        self.alliance_core_gap_hist += counts[0]
-        self.alliance_total_gap_hist += counts[1]
-        return meets_core, meets_goal
+        # (2, draws): the goal year's core goal met, whole goal met; fresh, as they are returned
+        meets = np.empty((2, alliance_core.shape[1]), dtype=bool)
+        meets_core, meets_goal, credible = kernels().count_alliance(
+            alliance, goal, review, inputs.goal_core, inputs.goal_total,
+            float(alliance_line - inputs.review_tolerance), _BINS_PER_POINT, SHARE_BINS - 1,
+            self.alliance_core_hist, self.alliance_total_hist, self.alliance_first_core, meets)
+        self.alliance_meets_core += meets_core
+        self.alliance_meets_goal += meets_goal
+        self.alliance_credible += credible
+        # The alliance as one ally: (draws, 1) shares and GDP, (1, GAP_BINS) histograms.
+        _count_gaps(inputs, alliance_core[goal, :, None], alliance_total[goal, :, None],
+                    gdp_sum[goal, :, None], self.alliance_core_gap_hist[None],
+                    self.alliance_total_gap_hist[None], workspace)
+        return meets[0], meets[1]
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -315,12 +300,22 @@ class PackedTally:
         return f"<PackedTally of {self.draws:,} draws: {entries:,} non-zero counts>"
 
 
-def _count(index: np.ndarray, *, into: np.ndarray, weight: int = 1) -> None:
-    """Add ``weight`` to the contiguous histogram ``into`` (any shape) at each flat ``index``.
+def _count_gaps(inputs: ModelInputs, core: np.ndarray, total: np.ndarray, gdp: np.ndarray,
+                core_gap_hist: np.ndarray, total_gap_hist: np.ndarray, workspace: Workspace
+                ) -> None:
+    """Count the USD shortfalls from the goals of goal-year (draws, allies) core and total
+    shares and GDP into (allies, GAP_BINS) histograms, each in the bin :func:`gap_bin` gives it."""
+    from sim.spending.compiled import kernels
 
-    In place with ``np.add.at`` rather than ``np.bincount``, which costs about the same but
-    returns fresh counts every call: the several hundred kB of them a year and a block (and
-    an intp copy of the index), freed at once, set the C allocator handing memory back to the
-    system and faulting it in again, on a fresh worker process for every call.
-    """
-    np.add.at(into.reshape(-1, copy=False), index.reshape(-1), weight)
+    # (2, draws, allies): USD short of the core goal and of the whole goal, then their logs
+    gaps = workspace.array("tally.gaps", (2, *core.shape))
+    positive = workspace.array("tally.positive", gaps.shape, bool)
+    # The arithmetic and the counting compiled, the logarithm NumPy's (as _gap_bins takes
+    # it), so that every bin is the one gap_bin gives.
+    kernels().shortfalls(core, total, gdp, inputs.goal_core, inputs.goal_total,
+                         _SMALLEST_POSITIVE, gaps, positive)
+    np.log10(gaps, out=gaps)
+    # (2, draws, allies) bins: count_year's scratch, free once it has counted its year
+    bins = workspace.array("tally.bins", gaps.shape, np.int32)
+    kernels().count_gaps(gaps, positive, float(GAP_DECADES[0]), float(GAP_PER_DECADE),
+                         GAP_BINS - 1, core_gap_hist, total_gap_hist, bins)
