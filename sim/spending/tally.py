@@ -227,8 +227,8 @@ class Tally:
     def _add_without_threat_events(self, inputs: ModelInputs, paths: Paths,
                                    gdp_sum: np.ndarray, workspace: Workspace) -> None:
         """Count whether the alliance meets the goals in one block with threat events switched
-        off: its paths' core share without them (the block's same draws and GDP, whose
-        goal-year (draws,) sums ``gdp_sum`` are the run's)."""
+        off: its paths' core share without them (the block's same draws and GDP, so the
+        goal year's (draws,) GDP sums ``gdp_sum`` are those counted with them on)."""
         assert paths.core_share_without_threat_events is not None  # simulated with events on
         goal = inputs.goal_index
         core, related, gdp = (p[goal] for p in (paths.core_share_without_threat_events,
