@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import multiprocessing
 import sys
+import threading
+import time
 import types
+from collections.abc import Iterator
+from typing import Any
 
 import attrs
 import numpy as np
@@ -244,3 +250,59 @@ def test_threat_draws_and_commitments_normals_are_shared_credibilities_made_per_
                 assert np.array_equal(ours, theirs), name
     # Once for the shared block, then once for each fresh run: never for a shared run.
     assert len(drawn_normals) == 1 + 2
+
+
+# A pool process killed (SIGKILL) while it holds a shared counter's lock never releases it. The
+# calling process must then stop waiting for the lock once the pool has failed, and marking the
+# tasks claimed must give up, rather than hang. The dead holder is stood in for by a thread
+# that holds the lock until the test ends (the counters' locks are re-entrant: held by this
+# thread, they would simply be taken again).
+
+@contextlib.contextmanager
+def _held(counter: Any) -> Iterator[None]:
+    taken, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with counter.get_lock():
+            taken.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert taken.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        holder.join(10)
+
+
+def _counter(value: int = 5) -> Any:
+    return multiprocessing.get_context("spawn").Value("q", value)
+
+
+def test_waiting_for_a_dead_holders_lock_stops_once_the_pool_has_failed():
+    counter, failed = _counter(), threading.Event()
+    with _held(counter):
+        timer = threading.Timer(2 * montecarlo.LOCK_POLL, failed.set)
+        start = time.monotonic()
+        timer.start()
+        try:
+            assert not montecarlo._acquire(counter, failed)
+        finally:
+            timer.cancel()
+        waited = time.monotonic() - start
+    # It waited until the failure, then gave up within a poll or so of it.
+    assert 2 * montecarlo.LOCK_POLL <= waited < 2 * montecarlo.LOCK_POLL + 2.0
+    assert montecarlo._acquire(counter, failed)  # free again: taken, failure or not
+    counter.get_lock().release()
+
+
+def test_marking_the_tasks_claimed_gives_up_on_a_dead_holders_lock():
+    counter = _counter()
+    with _held(counter):
+        montecarlo._stop_claims(counter, 10)
+        # not marked: the lock was never free (read past it: .value would wait for it)
+        assert counter.get_obj().value == 5
+    montecarlo._stop_claims(counter, 10)
+    assert counter.value == 10
