@@ -134,13 +134,14 @@ class SharedDraws:
                 continue
             rng = functools.partial(mechanism_generator, seed, block, mechanism.STREAM)
             key = (seed, block, size, steps, allies, mechanism.STREAM)
+            # The generator is made only when the draws are (seeding one costs ~50 us).
             if getattr(mechanism, "SHAPE_ONLY_DRAWS", False):
                 mechanisms[mechanism.NAME] = self._kept_or(
-                    key, functools.partial(mechanism.sample, terms, rng(), steps, size))
+                    key, lambda m=mechanism, t=terms, r=rng: m.sample(t, r(), steps, size))
             elif hasattr(mechanism, "normals") and hasattr(mechanism, "from_normals"):
                 # Its normals depend on their shape only; each run's terms transform them.
-                normals = self._kept_or(key, functools.partial(mechanism.normals, rng(), steps,
-                                                               size, allies))
+                normals = self._kept_or(
+                    key, lambda m=mechanism, r=rng: m.normals(r(), steps, size, allies))
                 mechanisms[mechanism.NAME] = self._transformed(key, mechanism, terms, normals)
             else:
                 mechanisms[mechanism.NAME] = mechanism.sample(terms, rng(), steps, size,

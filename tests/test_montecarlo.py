@@ -237,6 +237,23 @@ def test_credibilities_are_made_again_only_when_the_terms_they_read_change(monke
         assert np.array_equal(kappa, fresh.mechanisms["commitment"].kappa), values
 
 
+def test_a_run_on_kept_draws_seeds_no_generator_for_them(monkeypatch):
+    # Threat events' draws and commitment's normals kept from an earlier run are lent without
+    # seeding their streams' generators again (each a SeedSequence and a Generator).
+    baseline = sim.load_scenario("baseline")
+    inputs = ModelInputs.from_scenario(baseline)
+    shared = montecarlo.SharedDraws()
+    seeded = []
+    generator = montecarlo.mechanism_generator
+    monkeypatch.setattr(montecarlo, "mechanism_generator",
+                        lambda *args: seeded.append(args) or generator(*args))
+    shared.draws(inputs, 3, 0, 256, shared.workspace)
+    assert sorted(seeded) == [(3, 0, 2), (3, 0, 3)]
+    seeded.clear()
+    shared.draws(inputs, 3, 0, 256, shared.workspace)
+    assert seeded == []
+
+
 def test_shared_normals_are_for_one_worker(analytic):
     with pytest.raises(sim.OptionError, match="one worker only, got workers=2"):
         sim.run(analytic, draws=100, workers=2, shared=montecarlo.SharedDraws())
