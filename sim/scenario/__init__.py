@@ -30,7 +30,7 @@ from sim.data.parameters import calibrated_table
 from sim.data.prices import deflator_mean
 from sim.data.related import related_evidence
 from sim.data.threats import frontline_flags
-from sim.errors import LocatedError, ScenarioError, ScenarioWarning
+from sim.errors import FieldError, LocatedError, ScenarioError, ScenarioWarning
 from sim.limits import read_text
 from sim.mechanisms import MECHANISMS, plans
 from sim.mechanisms.plans import ally_plan
@@ -852,12 +852,17 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         if code not in members:
             raise fail(f"allies.{code}", f"{code} is not in scenario.allies")
     configs = []
+    # Every ally without a table of its own reads the defaults alone: merged and keyed once.
+    plain = _merge(defaults, {})
+    plain_keys = set(_leaf_keys(plain))
+    # The written tables' contents by id, each with its table (so no id is another's later).
+    contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]] = {}
     for code in sorted(c for c in members if c not in NOT_ASSESSED):
-        written = _merge(defaults, overrides.get(code, {}))
+        own_table = overrides.get(code)
+        written = plain if own_table is None else _merge(defaults, own_table)
         # Values the scenario leaves unset come from the fitted parameter file.
         fitted = calibrated_table(code)
-        table = _merge(fitted, written)
-        written_keys = set(_leaf_keys(written))
+        written_keys = plain_keys if own_table is None else set(_leaf_keys(written))
         calibrated = tuple(k for k in _leaf_keys(fitted) if k not in written_keys and "." in k)
 
         def key_of(dotted: str, code: str = code) -> str:
@@ -865,7 +870,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             own = f"allies.{code}.{dotted}"
             return own if own in origins else f"defaults.{dotted}"
 
-        settings = schema.build(AllySettings, table, f"allies.{code}", source)
+        settings = _ally_settings(fitted, written, f"allies.{code}", source, contents)
         for mechanism in _MECHANISMS:  # fitted but unused: not reported as calibrated
             if not getattr(settings, mechanism.KEY).enabled:
                 calibrated = tuple(k for k in calibrated
@@ -925,6 +930,61 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         horizon=horizon, goal=goal, members=tuple(sorted(members)), allies=tuple(configs),
         document=doc, source=source, aid=aid, warnings=tuple(warnings), inheritance=inheritance,
     )
+
+
+#: An ally's tables built before, by class and the contents (:func:`sim.schema.contents`) of
+#: the fitted and the written table merged into it: a sweep's variants build every ally again,
+#: most of whose tables are those of the variant before. Emptied when full.
+_MERGED_BUILT: dict[tuple[Any, ...], Any] = {}
+_MERGED_BUILT_MOST = 4096
+
+
+def _ally_settings(fitted: dict[str, Any], written: dict[str, Any], key: str, file: str,
+                   contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]]
+                   ) -> AllySettings:
+    """``schema.build(AllySettings, _merge(fitted, written), key, file)``, each table of plain
+    values that was built before from the same fitted and written contents found again without
+    merging; ``contents`` keeps the written tables' contents by id, for the caller's allies.
+
+    The same object, and the same error at the same key for a table that fails: the tables are
+    converted in the merged table's order, and one that fails is never kept.
+    """
+    fields = attrs.fields_dict(AllySettings)
+    kwargs: dict[str, Any] = {}
+    for name in {**fitted, **written}:  # the order _merge gives: fitted's keys, then the new
+        field, under, over = fields.get(name), fitted.get(name), written.get(name)
+        nested = None if field is None else schema.nested_class(field)
+        if nested is None or name in _WHOLE_TABLES:
+            if field is None or type(under) not in (*_PLAIN, type(None)) \
+                    or type(over) not in (*_PLAIN, type(None)):
+                return schema.build(AllySettings, _merge(fitted, written), key, file)
+            kwargs[name] = schema.convert(field, over if name in written else under,
+                                          f"{key}.{name}", file)
+            continue
+        if not all(table is None or type(table) is dict for table in (under, over)):
+            return schema.build(AllySettings, _merge(fitted, written), key, file)
+        seen = None if over is None else contents.get(id(over))
+        if over is not None and (seen is None or seen[0] is not over):
+            seen = contents[id(over)] = over, schema.contents(over)
+        found = (nested, None if under is None else schema.contents(under),
+                 None if seen is None else seen[1])
+        if (under is not None and found[1] is None) or (over is not None and found[2] is None):
+            # A table holding a table or an array: merged and built as ever.
+            kwargs[name] = schema.build(nested, _merge(fitted, {name: over})[name]
+                                        if over is not None else under, f"{key}.{name}", file)
+            continue
+        kept = _MERGED_BUILT.get(found)
+        if kept is None:
+            kept = schema.build(nested, _merge(fitted, {name: over})[name]
+                                if over is not None else under, f"{key}.{name}", file)
+            if len(_MERGED_BUILT) >= _MERGED_BUILT_MOST:
+                _MERGED_BUILT.clear()
+            _MERGED_BUILT[found] = kept
+        kwargs[name] = kept
+    try:
+        return AllySettings(**kwargs)
+    except FieldError as err:
+        raise ScenarioError(file, f"{key}.{err.field}", err.problem) from None
 
 
 def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str], source: str,
