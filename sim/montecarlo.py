@@ -136,12 +136,12 @@ class SharedDraws:
             key = (seed, block, size, steps, allies, mechanism.STREAM)
             # The generator is made only when the draws are (seeding one costs ~50 us).
             if getattr(mechanism, "SHAPE_ONLY_DRAWS", False):
-                mechanisms[mechanism.NAME] = self._kept_or(
-                    key, lambda m=mechanism, t=terms, r=rng: m.sample(t, r(), steps, size))
+                mechanisms[mechanism.NAME] = self._kept_or(key, _drawing(
+                    functools.partial(mechanism.sample, terms), rng, steps, size))
             elif hasattr(mechanism, "normals") and hasattr(mechanism, "from_normals"):
                 # Its normals depend on their shape only; each run's terms transform them.
-                normals = self._kept_or(
-                    key, lambda m=mechanism, r=rng: m.normals(r(), steps, size, allies))
+                normals = self._kept_or(key, _drawing(mechanism.normals, rng, steps, size,
+                                                      allies))
                 mechanisms[mechanism.NAME] = self._transformed(key, mechanism, terms, normals)
             else:
                 mechanisms[mechanism.NAME] = mechanism.sample(terms, rng(), steps, size,
@@ -184,6 +184,12 @@ class SharedDraws:
             if made is not None:
                 self._bytes -= _nbytes(made[2])
         return kept
+
+
+def _drawing(draw: Callable[..., Any], rng: Callable[[], np.random.Generator],
+             *args: Any) -> Callable[[], Any]:
+    """``draw(rng(), *args)`` when called, its generator made then."""
+    return lambda: draw(rng(), *args)
 
 
 def _nbytes(drawn: Any) -> int:
