@@ -26,7 +26,7 @@ import attrs
 from sim import schema
 from sim.data.base import ALLIES, NOT_ASSESSED, load_base
 from sim.data.history import announced_points
-from sim.data.parameters import calibrated_table
+from sim.data.parameters import calibrated_table, load_parameters
 from sim.data.prices import deflator_mean
 from sim.data.related import related_evidence
 from sim.data.threats import frontline_flags
@@ -861,16 +861,17 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         own_table = overrides.get(code)
         written = plain if own_table is None else _merge(defaults, own_table)
         # Values the scenario leaves unset come from the fitted parameter file.
-        fitted = calibrated_table(code)
+        fitted, fitted_keys, fitted_contents = _fitted(code)
         written_keys = plain_keys if own_table is None else set(_leaf_keys(written))
-        calibrated = tuple(k for k in _leaf_keys(fitted) if k not in written_keys and "." in k)
+        calibrated = tuple(k for k in fitted_keys if k not in written_keys and "." in k)
 
         def key_of(dotted: str, code: str = code) -> str:
             # The dotted key as written: the ally's own table if it sets it, else the defaults.
             own = f"allies.{code}.{dotted}"
             return own if own in origins else f"defaults.{dotted}"
 
-        settings = _ally_settings(fitted, written, f"allies.{code}", source, contents)
+        settings = _ally_settings(fitted, fitted_contents, written, f"allies.{code}", source,
+                                  contents)
         for mechanism in _MECHANISMS:  # fitted but unused: not reported as calibrated
             if not getattr(settings, mechanism.KEY).enabled:
                 calibrated = tuple(k for k in calibrated
@@ -939,12 +940,33 @@ _MERGED_BUILT: dict[tuple[Any, ...], Any] = {}
 _MERGED_BUILT_MOST = 4096
 
 
-def _ally_settings(fitted: dict[str, Any], written: dict[str, Any], key: str, file: str,
+#: Each ally's fitted table (:func:`calibrated_table`), its dotted keys and the contents of
+#: its tables, with the parameter file's document they were read from: kept while
+#: :func:`load_parameters` gives that document, which is while ``calibrated_table`` would give
+#: the same table. Never written into.
+_FITTED: dict[str, tuple[dict[str, Any], dict[str, Any], list[str], dict[str, Any]]] = {}
+
+
+def _fitted(code: str) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    """``calibrated_table(code)``, its leaf keys and its tables' contents, read once."""
+    document = load_parameters()
+    kept = _FITTED.get(code)
+    if kept is None or kept[0] is not document:
+        fitted = calibrated_table(code)
+        kept = _FITTED[code] = document, fitted, _leaf_keys(fitted), {
+            name: schema.contents(table) for name, table in fitted.items()
+            if type(table) is dict}
+    return kept[1], kept[2], kept[3]
+
+
+def _ally_settings(fitted: dict[str, Any], fitted_contents: Mapping[str, Any],
+                   written: dict[str, Any], key: str, file: str,
                    contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]]
                    ) -> AllySettings:
     """``schema.build(AllySettings, _merge(fitted, written), key, file)``, each table of plain
     values that was built before from the same fitted and written contents found again without
-    merging; ``contents`` keeps the written tables' contents by id, for the caller's allies.
+    merging; ``fitted_contents`` are the fitted tables' contents (:func:`_fitted`), and
+    ``contents`` keeps the written tables' contents by id, for the caller's allies.
 
     The same object, and the same error at the same key for a table that fails: the tables are
     converted in the merged table's order, and one that fails is never kept.
@@ -966,7 +988,7 @@ def _ally_settings(fitted: dict[str, Any], written: dict[str, Any], key: str, fi
         seen = None if over is None else contents.get(id(over))
         if over is not None and (seen is None or seen[0] is not over):
             seen = contents[id(over)] = over, schema.contents(over)
-        found = (nested, None if under is None else schema.contents(under),
+        found = (nested, None if under is None else fitted_contents[name],
                  None if seen is None else seen[1])
         if (under is not None and found[1] is None) or (over is not None and found[2] is None):
             # A table holding a table or an array: merged and built as ever.

@@ -21,7 +21,7 @@ from variants import without_layers
 import sim.scenario as scenario_module
 from sim import schema
 from sim.data.base import ALLIES
-from sim.data.parameters import calibrated_table
+from sim.data.parameters import calibrated_table, load_parameters
 from sim.data.prices import deflator_mean
 from sim.errors import ScenarioError, ScenarioWarning, SimError
 from sim.resources import calibration_dir
@@ -1181,6 +1181,24 @@ def test_a_variant_builds_again_only_the_tables_its_values_change(monkeypatch):
         assert ours.commitment.credibility == 0.62
         assert (ours.plans, ours.fiscal, ours.shocks) == (theirs.plans, theirs.fiscal,
                                                           theirs.shocks)
+
+
+def test_the_fitted_tables_are_read_once_for_all_variants(monkeypatch):
+    # While the parameter file's document is the one read, its tables are not read again; a
+    # new document (the file read again) is.
+    baseline = load_scenario("baseline")
+    read = []
+    table = scenario_module.calibrated_table
+    monkeypatch.setattr(scenario_module, "calibrated_table",
+                        lambda code: read.append(code) or table(code))
+    variant = baseline.with_values({"defaults.growth.mean": 0.011})
+    assert read == []
+    load_parameters.cache_clear()
+    try:
+        assert baseline.with_values({"defaults.growth.mean": 0.011}) == variant
+        assert read == list(baseline.codes)
+    finally:
+        load_parameters.cache_clear()
 
 
 @settings(max_examples=10, deadline=None)
