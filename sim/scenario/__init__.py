@@ -14,6 +14,7 @@ Units: shares are % of GDP, growth and inflation are fractions per year, money i
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import tomllib
@@ -959,6 +960,18 @@ def _fitted(code: str) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     return kept[1], kept[2], kept[3]
 
 
+_PLAIN_OR_NONE = (*_PLAIN, type(None))
+_TABLE_OR_NONE = (dict, type(None))
+
+
+@functools.cache
+def _settings_fields() -> dict[str, tuple[attrs.Attribute, type | None]]:
+    """AllySettings' fields by name, each with the class of its table (None for a value)."""
+    return {field.name: (field, None if field.name in _WHOLE_TABLES
+                         else schema.nested_class(field))
+            for field in attrs.fields(AllySettings)}
+
+
 def _ally_settings(fitted: dict[str, Any], fitted_contents: Mapping[str, Any],
                    written: dict[str, Any], key: str, file: str,
                    contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]]
@@ -971,19 +984,19 @@ def _ally_settings(fitted: dict[str, Any], fitted_contents: Mapping[str, Any],
     The same object, and the same error at the same key for a table that fails: the tables are
     converted in the merged table's order, and one that fails is never kept.
     """
-    fields = attrs.fields_dict(AllySettings)
+    fields = _settings_fields()
     kwargs: dict[str, Any] = {}
     for name in {**fitted, **written}:  # the order _merge gives: fitted's keys, then the new
-        field, under, over = fields.get(name), fitted.get(name), written.get(name)
-        nested = None if field is None else schema.nested_class(field)
-        if nested is None or name in _WHOLE_TABLES:
-            if field is None or type(under) not in (*_PLAIN, type(None)) \
-                    or type(over) not in (*_PLAIN, type(None)):
+        field, nested = fields.get(name, (None, None))
+        under, over = fitted.get(name), written.get(name)
+        if nested is None:
+            if field is None or type(under) not in _PLAIN_OR_NONE \
+                    or type(over) not in _PLAIN_OR_NONE:
                 return schema.build(AllySettings, _merge(fitted, written), key, file)
             kwargs[name] = schema.convert(field, over if name in written else under,
                                           f"{key}.{name}", file)
             continue
-        if not all(table is None or type(table) is dict for table in (under, over)):
+        if type(under) not in _TABLE_OR_NONE or type(over) not in _TABLE_OR_NONE:
             return schema.build(AllySettings, _merge(fitted, written), key, file)
         seen = None if over is None else contents.get(id(over))
         if over is not None and (seen is None or seen[0] is not over):
