@@ -915,7 +915,10 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         configs.append(AllyConfig(
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
-            growth=attrs.evolve(settings.growth, mean=mean, deflator=deflator),
+            # The same object where nothing was left to fill in (no copy to make).
+            growth=settings.growth if (mean is settings.growth.mean
+                                       and deflator is settings.growth.deflator)
+            else attrs.evolve(settings.growth, mean=mean, deflator=deflator),
             calibrated=calibrated, related_evidence=related_evidence,
             **{mechanism.KEY: getattr(settings, mechanism.KEY) for mechanism in _MECHANISMS},
         ))
@@ -1170,4 +1173,4 @@ def _resolve_policy(policy: Policy, goal_share: float, base_year: int, horizon: 
             if not base_year < year <= horizon:
                 raise fail("custom", f"year {year} must lie within {base_year + 1}-{horizon}")
     target = policy.target if policy.target is not None else goal_share
-    return attrs.evolve(policy, target=target)
+    return policy if target is policy.target else attrs.evolve(policy, target=target)

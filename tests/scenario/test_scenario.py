@@ -1183,6 +1183,19 @@ def test_a_variant_builds_again_only_the_tables_its_values_change(monkeypatch):
                                                           theirs.shocks)
 
 
+def test_tables_with_nothing_to_fill_in_are_the_objects_built_before():
+    # A growth table with its mean and deflator set, and a policy with its target set, are
+    # resolved without a copy: two variants that differ elsewhere hold the same objects.
+    baseline = load_scenario("baseline")
+    values = {"defaults.growth.mean": 0.012, "defaults.growth.deflator": 0.021,
+              "defaults.related.path": "linear", "defaults.related.target": 1.4}
+    one = baseline.with_values({**values, "defaults.commitment.credibility": 0.3})
+    two = baseline.with_values({**values, "defaults.commitment.credibility": 0.4})
+    for first, second in zip(one.allies, two.allies, strict=True):
+        assert first.growth is second.growth and first.related is second.related
+        assert (first.growth.mean, first.related.target) == (0.012, 1.4)
+
+
 def test_the_fitted_tables_are_read_once_for_all_variants(monkeypatch):
     # While the parameter file's document is the one read, its tables are not read again; a
     # new document (the file read again) is.
