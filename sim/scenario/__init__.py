@@ -26,10 +26,10 @@ import attrs
 
 from sim import schema
 from sim.data.base import ALLIES, NOT_ASSESSED, load_base
-from sim.data.history import announced_points
+from sim.data.history import announced_plans, announced_points
 from sim.data.parameters import calibrated_table, load_parameters
 from sim.data.prices import deflator_mean
-from sim.data.related import related_evidence
+from sim.data.related import load_related, related_evidence
 from sim.data.threats import frontline_flags
 from sim.errors import FieldError, LocatedError, ScenarioError, ScenarioWarning
 from sim.limits import read_text
@@ -902,16 +902,17 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         if money and settings.policy.path in ("flat", "custom"):
             raise fail(key_of("plans.money"), f"set either plans.money or a "
                        f"{settings.policy.path!r} policy.path as the plan, not both")
-        policy = settings.policy
-        if policy.path == "announced":
-            # The ally's published plan; an ally without one intends the straight line.
-            points = tuple(p for p in announced_points(code, base_year) if p[0] <= horizon)
-            policy = attrs.evolve(policy, custom=points)
-        policy = _resolve_policy(policy, goal.core, base_year, horizon,
-                                 lambda name, problem: fail(key_of(f"policy.{name}"), problem))
-        related, related_evidence = _related_policy(settings.related, code, horizon)
-        related = _resolve_policy(related, goal.total - goal.core, base_year, horizon,
-                                  lambda name, problem: fail(key_of(f"related.{name}"), problem))
+        policy = _kept_resolved(
+            (settings.policy, announced_plans()),
+            (code, "policy", repr(goal.core), base_year, horizon),
+            functools.partial(_core_policy, settings.policy, code, goal.core, base_year, horizon,
+                              lambda name, problem: fail(key_of(f"policy.{name}"), problem)))
+        related, related_evidence = _kept_resolved(
+            (settings.related, load_related()),
+            (code, "related", repr(goal.total - goal.core), base_year, horizon),
+            functools.partial(_related, settings.related, code, goal.total - goal.core, base_year,
+                              horizon,
+                              lambda name, problem: fail(key_of(f"related.{name}"), problem)))
         configs.append(AllyConfig(
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
@@ -1061,6 +1062,44 @@ def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str], source: 
             f"never moves toward the path; for it to act, set allies.{allies[0].code}.{table}."
             "adjustment above 0"))
     return found
+
+
+#: Each ally's resolved policies, by the policy table as built (the same object for the same
+#: values: :func:`_ally_settings`) and the data they read, both kept with the entry, and by
+#: what else they read: a sweep's variants resolve the same policies again. Emptied when full.
+_RESOLVED: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+_RESOLVED_MOST = 4096
+
+
+def _kept_resolved(held: tuple[Any, ...], key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """``make()``, or what it made before for the objects ``held`` and the values ``key``."""
+    found = (*map(id, held), *key)
+    kept = _RESOLVED.get(found)
+    if kept is not None and all(ours is theirs for ours, theirs in zip(kept[0], held,
+                                                                        strict=True)):
+        return kept[1]
+    made = make()
+    if len(_RESOLVED) >= _RESOLVED_MOST:
+        _RESOLVED.clear()
+    _RESOLVED[found] = held, made
+    return made
+
+
+def _core_policy(policy: Policy, code: str, goal_share: float, base_year: int, horizon: int,
+                 fail: Callable[[str, str], ScenarioError]) -> Policy:
+    """The core policy with its plan's points (``announced``) and its target filled in."""
+    if policy.path == "announced":
+        # The ally's published plan; an ally without one intends the straight line.
+        points = tuple(p for p in announced_points(code, base_year) if p[0] <= horizon)
+        policy = attrs.evolve(policy, custom=points)
+    return _resolve_policy(policy, goal_share, base_year, horizon, fail)
+
+
+def _related(related: Policy, code: str, goal_share: float, base_year: int, horizon: int,
+             fail: Callable[[str, str], ScenarioError]) -> tuple[Policy, str]:
+    """The related-spending policy resolved, and the source it rests on."""
+    related, evidence = _related_policy(related, code, horizon)
+    return _resolve_policy(related, goal_share, base_year, horizon, fail), evidence
 
 
 def _related_policy(related: Policy, code: str, horizon: int) -> tuple[Policy, str]:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import sim.scenario as scenario_module
+import sim.spending.inputs as inputs_module
 from sim import schema
 from sim.mechanisms import plans
 from sim.resources import scenarios_dir
@@ -33,7 +34,7 @@ def _arrays(value, name=""):
 def _fresh(base_name, values):
     """The variant's arrays with nothing kept from anything built before."""
     for kept in (schema._BUILT, scenario_module._MERGED_BUILT, scenario_module._FITTED,
-                 plans._LAID_OUT):
+                 scenario_module._RESOLVED, plans._LAID_OUT, inputs_module._PATHS):
         kept.clear()
     return ModelInputs.from_scenario(load_scenario(base_name).with_values(values))
 
@@ -66,3 +67,25 @@ def test_plans_are_laid_out_again_only_where_what_they_read_changes(monkeypatch)
     assert laid == []
     inputs = ModelInputs.from_scenario(baseline.with_values({"defaults.growth.inflation": 0.01}))
     assert len(laid) == int((inputs.mechanisms["plans"].last > 0).sum())
+
+
+def test_policies_and_their_paths_are_resolved_and_laid_out_once_for_all_variants(
+        monkeypatch):
+    # Variants that change neither policy (credibility) hold the resolved policies of the
+    # variant before, and lay out no path again; one changing the core goal resolves them anew.
+    baseline = load_scenario("baseline")
+    one = baseline.with_values({"defaults.commitment.credibility": 0.45})
+    ModelInputs.from_scenario(one)
+    laid = []
+    path = inputs_module.policy_path
+    monkeypatch.setattr(inputs_module, "policy_path",
+                        lambda *args: laid.append(args) or path(*args))
+    two = baseline.with_values({"defaults.commitment.credibility": 0.55})
+    ModelInputs.from_scenario(two)
+    assert laid == []
+    for first, second in zip(one.allies, two.allies, strict=True):
+        assert first.policy is second.policy and first.related is second.related
+    three = baseline.with_values({"goal.core": 3.0})
+    ModelInputs.from_scenario(three)
+    assert len(laid) == 2 * len(three.allies)
+    assert {ally.policy.target for ally in three.allies} == {3.0}
