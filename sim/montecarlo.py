@@ -91,8 +91,8 @@ class SharedDraws:
     """What one process keeps from a run to the next of runs that share their random numbers:
     each block's standard normals, the draws of each mechanism whose draws depend on their
     shape only (``SHAPE_ONLY_DRAWS``, threat events) and the normals of each that transforms
-    normals by its terms (``normals``, commitment), by seed, block and shape; and one
-    workspace.
+    normals by its terms (``normals``, commitment), by seed, block and shape, with the last
+    run's transform of them; and one workspace.
 
     At most ``max_bytes`` of draws are kept; beyond that the block used longest ago is let go
     (and drawn again if asked for), so memory stays flat however many runs share them.
@@ -102,6 +102,8 @@ class SharedDraws:
         self.max_bytes = max_bytes
         self.workspace = Workspace()
         self._kept: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        #: By the key of kept normals: (those normals, the terms read, what was made of them).
+        self._made: dict[tuple[int, ...], tuple[Any, Any, Any]] = {}
         self._bytes = 0
 
     @property
@@ -122,7 +124,7 @@ class SharedDraws:
         """Block ``block``'s draws, as :func:`block_paths` makes them without sharing: the kept
         normals, and each mechanism's that is on, kept when its draws depend on their shape
         only, made from its kept normals by this run's terms when it has them, else drawn now
-        into ``workspace``."""
+        into ``workspace``. Valid until the next run's draws of the block."""
         drawn = self.normals(inputs, seed, block, size)
         steps, allies = inputs.n_steps, inputs.n_allies
         mechanisms = {}
@@ -132,20 +134,43 @@ class SharedDraws:
                 continue
             rng = functools.partial(mechanism_generator, seed, block, mechanism.STREAM)
             key = (seed, block, size, steps, allies, mechanism.STREAM)
+            # The generator is made only when the draws are (seeding one costs ~50 us).
             if getattr(mechanism, "SHAPE_ONLY_DRAWS", False):
-                mechanisms[mechanism.NAME] = self._kept_or(
-                    key, functools.partial(mechanism.sample, terms, rng(), steps, size))
+                mechanisms[mechanism.NAME] = self._kept_or(key, _drawing(
+                    functools.partial(mechanism.sample, terms), rng, steps, size))
             elif hasattr(mechanism, "normals") and hasattr(mechanism, "from_normals"):
                 # Its normals depend on their shape only; each run's terms transform them.
-                mechanisms[mechanism.NAME] = mechanism.from_normals(terms, self._kept_or(
-                    key, functools.partial(mechanism.normals, rng(), steps, size, allies)))
+                normals = self._kept_or(key, _drawing(mechanism.normals, rng, steps, size,
+                                                      allies))
+                mechanisms[mechanism.NAME] = self._transformed(key, mechanism, terms, normals)
             else:
                 mechanisms[mechanism.NAME] = mechanism.sample(terms, rng(), steps, size,
                                                               workspace)
         return attrs.evolve(drawn, mechanisms=mechanisms) if mechanisms else drawn
 
+    def _transformed(self, key: tuple[int, ...], mechanism: Any, terms: Any,
+                     normals: Any) -> Any:
+        """``mechanism.from_normals(terms, normals)``: the last run's under ``key`` again when
+        the terms it reads (``FROM_NORMALS_TERMS``) are the same to the bit, else made now into
+        the last run's arrays, which no run reads after its block (no new memory a run)."""
+        reads = getattr(mechanism, "FROM_NORMALS_TERMS", None)
+        # Bytes and dtype tell apart what equality would not (-0.0 from 0.0).
+        made_by = None if reads is None else tuple(
+            (array.dtype.str, array.shape, array.tobytes())
+            for array in (np.asarray(getattr(terms, name)) for name in reads))
+        last = self._made.get(key)
+        if last is not None and last[0] is normals and made_by is not None \
+                and last[1] == made_by:
+            return last[2]
+        made = mechanism.from_normals(terms, normals, None if last is None else last[2])
+        if last is None:
+            self._bytes += _nbytes(made)
+        self._made[key] = normals, made_by, made
+        return made
+
     def _kept_or(self, key: tuple[int, ...], draw: Callable[[], Any]) -> Any:
-        """The draws kept under ``key``, or ``draw()`` kept now (letting the oldest go)."""
+        """The draws kept under ``key``, or ``draw()`` kept now (letting the oldest go, and
+        what was made of it)."""
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)
@@ -153,9 +178,18 @@ class SharedDraws:
         kept = self._kept[key] = draw()
         self._bytes += _nbytes(kept)
         while self._bytes > self.max_bytes and len(self._kept) > 1:
-            _, gone = self._kept.popitem(last=False)
+            gone_key, gone = self._kept.popitem(last=False)
             self._bytes -= _nbytes(gone)
+            made = self._made.pop(gone_key, None)
+            if made is not None:
+                self._bytes -= _nbytes(made[2])
         return kept
+
+
+def _drawing(draw: Callable[..., Any], rng: Callable[[], np.random.Generator],
+             *args: Any) -> Callable[[], Any]:
+    """``draw(rng(), *args)`` when called, its generator made then."""
+    return lambda: draw(rng(), *args)
 
 
 def _nbytes(drawn: Any) -> int:

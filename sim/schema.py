@@ -214,7 +214,7 @@ _BUILT_MOST = 4096
 _PLAIN = (bool, int, float, str)
 
 
-def _contents(table: dict[str, Any]) -> tuple[Any, ...] | None:
+def contents(table: dict[str, Any]) -> tuple[Any, ...] | None:
     """A table of plain values as a key that tells apart what equality would not (``1`` from
     ``1.0`` and ``True``, ``-0.0`` from ``0.0``); None for a table holding a table or an array."""
     found: list[Any] = []
@@ -240,15 +240,15 @@ def build(cls: type[Table], table: Any, key: str, file: str,
         raise ScenarioError(file, key, f"must be a table, got {type_name(table)}")
     if warnings is not None:
         return _build(cls, table, key, file, warnings)
-    contents = _contents(table)
-    if contents is None:
+    found = contents(table)
+    if found is None:
         return _build(cls, table, key, file, None)
-    kept = _BUILT.get((cls, contents))
+    kept = _BUILT.get((cls, found))
     if kept is None:
         kept = _build(cls, table, key, file, None)
         if len(_BUILT) >= _BUILT_MOST:
             _BUILT.clear()
-        _BUILT[(cls, contents)] = kept
+        _BUILT[(cls, found)] = kept
     return kept
 
 

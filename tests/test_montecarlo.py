@@ -216,6 +216,50 @@ def test_shared_normals_stay_within_their_memory_bound():
         inputs, block_generator(3, 5), 256).growth)
 
 
+def test_credibilities_are_made_again_only_when_the_terms_they_read_change(monkeypatch):
+    # A variant that changes no term commitment's credibilities read (FROM_NORMALS_TERMS) gets
+    # the last run's credibilities; one that does gets its own, made into the same arrays; each
+    # run's equal to its fresh draws.
+    from sim.mechanisms import commitment
+
+    baseline = sim.load_scenario("baseline")
+    made = []
+    from_normals = commitment.from_normals
+    monkeypatch.setattr(commitment, "from_normals",
+                        lambda *args: made.append(args) or from_normals(*args))
+    shared = montecarlo.SharedDraws()
+    kept = None
+    for values, makes in (({}, 1), ({"defaults.commitment.follow": 0.2}, 0),
+                          ({"defaults.commitment.credibility": 0.7}, 1), ({}, 1), ({}, 0)):
+        made.clear()
+        inputs = ModelInputs.from_scenario(baseline.with_values(values))
+        kappa = shared.draws(inputs, 3, 0, 256, shared.workspace).mechanisms["commitment"].kappa
+        assert len(made) == makes, values
+        assert kept is None or kappa is kept  # the same memory, run after run
+        kept = kappa
+        fresh = montecarlo.sample_mechanisms(
+            inputs, montecarlo.sample_draws(inputs, block_generator(3, 0), 256),
+            lambda stream: montecarlo.mechanism_generator(3, 0, stream))
+        assert np.array_equal(kappa, fresh.mechanisms["commitment"].kappa), values
+
+
+def test_a_run_on_kept_draws_seeds_no_generator_for_them(monkeypatch):
+    # Threat events' draws and commitment's normals kept from an earlier run are lent without
+    # seeding their streams' generators again (each a SeedSequence and a Generator).
+    baseline = sim.load_scenario("baseline")
+    inputs = ModelInputs.from_scenario(baseline)
+    shared = montecarlo.SharedDraws()
+    seeded = []
+    generator = montecarlo.mechanism_generator
+    monkeypatch.setattr(montecarlo, "mechanism_generator",
+                        lambda *args: seeded.append(args) or generator(*args))
+    shared.draws(inputs, 3, 0, 256, shared.workspace)
+    assert sorted(seeded) == [(3, 0, 2), (3, 0, 3)]
+    seeded.clear()
+    shared.draws(inputs, 3, 0, 256, shared.workspace)
+    assert seeded == []
+
+
 def test_shared_normals_are_for_one_worker(analytic):
     with pytest.raises(sim.OptionError, match="one worker only, got workers=2"):
         sim.run(analytic, draws=100, workers=2, shared=montecarlo.SharedDraws())

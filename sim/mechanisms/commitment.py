@@ -132,12 +132,28 @@ def normals(rng: np.random.Generator, steps: int, draws: int, allies: int) -> Co
     return CommitmentNormals(factor, own)
 
 
-def from_normals(terms: CommitmentArrays, drawn: CommitmentNormals) -> CommitmentDraws:
-    """The credibilities the run's terms make of a block's normals; the logistic is NumPy's
-    (its last bit depends on the maths library, so it is not recomputed in compiled code)."""
-    z = (drawn.factor[:, None] * np.sqrt(terms.common)
-         + drawn.own * np.sqrt(1.0 - terms.common))  # (draws, allies)
-    kappa = 1.0 / (1.0 + np.exp(-(terms.location + terms.spread * z)))  # (draws, allies)
+#: The terms :func:`from_normals` reads: runs whose terms agree on these make the same
+#: credibilities of the same normals (:class:`sim.montecarlo.SharedDraws` keeps them).
+FROM_NORMALS_TERMS = ("location", "spread", "common")
+
+
+def from_normals(terms: CommitmentArrays, drawn: CommitmentNormals,
+                 into: CommitmentDraws | None = None) -> CommitmentDraws:
+    """The credibilities the run's terms make of a block's normals,
+    ``expit(location + spread * (sqrt(common) * factor + sqrt(1 - common) * own))``, written
+    into the arrays of ``into`` when given (of the same shape); the logistic is NumPy's (its
+    last bit depends on the maths library, so it is not recomputed in compiled code)."""
+    # In place in one array, each step the same operation on the same numbers as the formula
+    # (a sum or product of two numbers is the same in either order).
+    kappa = np.multiply(drawn.own, np.sqrt(1.0 - terms.common),  # (draws, allies)
+                        out=None if into is None else into.kappa)
+    kappa += drawn.factor[:, None] * np.sqrt(terms.common)
+    kappa *= terms.spread
+    kappa += terms.location
+    np.negative(kappa, out=kappa)
+    np.exp(kappa, out=kappa)
+    kappa += 1.0
+    np.divide(1.0, kappa, out=kappa)
     return CommitmentDraws(kappa)
 
 

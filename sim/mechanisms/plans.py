@@ -40,7 +40,7 @@ import numpy as np
 
 from sim import schema
 from sim.data.base import load_base
-from sim.data.plans import STATUSES, PlanRow, baseline_by_year
+from sim.data.plans import STATUSES, PlanRow, baseline_by_year, load_plans
 from sim.workspace import Workspace
 
 NAME, KEY = "plans", "plans"
@@ -229,13 +229,47 @@ def arrays(scenario: Any) -> PlanArrays | None:
     last = np.zeros(len(allies), dtype=np.int64)
     for a, ally in enumerate(allies):
         table: Plans = getattr(ally, KEY)
-        plan = ally_plan(ally, base_year, scenario.horizon) if table.enabled else None
-        if plan is None:
+        laid_out = _laid_out(ally, base_year, scenario.horizon, years) if table.enabled else None
+        if laid_out is None:
             continue
-        columns = _plan_columns(ally, plan, base_year, years)
+        plan, columns = laid_out
         coef[:, a], ref[:, a], follow[:, a] = columns
         last[a] = plan.last_year - base_year
     return PlanArrays(coef, ref, follow, last)
+
+
+#: Each ally's plan and its columns, by all they are made of (:func:`_laid_out`): a sweep's
+#: variants lay the same plans out again. Emptied when full.
+_LAID_OUT: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+_LAID_OUT_MOST = 4096
+
+
+def _laid_out(ally: Any, base_year: int, horizon: int, years: int
+              ) -> tuple[Plan, tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+    """The ally's plan (:func:`ally_plan`) and its columns (:func:`_plan_columns`), None
+    without a plan; those made before of the same found again (never written into).
+
+    What they read: the ally's plans table and the plan data (the same objects, so kept with
+    the entry), its code, the policy's path (and custom points), the base-year share, the
+    inflation and deflator, the growth a budget is set on, and the years. The numbers are in
+    the key by ``repr``, which tells -0.0 from 0.0.
+    """
+    policy, growth = ally.policy, ally.growth
+    held = (getattr(ally, KEY), load_plans(), load_base(base_year))
+    key = (ally.code, *map(id, held), policy.path,
+           repr(policy.custom) if policy.path == "custom" else None, repr(ally.core_base),
+           repr(growth.inflation), repr(growth.deflator), repr(forecast_growth(ally, base_year)),
+           base_year, horizon, years)
+    kept = _LAID_OUT.get(key)
+    if kept is not None and all(ours is theirs for ours, theirs in zip(kept[0], held,
+                                                                        strict=True)):
+        return kept[1]
+    plan = ally_plan(ally, base_year, horizon)
+    made = None if plan is None else (plan, _plan_columns(ally, plan, base_year, years))
+    if len(_LAID_OUT) >= _LAID_OUT_MOST:
+        _LAID_OUT.clear()
+    _LAID_OUT[key] = held, made
+    return made
 
 
 def plan_ends(scenario: Any) -> np.ndarray | None:

@@ -14,6 +14,7 @@ Units: shares are % of GDP, growth and inflation are fractions per year, money i
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import tomllib
@@ -25,12 +26,12 @@ import attrs
 
 from sim import schema
 from sim.data.base import ALLIES, NOT_ASSESSED, load_base
-from sim.data.history import announced_points
-from sim.data.parameters import calibrated_table
+from sim.data.history import announced_plans, announced_points
+from sim.data.parameters import calibrated_table, load_parameters
 from sim.data.prices import deflator_mean
-from sim.data.related import related_evidence
+from sim.data.related import load_related, related_evidence
 from sim.data.threats import frontline_flags
-from sim.errors import LocatedError, ScenarioError, ScenarioWarning
+from sim.errors import FieldError, LocatedError, ScenarioError, ScenarioWarning
 from sim.limits import read_text
 from sim.mechanisms import MECHANISMS, plans
 from sim.mechanisms.plans import ally_plan
@@ -852,20 +853,26 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         if code not in members:
             raise fail(f"allies.{code}", f"{code} is not in scenario.allies")
     configs = []
+    # Every ally without a table of its own reads the defaults alone: merged and keyed once.
+    plain = _merge(defaults, {})
+    plain_keys = set(_leaf_keys(plain))
+    # The written tables' contents by id, each with its table (so no id is another's later).
+    contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]] = {}
     for code in sorted(c for c in members if c not in NOT_ASSESSED):
-        written = _merge(defaults, overrides.get(code, {}))
+        own_table = overrides.get(code)
+        written = plain if own_table is None else _merge(defaults, own_table)
         # Values the scenario leaves unset come from the fitted parameter file.
-        fitted = calibrated_table(code)
-        table = _merge(fitted, written)
-        written_keys = set(_leaf_keys(written))
-        calibrated = tuple(k for k in _leaf_keys(fitted) if k not in written_keys and "." in k)
+        fitted, fitted_keys, fitted_contents = _fitted(code)
+        written_keys = plain_keys if own_table is None else set(_leaf_keys(written))
+        calibrated = tuple(k for k in fitted_keys if k not in written_keys and "." in k)
 
         def key_of(dotted: str, code: str = code) -> str:
             # The dotted key as written: the ally's own table if it sets it, else the defaults.
             own = f"allies.{code}.{dotted}"
             return own if own in origins else f"defaults.{dotted}"
 
-        settings = schema.build(AllySettings, table, f"allies.{code}", source)
+        settings = _ally_settings(fitted, fitted_contents, written, f"allies.{code}", source,
+                                  contents)
         for mechanism in _MECHANISMS:  # fitted but unused: not reported as calibrated
             if not getattr(settings, mechanism.KEY).enabled:
                 calibrated = tuple(k for k in calibrated
@@ -895,20 +902,24 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         if money and settings.policy.path in ("flat", "custom"):
             raise fail(key_of("plans.money"), f"set either plans.money or a "
                        f"{settings.policy.path!r} policy.path as the plan, not both")
-        policy = settings.policy
-        if policy.path == "announced":
-            # The ally's published plan; an ally without one intends the straight line.
-            points = tuple(p for p in announced_points(code, base_year) if p[0] <= horizon)
-            policy = attrs.evolve(policy, custom=points)
-        policy = _resolve_policy(policy, goal.core, base_year, horizon,
-                                 lambda name, problem: fail(key_of(f"policy.{name}"), problem))
-        related, related_evidence = _related_policy(settings.related, code, horizon)
-        related = _resolve_policy(related, goal.total - goal.core, base_year, horizon,
-                                  lambda name, problem: fail(key_of(f"related.{name}"), problem))
+        policy = _kept_resolved(
+            (settings.policy, announced_plans()),
+            (code, "policy", repr(goal.core), base_year, horizon),
+            functools.partial(_core_policy, settings.policy, code, goal.core, base_year, horizon,
+                              lambda name, problem: fail(key_of(f"policy.{name}"), problem)))
+        related, related_evidence = _kept_resolved(
+            (settings.related, load_related()),
+            (code, "related", repr(goal.total - goal.core), base_year, horizon),
+            functools.partial(_related, settings.related, code, goal.total - goal.core, base_year,
+                              horizon,
+                              lambda name, problem: fail(key_of(f"related.{name}"), problem)))
         configs.append(AllyConfig(
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
-            growth=attrs.evolve(settings.growth, mean=mean, deflator=deflator),
+            # The same object where nothing was left to fill in (no copy to make).
+            growth=settings.growth if (mean is settings.growth.mean
+                                       and deflator is settings.growth.deflator)
+            else attrs.evolve(settings.growth, mean=mean, deflator=deflator),
             calibrated=calibrated, related_evidence=related_evidence,
             **{mechanism.KEY: getattr(settings, mechanism.KEY) for mechanism in _MECHANISMS},
         ))
@@ -925,6 +936,94 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         horizon=horizon, goal=goal, members=tuple(sorted(members)), allies=tuple(configs),
         document=doc, source=source, aid=aid, warnings=tuple(warnings), inheritance=inheritance,
     )
+
+
+#: An ally's tables built before, by class and the contents (:func:`sim.schema.contents`) of
+#: the fitted and the written table merged into it: a sweep's variants build every ally again,
+#: most of whose tables are those of the variant before. Emptied when full.
+_MERGED_BUILT: dict[tuple[Any, ...], Any] = {}
+_MERGED_BUILT_MOST = 4096
+
+
+#: Each ally's fitted table (:func:`calibrated_table`), its dotted keys and the contents of
+#: its tables, with the parameter file's document they were read from: kept while
+#: :func:`load_parameters` gives that document, which is while ``calibrated_table`` would give
+#: the same table. Never written into.
+_FITTED: dict[str, tuple[dict[str, Any], dict[str, Any], list[str], dict[str, Any]]] = {}
+
+
+def _fitted(code: str) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    """``calibrated_table(code)``, its leaf keys and its tables' contents, read once."""
+    document = load_parameters()
+    kept = _FITTED.get(code)
+    if kept is None or kept[0] is not document:
+        fitted = calibrated_table(code)
+        kept = _FITTED[code] = document, fitted, _leaf_keys(fitted), {
+            name: schema.contents(table) for name, table in fitted.items()
+            if type(table) is dict}
+    return kept[1], kept[2], kept[3]
+
+
+_PLAIN_OR_NONE = (*_PLAIN, type(None))
+_TABLE_OR_NONE = (dict, type(None))
+
+
+@functools.cache
+def _settings_fields() -> dict[str, tuple[attrs.Attribute, type | None]]:
+    """AllySettings' fields by name, each with the class of its table (None for a value)."""
+    return {field.name: (field, None if field.name in _WHOLE_TABLES
+                         else schema.nested_class(field))
+            for field in attrs.fields(AllySettings)}
+
+
+def _ally_settings(fitted: dict[str, Any], fitted_contents: Mapping[str, Any],
+                   written: dict[str, Any], key: str, file: str,
+                   contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]]
+                   ) -> AllySettings:
+    """``schema.build(AllySettings, _merge(fitted, written), key, file)``, each table of plain
+    values that was built before from the same fitted and written contents found again without
+    merging; ``fitted_contents`` are the fitted tables' contents (:func:`_fitted`), and
+    ``contents`` keeps the written tables' contents by id, for the caller's allies.
+
+    The same object, and the same error at the same key for a table that fails: the tables are
+    converted in the merged table's order, and one that fails is never kept.
+    """
+    fields = _settings_fields()
+    kwargs: dict[str, Any] = {}
+    for name in {**fitted, **written}:  # the order _merge gives: fitted's keys, then the new
+        field, nested = fields.get(name, (None, None))
+        under, over = fitted.get(name), written.get(name)
+        if nested is None:
+            if field is None or type(under) not in _PLAIN_OR_NONE \
+                    or type(over) not in _PLAIN_OR_NONE:
+                return schema.build(AllySettings, _merge(fitted, written), key, file)
+            kwargs[name] = schema.convert(field, over if name in written else under,
+                                          f"{key}.{name}", file)
+            continue
+        if type(under) not in _TABLE_OR_NONE or type(over) not in _TABLE_OR_NONE:
+            return schema.build(AllySettings, _merge(fitted, written), key, file)
+        seen = None if over is None else contents.get(id(over))
+        if over is not None and (seen is None or seen[0] is not over):
+            seen = contents[id(over)] = over, schema.contents(over)
+        found = (nested, None if under is None else fitted_contents[name],
+                 None if seen is None else seen[1])
+        if (under is not None and found[1] is None) or (over is not None and found[2] is None):
+            # A table holding a table or an array: merged and built as ever.
+            kwargs[name] = schema.build(nested, _merge(fitted, {name: over})[name]
+                                        if over is not None else under, f"{key}.{name}", file)
+            continue
+        kept = _MERGED_BUILT.get(found)
+        if kept is None:
+            kept = schema.build(nested, _merge(fitted, {name: over})[name]
+                                if over is not None else under, f"{key}.{name}", file)
+            if len(_MERGED_BUILT) >= _MERGED_BUILT_MOST:
+                _MERGED_BUILT.clear()
+            _MERGED_BUILT[found] = kept
+        kwargs[name] = kept
+    try:
+        return AllySettings(**kwargs)
+    except FieldError as err:
+        raise ScenarioError(file, f"{key}.{err.field}", err.problem) from None
 
 
 def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str], source: str,
@@ -963,6 +1062,44 @@ def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str], source: 
             f"never moves toward the path; for it to act, set allies.{allies[0].code}.{table}."
             "adjustment above 0"))
     return found
+
+
+#: Each ally's resolved policies, by the policy table as built (the same object for the same
+#: values: :func:`_ally_settings`) and the data they read, both kept with the entry, and by
+#: what else they read: a sweep's variants resolve the same policies again. Emptied when full.
+_RESOLVED: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+_RESOLVED_MOST = 4096
+
+
+def _kept_resolved(held: tuple[Any, ...], key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """``make()``, or what it made before for the objects ``held`` and the values ``key``."""
+    found = (*map(id, held), *key)
+    kept = _RESOLVED.get(found)
+    if kept is not None and all(ours is theirs for ours, theirs in zip(kept[0], held,
+                                                                        strict=True)):
+        return kept[1]
+    made = make()
+    if len(_RESOLVED) >= _RESOLVED_MOST:
+        _RESOLVED.clear()
+    _RESOLVED[found] = held, made
+    return made
+
+
+def _core_policy(policy: Policy, code: str, goal_share: float, base_year: int, horizon: int,
+                 fail: Callable[[str, str], ScenarioError]) -> Policy:
+    """The core policy with its plan's points (``announced``) and its target filled in."""
+    if policy.path == "announced":
+        # The ally's published plan; an ally without one intends the straight line.
+        points = tuple(p for p in announced_points(code, base_year) if p[0] <= horizon)
+        policy = attrs.evolve(policy, custom=points)
+    return _resolve_policy(policy, goal_share, base_year, horizon, fail)
+
+
+def _related(related: Policy, code: str, goal_share: float, base_year: int, horizon: int,
+             fail: Callable[[str, str], ScenarioError]) -> tuple[Policy, str]:
+    """The related-spending policy resolved, and the source it rests on."""
+    related, evidence = _related_policy(related, code, horizon)
+    return _resolve_policy(related, goal_share, base_year, horizon, fail), evidence
 
 
 def _related_policy(related: Policy, code: str, horizon: int) -> tuple[Policy, str]:
@@ -1075,4 +1212,4 @@ def _resolve_policy(policy: Policy, goal_share: float, base_year: int, horizon: 
             if not base_year < year <= horizon:
                 raise fail("custom", f"year {year} must lie within {base_year + 1}-{horizon}")
     target = policy.target if policy.target is not None else goal_share
-    return attrs.evolve(policy, target=target)
+    return policy if target is policy.target else attrs.evolve(policy, target=target)

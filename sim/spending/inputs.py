@@ -75,10 +75,10 @@ class ModelInputs:
             return np.array([get(a) for a in allies], dtype=float)
 
         core_path = np.column_stack([  # (years, allies)
-            policy_path(a.policy, a.core_base, years, goal.year) for a in allies
+            _kept_path(a.policy, a.core_base, years, goal.year) for a in allies
         ])
         related_path = np.column_stack([  # (years, allies)
-            policy_path(a.related, a.related_base, years, goal.year) for a in allies
+            _kept_path(a.related, a.related_base, years, goal.year) for a in allies
         ])
         core_base = column(lambda a: a.core_base)
         fraction = (goal.review_year - scenario.base_year) / (goal.year - scenario.base_year)
@@ -109,6 +109,26 @@ class ModelInputs:
             review_tolerance=goal.review_tolerance,
             mechanisms={mechanism.NAME: mechanism.arrays(scenario) for mechanism in MECHANISMS},
         )
+
+
+#: Policy paths laid out before, by the resolved policy (the same object for the same policy,
+#: :mod:`sim.scenario`; kept with the entry) and the base share, years and goal year: a sweep's
+#: variants lay the same paths out again. Emptied when full. Never written into.
+_PATHS: dict[tuple[Any, ...], tuple[Policy, np.ndarray]] = {}
+_PATHS_MOST = 4096
+
+
+def _kept_path(policy: Policy, base: float, years: np.ndarray, goal_year: int) -> np.ndarray:
+    """:func:`policy_path`, or the path it gave before for the same policy object and values."""
+    key = (id(policy), repr(base), int(years[0]), len(years), goal_year)
+    kept = _PATHS.get(key)
+    if kept is not None and kept[0] is policy:
+        return kept[1]
+    path = policy_path(policy, base, years, goal_year)
+    if len(_PATHS) >= _PATHS_MOST:
+        _PATHS.clear()
+    _PATHS[key] = policy, path
+    return path
 
 
 def policy_path(policy: Policy, base: float, years: np.ndarray, goal_year: int) -> np.ndarray:

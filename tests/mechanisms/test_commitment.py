@@ -35,6 +35,29 @@ def test_credibility_is_drawn_inside_0_and_1_around_its_median(credibility, spre
         np.testing.assert_allclose(kappa, credibility, rtol=1e-12)
 
 
+@given(seed=st.integers(0, 2**32 - 1), draws=st.integers(1, 300))
+def test_credibilities_depend_on_the_terms_they_declare_only_and_fill_given_arrays(seed,
+                                                                                    draws):
+    # SharedDraws makes them again only when FROM_NORMALS_TERMS change: every other term may be
+    # anything. Written into given arrays, they are the same bits as made anew.
+    rng = np.random.default_rng(seed)
+    allies = int(rng.integers(1, 40))
+    read = {"location": rng.normal(0, 3, allies), "spread": rng.uniform(0, 10, allies),
+            "common": rng.uniform(0, 1, allies)}
+    terms = commitment.CommitmentArrays(**{name: read.get(name) for name in
+                                           commitment.CommitmentArrays._fields})
+    assert set(commitment.FROM_NORMALS_TERMS) == set(read)
+    drawn = commitment.normals(rng, 9, draws, allies)
+    z = drawn.factor[:, None] * np.sqrt(terms.common) + drawn.own * np.sqrt(1 - terms.common)
+    formula = 1.0 / (1.0 + np.exp(-(terms.location + terms.spread * z)))
+    fresh = commitment.from_normals(terms, drawn).kappa
+    into = commitment.CommitmentDraws(np.full((draws, allies), np.nan))
+    again = commitment.from_normals(terms, drawn, into).kappa
+    assert again is into.kappa
+    for kappa in (fresh, again):
+        assert np.array_equal(kappa.view(np.int64), formula.view(np.int64))
+
+
 def test_with_common_1_every_ally_is_as_far_from_its_median_in_a_draw():
     terms = _terms({"defaults.commitment.common": 1.0, "allies.DEU.commitment.credibility": 0.3,
                     "allies.POL.commitment.credibility": 0.8})

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from strategies import bare_keys, inside, outside
 from variants import without_layers
 
+import sim.scenario as scenario_module
 from sim import schema
 from sim.data.base import ALLIES
-from sim.data.parameters import calibrated_table
+from sim.data.parameters import calibrated_table, load_parameters
 from sim.data.prices import deflator_mean
 from sim.errors import ScenarioError, ScenarioWarning, SimError
 from sim.resources import calibration_dir
@@ -1153,6 +1154,7 @@ def test_variants_one_after_another_equal_a_fresh_scenarios_variant(credibility,
               "allies.DEU.related.adjustment": adjustment, "defaults.growth.mean": growth}
     variant = baseline.with_values(values)
     schema._BUILT.clear()
+    scenario_module._MERGED_BUILT.clear()
     fresh = load_scenario("baseline").with_values(values)
     assert variant == fresh
     assert (variant.document, variant.warnings) == (fresh.document, fresh.warnings)
@@ -1160,6 +1162,72 @@ def test_variants_one_after_another_equal_a_fresh_scenarios_variant(credibility,
         assert repr(attrs.asdict(ours)) == repr(attrs.asdict(theirs))  # -0.0 apart from 0.0
     assert baseline.document == document
     assert baseline.with_values({}) == baseline
+
+
+def test_a_variant_builds_again_only_the_tables_its_values_change(monkeypatch):
+    # Each ally's tables that a variant leaves as they were are the objects built before, found
+    # by the contents of the fitted and the written table, without merging or building them.
+    baseline = load_scenario("baseline")
+    baseline.with_values({"defaults.commitment.credibility": 0.61})
+    built = []
+    build = schema.build
+    monkeypatch.setattr(schema, "build", lambda cls, table, key, *args, **kwargs: built.append(
+        (cls.__name__, key)) or build(cls, table, key, *args, **kwargs))
+    variant = baseline.with_values({"defaults.commitment.credibility": 0.62})
+    per_ally = {(name, key.split(".", 2)[-1]) for name, key in built
+                if key.startswith("allies.")}
+    assert per_ally == {("Commitment", "commitment")}
+    for ours, theirs in zip(variant.allies, baseline.allies, strict=True):
+        assert ours.commitment.credibility == 0.62
+        assert (ours.plans, ours.fiscal, ours.shocks) == (theirs.plans, theirs.fiscal,
+                                                          theirs.shocks)
+
+
+def test_tables_with_nothing_to_fill_in_are_the_objects_built_before():
+    # A growth table with its mean and deflator set, and a policy with its target set, are
+    # resolved without a copy: two variants that differ elsewhere hold the same objects.
+    baseline = load_scenario("baseline")
+    values = {"defaults.growth.mean": 0.012, "defaults.growth.deflator": 0.021,
+              "defaults.related.path": "linear", "defaults.related.target": 1.4}
+    one = baseline.with_values({**values, "defaults.commitment.credibility": 0.3})
+    two = baseline.with_values({**values, "defaults.commitment.credibility": 0.4})
+    for first, second in zip(one.allies, two.allies, strict=True):
+        assert first.growth is second.growth and first.related is second.related
+        assert (first.growth.mean, first.related.target) == (0.012, 1.4)
+
+
+def test_the_fitted_tables_are_read_once_for_all_variants(monkeypatch):
+    # While the parameter file's document is the one read, its tables are not read again; a
+    # new document (the file read again) is.
+    baseline = load_scenario("baseline")
+    read = []
+    table = scenario_module.calibrated_table
+    monkeypatch.setattr(scenario_module, "calibrated_table",
+                        lambda code: read.append(code) or table(code))
+    variant = baseline.with_values({"defaults.growth.mean": 0.011})
+    assert read == []
+    load_parameters.cache_clear()
+    try:
+        assert baseline.with_values({"defaults.growth.mean": 0.011}) == variant
+        assert read == list(baseline.codes)
+    finally:
+        load_parameters.cache_clear()
+
+
+@settings(max_examples=10, deadline=None)
+@given(values=st.dictionaries(
+    st.sampled_from(["allies.DEU.growth.mean", "allies.FRA.growth.mean", "allies.POL.policy.noise",
+                     "allies.DEU.commitment.spread", "defaults.growth.mean",
+                     "allies.ITA.commitment.spread", "allies.FRA.policy.noise"]),
+    st.sampled_from([0.01, 0.02, 0.0, -0.0, 0.15]), max_size=5))
+def test_variants_with_allies_own_tables_equal_fresh_ones(values):
+    # Allies' own tables are merged anew for each ally: no ally's table is taken for another's.
+    variant = load_scenario("baseline").with_values(values)
+    schema._BUILT.clear()
+    scenario_module._MERGED_BUILT.clear()
+    fresh = load_scenario("baseline").with_values(values)
+    for ours, theirs in zip(variant.allies, fresh.allies, strict=True):
+        assert repr(attrs.asdict(ours)) == repr(attrs.asdict(theirs))
 
 
 def test_with_values_on_a_scenario_that_extends():
