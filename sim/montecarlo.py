@@ -50,7 +50,7 @@ from sim.results import Results
 from sim.scenario import Scenario
 from sim.spending.engine import Paths, simulate
 from sim.spending.inputs import Draws, ModelInputs, sample_draws, sample_mechanisms
-from sim.spending.tally import PackedTally, Tally
+from sim.spending.tally import PackedTally, ProbabilityTally, Tally
 from sim.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -291,7 +291,7 @@ def _check_positive(name: str, value: object) -> int:
 def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int = 1,
         block_size: int = DEFAULT_BLOCK_SIZE, blocks_per_task: int | None = None,
         progress: bool = False, engine: str = "vector", per_draw: bool = False,
-        shared: SharedDraws | None = None) -> Results:
+        shared: SharedDraws | None = None, distributions: bool = True) -> Results:
     """Simulate ``draws`` draws of ``scenario`` and return aggregated :class:`Results`.
 
     ``workers`` processes count blocks: this one and, beyond one, a process pool.
@@ -301,7 +301,9 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
     slow readable reference). ``per_draw`` also keeps the per-draw outcomes of the headline
     measures (:mod:`sim.draw_outcomes`), for comparisons that pair two runs' draws. ``shared``
     (one worker only) lends the standard normals kept from earlier runs and its workspace
-    (:class:`SharedDraws`); it never changes the results.
+    (:class:`SharedDraws`); it never changes the results. ``distributions`` false counts the
+    probabilities alone (:class:`~sim.spending.tally.ProbabilityTally`: the same counts, sooner),
+    and the results then refuse the share bands, shortfalls and first years.
     """
     draws = _check_positive("draws", draws)
     workers = _check_positive("workers", workers)
@@ -320,7 +322,10 @@ def run(scenario: Scenario, *, draws: int = 20_000, seed: int = 0, workers: int 
         sorted({p.donor for p in aid.pledges} & set(inputs.codes)))
     tasks = _tasks(len(block_sizes(draws, block_size)), blocks_per_task)
 
-    tally, aid_tally = Tally.empty(inputs), _aid_tally(aid, aid_allies)
+    if not isinstance(distributions, bool):
+        raise OptionError(f"distributions: must be true or false, got {distributions!r}")
+    kind = Tally if distributions else ProbabilityTally
+    tally, aid_tally = kind.empty(inputs), _aid_tally(aid, aid_allies)
     record = DrawRecorder.for_run(inputs, aid, draws) if per_draw else None
     bar = progress_bar(draws, "draw", scenario.name) if progress else None
     try:
@@ -435,7 +440,7 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
 
             def start() -> list[Future[Any]]:
                 jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid,
-                                    record is not None)
+                                    record is not None, into[0].distributions)
                         for _ in range(workers - 1)]
                 for job in jobs:
                     job.add_done_callback(stop_on_error)
@@ -536,13 +541,16 @@ def _join_pool(claimed: Synchronized, counted: Synchronized) -> None:
 
 
 def _pool_job(inputs: ModelInputs, seed: int, draws: int, block_size: int, tasks: list[range],
-              aid: tuple[AidModel | None, str, tuple[str, ...]], per_draw: bool = False
+              aid: tuple[AidModel | None, str, tuple[str, ...]], per_draw: bool = False,
+              distributions: bool = True
               ) -> tuple[PackedTally, AidTally | None, DrawRecorder | None]:
     """A pool process's job: claim and count tasks until none is left; pack the tally (and
-    keep its blocks' per-draw outcomes if ``per_draw``)."""
+    keep its blocks' per-draw outcomes if ``per_draw``), counting the distributions too if
+    ``distributions``."""
     model, _, aid_allies = aid
     assert _pool_counters is not None  # set by _join_pool, the pool's initializer
-    into = Tally.empty(inputs), _aid_tally(model, aid_allies)
+    into = (Tally if distributions else ProbabilityTally).empty(inputs), _aid_tally(model,
+                                                                                     aid_allies)
     record = DrawRecorder.for_run(inputs, model, draws) if per_draw else None
     for _ in _claim_and_count(inputs, seed, draws, block_size, tasks, aid, _pool_counters,
                               Workspace(), into, record):

@@ -118,6 +118,15 @@ class Results:
     def draws(self) -> int:
         return self.tally.draws
 
+    def _distributions(self) -> Tally:
+        """The tally, if it counted the distributions (histograms, shortfalls, first years);
+        an :class:`OptionError` for a run of the probabilities alone."""
+        if not self.tally.distributions:
+            raise OptionError("distributions: this run counted the probabilities only "
+                              "(run(..., distributions=False), as a sweep's variants are): "
+                              "run it again without that for shares, shortfalls and years")
+        return self.tally
+
     # --- a first look -------------------------------------------------------------------------
 
     def _facts(self) -> tuple[str, str, str]:
@@ -258,7 +267,8 @@ class Results:
         if year not in self.years:
             raise OptionError(f"year: must be one of {self.years[0]}-{self.years[-1]}, "
                               f"got {year!r}")
-        hist = self.tally.core_hist if check_share(kind) == "core" else self.tally.total_hist
+        tally = self._distributions()
+        hist = tally.core_hist if check_share(kind) == "core" else tally.total_hist
         counts = hist[self.years.index(year), self._index(code)]  # (SHARE_BINS,)
         return Probability.from_counts(int(counts[round(steps):].sum()), self.draws)
 
@@ -271,7 +281,8 @@ class Results:
         ``inf`` where the quantile is at or above 20% of GDP, beyond the histograms' range
         (:meth:`draws_above_range` counts the draws there).
         """
-        hist = self.tally.core_hist if check_share(share) == "core" else self.tally.total_hist
+        tally = self._distributions()
+        hist = tally.core_hist if check_share(share) == "core" else tally.total_hist
         return histogram_quantiles(hist, share_bounds(), check_quantile(q)).T
 
     def alliance_quantiles(self, share: Share, q: float) -> np.ndarray:
@@ -279,14 +290,15 @@ class Results:
 
         ``inf`` above the histograms' range, as in :meth:`share_quantiles`.
         """
-        hist = (self.tally.alliance_core_hist if check_share(share) == "core"
-                else self.tally.alliance_total_hist)
+        tally = self._distributions()
+        hist = (tally.alliance_core_hist if check_share(share) == "core"
+                else tally.alliance_total_hist)
         return histogram_quantiles(hist, share_bounds(), check_quantile(q))
 
     def draws_above_range(self, share: Share) -> np.ndarray:
         """Draws whose share is 20% of GDP or more, where the histograms end and a quantile is
         ``inf``: each ally's, shape (allies, years), then the alliance's as a last row."""
-        tally, last = self.tally, SHARE_BINS - 1
+        tally, last = self._distributions(), SHARE_BINS - 1
         allies, alliance = ((tally.core_hist, tally.alliance_core_hist)
                             if check_share(share) == "core"
                             else (tally.total_hist, tally.alliance_total_hist))
@@ -294,14 +306,16 @@ class Results:
 
     def shortfall_quantiles(self, share: Share, q: float) -> np.ndarray:
         """Quantile ``q`` of each ally's USD shortfall to the goal in the goal year. (allies,)"""
-        hist = (self.tally.core_gap_hist if check_share(share) == "core"
-                else self.tally.total_gap_hist)
+        tally = self._distributions()
+        hist = (tally.core_gap_hist if check_share(share) == "core"
+                else tally.total_gap_hist)
         return histogram_quantiles(hist, gap_bounds(), check_quantile(q))
 
     def alliance_shortfall_quantile(self, share: Share, q: float) -> float:
         """Quantile ``q`` of the alliance's USD shortfall to the goal in the goal year."""
-        hist = (self.tally.alliance_core_gap_hist if check_share(share) == "core"
-                else self.tally.alliance_total_gap_hist)
+        tally = self._distributions()
+        hist = (tally.alliance_core_gap_hist if check_share(share) == "core"
+                else tally.alliance_total_gap_hist)
         return float(histogram_quantiles(hist, gap_bounds(), check_quantile(q)))
 
     def median_year_core_reached(self, code: str | None = None) -> int | None:
@@ -309,8 +323,9 @@ class Results:
 
         ``code`` ``None`` asks the question of the alliance aggregate.
         """
-        counts = (self.tally.alliance_first_core if code is None
-                  else self.tally.first_core[self._index(code)])
+        tally = self._distributions()
+        counts = (tally.alliance_first_core if code is None
+                  else tally.first_core[self._index(code)])
         index = int(np.searchsorted(counts.cumsum(), 0.5 * self.draws))
         return self.years[index] if index < len(self.years) else None
 

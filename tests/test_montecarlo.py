@@ -22,7 +22,7 @@ import sim
 from sim import montecarlo
 from sim.montecarlo import block_generator, block_sizes
 from sim.spending.inputs import ModelInputs
-from sim.spending.tally import Tally
+from sim.spending.tally import ProbabilityTally, Tally
 from sim.sweeps.sweep import _progress as sweep_progress
 
 
@@ -66,6 +66,15 @@ def test_two_workers_give_bit_identical_results():
     two = sim.run(baseline, draws=9_000, seed=7, block_size=1024, workers=2, blocks_per_task=2)
     _assert_same_tally(one.tally, two.tally)
     assert one.draws == two.draws == 9_000
+
+
+def test_two_workers_count_the_probabilities_alone_as_one_does():
+    baseline = sim.load_scenario("baseline")
+    one = sim.run(baseline, draws=5_000, seed=7, block_size=1024, distributions=False)
+    two = sim.run(baseline, draws=5_000, seed=7, block_size=1024, workers=2,
+                  distributions=False)
+    assert type(one.tally) is type(two.tally) is ProbabilityTally
+    _assert_same_tally(one.tally, two.tally)
 
 
 def test_more_workers_than_blocks_still_count_every_block_once(analytic):

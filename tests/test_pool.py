@@ -157,7 +157,8 @@ def test_a_killed_pool_process_is_one_line_not_a_traceback(tmp_path, command):
     # A sweep runs the dead process's variants again and finishes; a run, whose dead process
     # took its counts with it, stops with one line and exit 2, writing nothing.
     psutil = pytest.importorskip("psutil", reason="psutil lists a process's children")
-    (tmp_path / "sweep.toml").write_text(LONG_SWEEP.replace("samples = 2000", "samples = 40"),
+    # Enough variants that the sweep is still running when its worker is killed (~5 s).
+    (tmp_path / "sweep.toml").write_text(LONG_SWEEP.replace("samples = 2000", "samples = 400"),
                                          encoding="utf-8")
     args = (["sweep", "sweep.toml", "--out", "out", "--workers", "2"] if command == "sweep"
             else ["run", "analytic", "--draws", "20000000", "--workers", "3", "--out", "out"])
@@ -183,7 +184,7 @@ def test_a_killed_pool_process_is_one_line_not_a_traceback(tmp_path, command):
     assert "Traceback" not in err, err
     if command == "sweep":
         assert main.returncode == 0, err
-        assert "40 variants (0 failed)" in err
+        assert "400 variants (0 failed)" in err
     else:
         assert main.returncode == 2, err
         assert err.strip().splitlines() == [err.strip()]

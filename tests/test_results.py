@@ -261,3 +261,41 @@ def test_p_share_at_least_counts_the_draws_at_or_above_a_share_in_a_year():
         results.p_share_at_least("DEU", 3.505, 2035)
     with pytest.raises(OptionError, match="year"):
         results.p_share_at_least("DEU", 3.5, 2040)
+
+
+_DISTRIBUTIONS = [
+    ("p_share_at_least", ("DEU", 3.5, 2029)), ("share_quantiles", ("core", 0.5)),
+    ("alliance_quantiles", ("total", 0.5)), ("draws_above_range", ("core",)),
+    ("shortfall_quantiles", ("core", 0.5)), ("alliance_shortfall_quantile", ("total", 0.5)),
+    ("median_year_core_reached", ("DEU",)), ("median_year_core_reached", ()),
+    ("bands", ()),
+]
+
+
+@pytest.fixture(scope="module")
+def probabilities_only():
+    scenario = sim.load_scenario("baseline")
+    return (sim.run(scenario, draws=3000, seed=11, distributions=False),
+            sim.run(scenario, draws=3000, seed=11))
+
+
+def test_a_run_of_the_probabilities_alone_gives_a_full_runs_probabilities(probabilities_only):
+    alone, full = probabilities_only
+    assert alone.headline() == full.headline()
+    assert all(alone.p_meet_goal(code) == full.p_meet_goal(code)
+               and alone.p_credible(code) == full.p_credible(code) for code in full.codes)
+
+
+@pytest.mark.parametrize(("method", "arguments"), _DISTRIBUTIONS,
+                         ids=[f"{m}{len(a)}" for m, a in _DISTRIBUTIONS])
+def test_a_run_of_the_probabilities_alone_refuses_its_distributions(probabilities_only, method,
+                                                                    arguments):
+    alone, full = probabilities_only
+    getattr(full, method)(*arguments)  # counted in a full run
+    with pytest.raises(OptionError, match="counted the probabilities only"):
+        getattr(alone, method)(*arguments)
+
+
+def test_distributions_must_be_true_or_false():
+    with pytest.raises(OptionError, match="distributions: must be true or false"):
+        sim.run(sim.load_scenario("analytic"), draws=10, distributions="no")

@@ -346,10 +346,11 @@ simulate_block = numba.njit(numba.void(_TERMS, _NORMALS, _ON, _PLANS, _ON, _FISC
     _I2, _I2, _I2,  # out: year t's core and total share histograms; first year core goal met
     numba.int64[::1], numba.int64[::1], numba.int64[::1],  # out: meet core, meet goal, credible
     numba.int16[:, ::1], numba.int32[:, :, ::1],  # scratch: first year met; the year's bins
+    numba.boolean,  # whether to count the distributions (histograms, first years) too
 ), **COMPILE_OPTIONS)
 def count_year(t, years, core, related, total, goal_index, review_index, goal_core, goal_total,
                review_line, bins_per_point, last_bin, core_hist, total_hist, first_core,
-               meet_core, meet_goal, credible, first_year, bins):
+               meet_core, meet_goal, credible, first_year, bins, distributions):
     """Add year ``t``'s per-ally counts of one block to a tally's arrays; fill ``total``.
 
     ``core``, ``related`` and ``total`` = core + related are (draws, allies) % of GDP; the
@@ -358,27 +359,33 @@ def count_year(t, years, core, related, total, goal_index, review_index, goal_co
     draw met the core goal from year to year, and is counted into ``first_core`` (allies,
     years + 1; last column: never) after the last year. Returns how many draws had every ally
     meet the core goal, and the whole goal, in this year if it is the goal year, else 0 and 0.
+    Without ``distributions`` only ``total`` and the probabilities' counts (goal, credible)
+    are made: the histograms, ``first_year`` and ``first_core`` are not touched.
     """
     draws, allies = core.shape
     size = draws * allies
     core_flat, related_flat = core.reshape(size), related.reshape(size)
     total_flat, first_flat = total.reshape(size), first_year.reshape(size)
     core_bins, total_bins = bins[0].reshape(size), bins[1].reshape(size)
-    if t == 0:
+    if not distributions:
+        for k in range(size):
+            total_flat[k] = core_flat[k] + related_flat[k]
+    elif t == 0:
         first_flat[:] = years  # never, until the core goal is met
-    # One flat loop for the arithmetic (in vector instructions), then the counting.
-    for k in range(size):
-        c = core_flat[k]
-        s = c + related_flat[k]
-        total_flat[k] = s
-        core_bins[k] = np.int32(min(max(c * bins_per_point, 0.0), last_bin))
-        total_bins[k] = np.int32(min(max(s * bins_per_point, 0.0), last_bin))
-        if c >= goal_core and first_flat[k] == years:
-            first_flat[k] = t
-    for d in range(draws):
-        for a in range(allies):
-            core_hist[a, core_bins[d * allies + a]] += 1
-            total_hist[a, total_bins[d * allies + a]] += 1
+    if distributions:
+        # One flat loop for the arithmetic (in vector instructions), then the counting.
+        for k in range(size):
+            c = core_flat[k]
+            s = c + related_flat[k]
+            total_flat[k] = s
+            core_bins[k] = np.int32(min(max(c * bins_per_point, 0.0), last_bin))
+            total_bins[k] = np.int32(min(max(s * bins_per_point, 0.0), last_bin))
+            if c >= goal_core and first_flat[k] == years:
+                first_flat[k] = t
+        for d in range(draws):
+            for a in range(allies):
+                core_hist[a, core_bins[d * allies + a]] += 1
+                total_hist[a, total_bins[d * allies + a]] += 1
     if t == review_index:
         for d in range(draws):
             for a in range(allies):
@@ -401,7 +408,7 @@ def count_year(t, years, core, related, total, goal_index, review_index, goal_co
                 short_of_goal += not meets_goal
             all_meet_core += short_of_core == 0
             all_meet_goal += short_of_goal == 0
-    if t == years - 1:
+    if distributions and t == years - 1:
         for d in range(draws):
             for a in range(allies):
                 first_core[a, first_year[d, a]] += 1
@@ -464,18 +471,21 @@ def count_gaps(logs, positive, lowest, per_decade, last_bin, core_gap_hist, tota
     numba.float64, numba.int64,  # bins per percentage point, last bin
     _I2, _I2, _I1,  # out: core and total share histograms (years, bins); first year core met
     numba.boolean[:, ::1],  # out: (2, draws) whether the goal year meets core, whole goal
+    numba.boolean,  # whether to count the distributions (histograms, first year) too
 ), **COMPILE_OPTIONS)
 def count_alliance(alliance, goal_index, review_index, goal_core, goal_total, credible_line,
-                   bins_per_point, last_bin, core_hist, total_hist, first_core, meets):
+                   bins_per_point, last_bin, core_hist, total_hist, first_core, meets,
+                   distributions):
     """Add one block's alliance-wide counts to a tally's arrays, from ``alliance`` (3, years,
     draws): GDP (unused here), then the GDP-weighted core and total shares, % of GDP. Binned
     as :func:`count_year` bins an ally's shares; the first year the core goal is met counted
     into ``first_core`` (years + 1; last: never); ``meets`` gets the goal year's flags. Returns
     how many draws meet the core goal and the whole goal in the goal year, and how many are at
-    or above ``credible_line`` in the review year."""
+    or above ``credible_line`` in the review year. Without ``distributions``, only those
+    counts and ``meets``: ``alliance`` need hold only the goal and review years."""
     _, years, draws = alliance.shape
     core, total = alliance[1], alliance[2]
-    for t in range(years):
+    for t in range(years if distributions else 0):
         for d in range(draws):
             core_hist[t, np.int32(min(max(core[t, d] * bins_per_point, 0.0), last_bin))] += 1
         for d in range(draws):
@@ -491,8 +501,9 @@ def count_alliance(alliance, goal_index, review_index, goal_core, goal_total, cr
         meets_core += core_met
         meets_goal += goal_met
         credible += core[review_index, d] >= credible_line
-        first = years  # never, unless a year below meets the core goal
-        for t in range(years - 1, -1, -1):
-            first = t if core[t, d] >= goal_core else first
-        first_core[first] += 1
+        if distributions:
+            first = years  # never, unless a year below meets the core goal
+            for t in range(years - 1, -1, -1):
+                first = t if core[t, d] >= goal_core else first
+            first_core[first] += 1
     return meets_core, meets_goal, credible

@@ -14,6 +14,8 @@ one bin; probabilities are exact counts.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import attrs
 import numpy as np
 
@@ -98,7 +100,13 @@ def _gap_bins(logs: np.ndarray, positive: np.ndarray, *, out: np.ndarray) -> Non
 
 @attrs.define(eq=False, repr=False)
 class Tally:
-    """Counts accumulated over blocks of draws. Shapes use A allies and Y years (base included)."""
+    """Counts accumulated over blocks of draws. Shapes use A allies and Y years (base included).
+
+    A :class:`ProbabilityTally` counts the probabilities only, and leaves the distributions
+    (the share and shortfall histograms and the first years) at zero."""
+
+    #: Whether :meth:`add` counts the distributions as well as the probabilities.
+    distributions: ClassVar[bool] = True
 
     draws: int
     core_hist: np.ndarray  # (Y, A, SHARE_BINS)
@@ -156,6 +164,9 @@ class Tally:
 
     def merge(self, other: Tally | PackedTally) -> None:
         """Add another tally's counts to this one (exact, order-independent)."""
+        if isinstance(other, Tally) and other.distributions != self.distributions:
+            raise ValueError(f"cannot merge a {type(other).__name__} into a "
+                             f"{type(self).__name__}: one counted distributions, the other not")
         self.draws += other.draws
         if isinstance(other, PackedTally):
             for name, (index, counts) in other.counts.items():
@@ -197,16 +208,20 @@ class Tally:
         line = inputs.review_line - inputs.review_tolerance
         # (3, years, draws): GDP USD, core and total % of GDP
         alliance = workspace.array("tally.alliance", (3, years, draws))
+        # The probabilities read the base year (the alliance's credible line starts from its
+        # share), the review year and the goal year; the distributions read every year.
+        counted = (range(years) if self.distributions
+                   else sorted({0, inputs.review_index, inputs.goal_index}))
         # Year by year, so that the alliance sums read each year's total while it is in cache.
-        for t in range(years):
+        for t in counted:
             all_meet_core, all_meet_goal = kernels().count_year(
                 t, years, core[t], related[t], total, inputs.goal_index, inputs.review_index,
                 inputs.goal_core, inputs.goal_total, line, _BINS_PER_POINT, SHARE_BINS - 1,
                 self.core_hist[t], self.total_hist[t], self.first_core, self.meet_core,
-                self.meet_goal, self.credible, first_year, bins)
+                self.meet_goal, self.credible, first_year, bins, self.distributions)
             self.all_meet_core += all_meet_core
             self.all_meet_goal += all_meet_goal
-            if t == inputs.goal_index:
+            if t == inputs.goal_index and self.distributions:
                 self._add_gaps(inputs, core[t], total, gdp[t], workspace)
             gdp_sum, alliance_core, alliance_total = alliance[:, t]
             # The same sums, in the same order, as over whole (years, draws, allies) arrays.
@@ -272,15 +287,34 @@ class Tally:
         meets_core, meets_goal, credible = kernels().count_alliance(
             alliance, goal, review, inputs.goal_core, inputs.goal_total,
             float(alliance_line - inputs.review_tolerance), _BINS_PER_POINT, SHARE_BINS - 1,
-            self.alliance_core_hist, self.alliance_total_hist, self.alliance_first_core, meets)
+            self.alliance_core_hist, self.alliance_total_hist, self.alliance_first_core, meets,
+            self.distributions)
         self.alliance_meets_core += meets_core
         self.alliance_meets_goal += meets_goal
         self.alliance_credible += credible
+        if not self.distributions:
+            return meets[0], meets[1]
         # The alliance as one ally: (draws, 1) shares and GDP, (1, GAP_BINS) histograms.
         _count_gaps(inputs, alliance_core[goal, :, None], alliance_total[goal, :, None],
                     gdp_sum[goal, :, None], self.alliance_core_gap_hist[None],
                     self.alliance_total_gap_hist[None], workspace)
         return meets[0], meets[1]
+
+
+@attrs.define(eq=False, repr=False)
+class ProbabilityTally(Tally):
+    """A :class:`Tally` of the probabilities alone: every count the headline, each ally's and
+    the credible paths' probabilities read, identical to a full tally's of the same draws, and
+    none of the distributions, which stay zero (what a sweep's variants need: their rows hold
+    probabilities, and counting the histograms of every year was a third of a variant's
+    tally). :class:`sim.results.Results` refuses the distributions of such a run."""
+
+    distributions: ClassVar[bool] = False
+
+    def __repr__(self) -> str:
+        years, allies, _ = self.core_hist.shape
+        return (f"<ProbabilityTally of {self.draws:,} draws: {allies} allies, {years} years, "
+                "probabilities only>")
 
 
 @attrs.frozen(eq=False, repr=False)

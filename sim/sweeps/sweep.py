@@ -114,8 +114,10 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
     try:
         variant = base.with_values(values)
         own = variant_run_seed(base, variant, index, seed, independent)
-        results = (run(variant, draws=draws, seed=seed, shared=_shared_draws()) if own is None
-                   else run(variant, draws=draws, seed=own))
+        # A row holds probabilities only: the distributions are not counted.
+        results = (run(variant, draws=draws, seed=seed, shared=_shared_draws(),
+                       distributions=False) if own is None
+                   else run(variant, draws=draws, seed=own, distributions=False))
     except SimError as err:
         problem = str(err).removeprefix(f"{getattr(err, 'file', '')}: ")
         return {**row, "status": "failed", "error": " ".join(problem.split())}

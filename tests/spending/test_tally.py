@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,7 +21,15 @@ import sim
 from sim.montecarlo import block_generator, mechanism_generator
 from sim.spending.engine import Paths, simulate
 from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
-from sim.spending.tally import GAP_BINS, SHARE_BIN, SHARE_BINS, Tally, gap_bin, share_bin
+from sim.spending.tally import (
+    GAP_BINS,
+    SHARE_BIN,
+    SHARE_BINS,
+    ProbabilityTally,
+    Tally,
+    gap_bin,
+    share_bin,
+)
 from sim.workspace import Workspace
 
 #: Shipped scenarios with threat events on (baseline) and off (analytic), and a short goal.
@@ -125,3 +134,38 @@ def test_alliance_shares_on_the_goal_and_on_bin_edges(name):
     assert tally.alliance_core_gap_hist[0] == 2  # no shortfall: on the goal, above it
     assert tally.alliance_core_hist[goal, SHARE_BINS - 1] == 1
     _assert_counted(inputs, paths)
+
+
+#: What a tally of the probabilities alone counts; the rest are the distributions.
+_PROBABILITY_FIELDS = ("draws", "meet_core", "meet_goal", "credible", "all_meet_core",
+                       "all_meet_goal", "alliance_meets_core", "alliance_meets_goal",
+                       "alliance_credible", "alliance_meets_core_without_threat_events",
+                       "alliance_meets_goal_without_threat_events")
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from((*_SCENARIOS, "announced")), seed=st.integers(0, 2**32 - 1),
+       draws=st.integers(1, 300), blocks=st.integers(1, 3))
+def test_a_tally_of_the_probabilities_counts_them_as_a_full_tally_does(name, seed, draws,
+                                                                       blocks):
+    inputs = _inputs(name)
+    full, probabilities = Tally.empty(inputs), ProbabilityTally.empty(inputs)
+    for block in range(blocks):
+        paths = _paths(inputs, seed + block, draws)
+        flags = full.add(inputs, paths)
+        assert all(np.array_equal(a, b) for a, b in zip(probabilities.add(inputs, paths),
+                                                        flags, strict=True))
+    for field in attrs.fields(Tally):
+        counted = getattr(probabilities, field.name)
+        if field.name in _PROBABILITY_FIELDS:
+            assert np.array_equal(counted, getattr(full, field.name)), field.name
+        else:  # a distribution: never counted
+            assert not np.any(counted), field.name
+
+
+def test_a_tally_of_the_probabilities_and_a_full_one_do_not_merge():
+    inputs = _inputs("analytic")
+    with pytest.raises(ValueError, match="one counted distributions"):
+        Tally.empty(inputs).merge(ProbabilityTally.empty(inputs))
+    with pytest.raises(ValueError, match="one counted distributions"):
+        ProbabilityTally.empty(inputs).merge(Tally.empty(inputs))
