@@ -98,6 +98,12 @@ def _gap_bins(logs: np.ndarray, positive: np.ndarray, *, out: np.ndarray) -> Non
     np.copyto(out, logs, casting="unsafe")
 
 
+#: The tally's distributions: its share and shortfall histograms and first years.
+DISTRIBUTIONS = ("core_hist", "total_hist", "alliance_core_hist", "alliance_total_hist",
+                 "first_core", "core_gap_hist", "total_gap_hist", "alliance_first_core",
+                 "alliance_core_gap_hist", "alliance_total_gap_hist")
+
+
 @attrs.define(eq=False, repr=False)
 class Tally:
     """Counts accumulated over blocks of draws. Shapes use A allies and Y years (base included).
@@ -158,6 +164,8 @@ class Tally:
             "alliance_core_gap_hist": (GAP_BINS,),
             "alliance_total_gap_hist": (GAP_BINS,),
         }
+        if not cls.distributions:  # nothing is counted in them: no bins, no memory
+            shapes.update({name: (*shapes[name][:-1], 0) for name in DISTRIBUTIONS})
         for name in zeros:
             zeros[name] = np.zeros(shapes.get(name, ()), dtype=np.int64)
         return cls(draws=0, **zeros)
@@ -305,9 +313,10 @@ class Tally:
 class ProbabilityTally(Tally):
     """A :class:`Tally` of the probabilities alone: every count the headline, each ally's and
     the credible paths' probabilities read, identical to a full tally's of the same draws, and
-    none of the distributions, which stay zero (what a sweep's variants need: their rows hold
-    probabilities, and counting the histograms of every year was a third of a variant's
-    tally). :class:`sim.results.Results` refuses the distributions of such a run."""
+    none of the distributions, whose arrays have no bins (what a sweep's variants need: their
+    rows hold probabilities, and counting the histograms of every year was a third of a
+    variant's tally, allocating them a tenth). :class:`sim.results.Results` refuses the
+    distributions of such a run."""
 
     distributions: ClassVar[bool] = False
 

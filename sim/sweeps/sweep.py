@@ -103,13 +103,29 @@ def variant_run_seed(base: Scenario, variant: Scenario, index: int, seed: int,
     return None
 
 
+#: A pool or Dask worker process's base scenario of each sweep it runs variants of, by the
+#: sweep's inputs digest. The base comes unpickled with every task, a new object each time;
+#: the tables a variant reuses from the variants before it are known by their objects, so the
+#: worker keeps the first copy and builds every variant from it, as one process does.
+_BASES: dict[str, Scenario] = {}
+#: Sweeps whose bases a worker keeps at once (a Dask worker may serve several in turn).
+_MOST_BASES = 4
+
+
 def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
-                seed: int, independent: bool = False) -> dict[str, Any]:
+                seed: int, independent: bool = False, digest: str | None = None
+                ) -> dict[str, Any]:
     """Run one variant and return its row; a bad combination of values is a ``failed`` row.
 
     With common random numbers (``independent`` false) the variant runs with the sweep's
     ``seed`` on this process's shared normals, unless its draw layout differs from the base's.
+    ``digest``, the sweep's inputs digest, names its base: a process that has a base of that
+    digest builds the variant from the one it has.
     """
+    if digest is not None:
+        if digest not in _BASES and len(_BASES) >= _MOST_BASES:
+            _BASES.clear()
+        base = _BASES.setdefault(digest, base)
     row: dict[str, Any] = {"index": index, **values}
     try:
         variant = base.with_values(values)
@@ -135,7 +151,8 @@ def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: in
 
 
 def lost_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
-                 seed: int, independent: bool = False) -> dict[str, Any]:
+                 seed: int, independent: bool = False, digest: str | None = None
+                 ) -> dict[str, Any]:
     """The ``failed`` row of a variant whose process died twice (killed, or out of memory)."""
     return {"index": index, **values, "status": "failed",
             "error": "its worker process died twice (killed, or out of memory)"}
@@ -232,7 +249,7 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
             started = time.monotonic()
             # One variant a task, each run on one core: the parallelism is across variants.
             rows = runner.map_unordered(run_variant, ((spec.base, i, variants[i], spec.draws,
-                                                       spec.seed, spec.independent)
+                                                       spec.seed, spec.independent, digest)
                                                       for i in todo),
                                          lost=lost_variant)
             log.write(f"{_now()} {runner.describe()}\n")
