@@ -919,7 +919,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             # The same object where nothing was left to fill in (no copy to make).
             growth=settings.growth if (mean is settings.growth.mean
                                        and deflator is settings.growth.deflator)
-            else attrs.evolve(settings.growth, mean=mean, deflator=deflator),
+            else _filled_growth(settings.growth, mean, deflator),
             calibrated=calibrated, related_evidence=related_evidence,
             **{mechanism.KEY: getattr(settings, mechanism.KEY) for mechanism in _MECHANISMS},
         ))
@@ -936,6 +936,26 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         horizon=horizon, goal=goal, members=tuple(sorted(members)), allies=tuple(configs),
         document=doc, source=source, aid=aid, warnings=tuple(warnings), inheritance=inheritance,
     )
+
+
+#: Growth tables with their mean and deflator filled in before, by the table as built (the same
+#: object for the same values: :func:`_ally_settings`; kept with the entry) and the two values
+#: by ``repr``: a sweep's variants fill the same tables in again. Emptied when full.
+_FILLED: dict[tuple[int, str, str], tuple[Growth, Growth]] = {}
+_FILLED_MOST = 4096
+
+
+def _filled_growth(growth: Growth, mean: float, deflator: float) -> Growth:
+    """``attrs.evolve(growth, mean=mean, deflator=deflator)``, or the one it gave before."""
+    key = (id(growth), repr(mean), repr(deflator))
+    kept = _FILLED.get(key)
+    if kept is not None and kept[0] is growth:
+        return kept[1]
+    filled = attrs.evolve(growth, mean=mean, deflator=deflator)
+    if len(_FILLED) >= _FILLED_MOST:
+        _FILLED.clear()
+    _FILLED[key] = growth, filled
+    return filled
 
 
 #: An ally's tables built before, by class and the contents (:func:`sim.schema.contents`) of
@@ -1175,6 +1195,12 @@ def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], sour
                     "deflator, and neither is in use for this ally")
         return None
 
+    # The allies whose own table sets each (table, name): those a [defaults] key does not reach.
+    own: dict[tuple[str, str], set[str]] = {}
+    for key in origins:
+        parts = key.split(".")
+        if parts[0] == "allies" and len(parts) == 4:
+            own.setdefault((parts[2], parts[3]), set()).add(parts[1])
     found = []
     for key in origins:
         parts = key.split(".")
@@ -1186,7 +1212,8 @@ def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], sour
                                              f"cannot take effect for {parts[1]}: {why}"))
         elif parts[0] == "defaults" and len(parts) == 3:
             table, name = parts[1:]
-            reached = [a for a in configs if f"allies.{a.code}.{table}.{name}" not in origins]
+            setting = own.get((table, name), set())
+            reached = [a for a in configs if a.code not in setting]
             whys: set[str] = set()
             for reached_ally in reached:
                 reached_why = reason(reached_ally, table, name, key)
