@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import itertools
 import json
 import tomllib
 from collections.abc import Callable, Mapping
@@ -856,8 +857,9 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
     # Every ally without a table of its own reads the defaults alone: merged and keyed once.
     plain = _merge(defaults, {})
     plain_keys = set(_leaf_keys(plain))
-    # The written tables' contents by id, each with its table (so no id is another's later).
-    contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]] = {}
+    # The numbers of the written tables' contents by id, each with its table (so no id is
+    # another's later).
+    contents: dict[int, tuple[dict[str, Any], int | None]] = {}
     for code in sorted(c for c in members if c not in NOT_ASSESSED):
         own_table = overrides.get(code)
         written = plain if own_table is None else _merge(defaults, own_table)
@@ -958,17 +960,39 @@ def _filled_growth(growth: Growth, mean: float, deflator: float) -> Growth:
     return filled
 
 
-#: An ally's tables built before, by class and the contents (:func:`sim.schema.contents`) of
-#: the fitted and the written table merged into it: a sweep's variants build every ally again,
-#: most of whose tables are those of the variant before. Emptied when full.
+#: An ally's tables built before, by class and the numbers of the contents
+#: (:func:`_contents_token`) of the fitted and the written table merged into it: a sweep's
+#: variants build every ally again, most of whose tables are those of the variant before.
+#: Emptied when full.
 _MERGED_BUILT: dict[tuple[Any, ...], Any] = {}
 _MERGED_BUILT_MOST = 4096
 
 
-#: Each ally's fitted table (:func:`calibrated_table`), its dotted keys and the contents of
-#: its tables, with the parameter file's document they were read from: kept while
-#: :func:`load_parameters` gives that document, which is while ``calibrated_table`` would give
-#: the same table. Never written into.
+#: A number for each table's contents (:func:`sim.schema.contents`), never given to other
+#: contents, so that a key of :data:`_MERGED_BUILT` is hashed at the cost of two numbers, not
+#: of every value of two tables, and emptying this leaves no entry found for the wrong
+#: contents. Emptied when full.
+_CONTENT_TOKENS: dict[tuple[Any, ...], int] = {}
+_CONTENT_TOKENS_MOST = 16384
+_NEXT_TOKEN = itertools.count()
+
+
+def _contents_token(found: tuple[Any, ...] | None) -> int | None:
+    """The number of a table's contents; None for a table that has none (holding a table)."""
+    if found is None:
+        return None
+    token = _CONTENT_TOKENS.get(found)
+    if token is None:
+        if len(_CONTENT_TOKENS) >= _CONTENT_TOKENS_MOST:
+            _CONTENT_TOKENS.clear()
+        token = _CONTENT_TOKENS[found] = next(_NEXT_TOKEN)
+    return token
+
+
+#: Each ally's fitted table (:func:`calibrated_table`), its dotted keys and the numbers of the
+#: contents of its tables (:func:`_contents_token`), with the parameter file's document they
+#: were read from: kept while :func:`load_parameters` gives that document, which is while
+#: ``calibrated_table`` would give the same table. Never written into.
 _FITTED: dict[str, tuple[dict[str, Any], dict[str, Any], list[str], dict[str, Any]]] = {}
 
 
@@ -979,7 +1003,7 @@ def _fitted(code: str) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     if kept is None or kept[0] is not document:
         fitted = calibrated_table(code)
         kept = _FITTED[code] = document, fitted, _leaf_keys(fitted), {
-            name: schema.contents(table) for name, table in fitted.items()
+            name: _contents_token(schema.contents(table)) for name, table in fitted.items()
             if type(table) is dict}
     return kept[1], kept[2], kept[3]
 
@@ -998,12 +1022,13 @@ def _settings_fields() -> dict[str, tuple[attrs.Attribute, type | None]]:
 
 def _ally_settings(fitted: dict[str, Any], fitted_contents: Mapping[str, Any],
                    written: dict[str, Any], key: str, file: str,
-                   contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]]
+                   contents: dict[int, tuple[dict[str, Any], int | None]]
                    ) -> AllySettings:
     """``schema.build(AllySettings, _merge(fitted, written), key, file)``, each table of plain
     values that was built before from the same fitted and written contents found again without
-    merging; ``fitted_contents`` are the fitted tables' contents (:func:`_fitted`), and
-    ``contents`` keeps the written tables' contents by id, for the caller's allies.
+    merging; ``fitted_contents`` are the numbers of the fitted tables' contents
+    (:func:`_fitted`), and ``contents`` keeps the written tables' by id, for the caller's
+    allies.
 
     The same object, and the same error at the same key for a table that fails: the tables are
     converted in the merged table's order, and one that fails is never kept.
@@ -1024,7 +1049,7 @@ def _ally_settings(fitted: dict[str, Any], fitted_contents: Mapping[str, Any],
             return schema.build(AllySettings, _merge(fitted, written), key, file)
         seen = None if over is None else contents.get(id(over))
         if over is not None and (seen is None or seen[0] is not over):
-            seen = contents[id(over)] = over, schema.contents(over)
+            seen = contents[id(over)] = over, _contents_token(schema.contents(over))
         found = (nested, None if under is None else fitted_contents[name],
                  None if seen is None else seen[1])
         if (under is not None and found[1] is None) or (over is not None and found[2] is None):

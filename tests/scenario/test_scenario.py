@@ -1212,6 +1212,21 @@ def test_growth_filled_in_is_the_object_filled_in_before():
         assert third.growth is not second.growth and third.growth.mean == 0.014
 
 
+def test_tables_built_before_are_found_by_the_numbers_of_their_contents():
+    # The key of a table built before holds a number for each table's contents, not the
+    # contents (every value hashed again for each ally); contents that equality would not tell
+    # apart (0.0 and -0.0, 1 and 1.0) have numbers of their own.
+    baseline = load_scenario("baseline")
+    baseline.with_values({"defaults.commitment.credibility": 0.63})
+    assert scenario_module._MERGED_BUILT
+    for cls, *numbers in scenario_module._MERGED_BUILT:
+        assert isinstance(cls, type) and all(n is None or type(n) is int for n in numbers)
+    token = scenario_module._contents_token
+    assert len({token(schema.contents({"x": v})) for v in (0.0, -0.0, 0, False)}) == 4
+    assert token(schema.contents({"x": 1.5})) == token(schema.contents({"x": 1.5}))
+    assert token(None) is None
+
+
 def test_the_fitted_tables_are_read_once_for_all_variants(monkeypatch):
     # While the parameter file's document is the one read, its tables are not read again; a
     # new document (the file read again) is.

@@ -35,8 +35,9 @@ def _arrays(value, name=""):
 def _fresh(base_name, values):
     """The variant's arrays with nothing kept from anything built before."""
     for kept in (schema._BUILT, scenario_module._MERGED_BUILT, scenario_module._FITTED,
-                 scenario_module._RESOLVED, scenario_module._FILLED, plans._LAID_OUT,
-                 inputs_module._PATHS, prices._MEANS, commitment._BUDGETS):
+                 scenario_module._RESOLVED, scenario_module._FILLED,
+                 scenario_module._CONTENT_TOKENS, plans._LAID_OUT, inputs_module._PATHS,
+                 prices._MEANS, commitment._BUDGETS):
         kept.clear()
     return ModelInputs.from_scenario(load_scenario(base_name).with_values(values))
 
