@@ -856,7 +856,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
     configs = []
     # Every ally without a table of its own reads the defaults alone: merged and keyed once.
     plain = _merge(defaults, {})
-    plain_keys = set(_leaf_keys(plain))
+    plain_keys = frozenset(_leaf_keys(plain))
     # The numbers of the written tables' contents by id, each with its table (so no id is
     # another's later).
     contents: dict[int, tuple[dict[str, Any], int | None]] = {}
@@ -865,8 +865,8 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         written = plain if own_table is None else _merge(defaults, own_table)
         # Values the scenario leaves unset come from the fitted parameter file.
         fitted, fitted_keys, fitted_contents = _fitted(code)
-        written_keys = plain_keys if own_table is None else set(_leaf_keys(written))
-        calibrated = tuple(k for k in fitted_keys if k not in written_keys and "." in k)
+        written_keys = plain_keys if own_table is None else frozenset(_leaf_keys(written))
+        calibrated = _calibrated(fitted_keys, written_keys)
 
         def key_of(dotted: str, code: str = code) -> str:
             # The dotted key as written: the ally's own table if it sets it, else the defaults.
@@ -938,6 +938,26 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         horizon=horizon, goal=goal, members=tuple(sorted(members)), allies=tuple(configs),
         document=doc, source=source, aid=aid, warnings=tuple(warnings), inheritance=inheritance,
     )
+
+
+#: The fitted keys a written table leaves unset, by the fitted keys (:func:`_fitted`; kept with
+#: the entry) and the written keys: every variant of a sweep writes the same keys. Emptied when
+#: full.
+_UNSET: dict[tuple[int, frozenset[str]], tuple[list[str], tuple[str, ...]]] = {}
+_UNSET_MOST = 4096
+
+
+def _calibrated(fitted_keys: list[str], written_keys: frozenset[str]) -> tuple[str, ...]:
+    """The dotted fitted keys (a table's, not a table) not among the written keys."""
+    key = (id(fitted_keys), written_keys)
+    kept = _UNSET.get(key)
+    if kept is not None and kept[0] is fitted_keys:
+        return kept[1]
+    unset = tuple(k for k in fitted_keys if k not in written_keys and "." in k)
+    if len(_UNSET) >= _UNSET_MOST:
+        _UNSET.clear()
+    _UNSET[key] = fitted_keys, unset
+    return unset
 
 
 #: Growth tables with their mean and deflator filled in before, by the table as built (the same

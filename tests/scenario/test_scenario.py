@@ -1227,6 +1227,20 @@ def test_tables_built_before_are_found_by_the_numbers_of_their_contents():
     assert token(None) is None
 
 
+def test_the_calibrated_keys_are_found_once_for_the_keys_a_sweep_writes():
+    # Variants writing the same keys leave the same fitted keys calibrated: found once, and
+    # found anew where an ally's own table writes one of them.
+    baseline = load_scenario("baseline")
+    one = baseline.with_values({"defaults.commitment.credibility": 0.33})
+    two = baseline.with_values({"defaults.commitment.credibility": 0.34})
+    for first, second in zip(one.allies, two.allies, strict=True):
+        assert first.calibrated is second.calibrated and first.calibrated
+    own = baseline.with_values({"allies.DEU.growth.sd": 0.02})
+    assert "growth.sd" in one.ally("DEU").calibrated
+    assert "growth.sd" not in own.ally("DEU").calibrated
+    assert own.ally("FRA").calibrated == baseline.ally("FRA").calibrated
+
+
 def test_the_fitted_tables_are_read_once_for_all_variants(monkeypatch):
     # While the parameter file's document is the one read, its tables are not read again; a
     # new document (the file read again) is.

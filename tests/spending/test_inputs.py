@@ -35,7 +35,7 @@ def _arrays(value, name=""):
 def _fresh(base_name, values):
     """The variant's arrays with nothing kept from anything built before."""
     for kept in (schema._BUILT, scenario_module._MERGED_BUILT, scenario_module._FITTED,
-                 scenario_module._RESOLVED, scenario_module._FILLED,
+                 scenario_module._RESOLVED, scenario_module._FILLED, scenario_module._UNSET,
                  scenario_module._CONTENT_TOKENS, plans._LAID_OUT, inputs_module._PATHS,
                  prices._MEANS, commitment._BUDGETS, fiscal._TERMS):
         kept.clear()
