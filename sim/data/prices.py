@@ -140,6 +140,14 @@ def deflator_inflation(code: str, when: int, data_dir: Path | None = None) -> fl
     return inflation
 
 
+#: Each ally's mean deflator inflation computed before, by code, years and data folder, with
+#: the deflator data it was computed from (kept while :func:`load_deflator` gives the same):
+#: every ally of every variant of a sweep asks for it again. Emptied when full.
+_MEANS: dict[tuple[str, int, int, Path | None],
+             tuple[Mapping[str, Mapping[int, PriceYear]], Figure]] = {}
+_MEANS_MOST = 1024
+
+
 def deflator_mean(code: str, first: int = 2027, last: int = 2030,
                   data_dir: Path | None = None) -> Figure:
     """One ally's mean GDP-deflator inflation over ``first``..``last``, a fraction a year.
@@ -151,14 +159,19 @@ def deflator_mean(code: str, first: int = 2027, last: int = 2030,
     if not FIRST_YEAR < first <= last <= LAST_YEAR:
         raise DataError(f"{DEFLATOR_FILE}: deflator years {first}-{last} are not within "
                         f"{FIRST_YEAR + 1}-{LAST_YEAR}")
+    deflators = load_deflator(data_dir)
+    key = (code, first, last, data_dir)
+    kept = _MEANS.get(key)
+    if kept is not None and kept[0] is deflators:
+        return kept[1]
     try:
-        series = load_deflator(data_dir)[code]
+        series = deflators[code]
     except KeyError:
         raise DataError(f"{DEFLATOR_FILE}: no deflator for {code!r} (allies by ISO3 code)"
                         ) from None
     start, end = series[first - 1], series[last]
     mean = (end.index / start.index) ** (1.0 / (last - first + 1)) - 1.0
-    return Figure(
+    mean_figure = Figure(
         value=mean,
         unit="GDP-deflator inflation, fraction per year",
         source=f"{end.source}; {INDICATOR}, geometric mean of {first}-{last}",
@@ -166,3 +179,7 @@ def deflator_mean(code: str, first: int = 2027, last: int = 2030,
         estimate=any(series[y].projection for y in range(first, last + 1)),
         file=DEFLATOR_FILE,
     )
+    if len(_MEANS) >= _MEANS_MOST:
+        _MEANS.clear()
+    _MEANS[key] = deflators, mean_figure
+    return mean_figure

@@ -103,7 +103,7 @@ def arrays(scenario: Any) -> CommitmentArrays | None:
     credibility = np.array([table.credibility for table in tables], dtype=float)  # (allies,)
     follow = np.array([table.follow for table in tables], dtype=float)  # (allies,)
     goal = scenario.goal.year - scenario.base_year
-    budgets = [plans.budget_terms(ally, scenario.base_year, years) for ally in allies]
+    coef, ref = _budgets(allies, scenario.base_year, years)
     return CommitmentArrays(
         location=np.log(credibility / (1.0 - credibility)),
         spread=np.array([table.spread for table in tables], dtype=float),
@@ -113,9 +113,34 @@ def arrays(scenario: Any) -> CommitmentArrays | None:
         target=np.array([ally.policy.target for ally in allies], dtype=float),
         start=start.astype(np.int64),
         remaining=np.maximum(1.0, goal - np.arange(years) + 1.0),
-        coef=np.column_stack([coef for coef, _ in budgets]),  # (years, allies)
-        ref=np.column_stack([ref for _, ref in budgets]).astype(np.int64),  # (years, allies)
+        coef=coef,
+        ref=ref,
     )
+
+
+#: Every ally's budget terms stacked before, by what they are made of (:func:`_budgets`): a
+#: sweep's variants stack the same terms again. Emptied when full. Never written into.
+_BUDGETS: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
+_BUDGETS_MOST = 1024
+
+
+def _budgets(allies: Any, base_year: int, years: int) -> tuple[np.ndarray, np.ndarray]:
+    """``coef`` and ``ref`` (years, allies) of every ally's :func:`plans.budget_terms`, as
+    copies of those stacked before from the same lags, growth and inflation (by ``repr``, which
+    tells -0.0 from 0.0) and years."""
+    key = (base_year, years, *((repr(getattr(ally, plans.KEY).lag),
+                                repr(plans.forecast_growth(ally, base_year)),
+                                repr(ally.growth.inflation)) for ally in allies))
+    kept = _BUDGETS.get(key)
+    if kept is None:
+        budgets = [plans.budget_terms(ally, base_year, years) for ally in allies]
+        kept = (np.column_stack([coef for coef, _ in budgets]),  # (years, allies)
+                np.column_stack([ref for _, ref in budgets]).astype(np.int64))  # (years, allies)
+        if len(_BUDGETS) >= _BUDGETS_MOST:
+            _BUDGETS.clear()
+        _BUDGETS[key] = kept
+    # Copies: the caller's arrays are its own.
+    return kept[0].copy(), kept[1].copy()
 
 
 def sample(terms: CommitmentArrays, rng: np.random.Generator, steps: int, draws: int,

@@ -114,21 +114,8 @@ def arrays(scenario: Any) -> FiscalArrays | None:
     if not any(table.enabled for table in tables):
         return None
     base_year = scenario.base_year
-    calendar = np.array(scenario.years)
-    clauses, brake = escape_clause(), debt_brake()
-
-    def column(get: Any) -> np.ndarray:
-        return np.array([get(ally, table) for ally, table in zip(allies, tables, strict=True)],
-                        dtype=float)
-
-    now, before, primary = _positions(tuple(ally.code for ally in allies), base_year,
-                                      tuple(int(year) for year in calendar))
-    relief_cap = np.zeros((len(calendar), len(allies)))  # (years, allies)
-    for a, (ally, table) in enumerate(zip(allies, tables, strict=True)):
-        clause = clauses.get(ally.code)
-        if table.escape_clause and clause is not None:
-            inside = (calendar >= clause.first_year) & (calendar <= clause.last_year)
-            relief_cap[inside, a] = clause.cap
+    calendar = tuple(int(year) for year in scenario.years)
+    now, before, primary = _positions(tuple(ally.code for ally in allies), base_year, calendar)
     return FiscalArrays(
         debt=np.array([f.debt for f in now]),
         debt_before=np.array([f.debt for f in before]),
@@ -136,6 +123,45 @@ def arrays(scenario: Any) -> FiscalArrays | None:
         # net interest = primary - overall balance, % of GDP; over debt, a rate
         rate=np.array([(f.primary_balance - f.overall_balance) / f.debt for f in now]),
         primary=primary,
+        # Copies: the caller's arrays are its own.
+        **{name: column.copy() for name, column in _terms(allies, tables, calendar).items()},
+    )
+
+
+#: Each scenario's per-ally terms made before (:func:`_terms`), by the allies' fiscal tables
+#: and the rules data (the same objects, so kept with the entry) and the values the terms read
+#: by ``repr`` (which tells -0.0 from 0.0): a sweep's variants make the same terms again.
+#: Emptied when full. Never written into.
+_TERMS: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, np.ndarray]]] = {}
+_TERMS_MOST = 1024
+
+
+def _terms(allies: Any, tables: list[Fiscal], calendar: tuple[int, ...]
+           ) -> dict[str, np.ndarray]:
+    """The terms :func:`arrays` makes from the tables, growth, base shares and rules, by name;
+    those made before of the same found again."""
+    clauses, brake = escape_clause(), debt_brake()
+    held = (clauses, brake, *tables)
+    key = (calendar, *map(id, held), *((ally.code, repr(ally.growth.inflation),
+                                        repr(ally.growth.deflator), repr(ally.core_base))
+                                       for ally in allies))
+    kept = _TERMS.get(key)
+    if kept is not None and all(ours is theirs for ours, theirs in zip(kept[0], held,
+                                                                        strict=True)):
+        return kept[1]
+    years = np.array(calendar)
+
+    def column(get: Any) -> np.ndarray:
+        return np.array([get(ally, table) for ally, table in zip(allies, tables, strict=True)],
+                        dtype=float)
+
+    relief_cap = np.zeros((len(years), len(allies)))  # (years, allies)
+    for a, (ally, table) in enumerate(zip(allies, tables, strict=True)):
+        clause = clauses.get(ally.code)
+        if table.escape_clause and clause is not None:
+            inside = (years >= clause.first_year) & (years <= clause.last_year)
+            relief_cap[inside, a] = clause.cap
+    made = dict(
         deflate=column(lambda ally, _: (1.0 + ally.growth.inflation)
                        / (1.0 + ally.growth.deflator)),
         base=column(lambda ally, _: ally.core_base),
@@ -147,6 +173,10 @@ def arrays(scenario: Any) -> FiscalArrays | None:
         elasticity=column(lambda _, table: table.elasticity if table.enabled else 0.0),
         unfunded=column(lambda _, table: table.unfunded),
     )
+    if len(_TERMS) >= _TERMS_MOST:
+        _TERMS.clear()
+    _TERMS[key] = held, made
+    return made
 
 
 def sample(terms: FiscalArrays, rng: np.random.Generator, steps: int, draws: int,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import itertools
 import json
 import tomllib
 from collections.abc import Callable, Mapping
@@ -855,16 +856,17 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
     configs = []
     # Every ally without a table of its own reads the defaults alone: merged and keyed once.
     plain = _merge(defaults, {})
-    plain_keys = set(_leaf_keys(plain))
-    # The written tables' contents by id, each with its table (so no id is another's later).
-    contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]] = {}
+    plain_keys = frozenset(_leaf_keys(plain))
+    # The numbers of the written tables' contents by id, each with its table (so no id is
+    # another's later).
+    contents: dict[int, tuple[dict[str, Any], int | None]] = {}
     for code in sorted(c for c in members if c not in NOT_ASSESSED):
         own_table = overrides.get(code)
         written = plain if own_table is None else _merge(defaults, own_table)
         # Values the scenario leaves unset come from the fitted parameter file.
         fitted, fitted_keys, fitted_contents = _fitted(code)
-        written_keys = plain_keys if own_table is None else set(_leaf_keys(written))
-        calibrated = tuple(k for k in fitted_keys if k not in written_keys and "." in k)
+        written_keys = plain_keys if own_table is None else frozenset(_leaf_keys(written))
+        calibrated = _calibrated(fitted_keys, written_keys)
 
         def key_of(dotted: str, code: str = code) -> str:
             # The dotted key as written: the ally's own table if it sets it, else the defaults.
@@ -919,7 +921,7 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
             # The same object where nothing was left to fill in (no copy to make).
             growth=settings.growth if (mean is settings.growth.mean
                                        and deflator is settings.growth.deflator)
-            else attrs.evolve(settings.growth, mean=mean, deflator=deflator),
+            else _filled_growth(settings.growth, mean, deflator),
             calibrated=calibrated, related_evidence=related_evidence,
             **{mechanism.KEY: getattr(settings, mechanism.KEY) for mechanism in _MECHANISMS},
         ))
@@ -938,17 +940,79 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
     )
 
 
-#: An ally's tables built before, by class and the contents (:func:`sim.schema.contents`) of
-#: the fitted and the written table merged into it: a sweep's variants build every ally again,
-#: most of whose tables are those of the variant before. Emptied when full.
+#: The fitted keys a written table leaves unset, by the fitted keys (:func:`_fitted`; kept with
+#: the entry) and the written keys: every variant of a sweep writes the same keys. Emptied when
+#: full.
+_UNSET: dict[tuple[int, frozenset[str]], tuple[list[str], tuple[str, ...]]] = {}
+_UNSET_MOST = 4096
+
+
+def _calibrated(fitted_keys: list[str], written_keys: frozenset[str]) -> tuple[str, ...]:
+    """The dotted fitted keys (a table's, not a table) not among the written keys."""
+    key = (id(fitted_keys), written_keys)
+    kept = _UNSET.get(key)
+    if kept is not None and kept[0] is fitted_keys:
+        return kept[1]
+    unset = tuple(k for k in fitted_keys if k not in written_keys and "." in k)
+    if len(_UNSET) >= _UNSET_MOST:
+        _UNSET.clear()
+    _UNSET[key] = fitted_keys, unset
+    return unset
+
+
+#: Growth tables with their mean and deflator filled in before, by the table as built (the same
+#: object for the same values: :func:`_ally_settings`; kept with the entry) and the two values
+#: by ``repr``: a sweep's variants fill the same tables in again. Emptied when full.
+_FILLED: dict[tuple[int, str, str], tuple[Growth, Growth]] = {}
+_FILLED_MOST = 4096
+
+
+def _filled_growth(growth: Growth, mean: float, deflator: float) -> Growth:
+    """``attrs.evolve(growth, mean=mean, deflator=deflator)``, or the one it gave before."""
+    key = (id(growth), repr(mean), repr(deflator))
+    kept = _FILLED.get(key)
+    if kept is not None and kept[0] is growth:
+        return kept[1]
+    filled = attrs.evolve(growth, mean=mean, deflator=deflator)
+    if len(_FILLED) >= _FILLED_MOST:
+        _FILLED.clear()
+    _FILLED[key] = growth, filled
+    return filled
+
+
+#: An ally's tables built before, by class and the numbers of the contents
+#: (:func:`_contents_token`) of the fitted and the written table merged into it: a sweep's
+#: variants build every ally again, most of whose tables are those of the variant before.
+#: Emptied when full.
 _MERGED_BUILT: dict[tuple[Any, ...], Any] = {}
 _MERGED_BUILT_MOST = 4096
 
 
-#: Each ally's fitted table (:func:`calibrated_table`), its dotted keys and the contents of
-#: its tables, with the parameter file's document they were read from: kept while
-#: :func:`load_parameters` gives that document, which is while ``calibrated_table`` would give
-#: the same table. Never written into.
+#: A number for each table's contents (:func:`sim.schema.contents`), never given to other
+#: contents, so that a key of :data:`_MERGED_BUILT` is hashed at the cost of two numbers, not
+#: of every value of two tables, and emptying this leaves no entry found for the wrong
+#: contents. Emptied when full.
+_CONTENT_TOKENS: dict[tuple[Any, ...], int] = {}
+_CONTENT_TOKENS_MOST = 16384
+_NEXT_TOKEN = itertools.count()
+
+
+def _contents_token(found: tuple[Any, ...] | None) -> int | None:
+    """The number of a table's contents; None for a table that has none (holding a table)."""
+    if found is None:
+        return None
+    token = _CONTENT_TOKENS.get(found)
+    if token is None:
+        if len(_CONTENT_TOKENS) >= _CONTENT_TOKENS_MOST:
+            _CONTENT_TOKENS.clear()
+        token = _CONTENT_TOKENS[found] = next(_NEXT_TOKEN)
+    return token
+
+
+#: Each ally's fitted table (:func:`calibrated_table`), its dotted keys and the numbers of the
+#: contents of its tables (:func:`_contents_token`), with the parameter file's document they
+#: were read from: kept while :func:`load_parameters` gives that document, which is while
+#: ``calibrated_table`` would give the same table. Never written into.
 _FITTED: dict[str, tuple[dict[str, Any], dict[str, Any], list[str], dict[str, Any]]] = {}
 
 
@@ -959,7 +1023,7 @@ def _fitted(code: str) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     if kept is None or kept[0] is not document:
         fitted = calibrated_table(code)
         kept = _FITTED[code] = document, fitted, _leaf_keys(fitted), {
-            name: schema.contents(table) for name, table in fitted.items()
+            name: _contents_token(schema.contents(table)) for name, table in fitted.items()
             if type(table) is dict}
     return kept[1], kept[2], kept[3]
 
@@ -978,12 +1042,13 @@ def _settings_fields() -> dict[str, tuple[attrs.Attribute, type | None]]:
 
 def _ally_settings(fitted: dict[str, Any], fitted_contents: Mapping[str, Any],
                    written: dict[str, Any], key: str, file: str,
-                   contents: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None]]
+                   contents: dict[int, tuple[dict[str, Any], int | None]]
                    ) -> AllySettings:
     """``schema.build(AllySettings, _merge(fitted, written), key, file)``, each table of plain
     values that was built before from the same fitted and written contents found again without
-    merging; ``fitted_contents`` are the fitted tables' contents (:func:`_fitted`), and
-    ``contents`` keeps the written tables' contents by id, for the caller's allies.
+    merging; ``fitted_contents`` are the numbers of the fitted tables' contents
+    (:func:`_fitted`), and ``contents`` keeps the written tables' by id, for the caller's
+    allies.
 
     The same object, and the same error at the same key for a table that fails: the tables are
     converted in the merged table's order, and one that fails is never kept.
@@ -1004,7 +1069,7 @@ def _ally_settings(fitted: dict[str, Any], fitted_contents: Mapping[str, Any],
             return schema.build(AllySettings, _merge(fitted, written), key, file)
         seen = None if over is None else contents.get(id(over))
         if over is not None and (seen is None or seen[0] is not over):
-            seen = contents[id(over)] = over, schema.contents(over)
+            seen = contents[id(over)] = over, _contents_token(schema.contents(over))
         found = (nested, None if under is None else fitted_contents[name],
                  None if seen is None else seen[1])
         if (under is not None and found[1] is None) or (over is not None and found[2] is None):
@@ -1175,6 +1240,12 @@ def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], sour
                     "deflator, and neither is in use for this ally")
         return None
 
+    # The allies whose own table sets each (table, name): those a [defaults] key does not reach.
+    own: dict[tuple[str, str], set[str]] = {}
+    for key in origins:
+        parts = key.split(".")
+        if parts[0] == "allies" and len(parts) == 4:
+            own.setdefault((parts[2], parts[3]), set()).add(parts[1])
     found = []
     for key in origins:
         parts = key.split(".")
@@ -1186,7 +1257,8 @@ def _unused_settings(configs: list[AllyConfig], origins: Mapping[str, str], sour
                                              f"cannot take effect for {parts[1]}: {why}"))
         elif parts[0] == "defaults" and len(parts) == 3:
             table, name = parts[1:]
-            reached = [a for a in configs if f"allies.{a.code}.{table}.{name}" not in origins]
+            setting = own.get((table, name), set())
+            reached = [a for a in configs if a.code not in setting]
             whys: set[str] = set()
             for reached_ally in reached:
                 reached_why = reason(reached_ally, table, name, key)

@@ -88,6 +88,17 @@ def test_years_or_allies_outside_the_data_are_refused():
         deflator_inflation("DEU", 2024)
 
 
+def test_a_mean_is_computed_once_for_the_data_it_was_computed_from():
+    # Every ally of every sweep variant asks for its mean again: the same figure is found,
+    # while the deflator data read again give a mean of their own.
+    first = deflator_mean("DEU")
+    assert deflator_mean("DEU") is first
+    assert deflator_mean("DEU", 2027, 2029) is not first
+    load_deflator.cache_clear()
+    again = deflator_mean("DEU")
+    assert again is not first and again == first
+
+
 def test_the_shipped_file_holds_one_vintage_and_indicator():
     with (DATA / DEFLATOR_FILE).open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

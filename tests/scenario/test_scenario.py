@@ -1155,6 +1155,7 @@ def test_variants_one_after_another_equal_a_fresh_scenarios_variant(credibility,
     variant = baseline.with_values(values)
     schema._BUILT.clear()
     scenario_module._MERGED_BUILT.clear()
+    scenario_module._FILLED.clear()
     fresh = load_scenario("baseline").with_values(values)
     assert variant == fresh
     assert (variant.document, variant.warnings) == (fresh.document, fresh.warnings)
@@ -1196,6 +1197,50 @@ def test_tables_with_nothing_to_fill_in_are_the_objects_built_before():
         assert (first.growth.mean, first.related.target) == (0.012, 1.4)
 
 
+def test_growth_filled_in_is_the_object_filled_in_before():
+    # A growth table whose deflator (or mean) comes from the data is filled in once: two
+    # variants that differ elsewhere hold the same object; another mean fills in another.
+    baseline = load_scenario("baseline")
+    one = baseline.with_values({"defaults.growth.mean": 0.013,
+                                "defaults.commitment.credibility": 0.3})
+    two = baseline.with_values({"defaults.growth.mean": 0.013,
+                                "defaults.commitment.credibility": 0.4})
+    three = baseline.with_values({"defaults.growth.mean": 0.014,
+                                  "defaults.commitment.credibility": 0.4})
+    for first, second, third in zip(one.allies, two.allies, three.allies, strict=True):
+        assert first.growth is second.growth and first.growth.deflator is not None
+        assert third.growth is not second.growth and third.growth.mean == 0.014
+
+
+def test_tables_built_before_are_found_by_the_numbers_of_their_contents():
+    # The key of a table built before holds a number for each table's contents, not the
+    # contents (every value hashed again for each ally); contents that equality would not tell
+    # apart (0.0 and -0.0, 1 and 1.0) have numbers of their own.
+    baseline = load_scenario("baseline")
+    baseline.with_values({"defaults.commitment.credibility": 0.63})
+    assert scenario_module._MERGED_BUILT
+    for cls, *numbers in scenario_module._MERGED_BUILT:
+        assert isinstance(cls, type) and all(n is None or type(n) is int for n in numbers)
+    token = scenario_module._contents_token
+    assert len({token(schema.contents({"x": v})) for v in (0.0, -0.0, 0, False)}) == 4
+    assert token(schema.contents({"x": 1.5})) == token(schema.contents({"x": 1.5}))
+    assert token(None) is None
+
+
+def test_the_calibrated_keys_are_found_once_for_the_keys_a_sweep_writes():
+    # Variants writing the same keys leave the same fitted keys calibrated: found once, and
+    # found anew where an ally's own table writes one of them.
+    baseline = load_scenario("baseline")
+    one = baseline.with_values({"defaults.commitment.credibility": 0.33})
+    two = baseline.with_values({"defaults.commitment.credibility": 0.34})
+    for first, second in zip(one.allies, two.allies, strict=True):
+        assert first.calibrated is second.calibrated and first.calibrated
+    own = baseline.with_values({"allies.DEU.growth.sd": 0.02})
+    assert "growth.sd" in one.ally("DEU").calibrated
+    assert "growth.sd" not in own.ally("DEU").calibrated
+    assert own.ally("FRA").calibrated == baseline.ally("FRA").calibrated
+
+
 def test_the_fitted_tables_are_read_once_for_all_variants(monkeypatch):
     # While the parameter file's document is the one read, its tables are not read again; a
     # new document (the file read again) is.
@@ -1225,6 +1270,7 @@ def test_variants_with_allies_own_tables_equal_fresh_ones(values):
     variant = load_scenario("baseline").with_values(values)
     schema._BUILT.clear()
     scenario_module._MERGED_BUILT.clear()
+    scenario_module._FILLED.clear()
     fresh = load_scenario("baseline").with_values(values)
     for ours, theirs in zip(variant.allies, fresh.allies, strict=True):
         assert repr(attrs.asdict(ours)) == repr(attrs.asdict(theirs))

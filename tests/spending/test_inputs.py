@@ -9,7 +9,8 @@ import pytest
 import sim.scenario as scenario_module
 import sim.spending.inputs as inputs_module
 from sim import schema
-from sim.mechanisms import plans
+from sim.data import prices
+from sim.mechanisms import commitment, fiscal, plans
 from sim.resources import scenarios_dir
 from sim.scenario import load_scenario
 from sim.spending.inputs import ModelInputs
@@ -34,7 +35,9 @@ def _arrays(value, name=""):
 def _fresh(base_name, values):
     """The variant's arrays with nothing kept from anything built before."""
     for kept in (schema._BUILT, scenario_module._MERGED_BUILT, scenario_module._FITTED,
-                 scenario_module._RESOLVED, plans._LAID_OUT, inputs_module._PATHS):
+                 scenario_module._RESOLVED, scenario_module._FILLED, scenario_module._UNSET,
+                 scenario_module._CONTENT_TOKENS, plans._LAID_OUT, inputs_module._PATHS,
+                 prices._MEANS, commitment._BUDGETS, fiscal._TERMS):
         kept.clear()
     return ModelInputs.from_scenario(load_scenario(base_name).with_values(values))
 
@@ -67,6 +70,44 @@ def test_plans_are_laid_out_again_only_where_what_they_read_changes(monkeypatch)
     assert laid == []
     inputs = ModelInputs.from_scenario(baseline.with_values({"defaults.growth.inflation": 0.01}))
     assert len(laid) == int((inputs.mechanisms["plans"].last > 0).sum())
+
+
+def test_budgets_are_stacked_again_only_where_what_they_read_changes(monkeypatch):
+    # A variant changing what no budget reads (credibility) stacks none again, and its arrays
+    # are its own; one changing inflation stacks every ally's budget.
+    baseline = load_scenario("baseline")
+    before = ModelInputs.from_scenario(
+        baseline.with_values({"defaults.commitment.credibility": 0.5}))
+    stacked = []
+    terms = plans.budget_terms
+    monkeypatch.setattr(plans, "budget_terms",
+                        lambda ally, *args: stacked.append(ally.code) or terms(ally, *args))
+    after = ModelInputs.from_scenario(
+        baseline.with_values({"defaults.commitment.credibility": 0.6}))
+    assert stacked == []
+    for name in ("coef", "ref"):
+        ours, theirs = (getattr(i.mechanisms["commitment"], name) for i in (before, after))
+        assert ours is not theirs and ours.tobytes() == theirs.tobytes()
+    inputs = ModelInputs.from_scenario(
+        baseline.with_values({"defaults.growth.inflation": 0.0123}))
+    assert set(stacked) == set(inputs.codes)
+
+
+def test_fiscal_terms_are_made_again_only_where_what_they_read_changes():
+    # A variant changing what no fiscal term reads (credibility) makes none again, and its
+    # arrays are its own; one changing inflation makes them anew.
+    baseline = load_scenario("baseline")
+    before = ModelInputs.from_scenario(
+        baseline.with_values({"defaults.commitment.credibility": 0.51}))
+    made = len(fiscal._TERMS)
+    after = ModelInputs.from_scenario(
+        baseline.with_values({"defaults.commitment.credibility": 0.52}))
+    assert len(fiscal._TERMS) == made
+    for name in fiscal.FiscalArrays._fields:
+        ours, theirs = (getattr(i.mechanisms["fiscal"], name) for i in (before, after))
+        assert ours is not theirs and ours.tobytes() == theirs.tobytes()
+    ModelInputs.from_scenario(baseline.with_values({"defaults.growth.inflation": 0.0137}))
+    assert len(fiscal._TERMS) == made + 1
 
 
 def test_policies_and_their_paths_are_resolved_and_laid_out_once_for_all_variants(
