@@ -24,6 +24,7 @@ import attrs
 from sim.data.base import ALLIES, Figure
 from sim.data.sourced import SOURCE_COLUMNS, number, read_rows, source, year
 from sim.errors import DataError
+from sim.kept import Kept
 from sim.resources import calibration_dir
 
 DEFLATOR_FILE = "deflator_imf.csv"
@@ -143,9 +144,7 @@ def deflator_inflation(code: str, when: int, data_dir: Path | None = None) -> fl
 #: Each ally's mean deflator inflation computed before, by code, years and data folder, with
 #: the deflator data it was computed from (kept while :func:`load_deflator` gives the same):
 #: every ally of every variant of a sweep asks for it again. Emptied when full.
-_MEANS: dict[tuple[str, int, int, Path | None],
-             tuple[Mapping[str, Mapping[int, PriceYear]], Figure]] = {}
-_MEANS_MOST = 1024
+_MEANS = Kept(1024)
 
 
 def deflator_mean(code: str, first: int = 2027, last: int = 2030,
@@ -160,10 +159,13 @@ def deflator_mean(code: str, first: int = 2027, last: int = 2030,
         raise DataError(f"{DEFLATOR_FILE}: deflator years {first}-{last} are not within "
                         f"{FIRST_YEAR + 1}-{LAST_YEAR}")
     deflators = load_deflator(data_dir)
-    key = (code, first, last, data_dir)
-    kept = _MEANS.get(key)
-    if kept is not None and kept[0] is deflators:
-        return kept[1]
+    return _MEANS.made(functools.partial(_mean, deflators, code, first, last),
+                       (code, first, last, data_dir), (deflators,))
+
+
+def _mean(deflators: Mapping[str, Mapping[int, PriceYear]], code: str, first: int,
+          last: int) -> Figure:
+    """:func:`deflator_mean` of the deflator data ``deflators``."""
     try:
         series = deflators[code]
     except KeyError:
@@ -171,7 +173,7 @@ def deflator_mean(code: str, first: int = 2027, last: int = 2030,
                         ) from None
     start, end = series[first - 1], series[last]
     mean = (end.index / start.index) ** (1.0 / (last - first + 1)) - 1.0
-    mean_figure = Figure(
+    return Figure(
         value=mean,
         unit="GDP-deflator inflation, fraction per year",
         source=f"{end.source}; {INDICATOR}, geometric mean of {first}-{last}",
@@ -179,7 +181,3 @@ def deflator_mean(code: str, first: int = 2027, last: int = 2030,
         estimate=any(series[y].projection for y in range(first, last + 1)),
         file=DEFLATOR_FILE,
     )
-    if len(_MEANS) >= _MEANS_MOST:
-        _MEANS.clear()
-    _MEANS[key] = deflators, mean_figure
-    return mean_figure

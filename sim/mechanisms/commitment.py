@@ -32,6 +32,7 @@ import attrs
 import numpy as np
 
 from sim import schema
+from sim.kept import Kept
 from sim.mechanisms import plans
 from sim.workspace import Workspace
 
@@ -120,25 +121,21 @@ def arrays(scenario: Any) -> CommitmentArrays | None:
 
 #: Every ally's budget terms stacked before, by what they are made of (:func:`_budgets`): a
 #: sweep's variants stack the same terms again. Emptied when full. Never written into.
-_BUDGETS: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
-_BUDGETS_MOST = 1024
+_BUDGETS = Kept(1024)
 
 
 def _budgets(allies: Any, base_year: int, years: int) -> tuple[np.ndarray, np.ndarray]:
     """``coef`` and ``ref`` (years, allies) of every ally's :func:`plans.budget_terms`, as
     copies of those stacked before from the same lags, growth and inflation (by ``repr``, which
     tells -0.0 from 0.0) and years."""
-    key = (base_year, years, *((repr(getattr(ally, plans.KEY).lag),
-                                repr(plans.forecast_growth(ally, base_year)),
-                                repr(ally.growth.inflation)) for ally in allies))
-    kept = _BUDGETS.get(key)
-    if kept is None:
+    def stacked() -> tuple[np.ndarray, np.ndarray]:
         budgets = [plans.budget_terms(ally, base_year, years) for ally in allies]
-        kept = (np.column_stack([coef for coef, _ in budgets]),  # (years, allies)
+        return (np.column_stack([coef for coef, _ in budgets]),  # (years, allies)
                 np.column_stack([ref for _, ref in budgets]).astype(np.int64))  # (years, allies)
-        if len(_BUDGETS) >= _BUDGETS_MOST:
-            _BUDGETS.clear()
-        _BUDGETS[key] = kept
+
+    kept = _BUDGETS.made(stacked, (base_year, years, *(
+        (repr(getattr(ally, plans.KEY).lag), repr(plans.forecast_growth(ally, base_year)),
+         repr(ally.growth.inflation)) for ally in allies)))
     # Copies: the caller's arrays are its own.
     return kept[0].copy(), kept[1].copy()
 

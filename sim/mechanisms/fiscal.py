@@ -24,6 +24,7 @@ not slowed.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import attrs
@@ -32,6 +33,7 @@ import numpy as np
 from sim import schema
 from sim.data.fiscal import LAST_YEAR, FiscalYear, fiscal_position, load_fiscal
 from sim.data.rules import debt_brake, escape_clause
+from sim.kept import Kept
 from sim.workspace import Workspace
 
 NAME, KEY = "fiscal", "fiscal"
@@ -132,8 +134,7 @@ def arrays(scenario: Any) -> FiscalArrays | None:
 #: and the rules data (the same objects, so kept with the entry) and the values the terms read
 #: by ``repr`` (which tells -0.0 from 0.0): a sweep's variants make the same terms again.
 #: Emptied when full. Never written into.
-_TERMS: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, np.ndarray]]] = {}
-_TERMS_MOST = 1024
+_TERMS = Kept(1024)
 
 
 def _terms(allies: Any, tables: list[Fiscal], calendar: tuple[int, ...]
@@ -141,14 +142,16 @@ def _terms(allies: Any, tables: list[Fiscal], calendar: tuple[int, ...]
     """The terms :func:`arrays` makes from the tables, growth, base shares and rules, by name;
     those made before of the same found again."""
     clauses, brake = escape_clause(), debt_brake()
-    held = (clauses, brake, *tables)
-    key = (calendar, *map(id, held), *((ally.code, repr(ally.growth.inflation),
-                                        repr(ally.growth.deflator), repr(ally.core_base))
-                                       for ally in allies))
-    kept = _TERMS.get(key)
-    if kept is not None and all(ours is theirs for ours, theirs in zip(kept[0], held,
-                                                                        strict=True)):
-        return kept[1]
+    return _TERMS.made(
+        functools.partial(_made_terms, allies, tables, calendar, clauses, brake),
+        (calendar, *((ally.code, repr(ally.growth.inflation), repr(ally.growth.deflator),
+                      repr(ally.core_base)) for ally in allies)),
+        (clauses, brake, *tables))
+
+
+def _made_terms(allies: Any, tables: list[Fiscal], calendar: tuple[int, ...], clauses: Any,
+                brake: Any) -> dict[str, np.ndarray]:
+    """:func:`_terms`, made."""
     years = np.array(calendar)
 
     def column(get: Any) -> np.ndarray:
@@ -161,7 +164,7 @@ def _terms(allies: Any, tables: list[Fiscal], calendar: tuple[int, ...]
         if table.escape_clause and clause is not None:
             inside = (years >= clause.first_year) & (years <= clause.last_year)
             relief_cap[inside, a] = clause.cap
-    made = dict(
+    return dict(
         deflate=column(lambda ally, _: (1.0 + ally.growth.inflation)
                        / (1.0 + ally.growth.deflator)),
         base=column(lambda ally, _: ally.core_base),
@@ -173,10 +176,6 @@ def _terms(allies: Any, tables: list[Fiscal], calendar: tuple[int, ...]
         elasticity=column(lambda _, table: table.elasticity if table.enabled else 0.0),
         unfunded=column(lambda _, table: table.unfunded),
     )
-    if len(_TERMS) >= _TERMS_MOST:
-        _TERMS.clear()
-    _TERMS[key] = held, made
-    return made
 
 
 def sample(terms: FiscalArrays, rng: np.random.Generator, steps: int, draws: int,

@@ -41,6 +41,7 @@ import numpy as np
 from sim import schema
 from sim.data.base import load_base
 from sim.data.plans import STATUSES, PlanRow, baseline_by_year, load_plans
+from sim.kept import Kept
 from sim.workspace import Workspace
 
 NAME, KEY = "plans", "plans"
@@ -240,8 +241,7 @@ def arrays(scenario: Any) -> PlanArrays | None:
 
 #: Each ally's plan and its columns, by all they are made of (:func:`_laid_out`): a sweep's
 #: variants lay the same plans out again. Emptied when full.
-_LAID_OUT: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
-_LAID_OUT_MOST = 4096
+_LAID_OUT = Kept(4096)
 
 
 def _laid_out(ally: Any, base_year: int, horizon: int, years: int
@@ -255,21 +255,17 @@ def _laid_out(ally: Any, base_year: int, horizon: int, years: int
     the key by ``repr``, which tells -0.0 from 0.0.
     """
     policy, growth = ally.policy, ally.growth
-    held = (getattr(ally, KEY), load_plans(), load_base(base_year))
-    key = (ally.code, *map(id, held), policy.path,
-           repr(policy.custom) if policy.path == "custom" else None, repr(ally.core_base),
-           repr(growth.inflation), repr(growth.deflator), repr(forecast_growth(ally, base_year)),
-           base_year, horizon, years)
-    kept = _LAID_OUT.get(key)
-    if kept is not None and all(ours is theirs for ours, theirs in zip(kept[0], held,
-                                                                        strict=True)):
-        return kept[1]
-    plan = ally_plan(ally, base_year, horizon)
-    made = None if plan is None else (plan, _plan_columns(ally, plan, base_year, years))
-    if len(_LAID_OUT) >= _LAID_OUT_MOST:
-        _LAID_OUT.clear()
-    _LAID_OUT[key] = held, made
-    return made
+
+    def made() -> tuple[Plan, tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+        plan = ally_plan(ally, base_year, horizon)
+        return None if plan is None else (plan, _plan_columns(ally, plan, base_year, years))
+
+    return _LAID_OUT.made(
+        made,
+        (ally.code, policy.path, repr(policy.custom) if policy.path == "custom" else None,
+         repr(ally.core_base), repr(growth.inflation), repr(growth.deflator),
+         repr(forecast_growth(ally, base_year)), base_year, horizon, years),
+        (getattr(ally, KEY), load_plans(), load_base(base_year)))
 
 
 def plan_ends(scenario: Any) -> np.ndarray | None:

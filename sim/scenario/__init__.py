@@ -33,6 +33,7 @@ from sim.data.prices import deflator_mean
 from sim.data.related import load_related, related_evidence
 from sim.data.threats import frontline_flags
 from sim.errors import FieldError, LocatedError, ScenarioError, ScenarioWarning
+from sim.kept import Kept
 from sim.limits import read_text
 from sim.mechanisms import MECHANISMS, plans
 from sim.mechanisms.plans import ally_plan
@@ -904,17 +905,17 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
         if money and settings.policy.path in ("flat", "custom"):
             raise fail(key_of("plans.money"), f"set either plans.money or a "
                        f"{settings.policy.path!r} policy.path as the plan, not both")
-        policy = _kept_resolved(
-            (settings.policy, announced_plans()),
-            (code, "policy", repr(goal.core), base_year, horizon),
+        policy = _RESOLVED.made(
             functools.partial(_core_policy, settings.policy, code, goal.core, base_year, horizon,
-                              lambda name, problem: fail(key_of(f"policy.{name}"), problem)))
-        related, related_evidence = _kept_resolved(
-            (settings.related, load_related()),
-            (code, "related", repr(goal.total - goal.core), base_year, horizon),
+                              lambda name, problem: fail(key_of(f"policy.{name}"), problem)),
+            (code, "policy", repr(goal.core), base_year, horizon),
+            (settings.policy, announced_plans()))
+        related, related_evidence = _RESOLVED.made(
             functools.partial(_related, settings.related, code, goal.total - goal.core, base_year,
                               horizon,
-                              lambda name, problem: fail(key_of(f"related.{name}"), problem)))
+                              lambda name, problem: fail(key_of(f"related.{name}"), problem)),
+            (code, "related", repr(goal.total - goal.core), base_year, horizon),
+            (settings.related, load_related()))
         configs.append(AllyConfig(
             code=code, core_base=core_base, related_base=settings.related_base,
             gdp_base=gdp_base, policy=policy, related=related,
@@ -943,41 +944,25 @@ def _resolve(doc: dict[str, Any], origins: Mapping[str, str],
 #: The fitted keys a written table leaves unset, by the fitted keys (:func:`_fitted`; kept with
 #: the entry) and the written keys: every variant of a sweep writes the same keys. Emptied when
 #: full.
-_UNSET: dict[tuple[int, frozenset[str]], tuple[list[str], tuple[str, ...]]] = {}
-_UNSET_MOST = 4096
+_UNSET = Kept(4096)
 
 
 def _calibrated(fitted_keys: list[str], written_keys: frozenset[str]) -> tuple[str, ...]:
     """The dotted fitted keys (a table's, not a table) not among the written keys."""
-    key = (id(fitted_keys), written_keys)
-    kept = _UNSET.get(key)
-    if kept is not None and kept[0] is fitted_keys:
-        return kept[1]
-    unset = tuple(k for k in fitted_keys if k not in written_keys and "." in k)
-    if len(_UNSET) >= _UNSET_MOST:
-        _UNSET.clear()
-    _UNSET[key] = fitted_keys, unset
-    return unset
+    return _UNSET.made(lambda: tuple(k for k in fitted_keys if k not in written_keys
+                                     and "." in k), (written_keys,), (fitted_keys,))
 
 
 #: Growth tables with their mean and deflator filled in before, by the table as built (the same
 #: object for the same values: :func:`_ally_settings`; kept with the entry) and the two values
 #: by ``repr``: a sweep's variants fill the same tables in again. Emptied when full.
-_FILLED: dict[tuple[int, str, str], tuple[Growth, Growth]] = {}
-_FILLED_MOST = 4096
+_FILLED = Kept(4096)
 
 
 def _filled_growth(growth: Growth, mean: float, deflator: float) -> Growth:
     """``attrs.evolve(growth, mean=mean, deflator=deflator)``, or the one it gave before."""
-    key = (id(growth), repr(mean), repr(deflator))
-    kept = _FILLED.get(key)
-    if kept is not None and kept[0] is growth:
-        return kept[1]
-    filled = attrs.evolve(growth, mean=mean, deflator=deflator)
-    if len(_FILLED) >= _FILLED_MOST:
-        _FILLED.clear()
-    _FILLED[key] = growth, filled
-    return filled
+    return _FILLED.made(lambda: attrs.evolve(growth, mean=mean, deflator=deflator),
+                        (repr(mean), repr(deflator)), (growth,))
 
 
 #: An ally's tables built before, by class and the numbers of the contents
@@ -1132,22 +1117,7 @@ def _inert_paths(configs: list[AllyConfig], origins: Mapping[str, str], source: 
 #: Each ally's resolved policies, by the policy table as built (the same object for the same
 #: values: :func:`_ally_settings`) and the data they read, both kept with the entry, and by
 #: what else they read: a sweep's variants resolve the same policies again. Emptied when full.
-_RESOLVED: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
-_RESOLVED_MOST = 4096
-
-
-def _kept_resolved(held: tuple[Any, ...], key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-    """``make()``, or what it made before for the objects ``held`` and the values ``key``."""
-    found = (*map(id, held), *key)
-    kept = _RESOLVED.get(found)
-    if kept is not None and all(ours is theirs for ours, theirs in zip(kept[0], held,
-                                                                        strict=True)):
-        return kept[1]
-    made = make()
-    if len(_RESOLVED) >= _RESOLVED_MOST:
-        _RESOLVED.clear()
-    _RESOLVED[found] = held, made
-    return made
+_RESOLVED = Kept(4096)
 
 
 def _core_policy(policy: Policy, code: str, goal_share: float, base_year: int, horizon: int,

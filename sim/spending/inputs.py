@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from sim.kept import Kept
 from sim.mechanisms import MECHANISMS
 from sim.scenario import Policy, Scenario
 from sim.workspace import Workspace
@@ -114,21 +115,13 @@ class ModelInputs:
 #: Policy paths laid out before, by the resolved policy (the same object for the same policy,
 #: :mod:`sim.scenario`; kept with the entry) and the base share, years and goal year: a sweep's
 #: variants lay the same paths out again. Emptied when full. Never written into.
-_PATHS: dict[tuple[Any, ...], tuple[Policy, np.ndarray]] = {}
-_PATHS_MOST = 4096
+_PATHS = Kept(4096)
 
 
 def _kept_path(policy: Policy, base: float, years: np.ndarray, goal_year: int) -> np.ndarray:
     """:func:`policy_path`, or the path it gave before for the same policy object and values."""
-    key = (id(policy), repr(base), int(years[0]), len(years), goal_year)
-    kept = _PATHS.get(key)
-    if kept is not None and kept[0] is policy:
-        return kept[1]
-    path = policy_path(policy, base, years, goal_year)
-    if len(_PATHS) >= _PATHS_MOST:
-        _PATHS.clear()
-    _PATHS[key] = policy, path
-    return path
+    return _PATHS.made(lambda: policy_path(policy, base, years, goal_year),
+                       (repr(base), int(years[0]), len(years), goal_year), (policy,))
 
 
 def policy_path(policy: Policy, base: float, years: np.ndarray, goal_year: int) -> np.ndarray:
