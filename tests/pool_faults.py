@@ -1,25 +1,36 @@
 """Tasks whose pool process dies, for the tests of executors under faults: importable by name
-in a pool's processes (the tests folder is on their path)."""
+in a pool's processes (the tests folder is on their path).
+
+They die only in a pool process, never in the process that runs the tests (a process pool runs
+tasks in its caller too). Task 0 is the one that dies: a pool is handed the first tasks before
+its caller takes one.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from pathlib import Path
 
 
+def in_pool() -> bool:
+    """Whether this is a pool's process (not the one that runs the tests)."""
+    return multiprocessing.parent_process() is not None
+
+
 def die_once(marker: str, index: int) -> int:
-    """``index``, except that the first call for index 3 kills its process (``marker`` is a
-    file that says it has been called)."""
-    if index == 3 and not Path(marker).exists():
+    """``index``, except that the first call for index 0 in a pool process kills that process
+    (``marker`` is a file that says it has been called)."""
+    if index == 0 and in_pool() and not Path(marker).exists():
         Path(marker).touch()
         os.kill(os.getpid(), signal.SIGKILL)
     return index
 
 
 def die_always(index: int) -> int:
-    """``index``, except that every call for index 3 kills its process."""
-    if index == 3:
+    """``index``, except that every call for index 0 in a pool process kills that process."""
+    if index == 0 and in_pool():
         os.kill(os.getpid(), signal.SIGKILL)
     return index
 
@@ -27,3 +38,9 @@ def die_always(index: int) -> int:
 def lost(*task: object) -> str:
     """What a task whose process died twice stands for in the results."""
     return f"lost {task[-1]}"
+
+
+def where(shared: object, index: int) -> tuple[int, int, int, object]:
+    """Where task ``index`` ran: its index, its process, the identity of the shared argument it
+    was given there, and that argument."""
+    return index, os.getpid(), id(shared), shared

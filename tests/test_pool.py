@@ -130,9 +130,10 @@ def _pool_processes(parent: Any, wanted: int) -> list[Any]:
     pytest.fail("the pool's processes never started within 60 s")
 
 
-@pytest.mark.parametrize(("script", "workers"), [(LONG_RUN_SCRIPT, 2), (LONG_SWEEP_SCRIPT, 2)],
+#: The pool processes of the long run (3 workers) and sweep (2): a pool runs beside its caller.
+@pytest.mark.parametrize(("script", "pool"), [(LONG_RUN_SCRIPT, 2), (LONG_SWEEP_SCRIPT, 1)],
                          ids=["run", "sweep"])
-def test_a_pool_dies_with_the_process_that_started_it(tmp_path, script, workers):
+def test_a_pool_dies_with_the_process_that_started_it(tmp_path, script, pool):
     # kill -9 of the main process (nothing of it can clean up): every process it started must
     # go within seconds, not count on at 100% CPU and then block forever.
     psutil = pytest.importorskip("psutil", reason="psutil lists a process's children")
@@ -142,7 +143,7 @@ def test_a_pool_dies_with_the_process_that_started_it(tmp_path, script, workers)
     main = subprocess.Popen([sys.executable, "example.py"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        started = _pool_processes(psutil.Process(main.pid), workers)
+        started = _pool_processes(psutil.Process(main.pid), pool)
     finally:
         main.kill()
         main.wait()
@@ -167,7 +168,7 @@ def test_a_killed_pool_process_is_one_line_not_a_traceback(tmp_path, command):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         parent = psutil.Process(main.pid)
-        _pool_processes(parent, 2)
+        _pool_processes(parent, 2 if command == "run" else 1)  # 3 workers; 2
         if command == "sweep":  # mid-sweep: once a variant is in the journal
             journal = tmp_path / "out" / "journal.jsonl"
             for _ in range(600):

@@ -103,10 +103,11 @@ def variant_run_seed(base: Scenario, variant: Scenario, index: int, seed: int,
     return None
 
 
-#: A pool or Dask worker process's base scenario of each sweep it runs variants of, by the
-#: sweep's inputs digest. The base comes unpickled with every task, a new object each time;
-#: the tables a variant reuses from the variants before it are known by their objects, so the
-#: worker keeps the first copy and builds every variant from it, as one process does.
+#: A Dask worker process's base scenario of each sweep it runs variants of, by the sweep's
+#: inputs digest. On Dask the base comes unpickled with every task, a new object each time (a
+#: process pool hands its processes one copy each); the tables a variant reuses from the
+#: variants before it are known by their objects, so the worker keeps the first copy and builds
+#: every variant from it, as one process does.
 _BASES: dict[str, Scenario] = {}
 #: Sweeps whose bases a worker keeps at once (a Dask worker may serve several in turn).
 _MOST_BASES = 4
@@ -248,10 +249,10 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
                       f"random_numbers={'independent' if spec.independent else 'common'}\n")
             started = time.monotonic()
             # One variant a task, each run on one core: the parallelism is across variants.
-            rows = runner.map_unordered(run_variant, ((spec.base, i, variants[i], spec.draws,
-                                                       spec.seed, spec.independent, digest)
+            rows = runner.map_unordered(run_variant, ((i, variants[i], spec.draws, spec.seed,
+                                                       spec.independent, digest)
                                                       for i in todo),
-                                         lost=lost_variant)
+                                         lost=lost_variant, shared=(spec.base,))
             log.write(f"{_now()} {runner.describe()}\n")
             synced = time.monotonic()
             try:
@@ -263,7 +264,8 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
                         synced = time.monotonic()
                     log.write(f"{_now()} variant {row['index']} {row['status']}\n")
             finally:
-                # With one worker the variants ran here: their shared normals go with the sweep.
+                # Variants ran here too (all of them on one worker): their shared normals go
+                # with the sweep.
                 _LOCAL.__dict__.pop("draws", None)
             os.fsync(journal.fileno())
             log.write(f"{_now()} finished {len(todo)} variants in "

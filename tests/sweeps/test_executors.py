@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -42,6 +43,22 @@ def test_a_process_pool_yields_every_result_once(workers) -> None:
     pool: Executor = ProcessPool(workers)
     # More tasks than the two per worker kept in flight: the queue refills as results come.
     assert sorted(pool.map_unordered(variant_seed, iter(TASKS))) == sorted(EXPECTED)
+
+
+def test_a_process_pool_runs_tasks_here_and_in_its_pool_with_the_shared_arguments_sent_once(
+        ) -> None:
+    shared = {"base": list(range(1000))}
+    results = list(ProcessPool(2).map_unordered(pool_faults.where, [(i,) for i in range(12)],
+                                                shared=(shared,)))
+    assert sorted(index for index, *_ in results) == list(range(12))
+    assert all(given == shared for *_, given in results)
+    processes = {pid for _, pid, _, _ in results}
+    # The first tasks go to the pool; this process takes one as soon as the pool has its fill.
+    assert os.getpid() in processes and len(processes) == 2
+    # Each process is given the shared arguments once: every task it runs gets the same object.
+    for process in processes:
+        assert len({identity for _, pid, identity, _ in results if pid == process}) == 1
+    assert {identity for _, pid, identity, _ in results if pid == os.getpid()} == {id(shared)}
 
 
 def test_a_local_dask_cluster_yields_every_result_once() -> None:
@@ -103,10 +120,12 @@ def test_a_scheduler_that_does_not_answer_is_refused_before_the_folder_is_touche
 
 
 def test_a_task_whose_process_died_is_run_again_once(tmp_path: Path) -> None:
-    marker = str(tmp_path / "died")
+    marker = tmp_path / "died"
     results = ProcessPool(2).map_unordered(pool_faults.die_once,
-                                           [(marker, i) for i in range(8)], lost=pool_faults.lost)
+                                           [(str(marker), i) for i in range(8)],
+                                           lost=pool_faults.lost)
     assert sorted(results) == list(range(8))
+    assert marker.exists()  # task 0 went to the pool, and its process died
 
 
 def test_a_task_whose_process_dies_twice_is_lost_and_no_other_with_it() -> None:
@@ -115,6 +134,6 @@ def test_a_task_whose_process_dies_twice_is_lost_and_no_other_with_it() -> None:
     results = list(ProcessPool(2).map_unordered(pool_faults.die_always,
                                                 [(i,) for i in range(8)],
                                                 lost=pool_faults.lost))
-    assert sorted(map(str, results)) == sorted([*map(str, [0, 1, 2, 4, 5, 6, 7]), "lost 3"])
-    with pytest.raises(WorkerError, match=r"died twice running task \(3,\)"):
+    assert sorted(map(str, results)) == sorted([*map(str, range(1, 8)), "lost 0"])
+    with pytest.raises(WorkerError, match=r"died twice running task \(0,\)"):
         list(ProcessPool(2).map_unordered(pool_faults.die_always, [(i,) for i in range(8)]))
