@@ -439,9 +439,16 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                     _stop_claims(counters[0], len(tasks))
 
             def start() -> list[Future[Any]]:
-                jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid,
-                                    record is not None, into[0].distributions)
-                        for _ in range(workers - 1)]
+                try:
+                    jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid,
+                                        record is not None, into[0].distributions)
+                            for _ in range(workers - 1)]
+                except BaseException:
+                    # A pool that cannot start (one of its processes runs another sim): this
+                    # one stops after the block in hand, and the error surfaces then.
+                    failed.set()
+                    _stop_claims(counters[0], len(tasks))
+                    raise
                 for job in jobs:
                     job.add_done_callback(stop_on_error)
                 return jobs

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim import montecarlo
 from sim.errors import WorkerError
 from sim.pool import pool_context
 from tests.invoke import summit
@@ -102,6 +103,22 @@ def test_a_pool_process_running_another_sim_fails_naming_both(elsewhere):
     assert message.splitlines() == [message]
     assert f"not from {elsewhere}" in message
     assert f"runs sim from {os.path.realpath(sim.__file__)}" in message
+
+
+def test_a_run_whose_pool_cannot_start_stops_counting_at_once(elsewhere, monkeypatch):
+    # Not after this process has counted every block alone: the pool's failure stops its claims.
+    counted = []
+    simulate_blocks = montecarlo.simulate_blocks
+
+    def counting(*args, **kwargs):
+        counted.append(1)
+        return simulate_blocks(*args, **kwargs)
+
+    monkeypatch.setattr(montecarlo, "simulate_blocks", counting)
+    with pytest.raises(WorkerError, match=f"not from {elsewhere}"):
+        sim.run(sim.load_scenario("analytic"), draws=512 * 4000, seed=1, block_size=512,
+                workers=2)
+    assert len(counted) < 4000
 
 
 def test_a_pool_process_of_a_sweep_running_another_sim_fails(elsewhere):
