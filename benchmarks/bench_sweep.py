@@ -295,13 +295,14 @@ def peak_memory_kib(path: Path, out: Path) -> int:
 def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
     """The measures; times in seconds, memory in MiB. ``against``: the revision the Sobol sweep
     is measured against, or None to skip that."""
-    text, whose, skipped = SOBOL.read_text(encoding="utf-8"), "today's", "--against none"
+    text, whose = SOBOL.read_text(encoding="utf-8"), "today's"
+    skipped: str | None = "--against none"  # why the measure against REV is not made, if not
     commit = ""
     if against:
         try:
             commit = find_commit(against)
             text, whose = same_sweep_text(text, rev_sweep_text(commit))
-            skipped = ""
+            skipped = None
         except NotMeasured as error:
             skipped = str(error)
     with tempfile.TemporaryDirectory() as temporary:
@@ -325,7 +326,7 @@ def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
         width_common = interval_width(sobol_common, keys)
         width_independent = interval_width(sobol_independent, keys)
         then: dict[str, object] = {"rev": against, "sweep_file": whose, "skipped": skipped}
-        if not skipped:
+        if skipped is None:
             try:
                 then.update(measure_against(commit, text, samples, draws, folder, keys,
                                             folder / "sobol-independent" / "results.parquet"))
@@ -391,7 +392,7 @@ def main() -> None:
     then = m["sobol_against"]
     print(f"Sobol sweep, {m['sobol_variants']:,} variants"
           f"{' (--quick)' if m['sobol_quick'] else ''}, 1 worker, against the code when issue 18 "
-          f"was filed ({then['rev']}), each in its own process, best of 2")
+          f"was filed ({then['rev'] or 'none'}), each in its own process, best of 2")
     if then["skipped"]:
         print(f"  not measured: {then['skipped']}")
     else:
