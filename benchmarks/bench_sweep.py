@@ -6,10 +6,26 @@ The measures of issue 18, each a ratio within one run of this script, on the shi
   256 variants of 2,000 draws on one worker, with common random numbers (the default) and with
   ``independent = true``, against ``summit run --draws 512000 --workers 1``, the same number of
   simulated draws (target: the common-random-numbers sweep at most 0.5 times the run's time);
-- **the example Sobol sweep** (``sensitivity.toml``, 1,536 variants; ``--quick``: 64 base
-  samples, 384 variants) on one worker, common against independent at equal draws: the time
-  ratio (target: at least 3 times as fast) and the mean width of the Sobol indices' 95%
-  intervals (SALib's ``S1_conf``, ``ST_conf``) of ``alliance_meets_goal`` (target: no wider);
+- **the example Sobol sweep against the code when issue 18 was filed** (``sensitivity.toml``,
+  1,536 variants; ``--quick``: 64 base samples, 384 variants) on one worker at equal draws:
+  today's code against the tree of ``--against REV`` (default :data:`AGAINST`, ``60a93fd``: the
+  last commit before ``76ef1c4``, "Sweeps run on common random numbers by default", the first of
+  the issue's work, so the code as it was when the issue was filed), extracted with ``git
+  archive REV | tar -x`` from the repository holding this script into a temporary folder. The
+  time ratio REV / today (target: at least 3) and the mean width of the Sobol indices' 95%
+  intervals (SALib's, :func:`sim.sweeps.sensitivity.sobol_indices` of today's code on both
+  tables) of ``alliance_meets_goal`` (target: today's no wider). Both sides run the same sweep
+  file text (today's ``sensitivity.toml``, or REV's where their keys differ), both checked to
+  read the same ``samples`` and ``draws``; each in a fresh process whose current directory and
+  ``PYTHONPATH`` are its own tree, first one untimed warm-up (REV compiles its Numba kernels
+  into its temporary tree: a minute or more), then alternately twice, best of the two. The
+  sweep call alone is timed, inside each process: interpreter start-up and imports are not
+  counted on either side (loading the Numba kernels from the disk cache, at the first variant,
+  is, on both). Also: whether today's code with ``independent = true`` gives REV's table
+  exactly. ``--against none`` skips this; so does a checkout without git history or an unknown
+  REV, saying so in one line. For reference only, **today's code's two settings**: the same
+  sweep in this process with common random numbers against ``independent = true`` (which has
+  every speed-up since REV too, so its ratio understates the issue's);
 - **two workers** against one for the 256-variant sweep (target: at least 1.8 times as fast),
   and peak resident memory of a sweep process for 256 and for 2,048 variants, each in a fresh
   subprocess (target: flat, taken as within 10%);
@@ -17,8 +33,9 @@ The measures of issue 18, each a ratio within one run of this script, on the shi
   P(alliance meets goal) needs at the long run's estimate, and the time they take at the long
   run's measured time per draw (start-up included).
 
-Run as ``python benchmarks/bench_sweep.py [--draws 2000] [--quick] [--json]``; needs two free
-cores. On a shared machine quote the ratios (both sides of each ran under the same load).
+Run as ``python benchmarks/bench_sweep.py [--draws 2000] [--quick] [--against REV] [--json]``
+from the repository's root; needs two free cores. On a shared machine quote the ratios (both
+sides of each ran under the same load).
 """
 
 from __future__ import annotations
@@ -31,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +65,13 @@ MEMORY_TARGET = 0.10
 #: Half-width of the 95% interval on P(alliance meets goal) that precision per second asks for.
 HALF_WIDTH = 0.005
 
+#: The code when issue 18 was filed: the last commit before common random numbers (76ef1c4).
+AGAINST = "60a93fd"
+#: The repository holding this script, whose history ``--against`` reads.
+REPOSITORY = Path(__file__).resolve().parents[1]
+#: Today's code: the tree ``sim`` is imported from.
+TODAY = Path(sim.__file__).resolve().parents[1]
+
 SWEEPS = scenarios_dir() / "sweeps"
 #: The shipped Latin-hypercube sweep, run at the benchmark's own number of variants and draws.
 LHS = SWEEPS / "credibility-growth.toml"
@@ -62,20 +87,160 @@ sim.sweep(sys.argv[1], out=sys.argv[2], workers=2)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
+# Run in a fresh interpreter whose directory and path are one tree: the sweep on one worker,
+# then its seconds (the sweep call alone: start-up and imports are not counted).
+_TIMED = """
+import sys, time
+import sim
+start = time.perf_counter()
+sim.sweep(sys.argv[1], out=sys.argv[2], workers=1)
+print(time.perf_counter() - start)
+"""
 
-def write_sweep(source: Path, folder: Path, samples: int, draws: int,
-                independent: bool = False) -> Path:
-    """``source`` with ``samples`` and ``draws`` set (and ``independent = true``), in
-    ``folder``."""
-    kind = "independent" if independent else "common"
-    path = folder / f"{source.stem}-{samples}-{draws}-{kind}.toml"
-    text = source.read_text(encoding="utf-8")
+
+def sweep_text(text: str, samples: int, draws: int, independent: bool = False) -> str:
+    """The sweep file ``text`` with ``samples`` and ``draws`` set, and ``independent`` (its
+    random numbers) as asked. Raises ``ValueError`` if the result does not read those values:
+    a key the rewriting missed would leave the two sides of a measure at different sizes."""
     for key, value in (("samples", samples), ("draws", draws)):
-        text = re.sub(rf"(?m)^{key} = \d+", f"{key} = {value}", text, count=1)
-    if independent:
-        text = text.replace("[sweep]\n", "[sweep]\nindependent = true\n", 1)
-    path.write_text(text, encoding="utf-8")
+        text = re.sub(rf"(?m)^{key}[ \t]*=[ \t]*\d+", f"{key} = {value}", text, count=1)
+    setting = f"independent = {'true' if independent else 'false'}"
+    text, found = re.subn(r"(?m)^independent[ \t]*=[ \t]*\w+", setting, text, count=1)
+    if not found and independent:
+        text = re.sub(r"(?m)^\[sweep\][ \t]*$", f"[sweep]\n{setting}", text, count=1)
+    table = tomllib.loads(text).get("sweep", {})
+    read = (table.get("samples"), table.get("draws"), table.get("independent", False))
+    if read != (samples, draws, independent):
+        raise ValueError(f"the sweep file reads samples, draws, independent = {read}, not "
+                         f"{(samples, draws, independent)}")
+    return text
+
+
+def write_sweep(source: Path | str, folder: Path, samples: int, draws: int,
+                independent: bool = False) -> Path:
+    """The sweep file ``source`` (a path, or a file's text) with ``samples`` and ``draws`` set
+    (and ``independent = true``), written in ``folder``."""
+    kind = "independent" if independent else "common"
+    if isinstance(source, Path):
+        name, text = source.stem, source.read_text(encoding="utf-8")
+    else:
+        name, text = "sweep", source
+    path = folder / f"{name}-{samples}-{draws}-{kind}.toml"
+    path.write_text(sweep_text(text, samples, draws, independent), encoding="utf-8")
     return path
+
+
+def same_sweep_text(today: str, then: str) -> tuple[str, str]:
+    """The one sweep file text both sides of the measure against REV run, and whose it is:
+    today's where its keys and values are REV's (comments may differ), else REV's, which
+    REV's code reads as written."""
+    if tomllib.loads(today) == tomllib.loads(then):
+        return today, "today's"
+    return then, "REV's"
+
+
+class NotMeasured(Exception):
+    """The measure against REV cannot be made here; the message says why, in one line."""
+
+
+def find_commit(rev: str) -> str:
+    """The full hash of commit ``rev`` in :data:`REPOSITORY`."""
+    try:
+        found = subprocess.run(["git", "-C", str(REPOSITORY), "rev-parse", "--verify", "--quiet",
+                                f"{rev}^{{commit}}"], capture_output=True, text=True)
+    except OSError as error:
+        raise NotMeasured(f"git cannot run here ({error.strerror})") from None
+    if found.returncode != 0:
+        raise NotMeasured(f"{REPOSITORY} holds no commit {rev!r} (a checkout without git "
+                          "history, or an unknown revision)")
+    return found.stdout.strip()
+
+
+def rev_sweep_text(commit: str) -> str:
+    """``scenarios/sweeps/sensitivity.toml`` as written at ``commit``."""
+    shown = subprocess.run(["git", "-C", str(REPOSITORY), "show",
+                            f"{commit}:scenarios/sweeps/sensitivity.toml"],
+                           capture_output=True, text=True)
+    if shown.returncode != 0:
+        raise NotMeasured(f"commit {commit[:12]} has no scenarios/sweeps/sensitivity.toml")
+    return shown.stdout
+
+
+def extract(commit: str, folder: Path) -> Path:
+    """The tree of ``commit`` of :data:`REPOSITORY`, extracted into a new folder in ``folder``."""
+    tree = folder / f"tree-{commit[:12]}"
+    tree.mkdir()
+    archive = subprocess.Popen(["git", "-C", str(REPOSITORY), "archive", commit],
+                               stdout=subprocess.PIPE)
+    unpacked = subprocess.run(["tar", "-x", "-C", str(tree)], stdin=archive.stdout)
+    assert archive.stdout is not None
+    archive.stdout.close()
+    if archive.wait() != 0 or unpacked.returncode != 0:
+        raise NotMeasured(f"git archive {commit[:12]} | tar -x failed")
+    return tree
+
+
+def timed_in(tree: Path, path: Path, out: Path) -> float:
+    """Seconds of the sweep at ``path`` into ``out`` on one worker, in a fresh process whose
+    current directory and ``PYTHONPATH`` are ``tree`` (a pool's fork server would import
+    ``sim`` from the current directory), timed there."""
+    done = subprocess.run([sys.executable, "-c", _TIMED, str(path), str(out)], cwd=tree,
+                          env={**os.environ, "PYTHONPATH": str(tree)}, check=True,
+                          stdout=subprocess.PIPE, text=True)
+    return float(done.stdout.split()[-1])
+
+
+def table_differences(then: pd.DataFrame, today: pd.DataFrame) -> list[str]:
+    """How table ``today`` differs from ``then``, one phrase each; none if they are equal."""
+    if then.equals(today):
+        return []
+    found = []
+    if list(then.columns) != list(today.columns):
+        found.append(f"columns only then: {sorted(set(then.columns) - set(today.columns))}, "
+                     f"only today: {sorted(set(today.columns) - set(then.columns))}, or in "
+                     "another order")
+    if len(then) != len(today):
+        return [*found, f"{len(then)} rows then, {len(today)} today"]
+    for column in (c for c in then.columns if c in today.columns):
+        if not then[column].equals(today[column]):
+            rows = int((then[column].astype(str) != today[column].astype(str)).sum())
+            found.append(f"{column}: {rows} of {len(then)} rows differ"
+                         if rows else f"{column}: dtype {then[column].dtype} then, "
+                                      f"{today[column].dtype} today")
+    return found
+
+
+def measure_against(commit: str, text: str, samples: int, draws: int, folder: Path,
+                    keys: list[str], independent_table: Path) -> dict[str, object]:
+    """The example Sobol sweep (file ``text``) on one worker, today's code against that of
+    ``commit``, each in its own process: seconds (best of 2), their ratio, interval widths, and
+    whether today's ``independent = true`` table (at ``independent_table``) is REV's."""
+    tree = extract(commit, folder)
+    sides = {"rev": tree, "today": TODAY}
+    path = write_sweep(text, folder, samples, draws)
+    warm_up = write_sweep(text, folder, 4, draws)  # 24 variants: kernels compiled, files read
+    for side, where in sides.items():
+        timed_in(where, warm_up, folder / f"against-warm-up-{side}")
+    seconds: dict[str, list[float]] = {side: [] for side in sides}
+    for attempt in range(2):
+        for side, where in sides.items():  # alternately, so that both meet the same load
+            seconds[side].append(timed_in(where, path, folder / f"against-{side}-{attempt}"))
+    tables = {side: pd.read_parquet(folder / f"against-{side}-0" / "results.parquet")
+              for side in sides}
+    width = {side: interval_width(tables[side], keys) for side in sides}
+    width_ratio = {name: width["today"][name] / width["rev"][name] for name in ("S1", "ST")}
+    best = {side: min(times) for side, times in seconds.items()}
+    speedup = best["rev"] / best["today"]
+    differences = table_differences(tables["rev"], pd.read_parquet(independent_table))
+    return {
+        "commit": commit, "samples": samples, "draws": draws, "variants": len(tables["today"]),
+        "rev_s": seconds["rev"], "today_s": seconds["today"],
+        "rev_best_s": best["rev"], "today_best_s": best["today"],
+        "speedup": speedup, "speedup_met": speedup >= SOBOL_SPEEDUP_TARGET,
+        "width_rev": width["rev"], "width_today": width["today"], "width_ratio": width_ratio,
+        "width_met": all(ratio <= 1.0 for ratio in width_ratio.values()),
+        "independent_is_rev": not differences, "independent_differences": differences,
+    }
 
 
 def timed_sweep(path: Path, out: Path, workers: int) -> tuple[float, pd.DataFrame]:
@@ -127,8 +292,19 @@ def peak_memory_kib(path: Path, out: Path) -> int:
     return int(done.stdout.split()[-1])
 
 
-def measure(draws: int, quick: bool) -> dict[str, object]:
-    """The measures; times in seconds, memory in MiB."""
+def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
+    """The measures; times in seconds, memory in MiB. ``against``: the revision the Sobol sweep
+    is measured against, or None to skip that."""
+    text, whose = SOBOL.read_text(encoding="utf-8"), "today's"
+    skipped: str | None = "--against none"  # why the measure against REV is not made, if not
+    commit = ""
+    if against:
+        try:
+            commit = find_commit(against)
+            text, whose = same_sweep_text(text, rev_sweep_text(commit))
+            skipped = None
+        except NotMeasured as error:
+            skipped = str(error)
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         common = write_sweep(LHS, folder, 256, draws)
@@ -141,14 +317,21 @@ def measure(draws: int, quick: bool) -> dict[str, object]:
         same = one.equals(two)
 
         samples = 64 if quick else 256
-        sobol_common_s, sobol_common = timed_sweep(write_sweep(SOBOL, folder, samples, draws),
-                                                   folder / "sobol-common", 1)
+        sobol = write_sweep(text, folder, samples, draws)
+        sobol_common_s, sobol_common = timed_sweep(sobol, folder / "sobol-common", 1)
         sobol_independent_s, sobol_independent = timed_sweep(
-            write_sweep(SOBOL, folder, samples, draws, independent=True),
+            write_sweep(text, folder, samples, draws, independent=True),
             folder / "sobol-independent", 1)
-        keys = [p.key for p in sim.SweepSpec.from_file(SOBOL).parameters]
+        keys = [p.key for p in sim.SweepSpec.from_file(sobol).parameters]
         width_common = interval_width(sobol_common, keys)
         width_independent = interval_width(sobol_independent, keys)
+        then: dict[str, object] = {"rev": against, "sweep_file": whose, "skipped": skipped}
+        if skipped is None:
+            try:
+                then.update(measure_against(commit, text, samples, draws, folder, keys,
+                                            folder / "sobol-independent" / "results.parquet"))
+            except NotMeasured as error:
+                then["skipped"] = str(error)
 
         # Memory: few draws per variant, so that the number of variants is what varies.
         small = peak_memory_kib(write_sweep(LHS, folder, 256, 200), folder / "m256")
@@ -165,10 +348,9 @@ def measure(draws: int, quick: bool) -> dict[str, object]:
         "run_ratio_met": common_s / run_s <= RUN_RATIO_TARGET,
         "sobol_variants": samples * (len(keys) + 2), "sobol_quick": quick,
         "sobol_common_s": sobol_common_s, "sobol_independent_s": sobol_independent_s,
-        "sobol_speedup": sobol_speedup, "sobol_speedup_met": sobol_speedup >= SOBOL_SPEEDUP_TARGET,
+        "sobol_speedup": sobol_speedup,
         "sobol_width_common": width_common, "sobol_width_independent": width_independent,
-        "sobol_width_ratio": width_ratio,
-        "sobol_width_met": all(ratio <= 1.0 for ratio in width_ratio.values()),
+        "sobol_width_ratio": width_ratio, "sobol_against": then,
         "sweep_2_workers_s": two_s, "speedup_2_workers": speedup,
         "speedup_met": speedup >= SPEEDUP_TARGET, "identical_across_workers": same,
         "peak_mib_256": small / 1024, "peak_mib_2048": large / 1024,
@@ -189,9 +371,12 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=2000, help="draws per variant")
     parser.add_argument("--quick", action="store_true",
                         help="the Sobol sweep at 64 base samples (384 variants), not 256")
+    parser.add_argument("--against", default=AGAINST, metavar="REV",
+                        help="the commit the Sobol sweep is measured against (default "
+                             f"{AGAINST}, the code when issue 18 was filed); 'none' skips it")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    m = measure(args.draws, args.quick)
+    m = measure(args.draws, args.quick, None if args.against == "none" else args.against)
     if args.json:
         print(json.dumps(m, indent=2))
         return
@@ -204,17 +389,36 @@ def main() -> None:
           f"{_met(m['run_ratio_met'])}")
     print(f"  sweep, independent = true     {m['sweep_independent_1_worker_s']:7.2f} s  "
           f"{m['independent_to_run']:5.2f}x the run")
+    then = m["sobol_against"]
     print(f"Sobol sweep, {m['sobol_variants']:,} variants"
-          f"{' (--quick)' if m['sobol_quick'] else ''}, 1 worker")
+          f"{' (--quick)' if m['sobol_quick'] else ''}, 1 worker, against the code when issue 18 "
+          f"was filed ({then['rev'] or 'none'}), each in its own process, best of 2")
+    if then["skipped"]:
+        print(f"  not measured: {then['skipped']}")
+    else:
+        print(f"  sweep file                    {then['sweep_file']} sensitivity.toml, "
+              f"samples = {then['samples']}, draws = {then['draws']:,} on both sides")
+        for side, name in (("rev", then["commit"][:12]), ("today", "today")):
+            times = ", ".join(f"{t:.2f}" for t in then[f"{side}_s"])
+            print(f"  {name:<29} {then[f'{side}_best_s']:7.2f} s  ({times})")
+        print(f"  speed-up                      {then['speedup']:7.2f}x  target >= "
+              f"{SOBOL_SPEEDUP_TARGET}x: {_met(then['speedup_met'])}")
+        for name in ("S1", "ST"):
+            print(f"  mean {name} interval width      today {then['width_today'][name]:.4f}, "
+                  f"then {then['width_rev'][name]:.4f}: {then['width_ratio'][name]:.2f}x")
+        print(f"  intervals no wider today: {_met(then['width_met'])}")
+        print(f"  today's independent = true gives its table exactly: "
+              f"{'yes' if then['independent_is_rev'] else 'NO'}")
+        for difference in then["independent_differences"]:
+            print(f"    {difference}")
+    print("  for reference, today's code's two settings (in this process):")
     print(f"  common random numbers         {m['sobol_common_s']:7.2f} s")
     print(f"  independent = true            {m['sobol_independent_s']:7.2f} s")
-    print(f"  speed-up                      {m['sobol_speedup']:7.2f}x  target >= "
-          f"{SOBOL_SPEEDUP_TARGET}x: {_met(m['sobol_speedup_met'])}")
+    print(f"  ratio                         {m['sobol_speedup']:7.2f}x")
     for name in ("S1", "ST"):
         print(f"  mean {name} interval width      common {m['sobol_width_common'][name]:.4f}, "
               f"independent {m['sobol_width_independent'][name]:.4f}: "
               f"{m['sobol_width_ratio'][name]:.2f}x")
-    print(f"  intervals no wider with common random numbers: {_met(m['sobol_width_met'])}")
     print("two workers and memory (common random numbers)")
     print(f"  sweep, 2 workers              {m['sweep_2_workers_s']:7.2f} s")
     print(f"  2-worker speed-up             {m['speedup_2_workers']:7.2f}x  target >= "
