@@ -49,6 +49,14 @@ def test_known_row_exactly_as_the_file_states_it():
     assert usa.vintage == FISCAL_VINTAGE == "WEO Oct 2025"
 
 
+def test_the_file_is_read_once_however_its_folder_is_named():
+    # Every pool process read it twice, 50 ms each, before its first variant.
+    shipped = load_fiscal()
+    assert load_fiscal(None) is shipped
+    assert load_fiscal(calibration_dir() / "data") is shipped
+    assert fiscal_position("USA", 2025) is shipped["USA"][2025]
+
+
 def test_every_ally_every_year_2014_to_2030():
     fiscal = load_fiscal()
     assert list(fiscal) == list(ALLIES) and len(fiscal) == 32
