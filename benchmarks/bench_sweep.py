@@ -27,8 +27,9 @@ The measures of issue 18, each a ratio within one run of this script, on the shi
   sweep in this process with common random numbers against ``independent = true`` (which has
   every speed-up since REV too, so its ratio understates the issue's);
 - **two workers** against one for the 256-variant sweep (target: at least 1.8 times as fast),
-  and peak resident memory of a sweep process for 256 and for 2,048 variants, each in a fresh
-  subprocess (target: flat, taken as within 10%);
+  run alternately :data:`PAIRS` times, best of each (a single run of either varies by 10-20% on
+  a shared 2-core VM), and peak resident memory of a sweep process for 256 and for 2,048
+  variants, each in a fresh subprocess (target: flat, taken as within 10%);
 - **precision per second**: for the baseline, the draws a 95% Wilson interval of +-0.005 on
   P(alliance meets goal) needs at the long run's estimate, and the time they take at the long
   run's measured time per draw (start-up included).
@@ -62,6 +63,8 @@ RUN_RATIO_TARGET = 0.5
 SOBOL_SPEEDUP_TARGET = 3.0
 SPEEDUP_TARGET = 1.8
 MEMORY_TARGET = 0.10
+#: Alternate runs of the sweep on one worker and on two, for the best of each.
+PAIRS = 3
 #: Half-width of the 95% interval on P(alliance meets goal) that precision per second asks for.
 HALF_WIDTH = 0.005
 
@@ -313,8 +316,13 @@ def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
         run_s, p_goal = timed_run(256 * draws, folder / "run")
         common_s, one = timed_sweep(common, folder / "common", 1)
         independent_s, _ = timed_sweep(independent, folder / "independent", 1)
-        two_s, two = timed_sweep(common, folder / "two", 2)
-        same = one.equals(two)
+        # Two workers against one: alternately, best of each (single runs of either on a
+        # shared 2-core VM vary by 10-20%, as the engine benchmark found).
+        pairs = [(timed_sweep(common, folder / f"one-{k}", 1)[0],
+                  timed_sweep(common, folder / f"two-{k}", 2)) for k in range(PAIRS)]
+        one_best_s = min(one_s for one_s, _ in pairs)
+        two_s = min(two_s for _, (two_s, _) in pairs)
+        same = all(one.equals(two) for _, (_, two) in pairs)
 
         samples = 64 if quick else 256
         sobol = write_sweep(text, folder, samples, draws)
@@ -339,7 +347,7 @@ def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
     needed = draws_for_half_width(p_goal)
     sobol_speedup = sobol_independent_s / sobol_common_s
     width_ratio = {name: width_common[name] / width_independent[name] for name in ("S1", "ST")}
-    speedup, growth = common_s / two_s, large / small - 1.0
+    speedup, growth = one_best_s / two_s, large / small - 1.0
     return {
         "variants": 256, "draws": draws, "run_draws": 256 * draws,
         "run_1_worker_s": run_s,
@@ -351,7 +359,8 @@ def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
         "sobol_speedup": sobol_speedup,
         "sobol_width_common": width_common, "sobol_width_independent": width_independent,
         "sobol_width_ratio": width_ratio, "sobol_against": then,
-        "sweep_2_workers_s": two_s, "speedup_2_workers": speedup,
+        "sweep_1_worker_best_s": one_best_s, "sweep_2_workers_s": two_s,
+        "speedup_pairs": PAIRS, "speedup_2_workers": speedup,
         "speedup_met": speedup >= SPEEDUP_TARGET, "identical_across_workers": same,
         "peak_mib_256": small / 1024, "peak_mib_2048": large / 1024,
         "memory_growth": growth, "memory_met": growth <= MEMORY_TARGET,
@@ -420,6 +429,8 @@ def main() -> None:
               f"independent {m['sobol_width_independent'][name]:.4f}: "
               f"{m['sobol_width_ratio'][name]:.2f}x")
     print("two workers and memory (common random numbers)")
+    print(f"  sweep, 1 worker               {m['sweep_1_worker_best_s']:7.2f} s   best of "
+          f"{m['speedup_pairs']}, alternately with")
     print(f"  sweep, 2 workers              {m['sweep_2_workers_s']:7.2f} s")
     print(f"  2-worker speed-up             {m['speedup_2_workers']:7.2f}x  target >= "
           f"{SPEEDUP_TARGET}x: {_met(m['speedup_met'])}")
