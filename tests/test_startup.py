@@ -93,6 +93,26 @@ def test_summit_run_imports_nothing_heavy_once_the_kernels_are_built():
     assert unexpected == []
 
 
+def test_a_sweep_variant_imports_nothing_heavy_once_the_kernels_are_built():
+    # What a pool's or a Dask worker's process imports to run variants: not the sweep's design
+    # (SciPy) nor its tables (pandas), which took its fork server 1.5 s to import.
+    try:
+        compiled.kernels("ahead")
+    except compiled.BuildError:
+        allowed = SIMULATING
+    else:
+        allowed = ()
+    action = ("import sim\n"
+              "from sim.sweeps.variant import run_variant\n"
+              "row = run_variant(sim.load_scenario('baseline'), 0,\n"
+              "                  {'defaults.policy.adjustment': 0.5}, 200, 1)\n"
+              "assert row['status'] == 'ok', row\n")
+    loaded = _loaded(action)
+    unexpected = [m for m in loaded if not (allowed and m == "scipy")
+                  and not any(m == s or m.startswith(s + ".") for s in allowed)]
+    assert unexpected == []
+
+
 def test_the_lazy_package_resolves_every_public_name():
     assert sorted(sim.__all__) == sorted([*sim._PUBLIC, "__version__"])
     assert set(sim.__all__) <= set(dir(sim))

@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 DESIGNS = ("grid", "lhs", "sobol")
 
@@ -44,6 +43,10 @@ def unit_points(design: str, samples: int, dimensions: int, seed: int) -> np.nda
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
     if design == "lhs":
+        # Imported here: a worker process imports this module for variant_seed alone, and
+        # scipy.stats takes most of a second to import.
+        from scipy.stats import qmc
+
         return qmc.LatinHypercube(dimensions, rng=rng).random(samples)
     # Imported here: SALib is needed only for this design, and it is slow to import.
     from SALib.sample import sobol as saltelli

@@ -14,11 +14,11 @@ variant's numbers are exactly those of its own run, with nothing of one variant'
 another's.
 
 A variant whose allies, years or aid layout (pledges, needs, pools) differ from the base
-scenario's (:func:`draw_layout`) would read the same streams in another shape, which shares
-nothing meaningful: it runs on a stream of its own, :func:`~sim.sweeps.designs.variant_seed`,
-as every variant does with ``independent = true`` in the sweep file. Either way a variant's row
-depends only on the sweep file and its index, whatever the worker count, the executor or the
-order variants finish in.
+scenario's (:func:`~sim.sweeps.variant.draw_layout`) would read the same streams in another
+shape, which shares nothing meaningful: it runs on a stream of its own,
+:func:`~sim.sweeps.designs.variant_seed`, as every variant does with ``independent = true`` in
+the sweep file. Either way a variant's row depends only on the sweep file and its index,
+whatever the worker count, the executor or the order variants finish in.
 
 Rows stream to ``DIR/journal.jsonl`` as variants finish, one flushed line each, so a killed
 process loses only the variants in flight; the journal is also synced to disk at most once every
@@ -39,15 +39,14 @@ import json
 import os
 import socket
 import sys
-import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.errors import OptionError, ResultsError, SimError
+from sim.errors import OptionError, ResultsError
 from sim.files import (
     JOURNAL,
     MANIFEST,
@@ -58,105 +57,17 @@ from sim.files import (
     hold_folder,
     read_json,
 )
-from sim.montecarlo import SharedDraws, progress_bar, run
-from sim.scenario import Scenario
-from sim.sweeps.designs import variant_seed
+from sim.montecarlo import progress_bar
 from sim.sweeps.executors import executor as executor_named
 from sim.sweeps.record import inputs_digest, sweep_inputs, write_manifest
 from sim.sweeps.spec import SweepSpec
+from sim.sweeps.variant import forget_shared_draws, lost_variant, run_variant
 
 LOG = "sweep.log"
 
 #: Longest time, in seconds, finished rows may sit in the journal unsynced to disk.
 SYNC_SECONDS = 1.0
 
-
-
-#: Each thread's normals and workspace (``draws``), lent to every variant with common random
-#: numbers it runs (a pool's or a Dask worker's process runs many); one per thread, since a
-#: Dask worker of several threads runs variants side by side and a workspace is one run's.
-_LOCAL = threading.local()
-
-
-def _shared_draws() -> SharedDraws:
-    """This thread's :class:`SharedDraws`, made on first use."""
-    shared = getattr(_LOCAL, "draws", None)
-    if shared is None:
-        shared = _LOCAL.draws = SharedDraws()
-    return shared
-
-
-def draw_layout(scenario: Scenario) -> tuple[Any, ...]:
-    """What fixes the number and shape of a run's random draws: the allies, the years, and the
-    aid model's pledges, needs and pools."""
-    aid = scenario.aid
-    return (scenario.codes, scenario.base_year, scenario.horizon,
-            None if aid is None else (len(aid.pledges), len(aid.needs), len(aid.pools)))
-
-
-def variant_run_seed(base: Scenario, variant: Scenario, index: int, seed: int,
-                     independent: bool) -> int | None:
-    """The seed variant ``index`` runs with when it runs on a stream of its own (``independent``,
-    or a draw layout other than the base's); None when it shares the sweep's ``seed``."""
-    if independent or draw_layout(variant) != draw_layout(base):
-        return variant_seed(seed, index)
-    return None
-
-
-#: A Dask worker process's base scenario of each sweep it runs variants of, by the sweep's
-#: inputs digest. On Dask the base comes unpickled with every task, a new object each time (a
-#: process pool hands its processes one copy each); the tables a variant reuses from the
-#: variants before it are known by their objects, so the worker keeps the first copy and builds
-#: every variant from it, as one process does.
-_BASES: dict[str, Scenario] = {}
-#: Sweeps whose bases a worker keeps at once (a Dask worker may serve several in turn).
-_MOST_BASES = 4
-
-
-def run_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
-                seed: int, independent: bool = False, digest: str | None = None
-                ) -> dict[str, Any]:
-    """Run one variant and return its row; a bad combination of values is a ``failed`` row.
-
-    With common random numbers (``independent`` false) the variant runs with the sweep's
-    ``seed`` on this process's shared normals, unless its draw layout differs from the base's.
-    ``digest``, the sweep's inputs digest, names its base: a process that has a base of that
-    digest builds the variant from the one it has.
-    """
-    if digest is not None:
-        if digest not in _BASES and len(_BASES) >= _MOST_BASES:
-            _BASES.clear()
-        base = _BASES.setdefault(digest, base)
-    row: dict[str, Any] = {"index": index, **values}
-    try:
-        variant = base.with_values(values)
-        own = variant_run_seed(base, variant, index, seed, independent)
-        # A row holds probabilities only: the distributions are not counted.
-        results = (run(variant, draws=draws, seed=seed, shared=_shared_draws(),
-                       distributions=False) if own is None
-                   else run(variant, draws=draws, seed=own, distributions=False))
-    except SimError as err:
-        problem = str(err).removeprefix(f"{getattr(err, 'file', '')}: ")
-        return {**row, "status": "failed", "error": " ".join(problem.split())}
-    row.update(status="ok", error="")
-    probabilities = {**results.headline(),
-                     **{f"p_meet_goal_{code}": results.p_meet_goal(code)
-                        for code in results.codes}}
-    tally, aid = results.aid_tally, results.scenario.aid
-    if tally is not None and aid is not None:
-        probabilities.update({f"ukraine_needs_met_{year}": tally.p_needs_met(y)
-                              for y, year in enumerate(aid.years)})
-    for name, prob in probabilities.items():
-        row[name], row[f"{name}_lo"], row[f"{name}_hi"] = prob.p, *prob.ci95
-    return row
-
-
-def lost_variant(base: Scenario, index: int, values: Mapping[str, Any], draws: int,
-                 seed: int, independent: bool = False, digest: str | None = None
-                 ) -> dict[str, Any]:
-    """The ``failed`` row of a variant whose process died twice (killed, or out of memory)."""
-    return {"index": index, **values, "status": "failed",
-            "error": "its worker process died twice (killed, or out of memory)"}
 
 
 def read_journal(out: Path, spec: SweepSpec, digest: str | None = None) -> list[dict[str, Any]]:
@@ -266,7 +177,7 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
             finally:
                 # Variants ran here too (all of them on one worker): their shared normals go
                 # with the sweep.
-                _LOCAL.__dict__.pop("draws", None)
+                forget_shared_draws()
             os.fsync(journal.fileno())
             log.write(f"{_now()} finished {len(todo)} variants in "
                       f"{time.monotonic() - started:.1f} s\n")

@@ -117,7 +117,7 @@ def test_independent_must_be_true_or_false(write_toml) -> None:
 def test_each_thread_has_its_own_shared_draws_and_a_sweep_here_lets_them_go(write_toml,
                                                                          tmp_path) -> None:
     # A Dask worker of several threads runs variants side by side: a workspace is one run's.
-    from sim.sweeps import sweep as module
+    from sim.sweeps import variant as module
 
     both = threading.Barrier(2)
 

@@ -493,7 +493,7 @@ def test_a_workers_variants_are_built_from_the_first_copy_of_their_sweeps_base(t
     import pickle
 
     from sim.scenario import Scenario
-    from sim.sweeps import sweep as module
+    from sim.sweeps import variant as module
 
     path = tmp_path / "s.toml"
     path.write_text(sweep_text(design="lhs", samples=4, seed=3, draws=200,
