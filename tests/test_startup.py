@@ -78,39 +78,34 @@ def test_light_commands_import_nothing_heavy(args):
     assert _loaded(_COMMAND.format(args=args)) == []
 
 
-def test_summit_run_imports_nothing_heavy_once_the_kernels_are_built():
-    # No pandas without --out, no bar off a terminal, no SimPy without aid; and no Numba (nor the
-    # SciPy it imports) when the kernels' extension is built, as it is wherever a C compiler is.
+def _loaded_beyond_simulating(action: str) -> list[str]:
+    """:func:`_loaded`, less Numba (and the SciPy it imports) where the kernels' extension
+    cannot be built here and Numba's kernels simulate instead."""
     try:
         compiled.kernels("ahead")
     except compiled.BuildError:
         allowed = SIMULATING
     else:
         allowed = ()
-    loaded = _loaded(_COMMAND.format(args=["run", "--draws", "100"]))
-    unexpected = [m for m in loaded if not (allowed and m == "scipy")
-                  and not any(m == s or m.startswith(s + ".") for s in allowed)]
-    assert unexpected == []
+    return [m for m in _loaded(action) if not (allowed and m == "scipy")
+            and not any(m == s or m.startswith(s + ".") for s in allowed)]
+
+
+def test_summit_run_imports_nothing_heavy_once_the_kernels_are_built():
+    # No pandas without --out, no bar off a terminal, no SimPy without aid; and no Numba (nor the
+    # SciPy it imports) when the kernels' extension is built, as it is wherever a C compiler is.
+    assert _loaded_beyond_simulating(_COMMAND.format(args=["run", "--draws", "100"])) == []
 
 
 def test_a_sweep_variant_imports_nothing_heavy_once_the_kernels_are_built():
     # What a pool's or a Dask worker's process imports to run variants: not the sweep's design
     # (SciPy) nor its tables (pandas), which took its fork server 1.5 s to import.
-    try:
-        compiled.kernels("ahead")
-    except compiled.BuildError:
-        allowed = SIMULATING
-    else:
-        allowed = ()
     action = ("import sim\n"
               "from sim.sweeps.variant import run_variant\n"
               "row = run_variant(sim.load_scenario('baseline'), 0,\n"
               "                  {'defaults.policy.adjustment': 0.5}, 200, 1)\n"
               "assert row['status'] == 'ok', row\n")
-    loaded = _loaded(action)
-    unexpected = [m for m in loaded if not (allowed and m == "scipy")
-                  and not any(m == s or m.startswith(s + ".") for s in allowed)]
-    assert unexpected == []
+    assert _loaded_beyond_simulating(action) == []
 
 
 def test_the_lazy_package_resolves_every_public_name():
