@@ -121,12 +121,33 @@ def _ahead_of_time() -> ModuleType:
     path = folder / f"{name}{suffix}"
     if not path.is_file():
         _build(name, folder, path)
+        prune(folder, path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise BuildError(f"{path}: not an extension module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+#: Extensions a cache keeps: the one built last and the most recently built others (another
+#: checkout or version sharing the user's cache, or this one's code before an edit).
+KEPT_BUILDS = 4
+
+
+def prune(folder: Path, built: Path) -> None:
+    """Remove the extensions in ``folder`` but ``built`` and the newest others, to
+    :data:`KEPT_BUILDS` in all: each edit of the kernels or the mechanisms, and each new Numba,
+    builds one (~1.5 MB) and nothing removed the old ones. A process that has one loaded keeps
+    it: the file goes, its mapping stays."""
+    others = sorted((found for found in folder.glob("summit_kernels_*")
+                     if found.is_file() and found != built),
+                    key=lambda found: found.stat().st_mtime, reverse=True)
+    for old in others[KEPT_BUILDS - 1:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass  # another process removed it, or it is not ours to remove: leave it
 
 
 def _build(name: str, folder: Path, path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -82,3 +83,21 @@ def test_the_extensions_name_changes_with_the_kernels_source(monkeypatch, tmp_pa
     monkeypatch.setattr(compiled, "_SOURCE", source)
     after = compiled.module_name()
     assert re.fullmatch(r"summit_kernels_[0-9a-f]{16}", after) and after != before
+
+
+def test_a_new_build_leaves_the_newest_builds_and_removes_the_rest(tmp_path):
+    suffix = ".cpython-311-x86_64-linux-gnu.so"
+    olds = [tmp_path / f"summit_kernels_{k:016x}{suffix}" for k in range(6)]
+    for age, old in enumerate(olds):
+        old.write_bytes(b"old")
+        os.utime(old, (1_000_000 + age, 1_000_000 + age))  # olds[5] the newest
+    built = tmp_path / f"summit_kernels_{'f' * 16}{suffix}"
+    built.write_bytes(b"new")
+    os.utime(built, (900_000, 900_000))  # kept whatever its time
+    other = tmp_path / "kernels.cpython-311.pyc"
+    other.write_bytes(b"not an extension")
+    compiled.prune(tmp_path, built)
+    kept = {path.name for path in tmp_path.iterdir()}
+    newest = olds[-(compiled.KEPT_BUILDS - 1):]
+    assert kept == {built.name, other.name, *(old.name for old in newest)}
+    assert len(kept) == compiled.KEPT_BUILDS + 1
