@@ -430,24 +430,24 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
         # imported the engine (a second or two in a new process): a thread submits, while this
         # process starts counting at once, into the run's own tallies (no shipping for those).
         with ThreadPoolExecutor(max_workers=1) as starter:
+            def stop() -> None:
+                # The pool failed: this one stops claiming tasks after the block in hand, so
+                # the error surfaces now, not after it has counted the rest alone, and without
+                # waiting on a lock that a dead process may hold for ever.
+                failed.set()
+                _stop_claims(counters[0], len(tasks))
+
             def stop_on_error(job: Future[Any]) -> None:
-                # A pool process that failed or died: this one stops claiming tasks, so the
-                # error surfaces now, not after it has counted the rest alone.
-                # Without waiting on a lock that a dead process may hold for ever.
-                if job.cancelled() or job.exception() is not None:
-                    failed.set()
-                    _stop_claims(counters[0], len(tasks))
+                if job.cancelled() or job.exception() is not None:  # failed or died
+                    stop()
 
             def start() -> list[Future[Any]]:
                 try:
                     jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid,
                                         record is not None, into[0].distributions)
                             for _ in range(workers - 1)]
-                except BaseException:
-                    # A pool that cannot start (one of its processes runs another sim): this
-                    # one stops after the block in hand, and the error surfaces then.
-                    failed.set()
-                    _stop_claims(counters[0], len(tasks))
+                except BaseException:  # cannot start: a process of it runs another sim
+                    stop()
                     raise
                 for job in jobs:
                     job.add_done_callback(stop_on_error)

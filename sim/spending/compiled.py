@@ -140,10 +140,14 @@ def prune(folder: Path, built: Path) -> None:
     :data:`KEPT_BUILDS` in all: each edit of the kernels or the mechanisms, and each new Numba,
     builds one (~1.5 MB) and nothing removed the old ones. A process that has one loaded keeps
     it: the file goes, its mapping stays."""
-    others = sorted((found for found in folder.glob("summit_kernels_*")
-                     if found.is_file() and found != built),
-                    key=lambda found: found.stat().st_mtime, reverse=True)
-    for old in others[KEPT_BUILDS - 1:]:
+    others = []
+    for found in folder.glob("summit_kernels_*"):
+        try:
+            if found != built and found.is_file():
+                others.append((found.stat().st_mtime, found))
+        except OSError:
+            pass  # another process building at once removed it
+    for _, old in sorted(others, reverse=True)[KEPT_BUILDS - 1:]:
         try:
             old.unlink()
         except OSError:

@@ -52,11 +52,10 @@ class ProcessPool:
     """Tasks on ``workers`` processes of this machine, one task each at a time: this process
     and a pool of ``workers - 1``, as a run's blocks are counted (:mod:`sim.montecarlo`).
 
-    This process takes a task whenever the pool has two a process in flight, and yields the
-    pool's results between its own. It starts at once, with its caches warm, while the pool's
-    processes start; and its work of handing out tasks and writing their results is done
-    between its own tasks, not taken from the pool's cores (on two cores, a pool of two beside
-    a busy caller gave 1.6x rather than 1.8x).
+    This process takes a task whenever the pool has two batches a process in flight, and
+    yields the pool's results between its own. It starts at once, with its caches warm, while
+    the pool's processes start; and its work of handing out tasks and writing their results is
+    done between its own tasks, not taken from the pool's cores.
 
     A pool process that dies (killed, or out of memory) breaks the pool: the tasks it had in
     flight are run again in a new pool, each on its own, so that a task whose process dies
