@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from multiprocessing.sharedctypes import Synchronized
 
     from sim.aid.tally import AidTally
+    from sim.pool import PoolContext
     from sim.scenario.aid import AidModel
 
 #: Draws per seeding block. Part of the reproducibility contract: changing it changes results.
@@ -408,27 +409,22 @@ def _count(inputs: ModelInputs, seed: int, draws: int, block_size: int,
 def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                    tasks: list[range], workers: int,
                    aid: tuple[AidModel | None, str, tuple[str, ...]],
-                   into: tuple[Tally, AidTally | None], context: Any,
+                   into: tuple[Tally, AidTally | None], context: PoolContext,
                    record: DrawRecorder | None = None) -> Iterator[int]:
     """:func:`_count` on a pool of ``workers - 1`` processes of ``context`` and this one."""
-    from concurrent.futures import (
-        FIRST_EXCEPTION,
-        Future,
-        ProcessPoolExecutor,
-        ThreadPoolExecutor,
-        wait,
-    )
+    from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 
     # Every process, this one and the pool's, claims task after task from a shared counter
     # until none is left, counting them all into one tally: each stays busy to the end whatever
     # its speed, and a pool process ships one tally back. Which process counts a block never
     # changes the merged counts.
     counters = context.Value("q", 0), context.Value("q", 0)  # tasks claimed, draws counted
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context,
-                             initializer=_join_pool, initargs=counters) as pool:
+    with context.executor(workers - 1, initializer=_join_pool, initargs=counters) as pool:
         # Submitting starts the pool's processes, which waits until the fork server has
         # imported the engine (a second or two in a new process): a thread submits, while this
         # process starts counting at once, into the run's own tallies (no shipping for those).
+        # Leaving this block waits for that thread, so that an error reaches the pool's block
+        # once every process is made (see PoolContext.executor).
         with ThreadPoolExecutor(max_workers=1) as starter:
             def stop() -> None:
                 # The pool failed: this one stops claiming tasks after the block in hand, so

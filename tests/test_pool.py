@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,57 @@ def test_a_killed_pool_process_is_one_line_not_a_traceback(tmp_path, command):
         assert err.strip().splitlines() == [err.strip()]
         assert "a pool process died" in err
         assert not (tmp_path / "out").exists()
+
+
+def test_a_process_dying_as_the_pool_starts_another_does_not_hang_the_pool(tmp_path,
+                                                                          monkeypatch):
+    # The pool ends its other processes when one dies, but only those it knew of: one it was
+    # starting for a task just submitted became known after, and the pool's shutdown waited on
+    # it for ever. Here the first process dies just as the second starts, every time.
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim import pool as pools
+    from tests import pool_faults
+
+    psutil = pytest.importorskip("psutil", reason="psutil lists a process's children")
+    flag = tmp_path / "die"
+    first_failed = threading.Event()
+    connect = pools._server.connect_to_new_process
+    launched = []
+
+    def connect_second_late(fds: Any) -> Any:
+        # The second process, forked by the fork server, is told what to run once the first
+        # has died and the pool has ended the processes it knows of.
+        launched.append(fds)
+        made = connect(fds)
+        if len(launched) == 2:
+            flag.touch()
+            assert first_failed.wait(30)
+            time.sleep(0.3)
+        return made
+
+    monkeypatch.setattr(pools._server, "connect_to_new_process", connect_second_late)
+    context = pools.pool_context(["tests.pool_faults"])
+    raised = []
+
+    def work() -> None:
+        try:
+            with context.executor(2) as pool:
+                first = pool.submit(pool_faults.die_once_told, str(flag))
+                first.add_done_callback(lambda _: first_failed.set())
+                pool.submit(os.getpid).result()
+        except BrokenProcessPool as error:
+            raised.append(error)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(60)
+    hung = worker.is_alive()
+    if hung:  # let the pool's shutdown finish before failing
+        for process in psutil.Process().children(recursive=True):
+            if process.ppid() != os.getpid():
+                process.kill()
+        worker.join(30)
+    assert len(launched) == 2
+    assert not hung, "the pool's shutdown waited on a process it never ended"
+    assert raised

@@ -92,8 +92,8 @@ class ProcessPool:
             lost = functools.partial(lost, *shared)
         for _ in range(_MOST_BREAKS):
             try:
-                with ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=context,
-                                         initializer=_hold, initargs=(tuple(shared),)) as pool:
+                with context.executor(self.workers - 1, initializer=_hold,
+                                      initargs=(tuple(shared),)) as pool:
                     yield from _alone(pool, function, suspects, lost)
                     yield from self._beside_pool(pool, function, queue, suspects, shared)
                 return
