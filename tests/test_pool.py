@@ -201,8 +201,9 @@ def test_a_process_dying_as_the_pool_starts_another_does_not_hang_the_pool(tmp_p
     # it for ever. Here the first process dies just as the second starts, every time.
     from concurrent.futures.process import BrokenProcessPool
 
+    import pool_faults
+
     from sim import pool as pools
-    from tests import pool_faults
 
     psutil = pytest.importorskip("psutil", reason="psutil lists a process's children")
     flag = tmp_path / "die"
@@ -222,7 +223,7 @@ def test_a_process_dying_as_the_pool_starts_another_does_not_hang_the_pool(tmp_p
         return made
 
     monkeypatch.setattr(pools._server, "connect_to_new_process", connect_second_late)
-    context = pools.pool_context(["tests.pool_faults"])
+    context = pools.pool_context(["pool_faults"])
     raised = []
 
     def work() -> None:

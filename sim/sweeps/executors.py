@@ -111,13 +111,17 @@ class ProcessPool:
         finished go to ``suspects`` and the pool's error is raised."""
         pending: dict[Future[list[Result]], list[Sequence[Any]]] = {}
         in_flight = 2 * (self.workers - 1)
+        batch: list[Sequence[Any]] = []  # taken from the queue, not yet pending
         try:
             while True:
                 while len(pending) < in_flight:
                     batch = list(itertools.islice(queue, BATCH))
                     if not batch:
                         break
+                    # A pool that broke since the last look refuses the batch: it goes to the
+                    # suspects with those in flight, not missing from the results.
                     pending[pool.submit(_with_held, function, batch)] = batch
+                    batch = []
                 yield from _finished(pending, timeout=0.0)
                 task = next(queue, None)
                 if task is None:
@@ -126,7 +130,7 @@ class ProcessPool:
             while pending:
                 yield from _finished(pending)
         except BaseException:
-            suspects.extend(task for batch in pending.values() for task in batch)
+            suspects.extend(task for taken in (*pending.values(), batch) for task in taken)
             raise
 
     def describe(self) -> str:

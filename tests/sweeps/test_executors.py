@@ -137,3 +137,38 @@ def test_a_task_whose_process_dies_twice_is_lost_and_no_other_with_it() -> None:
     assert sorted(map(str, results)) == sorted([*map(str, range(1, 8)), "lost 0"])
     with pytest.raises(WorkerError, match=r"died twice running task \(0,\)"):
         list(ProcessPool(2).map_unordered(pool_faults.die_always, [(i,) for i in range(8)]))
+
+
+class _BreaksOnSecondSubmit:
+    """A pool that runs its first batch at once and then, broken, refuses the next."""
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, run_held, function, batch):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.submitted += 1
+        if self.submitted > 1:
+            raise BrokenProcessPool("a process died")
+        done: Future = Future()
+        done.set_result([function(*task) for task in batch])
+        return done
+
+
+def test_a_batch_the_broken_pool_refuses_goes_to_the_suspects_not_missing() -> None:
+    # The pool can break while this process runs a task of its own; its next submit then
+    # raises, with a batch already taken from the queue: that batch must run again later.
+    from concurrent.futures.process import BrokenProcessPool
+
+    queue = iter([(i,) for i in range(10)])
+    suspects: list = []
+    done = []
+    with pytest.raises(BrokenProcessPool):
+        for result in ProcessPool(2)._beside_pool(_BreaksOnSecondSubmit(), lambda i: i, queue,
+                                                  suspects, ()):
+            done.append(result)
+    left = [task[0] for task in queue]
+    assert sorted(done + [task[0] for task in suspects] + left) == list(range(10))
+    assert [task[0] for task in suspects]  # the refused batch, at least
