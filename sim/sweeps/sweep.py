@@ -150,7 +150,7 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
     inputs = sweep_inputs(spec)
     digest = inputs_digest(inputs)
     with hold_folder(out, "--resume" if resume else "--out"):
-        done = _prepare(spec, out, resume, inputs)
+        done = _prepare(spec, out, resume, inputs)  # index -> row, those run before
         variants = spec.variants()
         todo = [i for i in range(len(variants)) if i not in done]
         with (open(out / JOURNAL, "a", encoding="utf-8") as journal,
@@ -168,6 +168,7 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
             synced = time.monotonic()
             try:
                 for row in _progress(rows, len(todo), progress):
+                    done[row["index"]] = row
                     journal.write(json.dumps({**row, "digest": digest}, sort_keys=True) + "\n")
                     journal.flush()
                     if time.monotonic() - synced >= SYNC_SECONDS:
@@ -181,12 +182,17 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
             os.fsync(journal.fileno())
             log.write(f"{_now()} finished {len(todo)} variants in "
                       f"{time.monotonic() - started:.1f} s\n")
-        return write_tables(spec, out, digest)
+        # From the rows in hand, the journal's own: reading the journal back cost more than
+        # half of a 256-variant table's ~115 ms, time that two workers cannot share.
+        return write_tables(spec, out, digest, done)
 
 
-def write_tables(spec: SweepSpec, out: Path, digest: str | None = None) -> pd.DataFrame:
-    """Write ``results.csv`` and ``results.parquet`` from the journal, sorted by index."""
-    rows = {row["index"]: row for row in read_journal(out, spec, digest)}
+def write_tables(spec: SweepSpec, out: Path, digest: str | None = None,
+                 rows: dict[int, dict[str, Any]] | None = None) -> pd.DataFrame:
+    """Write ``results.csv`` and ``results.parquet``, sorted by index, from ``rows`` (index ->
+    row) or else from the journal."""
+    if rows is None:
+        rows = {row["index"]: row for row in read_journal(out, spec, digest)}
     table = pd.DataFrame([rows[i] for i in sorted(rows)], columns=spec.columns())
     table["error"] = table["error"].fillna("")
     atomic_write_text(out / "results.csv", csv_text(table))
@@ -196,8 +202,9 @@ def write_tables(spec: SweepSpec, out: Path, digest: str | None = None) -> pd.Da
     return table
 
 
-def _prepare(spec: SweepSpec, out: Path, resume: bool, inputs: dict[str, str]) -> set[int]:
-    """Check ``out`` against the sweep; return the indices already done."""
+def _prepare(spec: SweepSpec, out: Path, resume: bool, inputs: dict[str, str]
+             ) -> dict[int, dict[str, Any]]:
+    """Check ``out`` against the sweep; return the rows already done, by index."""
     manifest = out / MANIFEST
     if resume:
         if not manifest.is_file():
@@ -208,14 +215,14 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool, inputs: dict[str, str]) -
         # Rewrite the journal without a cut-off last line, so new lines start on a fresh line.
         atomic_write_text(out / JOURNAL, "".join(json.dumps(r, sort_keys=True) + "\n"
                                                  for r in rows))
-        return {row["index"] for row in rows}
+        return {row["index"]: row for row in rows}
     if manifest.exists() or (out / JOURNAL).exists():
         raise OptionError(f"--out: {out} already holds a sweep; pass --resume or another folder")
     if (out / SUMMARY_NAME).exists():
         raise OptionError(f"--out: {out} holds a run ({SUMMARY_NAME}); write the sweep into a "
                           "folder of its own")
     write_manifest(spec, out, inputs)
-    return set()
+    return {}
 
 
 def _check_inputs(out: Path, recorded: dict[str, Any], inputs: dict[str, str]) -> None:
