@@ -44,6 +44,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import (
     connection,
     context,
@@ -169,6 +170,11 @@ class _PoolPopen(popen_forkserver.Popen):
                 try:
                     reduction.dump(preparation, pickled)
                     reduction.dump(process_obj, pickled)
+                except OSError as error:
+                    # The pool's queues were closed under it: another of its processes died
+                    # just as this one was asked for, and the pool, broken, is ending.
+                    raise BrokenProcessPool(f"the pool broke as it started a process ({error})"
+                                            ) from error
                 finally:
                     context.set_spawning_popen(None)
                 # _fds and util.close_fds are multiprocessing's own (Popen.duplicate_for_child

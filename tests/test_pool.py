@@ -194,11 +194,13 @@ def test_a_killed_pool_process_is_one_line_not_a_traceback(tmp_path, command):
         assert not (tmp_path / "out").exists()
 
 
-def test_a_process_dying_as_the_pool_starts_another_does_not_hang_the_pool(tmp_path,
-                                                                          monkeypatch):
-    # The pool ends its other processes when one dies, but only those it knew of: one it was
-    # starting for a task just submitted became known after, and the pool's shutdown waited on
-    # it for ever. Here the first process dies just as the second starts, every time.
+@pytest.mark.parametrize("moment", ["asked", "forked"])
+def test_a_process_dying_as_the_pool_starts_another_is_a_broken_pool(tmp_path, monkeypatch,
+                                                                     moment):
+    # When a pool process dies, the pool ends the others it knows of and closes its queues.
+    # The second process here is started just then, every time: asked for (its pickle not yet
+    # made: the closed queues cannot be pickled, which raised OSError out of submit) or forked
+    # (not yet known to the pool, which then waited for it for ever as it shut down).
     from concurrent.futures.process import BrokenProcessPool
 
     import pool_faults
@@ -208,21 +210,32 @@ def test_a_process_dying_as_the_pool_starts_another_does_not_hang_the_pool(tmp_p
     psutil = pytest.importorskip("psutil", reason="psutil lists a process's children")
     flag = tmp_path / "die"
     first_failed = threading.Event()
-    connect = pools._server.connect_to_new_process
     launched = []
 
-    def connect_second_late(fds: Any) -> Any:
-        # The second process, forked by the fork server, is told what to run once the first
-        # has died and the pool has ended the processes it knows of.
-        launched.append(fds)
-        made = connect(fds)
+    def second_waits() -> None:
+        launched.append(moment)
         if len(launched) == 2:
-            flag.touch()
+            flag.touch()  # the first process dies...
             assert first_failed.wait(30)
-            time.sleep(0.3)
-        return made
+            time.sleep(0.3)  # ...and the pool, broken, ends the processes it knows of
 
-    monkeypatch.setattr(pools._server, "connect_to_new_process", connect_second_late)
+    if moment == "asked":
+        launch = pools._PoolPopen._launch
+
+        def launch_late(popen: Any, process: Any) -> None:
+            second_waits()
+            launch(popen, process)
+
+        monkeypatch.setattr(pools._PoolPopen, "_launch", launch_late)
+    else:
+        connect = pools._server.connect_to_new_process
+
+        def connect_late(fds: Any) -> Any:
+            made = connect(fds)
+            second_waits()
+            return made
+
+        monkeypatch.setattr(pools._server, "connect_to_new_process", connect_late)
     context = pools.pool_context(["pool_faults"])
     raised = []
 
