@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import sys
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -79,6 +80,7 @@ class ProcessPool:
             for task in tasks:
                 yield function(*shared, *task)
             return
+        _check_importable(function)
         from concurrent.futures.process import BrokenProcessPool
 
         # Processes that never run the main module, with the function's module and the kernels
@@ -135,6 +137,25 @@ class ProcessPool:
 
     def describe(self) -> str:
         return f"executor={self.name} scheduler=local"
+
+
+def _check_importable(function: Callable[..., Any]) -> None:
+    """Refuse a function that a pool process cannot import by name, as it must to run it (a
+    pool process never runs the caller's main module): otherwise every pool process died
+    unpickling its first task, with a traceback, and the work ended as though a task had
+    killed its process twice."""
+    target = function
+    while isinstance(target, functools.partial):
+        target = target.func
+    module = getattr(target, "__module__", None)
+    name = getattr(target, "__qualname__", "")
+    found: Any = sys.modules.get(module or "")
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    if module == "__main__" or found is None:
+        raise OptionError(f"function: a process pool runs only functions its processes can "
+                          f"import by name, and {name or target!r} is not one (defined in "
+                          f"{module or 'no module'}): define it at the top level of a module")
 
 
 #: Most times a pool may break in one sweep before the work is given up.

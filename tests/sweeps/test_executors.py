@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pool_faults
 import pytest
@@ -172,3 +173,34 @@ def test_a_batch_the_broken_pool_refuses_goes_to_the_suspects_not_missing() -> N
     left = [task[0] for task in queue]
     assert sorted(done + [task[0] for task in suspects] + left) == list(range(10))
     assert [task[0] for task in suspects]  # the refused batch, at least
+
+
+def _nested_square() -> Any:
+    def square(x: int) -> int:
+        return x * x
+    return square
+
+
+def _square_of_a_script(x: int) -> int:
+    return x * x
+
+
+_square_of_a_script.__module__ = "__main__"  # as if defined in the script that runs the pool
+
+
+@pytest.mark.parametrize("function", [lambda x: x, _nested_square(), _square_of_a_script],
+                         ids=["lambda", "nested", "main"])
+def test_a_function_its_pool_processes_cannot_import_is_refused_in_one_line(function) -> None:
+    # Each pool process died unpickling its first task, with a traceback, and the work ended
+    # as though task 0 had killed its process twice.
+    with pytest.raises(OptionError, match="import by name"):
+        list(ProcessPool(2).map_unordered(function, [(i,) for i in range(4)]))
+    assert sorted(ProcessPool(1).map_unordered(function, [(i,) for i in range(4)]))  # here: runs
+
+
+def test_a_function_importable_by_name_runs_on_the_pool_even_through_a_partial() -> None:
+    import functools
+
+    results = ProcessPool(2).map_unordered(functools.partial(pool_faults.where, "shared"),
+                                           [(i,) for i in range(4)])
+    assert sorted(index for index, *_ in results) == [0, 1, 2, 3]
