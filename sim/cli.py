@@ -137,7 +137,7 @@ def sweep(sweep_file: str, out_dir: str, workers: int, resume: bool, executor: s
 def report(folder: Path, out_dir: Path | None, metric: str | None,
            threshold: float | None, interactive: bool) -> None:
     """Build the briefing for FOLDER, a run folder (`summit run --out`) or a sweep folder."""
-    from sim.files import check_report_out, check_writable, folder_kind
+    from sim.files import check_report_out, check_writable, folder_kind, hold_folder
 
     if interactive:  # before any file is written
         from sim.reports.interactive import require_interactive
@@ -147,27 +147,22 @@ def report(folder: Path, out_dir: Path | None, metric: str | None,
     if out_dir is not None:
         check_report_out(folder, out_dir)
     check_writable(folder if out_dir is None else out_dir)  # before drawing the charts
-    if kind == "run":
-        if metric is not None or threshold is not None:
-            raise OptionError("--metric and --threshold: only for sweep folders; "
-                              f"{folder} is a run folder")
-        from sim.files import hold_folder
-        from sim.reports.briefing import write_run_report
+    if kind == "run" and (metric is not None or threshold is not None):
+        raise OptionError("--metric and --threshold: only for sweep folders; "
+                          f"{folder} is a run folder")
+    # Not while a run replaces the folder or a sweep resumes into it: the report would read
+    # one and land in the other's folder, or read a table as it is rewritten.
+    with hold_folder(out_dir or folder, "report"):
+        if kind == "run":
+            from sim.reports.briefing import write_run_report
 
-        # Not while a run replaces the folder: the report would read one run and land in the
-        # other's folder.
-        with hold_folder(out_dir or folder, "report"):
             written = write_run_report(folder, out_dir)
-            if interactive:
-                from sim.reports.interactive import write_interactive
+        else:
+            from sim.reports.sweep_briefing import METRIC, THRESHOLD, write_sweep_report
 
-                written.append(write_interactive(folder, out_dir))
-    else:
-        from sim.reports.sweep_briefing import METRIC, THRESHOLD, write_sweep_report
-
-        written = write_sweep_report(folder, out_dir,
-                                     metric=METRIC if metric is None else metric,
-                                     threshold=THRESHOLD if threshold is None else threshold)
+            written = write_sweep_report(
+                folder, out_dir, metric=METRIC if metric is None else metric,
+                threshold=THRESHOLD if threshold is None else threshold)
         if interactive:
             from sim.reports.interactive import write_interactive
 

@@ -511,6 +511,52 @@ def test_a_report_of_a_folder_a_run_is_replacing_is_refused(baseline_run, tmp_pa
     assert json.loads((out / "summary.json").read_text())["seed"] == 5
 
 
+HELD_FOLDER = """
+import sys, time
+from pathlib import Path
+from sim.files import hold_folder
+
+out = Path(sys.argv[1])
+with hold_folder(out, "--resume"):
+    (out.parent / "waiting").touch()
+    while not (out.parent / "go").exists():
+        time.sleep(0.05)
+"""
+
+
+def test_a_report_of_a_sweep_folder_another_command_holds_is_refused(tmp_path, capsys,
+                                                                     write_toml):
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    code, _, err = summit(capsys, "sweep", str(write_toml(SWEEP_FILE, "sweep.toml")),
+                          "--out", str(out))
+    assert code == 0, err
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    root = Path(__file__).resolve().parents[1]
+    holder = subprocess.Popen([sys.executable, "-c", HELD_FOLDER, str(out)],
+                              env={**os.environ, "PYTHONPATH": str(root)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "waiting").exists():  # a --resume, say, holds the folder
+            assert holder.poll() is None and time.monotonic() < deadline, holder.stderr
+            time.sleep(0.05)
+        code, _, err = summit(capsys, "report", str(out))
+        assert code == 2, err
+        assert err.strip().startswith(f"report: {out} is being written by another summit "
+                                      "command")
+        assert len(err.strip().splitlines()) == 1
+        assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    finally:
+        (tmp_path / "go").touch()
+        holder.communicate(timeout=60)
+    code, _, err = summit(capsys, "report", str(out))  # once it has let go
+    assert code == 0, err
+
+
 @pytest.mark.parametrize("second", [("run", "slow-growth", "--draws", "200"),
                                     ("sweep", "SWEEP")], ids=["run", "sweep"])
 def test_a_second_writer_of_a_folder_being_run_into_is_refused(tmp_path, capsys, second,
