@@ -17,13 +17,13 @@ key, as ``summit report`` and ``summit compare`` say it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from sim import fields
 from sim.errors import OptionError, ResultsError
 from sim.files import (
     BANDS_NAME,
@@ -85,12 +85,13 @@ class StoredRun:
                     raise ResultsError(path, key, "must be an object of years")
                 for label, p in value.items():
                     records.append(("alliance", name, _year(label, f"{key}.{label}", path),
-                                    *_probability(p, f"{key}.{label}", path)))
+                                    *fields.checked_probability(p, f"{key}.{label}", path)))
                 continue
             when: int | None = review if name == "alliance_credible_path" else goal
             if name == "ukraine_needs_met_every_year":
                 when = None
-            records.append(("alliance", name, when, *_probability(value, key, path)))
+            records.append(("alliance", name, when,
+                            *fields.checked_probability(value, key, path)))
         allies = lookup(self.summary, "allies", path)
         if not isinstance(allies, dict):
             raise ResultsError(path, "allies", "must be an object of allies")
@@ -103,8 +104,7 @@ class StoredRun:
                                         ("p_meet_goal", "p_meet_goal", goal),
                                         ("p_credible_path", f"p_credible_path_{review}", review)):
                 key = f"allies.{code}.{name}"
-                records.append((code, measure, year,
-                                *_probability(lookup(self.summary, key, path), key, path)))
+                records.append((code, measure, year, *fields.probability(self.summary, key, path)))
         return records
 
     def frame(self) -> pd.DataFrame:
@@ -209,17 +209,3 @@ def _year(value: object, key: str, path: Path) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise ResultsError(path, key, f"must be a year, got {value!r}")
-
-
-def _probability(value: object, key: str, path: Path) -> tuple[float, float, float]:
-    """``{"p": ..., "ci95": [lo, hi]}`` as (p, lo, hi), each a probability."""
-    if not isinstance(value, dict) or "p" not in value or "ci95" not in value:
-        raise ResultsError(path, key, 'must be {"p": ..., "ci95": [low, high]}')
-    ci95 = value["ci95"]
-    if not isinstance(ci95, list) or len(ci95) != 2:
-        raise ResultsError(path, f"{key}.ci95", "must be a list of two numbers")
-    numbers = (value["p"], *ci95)
-    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-               and 0.0 <= x <= 1.0 for x in numbers):
-        raise ResultsError(path, key, f"must hold probabilities between 0 and 1, got {value!r}")
-    return float(numbers[0]), float(numbers[1]), float(numbers[2])

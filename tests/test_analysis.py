@@ -90,8 +90,14 @@ def test_read_run_refuses_what_is_not_a_whole_run_folder(written, tmp_path):
     summary["allies"]["DEU"]["p_meet_goal"] = {"p": "high", "ci95": [0, 1]}
     (broken / "summary.json").write_text(json.dumps(summary))
     (broken / "bands.csv").write_text((folder / "bands.csv").read_text())
-    with pytest.raises(ResultsError, match=r"summary.json: allies.DEU.p_meet_goal: must hold "
-                                           r"probabilities between 0 and 1"):
+    with pytest.raises(ResultsError, match=r"summary.json: allies.DEU.p_meet_goal.p: must be "
+                                           r"a probability between 0 and 1, got 'high'"):
+        sim.read_run(broken).frame()
+    # Checked as the briefing checks it (sim.fields): an interval low first.
+    summary["allies"]["DEU"]["p_meet_goal"] = {"p": 0.5, "ci95": [0.9, 0.1]}
+    (broken / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ResultsError, match=r"summary.json: allies.DEU.p_meet_goal.ci95: must be "
+                                           r"\[low, high\], two probabilities"):
         sim.read_run(broken).frame()
     (broken / "bands.csv").write_text("entity,measure,year,p05,p25,p50,p75,p95\n"
                                       "DEU,core,2026,a,b,c,d,e\n")

@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
+from sim import fields
 from sim.data.base import load_base
 from sim.errors import DataError, ResultsError
 from sim.files import (
@@ -35,7 +36,6 @@ from sim.files import (
     read_json,
     read_table,
 )
-from sim.reports import fields
 from sim.reports.page import (
     Chart,
     Page,
@@ -60,7 +60,7 @@ _AID_COLUMNS = ["year", "p_needs_met", "p_needs_met_lo", "p_needs_met_hi",
 
 
 class RunFolder:
-    """A run folder's files, read once and checked (:mod:`sim.reports.fields`), with the
+    """A run folder's files, read once and checked (:mod:`sim.fields`), with the
     lookups the charts need: a value of the wrong kind names its file and key."""
 
     def __init__(self, folder: str | Path) -> None:

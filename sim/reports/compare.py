@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from sim import fields
 from sim.data.base import ALLIES
 from sim.draw_outcomes import ALLY_DRAWS_LIMIT, DrawOutcomes
 from sim.errors import ResultsError
 from sim.files import OUTCOMES_NAME, SUMMARY_NAME, folder_kind, read_json
-from sim.reports import fields
 from sim.statistics import wilson_interval
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def paired_interval(both: int, b_only: int, a_only: int, neither: int) -> tuple[
 def _probabilities(run: _Run) -> dict[Key, tuple[float, float, float]]:
     """Every probability of a run as ``(p, low, high)``, keyed by (measure, entity):
     ``alliance`` for the headline, ``aid`` for a needs year; each checked
-    (:mod:`sim.reports.fields`)."""
+    (:mod:`sim.fields`)."""
     summary, path = run.summary, run.path
     found: dict[Key, tuple[float, float, float]] = {}
     for name, value in fields.table(summary, "probabilities", path).items():

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sim import fields
 from sim.analysis import StoredRun, read_run
 from sim.errors import OptionError, ResultsError
 from sim.files import (
@@ -36,7 +37,6 @@ from sim.files import (
     folder_kind,
     read_table,
 )
-from sim.reports import fields
 
 if TYPE_CHECKING:
     import altair as alt

@@ -1,9 +1,10 @@
-"""Typed reads of a run folder's ``summary.json`` and tables, for the reports that draw on them.
+"""Typed reads of a run folder's ``summary.json`` and tables, for the reports that draw on them
+and for the analysts' reader (:mod:`sim.analysis`).
 
-A report or comparison trusts nothing of a folder it reads: a file may have been edited, copied
-from another version, or written by hand. Each function here reads one value at a dotted key
-(:func:`sim.files.lookup`) and checks its kind and range, so that a string where a year belongs,
-a probability of ``inf`` or a two-number interval with one number ends in one line,
+A report, a comparison or a query trusts nothing of a folder it reads: a file may have been
+edited, copied from another version, or written by hand. Each function here reads one value at
+a dotted key (:func:`sim.files.lookup`) and checks its kind and range, so that a string where a
+year belongs, a probability of ``inf`` or a two-number interval with one number ends in one line,
 ``out/run/summary.json: allies.DEU.p_meet_goal.p: must be a probability between 0 and 1, got
 'high'`` (a :class:`~sim.errors.ResultsError`), never in a traceback from deep in a chart or a
 comparison that prints ``+nan``.
