@@ -28,6 +28,7 @@ from sim.errors import OptionError, ResultsError
 from sim.files import (
     BANDS_NAME,
     MANIFEST,
+    OUTCOMES_NAME,
     SUMMARY_NAME,
     folder_kind,
     lookup,
@@ -44,6 +45,8 @@ from sim.results import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sim.draw_outcomes import DrawOutcomes
 
 #: The tables :func:`catalog` makes, and what one row of each is.
 CATALOG_TABLES = {
@@ -68,6 +71,16 @@ class StoredRun:
     def bands(self) -> pd.DataFrame:
         """``bands.csv``: the band quantiles per entity, measure and year."""
         return self.bands_table.copy()
+
+    @property
+    def draw_outcomes(self) -> DrawOutcomes | None:
+        """Each draw's headline outcomes, as :attr:`sim.results.Results.draw_outcomes`: read
+        from ``outcomes.npz`` at each access (it may be tens of MB), None when the run kept
+        none. A malformed file is a :class:`~sim.errors.ResultsError` naming it."""
+        from sim.draw_outcomes import DrawOutcomes
+
+        path = self.folder / OUTCOMES_NAME
+        return DrawOutcomes.from_file(path) if path.exists() else None
 
     def probability_records(self) -> list[ProbabilityRecord]:
         """Every probability in ``summary.json`` with its interval."""

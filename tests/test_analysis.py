@@ -159,3 +159,19 @@ def test_the_catalog_reads_a_sweeps_variants_beside_the_runs(written, tmp_path):
     variants = database.sql("select * from variants order by 1").df()
     assert len(variants) == 3 == len(table)
     assert database.sql("select count(*) from runs").fetchall() == [(1,)]
+
+
+def test_a_stored_run_gives_the_draw_outcomes_the_run_kept(tmp_path):
+    results = sim.run(sim.load_scenario("analytic"), draws=700, seed=3, per_draw=True)
+    folder = tmp_path / "kept"
+    write_outputs(results, folder)
+    stored = sim.read_run(folder).draw_outcomes
+    assert stored is not None and results.draw_outcomes is not None
+    assert stored.keys == results.draw_outcomes.keys
+    assert (stored.bits == results.draw_outcomes.bits).all()
+    assert (stored.seed, stored.draws) == (3, 700)
+    (folder / "outcomes.npz").write_bytes(b"not a zip")
+    with pytest.raises(ResultsError, match=r"outcomes\.npz: cannot be read"):
+        _ = sim.read_run(folder).draw_outcomes
+    (folder / "outcomes.npz").unlink()
+    assert sim.read_run(folder).draw_outcomes is None  # a run that kept none
