@@ -45,6 +45,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -171,17 +172,32 @@ def rev_sweep_text(commit: str) -> str:
     return shown.stdout
 
 
-def extract(commit: str, folder: Path) -> Path:
-    """The tree of ``commit`` of :data:`REPOSITORY`, extracted into a new folder in ``folder``."""
-    tree = folder / f"tree-{commit[:12]}"
-    tree.mkdir()
+#: Where the trees of earlier commits are kept from one benchmark run to the next (ignored by
+#: git): a tree extracted afresh has new files, so Numba compiled its kernels again each time,
+#: about 40 s a run; kept, its cache next to the sources is found.
+TREES = REPOSITORY / ".bench-trees"
+
+
+def extract(commit: str, trees: Path = TREES) -> Path:
+    """The tree of ``commit`` of :data:`REPOSITORY`, in ``trees``: extracted the first time
+    (into a new folder, renamed into place once whole), reused after."""
+    tree = trees / f"tree-{commit}"
+    if tree.is_dir():
+        return tree
+    trees.mkdir(exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".tree-{commit[:12]}-", dir=trees))
     archive = subprocess.Popen(["git", "-C", str(REPOSITORY), "archive", commit],
                                stdout=subprocess.PIPE)
-    unpacked = subprocess.run(["tar", "-x", "-C", str(tree)], stdin=archive.stdout)
+    unpacked = subprocess.run(["tar", "-x", "-C", str(partial)], stdin=archive.stdout)
     assert archive.stdout is not None
     archive.stdout.close()
     if archive.wait() != 0 or unpacked.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
         raise NotMeasured(f"git archive {commit[:12]} | tar -x failed")
+    try:
+        partial.rename(tree)
+    except OSError:  # another benchmark run put it in place first
+        shutil.rmtree(partial, ignore_errors=True)
     return tree
 
 
@@ -220,7 +236,7 @@ def measure_against(commit: str, text: str, samples: int, draws: int, folder: Pa
     """The example Sobol sweep (file ``text``) on one worker, today's code against that of
     ``commit``, each in its own process: seconds (best of 2), their ratio, interval widths, and
     whether today's ``independent = true`` table (at ``independent_table``) is REV's."""
-    tree = extract(commit, folder)
+    tree = extract(commit)
     sides = {"rev": tree, "today": TODAY}
     path = write_sweep(text, folder, samples, draws)
     warm_up = write_sweep(text, folder, 4, draws)  # 24 variants: kernels compiled, files read

@@ -79,3 +79,17 @@ def test_table_differences_name_the_columns_that_differ() -> None:
     assert bench.table_differences(then, today) == ["alliance_meets_goal: 1 of 3 rows differ"]
     assert bench.table_differences(then, then.assign(extra=1))[0].startswith(
         "columns only then: [], only today: ['extra']")
+
+
+def test_an_earlier_commits_tree_is_extracted_once_and_kept(tmp_path):
+    # Extracted afresh each run, the old tree's kernels were compiled again each run (~40 s).
+    try:
+        commit = bench.find_commit("HEAD")
+    except bench.NotMeasured as why:
+        pytest.skip(str(why))
+    tree = bench.extract(commit, tmp_path)
+    assert (tree / "sim" / "__init__.py").is_file()
+    (tree / "kept").touch()  # as Numba's cache beside the sources would be
+    assert bench.extract(commit, tmp_path) == tree
+    assert (tree / "kept").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [tree.name]  # no partial tree left
