@@ -11,7 +11,7 @@ The measures of issue 18, each a ratio within one run of this script, on the shi
   today's code against the tree of ``--against REV`` (default :data:`AGAINST`, ``60a93fd``: the
   last commit before ``76ef1c4``, "Sweeps run on common random numbers by default", the first of
   the issue's work, so the code as it was when the issue was filed), extracted with ``git
-  archive REV | tar -x`` from the repository holding this script into a temporary folder. The
+  archive REV | tar -x`` from the repository holding this script into :data:`TREES`, kept. The
   time ratio REV / today (target: at least 3) and the mean width of the Sobol indices' 95%
   intervals (SALib's, :func:`sim.sweeps.sensitivity.sobol_indices` of today's code on both
   tables) of ``alliance_meets_goal`` (target: today's no wider). Both sides run the same sweep
