@@ -4,8 +4,6 @@ changing a number, the fallback to a stream of its own, and ``independent = true
 from __future__ import annotations
 
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sweep_files import FOLLOW, GROWTH, sweep_text
@@ -112,24 +110,3 @@ def test_independent_must_be_true_or_false(write_toml) -> None:
     path = write_toml(SWEEP.format(extra="independent = 1"), "sweep.toml")
     with pytest.raises(SweepError, match=r"sweep\.independent: must be true .* got 1"):
         SweepSpec.from_file(path)
-
-
-def test_each_thread_has_its_own_shared_draws_and_a_sweep_here_lets_them_go(write_toml,
-                                                                         tmp_path) -> None:
-    # A Dask worker of several threads runs variants side by side: a workspace is one run's.
-    from sim.sweeps import variant as module
-
-    both = threading.Barrier(2)
-
-    def held(_: int) -> object:
-        shared = module._shared_draws()
-        both.wait(timeout=30)  # two threads at once, each holding its own
-        return shared
-
-    with ThreadPoolExecutor(max_workers=2) as threads:
-        first, second = threads.map(held, range(2))
-    here = module._shared_draws()
-    assert here is module._shared_draws()
-    assert len({id(first), id(second), id(here)}) == 3
-    sweep(write_toml(SWEEP.format(extra=""), "sweep.toml"), out=tmp_path / "out")
-    assert "draws" not in module._LOCAL.__dict__

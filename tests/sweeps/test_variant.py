@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pickle
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from sweep_files import FOLLOW, GROWTH, sweep_text
 
+import sim
 from sim import SweepSpec
 from sim.scenario import Scenario
 from sim.sweeps import variant
@@ -33,3 +36,24 @@ def test_a_workers_variants_are_built_from_the_first_copy_of_their_sweeps_base(t
     assert rows[0] == rows[1]
     variant.run_variant(second, 0, values, spec.draws, spec.seed)  # no digest: its own base
     assert built[2] is second
+
+
+def test_each_thread_has_its_own_shared_draws_and_a_sweep_here_lets_them_go(write_toml,
+                                                                         tmp_path) -> None:
+    # A Dask worker of several threads runs variants side by side: a workspace is one run's.
+    both = threading.Barrier(2)
+
+    def held(_: int) -> object:
+        shared = variant._shared_draws()
+        both.wait(timeout=30)  # two threads at once, each holding its own
+        return shared
+
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        first, second = threads.map(held, range(2))
+    here = variant._shared_draws()
+    assert here is variant._shared_draws()
+    assert len({id(first), id(second), id(here)}) == 3
+    sim.sweep(write_toml(sweep_text(design="lhs", samples=3, seed=9, draws=300,
+                                    parameters=(FOLLOW, GROWTH)), "sweep.toml"),
+              out=tmp_path / "out")
+    assert "draws" not in variant._LOCAL.__dict__
