@@ -56,7 +56,8 @@ def _warn(warnings: Sequence[ScenarioWarning]) -> None:
 @_draws_option("Monte Carlo draws.")
 @_seed_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes; results do not depend on it.")
+              help="Processes: this one and a pool of the rest; results do not depend on "
+                   "it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for summary.json, allies.csv, bands.csv, probabilities.csv, "
                    "outcomes.npz (and aid.csv); an earlier "
@@ -102,7 +103,8 @@ def run(scenario: str, draws: int, seed: int, workers: int, out_dir: str | None,
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for results.csv, results.parquet, the journal and sweep.log.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes, one variant each at a time; results do not depend on it.")
+              help="Processes, one variant each at a time: this one and a pool of the rest "
+                   "(with --executor dask, the local cluster's); results do not depend on it.")
 @click.option("--resume", is_flag=True,
               help="Run only the variants a previous, interrupted run in --out lacks.")
 @click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes",
