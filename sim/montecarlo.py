@@ -442,7 +442,7 @@ def _count_on_pool(inputs: ModelInputs, seed: int, draws: int, block_size: int,
                     jobs = [pool.submit(_pool_job, inputs, seed, draws, block_size, tasks, aid,
                                         record is not None, into[0].distributions)
                             for _ in range(workers - 1)]
-                except BaseException:  # cannot start: a process of it runs another sim
+                except BaseException:  # cannot start: another sim, or the pool broke as it started
                     stop()
                     raise
                 for job in jobs:

@@ -471,15 +471,15 @@ main(["run", "baseline", "--draws", "200", "--seed", "5", "--out", str(out)])
 """
 
 
-def _held_run(out: Path, tmp_path: Path):
-    """``summit run --out OUT`` in a process of its own, held mid-simulation until the file
-    ``go`` appears in ``tmp_path``; returned once it is held."""
+def _held_run(out: Path, tmp_path: Path, script: str = HELD_MID_RUN):
+    """``summit run --out OUT`` (or another ``script`` of OUT) in a process of its own, held
+    until the file ``go`` appears in ``tmp_path``; returned once it is held (``waiting``)."""
     import subprocess
     import sys
     import time
 
     root = Path(__file__).resolve().parents[1]
-    first = subprocess.Popen([sys.executable, "-c", HELD_MID_RUN, str(out)],
+    first = subprocess.Popen([sys.executable, "-c", script, str(out)],
                              env={**os.environ, "PYTHONPATH": str(root)},
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -526,24 +526,13 @@ with hold_folder(out, "--resume"):
 
 def test_a_report_of_a_sweep_folder_another_command_holds_is_refused(tmp_path, capsys,
                                                                      write_toml):
-    import subprocess
-    import sys
-    import time
-
     out = tmp_path / "out"
     code, _, err = summit(capsys, "sweep", str(write_toml(SWEEP_FILE, "sweep.toml")),
                           "--out", str(out))
     assert code == 0, err
     before = {path.name: path.read_bytes() for path in out.iterdir()}
-    root = Path(__file__).resolve().parents[1]
-    holder = subprocess.Popen([sys.executable, "-c", HELD_FOLDER, str(out)],
-                              env={**os.environ, "PYTHONPATH": str(root)},
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = _held_run(out, tmp_path, HELD_FOLDER)  # a --resume, say, holds the folder
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "waiting").exists():  # a --resume, say, holds the folder
-            assert holder.poll() is None and time.monotonic() < deadline, holder.stderr
-            time.sleep(0.05)
         code, _, err = summit(capsys, "report", str(out))
         assert code == 2, err
         assert err.strip().startswith(f"report: {out} is being written by another summit "
