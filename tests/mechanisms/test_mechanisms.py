@@ -12,6 +12,7 @@ from sim.mechanisms import MECHANISM_MODULES, MECHANISMS, threat
 from sim.scenario import AllyConfig, AllySettings
 from sim.spending import reference
 from sim.spending.inputs import ModelInputs, sample_draws, sample_mechanisms
+from sim.workspace import Workspace
 
 
 def test_the_registry_lists_each_mechanism_module_once():
@@ -77,3 +78,22 @@ def test_the_reference_takes_each_mechanisms_step():
     rise = size * (1 + exposure * frontline)  # (allies,)
     np.testing.assert_allclose(core, np.broadcast_to(inputs.core_base + rise * steps, core.shape),
                                atol=1e-9)
+
+
+@pytest.mark.parametrize("mechanism", [m for m in MECHANISMS if m.STREAM is not None],
+                         ids=lambda m: m.NAME)
+def test_draws_into_a_workspace_are_the_same_numbers_in_the_same_memory_each_block(mechanism):
+    inputs = ModelInputs.from_scenario(sim.load_scenario("baseline"))
+    terms = inputs.mechanisms[mechanism.NAME]
+    assert terms is not None  # the baseline turns on every mechanism that draws
+    steps, workspace = inputs.n_steps, Workspace()
+    blocks = []
+    for block in (0, 1):
+        drawn = tuple(mechanism.sample(terms, np.random.default_rng(block), steps, 64, workspace))
+        fresh = mechanism.sample(terms, np.random.default_rng(block), steps, 64)
+        for into, new in zip(drawn, fresh, strict=True):
+            assert np.array_equal(into, new)
+        blocks.append(drawn)
+    # A new array each block faulted in fresh pages every block (~3 ms a block of 4,096 draws).
+    for first, second in zip(*blocks, strict=True):
+        assert np.shares_memory(first, second)
