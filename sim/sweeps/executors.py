@@ -15,7 +15,13 @@ import itertools
 import sys
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from sim.errors import OptionError, WorkerError
@@ -113,17 +119,34 @@ class ProcessPool:
         finished go to ``suspects`` and the pool's error is raised."""
         pending: dict[Future[list[Result]], list[Sequence[Any]]] = {}
         in_flight = 2 * (self.workers - 1)
-        batch: list[Sequence[Any]] = []  # taken from the queue, not yet pending
+        # Taken from the queue, not yet pending: the pool's first batches, then each next one.
+        taken: list[list[Sequence[Any]]] = [
+            batch for batch in (list(itertools.islice(queue, BATCH)) for _ in range(in_flight))
+            if batch]
         try:
+            # Submitting makes the pool's processes, which waits until the fork server has
+            # started (~0.4 s the first time in a process): a thread submits the first batches
+            # while this process runs tasks at once. Leaving this block waits for that thread,
+            # so an error reaches the pool's block once every process is made (see
+            # PoolContext.executor).
+            with ThreadPoolExecutor(max_workers=1) as starter:
+                starting = starter.submit(_submit_each, pool, function, taken, pending)
+                while not starting.done():
+                    task = next(queue, None)
+                    if task is None:
+                        break
+                    yield function(*shared, *task)
+                starting.result()  # a pool that broke as it started raises here
             while True:
                 while len(pending) < in_flight:
                     batch = list(itertools.islice(queue, BATCH))
                     if not batch:
                         break
-                    # A pool that broke since the last look refuses the batch: it goes to the
-                    # suspects with those in flight, not missing from the results.
-                    pending[pool.submit(_with_held, function, batch)] = batch
-                    batch = []
+                    # A pool that broke since the last look refuses the batch: it stays in
+                    # taken, and goes to the suspects with those in flight, not missing from
+                    # the results.
+                    taken.append(batch)
+                    _submit_each(pool, function, taken, pending)
                 yield from _finished(pending, timeout=0.0)
                 task = next(queue, None)
                 if task is None:
@@ -132,7 +155,7 @@ class ProcessPool:
             while pending:
                 yield from _finished(pending)
         except BaseException:
-            suspects.extend(task for taken in (*pending.values(), batch) for task in taken)
+            suspects.extend(task for batch in (*pending.values(), *taken) for task in batch)
             raise
 
     def describe(self) -> str:
@@ -180,6 +203,16 @@ def _with_held(function: Callable[..., Result], batch: list[Sequence[Any]]) -> l
     """In a pool process: ``function`` called on each task of ``batch``, with the arguments
     held and the task's."""
     return [function(*_HELD, *task) for task in batch]
+
+
+def _submit_each(pool: ProcessPoolExecutor, function: Callable[..., Result],
+                 taken: list[list[Sequence[Any]]], pending: dict[Future[list[Result]], Any]
+                 ) -> None:
+    """Submit the batches ``taken`` to ``pool`` in order, moving each into ``pending`` once
+    submitted: one the pool refuses stays in ``taken``, with those after it."""
+    while taken:
+        pending[pool.submit(_with_held, function, taken[0])] = taken[0]
+        del taken[0]
 
 
 def _finished(pending: dict[Future[list[Result]], Any], timeout: float | None = None

@@ -175,6 +175,40 @@ def test_a_batch_the_broken_pool_refuses_goes_to_the_suspects_not_missing() -> N
     assert [task[0] for task in suspects]  # the refused batch, at least
 
 
+class _SlowToStart:
+    """A pool whose first submit, which makes its processes, returns once its caller has run a
+    task of its own (or after 10 s): as a pool does while its fork server starts."""
+
+    def __init__(self) -> None:
+        self.caller_ran = threading.Event()
+        self.started_after_caller_ran: bool | None = None
+
+    def submit(self, run_held, function, batch):
+        from concurrent.futures import Future
+
+        if self.started_after_caller_ran is None:
+            self.started_after_caller_ran = self.caller_ran.wait(timeout=10)
+        done: Future = Future()
+        done.set_result([function(*task) for task in batch])
+        return done
+
+
+def test_this_process_runs_tasks_while_the_pool_starts() -> None:
+    # Making the pool's processes waits for its fork server (~0.4 s the first time): this
+    # process runs tasks meanwhile, rather than waiting before its first.
+    pool = _SlowToStart()
+
+    def task(index: int) -> int:
+        if threading.current_thread() is threading.main_thread():
+            pool.caller_ran.set()
+        return index
+
+    results = list(ProcessPool(2)._beside_pool(pool, task, iter([(i,) for i in range(10)]),
+                                               [], ()))
+    assert sorted(results) == list(range(10))
+    assert pool.started_after_caller_ran
+
+
 def _nested_square() -> Any:
     def square(x: int) -> int:
         return x * x
