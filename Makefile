@@ -21,8 +21,11 @@ $(UV): requirements-uv.txt
 	touch $(UV)
 
 # --locked: stop if uv.lock no longer matches pyproject.toml, rather than re-resolve.
-$(STAMP): $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --extra test --python $(PYTHON)
+# --compile-bytecode: uv installs sources only, and where Python may not write its bytecode
+# (PYTHONDONTWRITEBYTECODE, a read-only environment) every command compiled SciPy's and pandas'
+# modules afresh: 2.6 s of a 5.3 s `summit sweep`. Compiled once here, in ~20 s.
+$(STAMP): $(UV) uv.lock pyproject.toml Makefile
+	$(UV) sync --locked --extra test --compile-bytecode --python $(PYTHON)
 	touch $(STAMP)
 
 run: $(STAMP)
