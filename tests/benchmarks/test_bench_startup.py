@@ -4,23 +4,17 @@ print.)"""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
+import benchmark_scripts
 import pytest
 
 import sim
 from sim.montecarlo import DEFAULT_BLOCK_SIZE
 from sim.spending.inputs import ModelInputs
 
-ROOT = Path(__file__).resolve().parents[2]
-_SPEC = importlib.util.spec_from_file_location("bench_startup",
-                                               ROOT / "benchmarks" / "bench_startup.py")
-assert _SPEC is not None and _SPEC.loader is not None
-bench = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(bench)
+bench = benchmark_scripts.load("bench_startup")
 
 
 @pytest.mark.parametrize("scenario", ["baseline", "analytic"])

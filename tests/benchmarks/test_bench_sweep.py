@@ -4,21 +4,17 @@ not tested: speed is the benchmark's to print.)"""
 
 from __future__ import annotations
 
-import importlib.util
 import tomllib
 from pathlib import Path
 
+import benchmark_scripts
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
-_SPEC = importlib.util.spec_from_file_location("bench_sweep",
-                                               ROOT / "benchmarks" / "bench_sweep.py")
-assert _SPEC is not None and _SPEC.loader is not None
-bench = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(bench)
+bench = benchmark_scripts.load("bench_sweep")
 
 SENSITIVITY = ROOT / "scenarios" / "sweeps" / "sensitivity.toml"
 
