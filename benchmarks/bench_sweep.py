@@ -29,7 +29,11 @@ The measures of issue 18, each a ratio within one run of this script, on the shi
 - **two workers** against one for the 256-variant sweep (target: at least 1.8 times as fast),
   run alternately :data:`PAIRS` times, best of each (a single run of either varies by 10-20% on
   a shared 2-core VM), and peak resident memory of a sweep process for 256 and for 2,048
-  variants, each in a fresh subprocess (target: flat, taken as within 10%);
+  variants, each in a fresh subprocess (target: flat, taken as within 10%); for reference, with
+  each pair, what two cores give work with no overhead at all at that moment: NumPy drawing
+  :data:`REFERENCE_NORMALS` normals in this process alone, and in two pool processes side by
+  side, each as many (the best of each; on a shared VM this moves from run to run too, and no
+  sweep scales better);
 - **precision per second**: for the baseline, the draws a 95% Wilson interval of +-0.005 on
   P(alliance meets goal) needs at the long run's estimate, and the time they take at the long
   run's measured time per draw (start-up included).
@@ -43,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -51,8 +56,10 @@ import sys
 import tempfile
 import time
 import tomllib
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import sim
@@ -68,6 +75,8 @@ MEMORY_TARGET = 0.10
 #: engine benchmark repeats. Single pairs on the 2-core VM ranged from 1.55x to 1.93x within
 #: minutes on the same code; the best of three still moved by 0.15 from one run to the next.
 PAIRS = 5
+#: Normals each process draws for the two-core reference (~0.3 s of drawing).
+REFERENCE_NORMALS = 30_000_000
 #: Half-width of the 95% interval on P(alliance meets goal) that precision per second asks for.
 HALF_WIDTH = 0.005
 
@@ -306,6 +315,22 @@ def interval_width(table: pd.DataFrame, keys: list[str]) -> dict[str, float]:
             for name in ("S1", "ST")}
 
 
+def draw_normals_timed(count: int = REFERENCE_NORMALS) -> float:
+    """Seconds this process takes to draw ``count`` standard normals, a million at a time into
+    one array."""
+    rng, out = np.random.default_rng(0), np.empty(1_000_000)
+    start = time.perf_counter()
+    for _ in range(count // out.size):
+        rng.standard_normal(out=out)
+    return time.perf_counter() - start
+
+
+def numbers_side_by_side(pool: ProcessPoolExecutor) -> float:
+    """Seconds two processes of ``pool`` take to draw :data:`REFERENCE_NORMALS` each, at once:
+    the slower one's time, start-up excluded."""
+    return max(job.result() for job in [pool.submit(draw_normals_timed) for _ in range(2)])
+
+
 def peak_memory_kib(path: Path, out: Path) -> int:
     """Peak resident memory (KiB) of a fresh process running the sweep at ``path``."""
     done = subprocess.run([sys.executable, "-c", _PEAK, str(path), str(out)], check=True,
@@ -336,8 +361,15 @@ def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
         independent_s, _ = timed_sweep(independent, folder / "independent", 1)
         # Two workers against one: alternately, best of each (single runs of either on a
         # shared 2-core VM vary by 10-20%, as the engine benchmark found).
-        pairs = [(timed_sweep(common, folder / f"one-{k}", 1)[0],
-                  timed_sweep(common, folder / f"two-{k}", 2)) for k in range(PAIRS)]
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=2, mp_context=context) as reference:
+            numbers_side_by_side(reference)  # the pool's processes started
+            pairs, alone, side_by_side = [], [], []
+            for k in range(PAIRS):
+                pairs.append((timed_sweep(common, folder / f"one-{k}", 1)[0],
+                              timed_sweep(common, folder / f"two-{k}", 2)))
+                alone.append(draw_normals_timed())
+                side_by_side.append(numbers_side_by_side(reference))
         one_best_s = min(one_s for one_s, _ in pairs)
         two_s = min(two_s for _, (two_s, _) in pairs)
         same = all(one.equals(two) for _, (_, two) in pairs)
@@ -380,6 +412,7 @@ def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
         "sweep_1_worker_best_s": one_best_s, "sweep_2_workers_s": two_s,
         "speedup_pairs": PAIRS, "speedup_2_workers": speedup,
         "speedup_met": speedup >= SPEEDUP_TARGET, "identical_across_workers": same,
+        "numbers_speedup_2_processes": 2 * min(alone) / min(side_by_side),
         "peak_mib_256": small / 1024, "peak_mib_2048": large / 1024,
         "memory_growth": growth, "memory_met": growth <= MEMORY_TARGET,
         "p_alliance_meets_goal": p_goal, "draws_for_half_width": needed,
@@ -452,6 +485,8 @@ def main() -> None:
     print(f"  sweep, 2 workers              {m['sweep_2_workers_s']:7.2f} s")
     print(f"  2-worker speed-up             {m['speedup_2_workers']:7.2f}x  target >= "
           f"{SPEEDUP_TARGET}x: {_met(m['speedup_met'])}")
+    print(f"  for reference: NumPy's random numbers, 2 processes side by side against 1 alone, "
+          f"each as many: {m['numbers_speedup_2_processes']:.2f}x")
     print(f"  tables identical across workers: {'yes' if m['identical_across_workers'] else 'NO'}")
     print(f"  peak memory, 256 variants     {m['peak_mib_256']:7.1f} MiB (200 draws each)")
     print(f"  peak memory, 2048 variants    {m['peak_mib_2048']:7.1f} MiB")
