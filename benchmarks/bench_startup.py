@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import sim
-from sim.mechanisms import MECHANISMS, commitment
+from sim.mechanisms import MECHANISMS
 from sim.montecarlo import DEFAULT_BLOCK_SIZE, block_generator, block_sizes, mechanism_generator
 from sim.spending.inputs import ModelInputs, sample_draws
 from sim.workspace import Workspace
@@ -117,8 +117,9 @@ def engine_digests(inputs: ModelInputs, draws: int = DRAWS) -> list[str]:
             if mechanism.STREAM is None or terms is None:
                 continue
             rng = mechanism_generator(SEED, block, mechanism.STREAM)
-            if mechanism is commitment:
-                drawn += commitment.normals(rng, steps, size, allies)
+            # What a mechanism that transforms its normals (SharedDraws keeps them) draws.
+            if hasattr(mechanism, "normals"):
+                drawn += mechanism.normals(rng, steps, size, allies, workspace)
             else:
                 drawn += mechanism.sample(terms, rng, steps, size, workspace)
         digests.append(hashlib.sha256(b"".join(a.tobytes() for a in drawn)).hexdigest())

@@ -148,24 +148,26 @@ def sample(terms: CommitmentArrays, rng: np.random.Generator, steps: int, draws:
     array in order, given or new), valid until its next block: new arrays each block cost the
     run ~3 ms of fresh pages a block of 4,096 draws.
     """
-    allies = terms.location.size
+    drawn = normals(rng, steps, draws, terms.location.size, workspace)
     if workspace is None:
-        return from_normals(terms, normals(rng, steps, draws, allies))
-    factor = workspace.array("commitment.factor", (draws,))
-    own = workspace.array("commitment.own", (draws, allies))
-    rng.standard_normal(out=factor)
-    rng.standard_normal(out=own)
-    into = CommitmentDraws(workspace.array("commitment.kappa", (draws, allies)))
-    return from_normals(terms, CommitmentNormals(factor, own), into,
-                        workspace.array("commitment.scratch", (draws, allies)))
+        return from_normals(terms, drawn)
+    shape = drawn.own.shape  # (draws, allies)
+    return from_normals(terms, drawn, CommitmentDraws(workspace.array("commitment.kappa", shape)),
+                        workspace.array("commitment.scratch", shape))
 
 
-def normals(rng: np.random.Generator, steps: int, draws: int, allies: int) -> CommitmentNormals:
+def normals(rng: np.random.Generator, steps: int, draws: int, allies: int,
+            workspace: Workspace | None = None) -> CommitmentNormals:
     """One block's normals: the common factor (draws,), then each ally's own normal (draws,
-    allies), in that order for reproducibility."""
-    factor = rng.standard_normal(draws)  # (draws,)
-    own = rng.standard_normal((draws, allies))  # (draws, allies)
-    return CommitmentNormals(factor, own)
+    allies), in that order for reproducibility; into ``workspace``'s arrays when given (the
+    same numbers), valid until its next block."""
+    if workspace is None:
+        return CommitmentNormals(rng.standard_normal(draws), rng.standard_normal((draws, allies)))
+    drawn = CommitmentNormals(workspace.array("commitment.factor", (draws,)),
+                              workspace.array("commitment.own", (draws, allies)))
+    for out in drawn:
+        rng.standard_normal(out=out)
+    return drawn
 
 
 #: The terms :func:`from_normals` reads: runs whose terms agree on these make the same
