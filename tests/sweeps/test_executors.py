@@ -209,6 +209,46 @@ def test_this_process_runs_tasks_while_the_pool_starts() -> None:
     assert pool.started_after_caller_ran
 
 
+class _Logged:
+    """A pool that finishes each batch at once (its results are its tasks' indices), logging
+    each submit to ``events``."""
+
+    def __init__(self, events: list) -> None:
+        self.events = events
+
+    def submit(self, run_held, function, batch):
+        from concurrent.futures import Future
+
+        self.events.append("submit")
+        done: Future = Future()
+        done.set_result([("pool", index) for index, in batch])
+        return done
+
+
+def test_a_finished_batch_is_replaced_before_this_process_runs_its_next_task() -> None:
+    # Replaced only after this process's next task, the pool process had its last batch alone
+    # to run meanwhile, and idled: 43-312 ms in all over a 2-worker sweep of 256 variants.
+    events: list = []
+
+    def task(index: int) -> tuple[str, int]:
+        events.append("this")
+        return "this", index
+
+    results = []
+    for result in ProcessPool(2)._beside_pool(_Logged(events), task,
+                                              iter([(i,) for i in range(40)]), [], ()):
+        results.append(result)
+        if result[0] == "pool":
+            events.append("result")
+    assert sorted(index for _, index in results) == list(range(40))
+    seen = [k for k, event in enumerate(events) if event == "result"]
+    assert seen
+    for k in seen:
+        after = [event for event in events[k:] if event != "result"]
+        if "this" in after:  # the queue had a task left for this process, so one for the pool
+            assert after[0] == "submit", events
+
+
 def _nested_square() -> Any:
     def square(x: int) -> int:
         return x * x
