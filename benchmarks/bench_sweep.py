@@ -30,10 +30,12 @@ The measures of issue 18, each a ratio within one run of this script, on the shi
   run alternately :data:`PAIRS` times, best of each (a single run of either varies by 10-20% on
   a shared 2-core VM), and peak resident memory of a sweep process for 256 and for 2,048
   variants, each in a fresh subprocess (target: flat, taken as within 10%); for reference, with
-  each pair, what two cores give work with no overhead at all at that moment: NumPy drawing
-  :data:`REFERENCE_NORMALS` normals in this process alone, and in two pool processes side by
-  side, each as many (the best of each; on a shared VM this moves from run to run too, and no
-  sweep scales better);
+  each pair, what two cores give work with no overhead at all at that moment, in this process
+  alone and in two pool processes side by side, each as much (the best of each; on a shared VM
+  this moves from run to run too): NumPy drawing :data:`REFERENCE_NORMALS` normals, which
+  streams through memory as a sweep's variants do, and arithmetic on an array that stays in
+  each core's own cache (:data:`CACHED_ROUNDS` rounds), the most two cores give; and each
+  pair's speed-ups, the sweep's beside both references, measured at the same moment;
 - **precision per second**: for the baseline, the draws a 95% Wilson interval of +-0.005 on
   P(alliance meets goal) needs at the long run's estimate, and the time they take at the long
   run's measured time per draw (start-up included).
@@ -56,6 +58,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -77,6 +80,9 @@ MEMORY_TARGET = 0.10
 PAIRS = 5
 #: Normals each process draws for the two-core reference (~0.3 s of drawing).
 REFERENCE_NORMALS = 30_000_000
+#: Rounds of arithmetic on a 160 kB array (within a core's 1 MiB L2) for the in-cache reference
+#: (~0.3 s).
+CACHED_ROUNDS = 2_000
 #: Half-width of the 95% interval on P(alliance meets goal) that precision per second asks for.
 HALF_WIDTH = 0.005
 
@@ -325,10 +331,21 @@ def draw_normals_timed(count: int = REFERENCE_NORMALS) -> float:
     return time.perf_counter() - start
 
 
-def numbers_side_by_side(pool: ProcessPoolExecutor) -> float:
-    """Seconds two processes of ``pool`` take to draw :data:`REFERENCE_NORMALS` each, at once:
-    the slower one's time, start-up excluded."""
-    return max(job.result() for job in [pool.submit(draw_normals_timed) for _ in range(2)])
+def compute_in_cache_timed(rounds: int = CACHED_ROUNDS) -> float:
+    """Seconds this process takes for ``rounds`` rounds of a sine and an addition over 20,000
+    numbers, an array that stays in the core's own cache."""
+    numbers = np.random.default_rng(0).standard_normal(20_000)  # 160 kB
+    start = time.perf_counter()
+    for _ in range(rounds):
+        np.sin(numbers, out=numbers)
+        numbers += 1.0
+    return time.perf_counter() - start
+
+
+def side_by_side(pool: ProcessPoolExecutor, timed: Callable[[], float]) -> float:
+    """Seconds two processes of ``pool`` take to run ``timed`` each, at once: the slower one's
+    time, start-up excluded."""
+    return max(job.result() for job in [pool.submit(timed) for _ in range(2)])
 
 
 def peak_memory_kib(path: Path, out: Path) -> int:
@@ -362,17 +379,25 @@ def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
         # Two workers against one: alternately, best of each (single runs of either on a
         # shared 2-core VM vary by 10-20%, as the engine benchmark found).
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=2, mp_context=context) as reference:
-            numbers_side_by_side(reference)  # the pool's processes started
-            pairs, alone, side_by_side = [], [], []
+        references = {"numbers": draw_normals_timed, "cached": compute_in_cache_timed}
+        with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+            side_by_side(pool, compute_in_cache_timed)  # the pool's processes started
+            pairs = []
+            # Seconds of each reference in this process alone, and two side by side, each pair.
+            alone: dict[str, list[float]] = {name: [] for name in references}
+            together: dict[str, list[float]] = {name: [] for name in references}
             for k in range(PAIRS):
                 pairs.append((timed_sweep(common, folder / f"one-{k}", 1)[0],
                               timed_sweep(common, folder / f"two-{k}", 2)))
-                alone.append(draw_normals_timed())
-                side_by_side.append(numbers_side_by_side(reference))
+                for name, timed in references.items():
+                    alone[name].append(timed())
+                    together[name].append(side_by_side(pool, timed))
         one_best_s = min(one_s for one_s, _ in pairs)
         two_s = min(two_s for _, (two_s, _) in pairs)
         same = all(one.equals(two) for _, (_, two) in pairs)
+        each_pair = [{"sweep": one_s / two_s,
+                      **{name: 2 * alone[name][k] / together[name][k] for name in references}}
+                     for k, (one_s, (two_s, _)) in enumerate(pairs)]
 
         samples = 64 if quick else 256
         sobol = write_sweep(text, folder, samples, draws)
@@ -412,7 +437,9 @@ def measure(draws: int, quick: bool, against: str | None) -> dict[str, object]:
         "sweep_1_worker_best_s": one_best_s, "sweep_2_workers_s": two_s,
         "speedup_pairs": PAIRS, "speedup_2_workers": speedup,
         "speedup_met": speedup >= SPEEDUP_TARGET, "identical_across_workers": same,
-        "numbers_speedup_2_processes": 2 * min(alone) / min(side_by_side),
+        "numbers_speedup_2_processes": 2 * min(alone["numbers"]) / min(together["numbers"]),
+        "cached_speedup_2_processes": 2 * min(alone["cached"]) / min(together["cached"]),
+        "speedups_each_pair": each_pair,
         "peak_mib_256": small / 1024, "peak_mib_2048": large / 1024,
         "memory_growth": growth, "memory_met": growth <= MEMORY_TARGET,
         "p_alliance_meets_goal": p_goal, "draws_for_half_width": needed,
@@ -485,8 +512,12 @@ def main() -> None:
     print(f"  sweep, 2 workers              {m['sweep_2_workers_s']:7.2f} s")
     print(f"  2-worker speed-up             {m['speedup_2_workers']:7.2f}x  target >= "
           f"{SPEEDUP_TARGET}x: {_met(m['speedup_met'])}")
-    print(f"  for reference: NumPy's random numbers, 2 processes side by side against 1 alone, "
-          f"each as many: {m['numbers_speedup_2_processes']:.2f}x")
+    print("  for reference, 2 processes side by side against 1 alone, each as much:")
+    print(f"    NumPy's random numbers      {m['numbers_speedup_2_processes']:7.2f}x")
+    print(f"    arithmetic in cache         {m['cached_speedup_2_processes']:7.2f}x")
+    print("  each pair (sweep / random numbers / in cache): " + ", ".join(
+        f"{pair['sweep']:.2f}/{pair['numbers']:.2f}/{pair['cached']:.2f}"
+        for pair in m["speedups_each_pair"]))
     print(f"  tables identical across workers: {'yes' if m['identical_across_workers'] else 'NO'}")
     print(f"  peak memory, 256 variants     {m['peak_mib_256']:7.1f} MiB (200 draws each)")
     print(f"  peak memory, 2048 variants    {m['peak_mib_2048']:7.1f} MiB")
