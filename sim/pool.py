@@ -1,7 +1,7 @@
 """How a process pool's processes start, for a run on several cores and for a sweep.
 
 Each process is a fork of a fork server: a clean process (not a fork of whatever threads the
-caller runs) that has imported the engine and loaded its compiled kernels once. Unlike with the
+caller runs) that has imported the engine once. Unlike with the
 standard ``forkserver`` start method, a process started here does not run the caller's main
 module again. With the standard method, a script that calls ``sim.run(..., workers=2)`` at its
 top level, without an ``if __name__ == "__main__":`` guard, ran again in every pool process and
@@ -69,6 +69,19 @@ def pool_context(preload: list[str]) -> PoolContext:
     pool = PoolContext()
     pool.set_forkserver_preload(preload)
     return pool
+
+
+def start_server(preload: list[str]) -> None:
+    """Start the pools' fork server now, importing the modules ``preload``, unless it runs.
+
+    A pool made later in this process forks its processes from it at once; otherwise the
+    pool's first task starts the server, and waits while it imports the engine (~0.4 s). A
+    caller that will make a pool calls this first, so that the server starts on another core
+    while the caller goes on with its own work. The server's preloads are those of the first
+    start in a process.
+    """
+    _server.set_forkserver_preload(preload)
+    _server.ensure_running()
 
 
 class _PoolServer(forkserver.ForkServer):

@@ -118,3 +118,13 @@ def test_the_lazy_package_resolves_every_public_name():
     assert callable(sim.sweep) and not isinstance(sim.sweep, types.ModuleType)  # its function
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         sim.nothing  # noqa: B018
+
+
+def test_reading_a_sweep_file_imports_nothing_heavy():
+    # SciPy (~0.7 s) waits until the sweep makes its variants: by then a pool's fork server is
+    # importing the engine on the other core (sim.sweeps.executors.ProcessPool.prepare).
+    action = ("import sim\n"
+              "from sim.resources import scenarios_dir\n"
+              "for path in sorted((scenarios_dir() / 'sweeps').glob('*.toml')):\n"
+              "    sim.SweepSpec.from_file(path)\n")
+    assert _loaded(action) == []

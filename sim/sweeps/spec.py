@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from scipy import stats
 
 from sim.errors import LocatedError, ScenarioError, ScenarioWarning, SweepError
 from sim.limits import draws_problem, read_text, sweep_problem
@@ -65,6 +64,10 @@ class Parameter:
         if self.values is not None:
             return self.values[min(max(int(unit * len(self.values)), 0), len(self.values) - 1)]
         if self.distribution is not None:
+            # Here: SciPy takes ~0.7 s to import, time in which a sweep's pool starts, and
+            # reading a sweep file needs it only for a distribution.
+            from scipy import stats
+
             name, numbers = self.distribution
             if name == "normal":
                 return float(stats.norm.ppf(min(max(unit, _UNIT_EDGE), 1 - _UNIT_EDGE),

@@ -141,11 +141,12 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
     The folder's lock (:func:`sim.files.hold_folder`) is held throughout: a second sweep or
     resume into ``out`` meanwhile is refused.
     """
-    if not isinstance(spec, SweepSpec):
-        spec = SweepSpec.from_file(spec)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise OptionError(f"workers: must be a positive whole number, got {workers!r}")
     runner = executor_named(executor, workers, scheduler)
+    runner.prepare(run_variant)  # a pool's server starts while the file is read, the design made
+    if not isinstance(spec, SweepSpec):
+        spec = SweepSpec.from_file(spec)
     out = Path(out)
     inputs = sweep_inputs(spec)
     digest = inputs_digest(inputs)

@@ -341,6 +341,42 @@ def test_resume_after_kill_9_gives_the_uninterrupted_table(write_toml, tmp_path)
     assert sorted(row["index"] for row in read_journal(killed, spec)) == list(range(8))
 
 
+#: A sweep in a fresh process that prints, each time the sweep makes its variants (its design,
+#: which imports SciPy), whether the pools' fork server had been started, then again at the end.
+SERVER_BY_THE_DESIGN = """
+import sys
+import sim
+from sim import pool
+from sim.sweeps.spec import SweepSpec
+
+made = SweepSpec.variants
+
+def variants(spec):
+    print("server" if pool._server._forkserver_pid is not None else "none")
+    return made(spec)
+
+SweepSpec.variants = variants
+sim.sweep(sys.argv[1], out=sys.argv[2], workers=int(sys.argv[3]))
+print("server" if pool._server._forkserver_pid is not None else "none")
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_pool_starts_its_server_before_the_sweep_makes_its_variants(
+        write_toml, tmp_path, workers) -> None:
+    # Started by the pool's first task, the server imported the engine (~0.4 s) after the sweep
+    # had read its file and made its design (SciPy: ~0.7 s), on a core that had been idle. One
+    # worker makes no pool, and no server.
+    path = lhs(write_toml, samples=4)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", SERVER_BY_THE_DESIGN, str(path),
+                           str(tmp_path / "out"), str(workers)], env=env, capture_output=True,
+                          text=True, check=True)
+    seen = done.stdout.split()
+    assert len(seen) >= 2
+    assert set(seen) == ({"server"} if workers > 1 else {"none"})
+
+
 def test_dask_tables_equal_the_process_pools(write_toml, tmp_path, pool_sweep) -> None:
     path = lhs(write_toml)
     pool, processes = pool_sweep
