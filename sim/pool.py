@@ -35,12 +35,14 @@ three-worker run, as it started, hung the run this way about one time in six.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import multiprocessing
 import os
 import socket
 import sys
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -71,17 +73,33 @@ def pool_context(preload: list[str]) -> PoolContext:
     return pool
 
 
-def start_server(preload: list[str]) -> None:
-    """Start the pools' fork server now, importing the modules ``preload``, unless it runs.
+def start_server(preload: list[str], warm_up: str | None = None) -> None:
+    """Start the pools' fork server now, importing the modules ``preload``, unless it runs;
+    ``warm_up`` (``"module:function"``) is called there first, to fill caches that every
+    process forked from the server then starts with.
 
     A pool made later in this process forks its processes from it at once; otherwise the
     pool's first task starts the server, and waits while it imports the engine (~0.4 s). A
     caller that will make a pool calls this first, so that the server starts on another core
-    while the caller goes on with its own work. The server's preloads are those of the first
-    start in a process.
+    while the caller goes on with its own work. The server's preloads and warm-up are those
+    of the first start in a process.
     """
     _server.set_forkserver_preload(preload)
+    _server.warm_up = warm_up
     _server.ensure_running()
+
+
+def _serve(listener: int, alive: int, preload: list[str], warm_up: str | None) -> None:
+    """The fork server's main: the standard one (``multiprocessing.forkserver.main``), once
+    ``warm_up`` has been called."""
+    if warm_up:
+        module, _, function = warm_up.partition(":")
+        # A head start only, silent: whatever fails or warns here does so again in the pool
+        # process that needs it, and is reported there.
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            getattr(importlib.import_module(module), function)()
+    forkserver.main(listener, alive, preload)
 
 
 class _PoolServer(forkserver.ForkServer):
@@ -90,7 +108,8 @@ class _PoolServer(forkserver.ForkServer):
     Only the start differs from ``ForkServer.ensure_running``, which offers no say in the
     server's command line: the server runs the standard ``forkserver.main`` (which serves the
     standard protocol, and ignores the ``sys_path`` it is given), after setting ``sys.path`` to
-    the caller's; ``-P`` keeps the working directory out of it until then.
+    the caller's (``-P`` keeps the working directory out of it until then) and calling the
+    warm-up, if one was given (:func:`start_server`).
     """
 
     # The standard ForkServer's state, private and so not in its type stubs.
@@ -99,6 +118,8 @@ class _PoolServer(forkserver.ForkServer):
     _forkserver_address: str | None
     _forkserver_alive_fd: int | None
     _forkserver_pid: int | None
+    #: What the server calls before it serves (see start_server), or None.
+    warm_up: str | None = None
 
     def ensure_running(self) -> None:
         with self._lock:
@@ -115,8 +136,8 @@ class _PoolServer(forkserver.ForkServer):
         """Start the server process; it exits once no process holds the write end of its
         "alive" pipe (this one and every process it forked hold one)."""
         command = ("import sys; sys.path[:] = {path!r}; "
-                   "from multiprocessing.forkserver import main; "
-                   "main({listener}, {alive}, {preload!r})")
+                   "from sim.pool import _serve; "
+                   "_serve({listener}, {alive}, {preload!r}, {warm_up!r})")
         with socket.socket(socket.AF_UNIX) as listener:
             # arbitrary_address and _args_from_interpreter_flags are multiprocessing's own,
             # private and so not in its type stubs.
@@ -132,7 +153,8 @@ class _PoolServer(forkserver.ForkServer):
                 flags = util._args_from_interpreter_flags()  # type: ignore[attr-defined]
                 args = [executable, *flags, "-P", "-c",
                         command.format(path=sys.path, listener=listener.fileno(),
-                                       alive=alive_r, preload=self._preload_modules)]
+                                       alive=alive_r, preload=self._preload_modules,
+                                       warm_up=self.warm_up)]
                 pid = util.spawnv_passfds(os.fsencode(executable), args,
                                           [listener.fileno(), alive_r])
             except BaseException:

@@ -1,5 +1,6 @@
-"""Tasks whose pool process dies, for the tests of executors under faults: importable by name
-in a pool's processes (the tests folder is on their path).
+"""Tasks whose pool process dies, for the tests of executors under faults, and a task that
+tells what its process has loaded: importable by name in a pool's processes (the tests folder
+is on their path).
 
 They die only in a pool process, never in the process that runs the tests (a process pool runs
 tasks in its caller too). Task 0 is the one that dies: a pool is handed the first tasks before
@@ -52,3 +53,11 @@ def die_once_told(flag: str) -> None:
     while not Path(flag).exists():
         time.sleep(0.01)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def calibration_read(index: int) -> tuple[bool, bool]:
+    """Whether this is a pool's process, and whether the shipped fiscal table had been read in
+    it (this task reads nothing)."""
+    from sim.data.fiscal import _read_fiscal
+
+    return in_pool(), _read_fiscal.cache_info().currsize > 0

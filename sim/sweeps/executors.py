@@ -50,9 +50,12 @@ class Executor(Protocol):
         again its result is ``lost(*shared, *task)`` (without ``lost``, a WorkerError)."""
         ...
 
-    def prepare(self, function: Callable[..., Any]) -> None:
-        """Start getting ready, in the background, to run ``function`` on tasks: the caller
-        goes on with its own work meanwhile (nothing to do for some executors)."""
+    def prepare(self, function: Callable[..., Any],
+                warm_up: Callable[[], object] | None = None) -> None:
+        """Start getting ready, in the background, to run ``function`` on tasks, the caller
+        going on with its own work meanwhile; ``warm_up``, a function of no arguments at the
+        top level of a module, may be called where the workers start, to fill the caches they
+        start with (nothing to do for some executors)."""
         ...
 
     def describe(self) -> str:
@@ -112,12 +115,15 @@ class ProcessPool:
                           "memory); the work cannot finish: run it again, with fewer workers "
                           "if memory is short")
 
-    def prepare(self, function: Callable[..., Any]) -> None:
-        """Start the pools' fork server (beyond one worker): it imports the engine on another
-        core while the caller reads its sweep file and makes its design (SciPy's import alone
-        takes ~0.7 s), instead of after, while the pool's first variants wait for it."""
+    def prepare(self, function: Callable[..., Any],
+                warm_up: Callable[[], object] | None = None) -> None:
+        """Start the pools' fork server (beyond one worker): it imports the engine and calls
+        ``warm_up`` on another core while the caller reads its sweep file and makes its design
+        (SciPy's import alone takes ~0.7 s), instead of after, while the pool's first
+        variants wait for it."""
         if self.workers > 1:
-            start_server(_preload(function))
+            named = None if warm_up is None else f"{warm_up.__module__}:{warm_up.__qualname__}"
+            start_server(_preload(function), named)
 
     def _beside_pool(self, pool: ProcessPoolExecutor, function: Callable[..., Result],
                      queue: Iterator[Sequence[Any]], suspects: list[Sequence[Any]],
@@ -285,7 +291,8 @@ class Dask:
         self.workers = workers
         self.scheduler = scheduler
 
-    def prepare(self, function: Callable[..., Any]) -> None:
+    def prepare(self, function: Callable[..., Any],
+                warm_up: Callable[[], object] | None = None) -> None:
         """Nothing: the cluster is reached, or a local one started, by :meth:`map_unordered`."""
 
     def map_unordered(self, function: Callable[..., Result], tasks: Iterable[Sequence[Any]],

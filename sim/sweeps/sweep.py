@@ -61,7 +61,7 @@ from sim.montecarlo import progress_bar
 from sim.sweeps.executors import executor as executor_named
 from sim.sweeps.record import inputs_digest, sweep_inputs, write_manifest
 from sim.sweeps.spec import SweepSpec
-from sim.sweeps.variant import forget_shared_draws, lost_variant, run_variant
+from sim.sweeps.variant import forget_shared_draws, lost_variant, run_variant, warm_up
 
 LOG = "sweep.log"
 
@@ -144,7 +144,8 @@ def sweep(spec: SweepSpec | str | Path, *, out: str | Path, workers: int = 1,
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise OptionError(f"workers: must be a positive whole number, got {workers!r}")
     runner = executor_named(executor, workers, scheduler)
-    runner.prepare(run_variant)  # a pool's server starts while the file is read, the design made
+    # A pool's fork server starts while the file is read and the design made.
+    runner.prepare(run_variant, warm_up)
     if not isinstance(spec, SweepSpec):
         spec = SweepSpec.from_file(spec)
     out = Path(out)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,6 +250,32 @@ def test_a_finished_batch_is_replaced_before_this_process_runs_its_next_task() -
         after = [event for event in events[k:] if event != "result"]
         if "this" in after:  # the queue had a task left for this process, so one for the pool
             assert after[0] == "submit", events
+
+
+#: In a fresh process (no fork server yet): a pool prepared with the sweep's warm-up or with
+#: none, and what each of its tasks found in its process.
+PREPARED_POOL = """
+import sys
+import pool_faults
+from sim.sweeps.executors import ProcessPool
+from sim.sweeps.variant import warm_up
+
+pool = ProcessPool(2)
+pool.prepare(pool_faults.calibration_read, warm_up if sys.argv[1] == "warm" else None)
+print(sorted(set(pool.map_unordered(pool_faults.calibration_read, [(i,) for i in range(8)]))))
+"""
+
+
+@pytest.mark.parametrize("warm", ["warm", "none"])
+def test_a_pools_processes_start_with_what_its_warm_up_read(warm) -> None:
+    # The pool's first variant read the fiscal table itself (~50 ms), with cold kernels too:
+    # the warm-up runs once, in the fork server, and every process forked from it starts so.
+    tests = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests.parent), str(tests)])}
+    done = subprocess.run([sys.executable, "-c", PREPARED_POOL, warm], env=env,
+                          capture_output=True, text=True, check=True)
+    found = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert {read for in_pool, read in found if in_pool} == {warm == "warm"}
 
 
 def _nested_square() -> Any:
