@@ -1,13 +1,14 @@
 """How a process pool's processes start, for a run on several cores and for a sweep.
 
-Each process is a fork of a fork server: a clean process (not a fork of whatever threads the
-caller runs) that has imported the engine once. Unlike with the
-standard ``forkserver`` start method, a process started here does not run the caller's main
-module again. With the standard method, a script that calls ``sim.run(..., workers=2)`` at its
-top level, without an ``if __name__ == "__main__":`` guard, ran again in every pool process and
-tried to start a pool there, which broke the pool; and a main module read from standard input
-(``python - < script.py``) could not be run again at all. A pool here runs only this package's
-functions on this package's objects, so it needs nothing from the main module.
+Each process is a fork of a fork server: a clean process (not a fork of whatever threads the caller
+runs) that has imported the engine once, and for a sweep run it once on a few draws
+(:func:`start_server`). Unlike with the standard ``forkserver`` start method, a process started
+here does not run the caller's main module again. With the standard method, a script that calls
+``sim.run(..., workers=2)`` at its top level, without an ``if __name__ == "__main__":`` guard, ran
+again in every pool process and tried to start a pool there, which broke the pool; and a main
+module read from standard input (``python - < script.py``) could not be run again at all. A pool
+here runs only this package's functions on this package's objects, so it needs nothing from the
+main module.
 
 A pool process dies with the process that started it: a thread of its own waits on the pipe
 whose write end only that process holds (:func:`multiprocessing.parent_process`'s sentinel),
