@@ -1,7 +1,7 @@
 """How a process pool's processes start, for a run on several cores and for a sweep.
 
 Each process is a fork of a fork server: a clean process (not a fork of whatever threads the caller
-runs) that has imported the engine once, and for a sweep run it once on a few draws
+runs) that has imported the engine once and, for a sweep, run it on a few draws
 (:func:`start_server`). Unlike with the standard ``forkserver`` start method, a process started
 here does not run the caller's main module again. With the standard method, a script that calls
 ``sim.run(..., workers=2)`` at its top level, without an ``if __name__ == "__main__":`` guard, ran
@@ -82,12 +82,16 @@ def start_server(preload: list[str], warm_up: str | None = None) -> None:
     A pool made later in this process forks its processes from it at once; otherwise the
     pool's first task starts the server, and waits while it imports the engine (~0.4 s). A
     caller that will make a pool calls this first, so that the server starts on another core
-    while the caller goes on with its own work. The server's preloads and warm-up are those
-    of the first start in a process.
+    while the caller goes on with its own work. The server's preloads are those of the first
+    start in a process; the warm-up is this start's only, so that a server started again later
+    (for a run's pool, after this one died) does not run a sweep's.
     """
     _server.set_forkserver_preload(preload)
     _server.warm_up = warm_up
-    _server.ensure_running()
+    try:
+        _server.ensure_running()
+    finally:
+        _server.warm_up = None
 
 
 def _serve(listener: int, alive: int, preload: list[str], warm_up: str | None) -> None:
@@ -119,7 +123,7 @@ class _PoolServer(forkserver.ForkServer):
     _forkserver_address: str | None
     _forkserver_alive_fd: int | None
     _forkserver_pid: int | None
-    #: What the server calls before it serves (see start_server), or None.
+    #: What the server calls before it serves, while start_server starts it; else None.
     warm_up: str | None = None
 
     def ensure_running(self) -> None:
